@@ -1,0 +1,39 @@
+import { eq } from 'drizzle-orm';
+import { accessLinks } from '../../../db/schema';
+import type { RingiDb } from '../db/client';
+import { openSecret, sealSecret, type SecretKey } from '../security/secret-box';
+import { generateAccessToken, hashSecret } from './tokens';
+
+export interface NewAccessLink {
+  roomId: string;
+  contactId: string;
+  createdByUserId?: string | null;
+  expiresAt?: Date | null;
+}
+
+/** Creates a link and returns its token; the plain token is never stored. */
+export function createAccessLink(db: RingiDb, key: SecretKey, input: NewAccessLink): { id: string; token: string } {
+  const { id, secret, token } = generateAccessToken();
+  db.insert(accessLinks)
+    .values({
+      id,
+      roomId: input.roomId,
+      contactId: input.contactId,
+      secretHash: Buffer.from(hashSecret(secret)),
+      sealedSecret: sealSecret(key, secret, id),
+      createdByUserId: input.createdByUserId ?? null,
+      expiresAt: input.expiresAt ?? null,
+    })
+    .run();
+  return { id, token };
+}
+
+/** The token of an existing link, for "copy link again". Null if sealed under another key. */
+export function revealAccessToken(key: SecretKey, link: { id: string; sealedSecret: string }): string | null {
+  const secret = openSecret(key, link.sealedSecret, link.id);
+  return secret === null ? null : `${link.id}.${secret}`;
+}
+
+export function revokeAccessLink(db: RingiDb, linkId: string, now = new Date()): void {
+  db.update(accessLinks).set({ revokedAt: now }).where(eq(accessLinks.id, linkId)).run();
+}

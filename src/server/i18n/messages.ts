@@ -1,0 +1,90 @@
+import type { DocumentCategory } from '../documents/frontmatter';
+import type { Locale } from './format';
+
+const ja = {
+  'room.greeting': '{contact} 様',
+  'room.title': '{account} 様向け資料',
+  'room.messageFrom': '{rep} からのメッセージ',
+  'room.documents': '資料一覧',
+  'room.empty': '現在ご覧いただける資料はありません。担当者にお問い合わせください。',
+  'room.yourContact': '担当者',
+  'room.readingTime': '約{minutes}分',
+  'room.updated': '更新日 {date}',
+  'room.version': '版 {version}',
+  'room.attachments': '添付ファイル',
+  'room.privacy': 'この資料の閲覧状況は、提供元の営業担当者が記録・確認しています。',
+  'doc.toc': '目次',
+  'doc.back': '資料一覧に戻る',
+  'doc.print': '印刷する',
+  'doc.download': 'ダウンロード',
+  'doc.preparedFor': '{account} 様向け',
+  'error.notFound.title': 'ページが見つかりません',
+  'error.notFound.body': 'リンクが正しくないか、この資料は共有されていません。URL をご確認のうえ、リンクを送った担当者にお問い合わせください。',
+  'error.gone.revoked.title': 'このリンクは無効になりました',
+  'error.gone.expired.title': 'このリンクの有効期限が切れました',
+  'error.gone.body': '引き続き資料をご覧になる場合は、担当者に新しいリンクをご依頼ください。',
+  'rep.email': 'メール',
+  'rep.phone': '電話',
+  'category.overview': '製品概要',
+  'category.pricing': '料金',
+  'category.security': 'セキュリティ',
+  'category.case-study': '導入事例',
+  'category.roi': '費用対効果（ROI）',
+  'category.implementation': '導入計画',
+  'category.approval-template': '稟議書テンプレート',
+  'language.ja': '日本語',
+  'language.en': '英語',
+} as const;
+
+export type MessageKey = keyof typeof ja;
+
+const en: Record<MessageKey, string> = {
+  'room.greeting': 'Dear {contact}',
+  'room.title': 'Documents for {account}',
+  'room.messageFrom': 'A message from {rep}',
+  'room.documents': 'Documents',
+  'room.empty': 'No documents are available yet. Please contact your representative.',
+  'room.yourContact': 'Your contact',
+  'room.readingTime': '{minutes} min read',
+  'room.updated': 'Updated {date}',
+  'room.version': 'Version {version}',
+  'room.attachments': 'Attachments',
+  'room.privacy': "Reading activity on this page is recorded for the vendor's sales team.",
+  'doc.toc': 'Contents',
+  'doc.back': 'Back to all documents',
+  'doc.print': 'Print',
+  'doc.download': 'Download',
+  'doc.preparedFor': 'Prepared for {account}',
+  'error.notFound.title': 'Page not found',
+  'error.notFound.body': 'The link is not valid, or this document has not been shared with you. Please check the URL or contact the person who sent you the link.',
+  'error.gone.revoked.title': 'This link is no longer active',
+  'error.gone.expired.title': 'This link has expired',
+  'error.gone.body': 'To keep reading, please ask your contact for a new link.',
+  'rep.email': 'Email',
+  'rep.phone': 'Phone',
+  'category.overview': 'Product overview',
+  'category.pricing': 'Pricing',
+  'category.security': 'Security',
+  'category.case-study': 'Case studies',
+  'category.roi': 'Return on investment',
+  'category.implementation': 'Implementation',
+  'category.approval-template': 'Approval request template',
+  'language.ja': 'Japanese',
+  'language.en': 'English',
+};
+
+const dictionaries: Record<Locale, Record<MessageKey, string>> = { ja, en };
+
+/** Looks a message up and fills `{name}` placeholders. Values are inserted as text; pages escape them. */
+export function translate(locale: Locale, key: MessageKey, params: Record<string, string | number> = {}): string {
+  return dictionaries[locale][key].replace(/\{(\w+)\}/g, (whole, name: string) =>
+    name in params ? String(params[name]) : whole,
+  );
+}
+
+export function categoryLabel(locale: Locale, category: DocumentCategory): string {
+  return translate(locale, `category.${category}`);
+}
+
+export const messageKeys = Object.keys(ja) as MessageKey[];
+export const dictionariesForTests = dictionaries;

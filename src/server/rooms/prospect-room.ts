@@ -1,0 +1,95 @@
+// Everything a prospect's page needs, loaded from a token in one query.
+import { asc, eq } from 'drizzle-orm';
+import { accessLinks, accounts, contacts, opportunities, roomDocuments, rooms, users } from '../../../db/schema';
+import { parseAccessToken, secretMatches } from '../access-links/tokens';
+import type { RingiDb } from '../db/client';
+import { linkState, roomOffersDocument } from './access-rules';
+
+export interface RepContact {
+  name: string;
+  email: string;
+  phone: string | null;
+  jobTitle: string | null;
+}
+
+export interface ProspectRoom {
+  roomId: string;
+  linkId: string;
+  locale: 'ja' | 'en';
+  message: string;
+  accountName: string;
+  opportunityName: string;
+  contactName: string;
+  rep: RepContact;
+  documentSlugs: string[];
+}
+
+export type ProspectAccess =
+  /** Malformed, unknown or wrong secret: answer as if nothing were there. */
+  | { status: 'unknown' }
+  /** The link was real: tell the prospect how to reach the rep, nothing else. */
+  | { status: 'revoked' | 'expired'; locale: 'ja' | 'en'; rep: RepContact }
+  | { status: 'active'; room: ProspectRoom };
+
+export function loadProspectRoom(db: RingiDb, token: string, now = new Date()): ProspectAccess {
+  const parsed = parseAccessToken(token);
+  if (!parsed) return { status: 'unknown' };
+  const row = db
+    .select({
+      linkId: accessLinks.id,
+      secretHash: accessLinks.secretHash,
+      linkExpiresAt: accessLinks.expiresAt,
+      revokedAt: accessLinks.revokedAt,
+      roomId: rooms.id,
+      roomExpiresAt: rooms.expiresAt,
+      locale: rooms.locale,
+      message: rooms.message,
+      accountName: accounts.name,
+      opportunityName: opportunities.name,
+      contactName: contacts.name,
+      repName: users.displayName,
+      repEmail: users.email,
+      repPhone: users.phone,
+      repJobTitle: users.jobTitle,
+    })
+    .from(accessLinks)
+    .innerJoin(rooms, eq(rooms.id, accessLinks.roomId))
+    .innerJoin(opportunities, eq(opportunities.id, rooms.opportunityId))
+    .innerJoin(accounts, eq(accounts.id, opportunities.accountId))
+    .innerJoin(contacts, eq(contacts.id, accessLinks.contactId))
+    .innerJoin(users, eq(users.id, opportunities.ownerUserId))
+    .where(eq(accessLinks.id, parsed.id))
+    .get();
+  if (!row || !secretMatches(parsed.secret, row.secretHash)) return { status: 'unknown' };
+
+  const rep: RepContact = { name: row.repName, email: row.repEmail, phone: row.repPhone, jobTitle: row.repJobTitle };
+  const state = linkState({ revokedAt: row.revokedAt, expiresAt: row.linkExpiresAt }, row.roomExpiresAt, now);
+  if (state !== 'active') return { status: state, locale: row.locale, rep };
+
+  const documentSlugs = db
+    .select({ slug: roomDocuments.documentSlug })
+    .from(roomDocuments)
+    .where(eq(roomDocuments.roomId, row.roomId))
+    .orderBy(asc(roomDocuments.position))
+    .all()
+    .map((d) => d.slug);
+
+  return {
+    status: 'active',
+    room: {
+      roomId: row.roomId,
+      linkId: row.linkId,
+      locale: row.locale,
+      message: row.message,
+      accountName: row.accountName,
+      opportunityName: row.opportunityName,
+      contactName: row.contactName,
+      rep,
+      documentSlugs,
+    },
+  };
+}
+
+export function roomOffers(room: ProspectRoom, slug: string): boolean {
+  return roomOffersDocument(room.documentSlugs, slug);
+}

@@ -1,0 +1,75 @@
+import { describe, expect, it } from 'vitest';
+import { attachmentContentType, documentFrontmatter } from '../../src/server/documents/frontmatter';
+import { groupByCategoryInOrder, readingMinutes } from '../../src/server/documents/presentation';
+
+const valid = {
+  title: '料金表',
+  summary: 'プランと価格',
+  category: 'pricing',
+  language: 'ja',
+  version: '2.1',
+  updated: '2026-10-01',
+  attachments: [{ file: 'pricing-2026.pdf', label: '料金表（PDF）' }],
+};
+
+function issuePaths(input: unknown): string[] {
+  const result = documentFrontmatter.safeParse(input);
+  return result.success ? [] : result.error.issues.map((i) => i.path.join('.'));
+}
+
+describe('document frontmatter', () => {
+  it('accepts a complete document and coerces the date', () => {
+    const parsed = documentFrontmatter.parse(valid);
+    expect(parsed.updated).toEqual(new Date('2026-10-01'));
+  });
+  it('defaults attachments to none', () => {
+    const { attachments: _omitted, ...rest } = valid;
+    expect(documentFrontmatter.parse(rest).attachments).toEqual([]);
+  });
+  it('names the field that is wrong', () => {
+    expect(issuePaths({ ...valid, category: 'blog' })).toEqual(['category']);
+    expect(issuePaths({ ...valid, language: 'fr' })).toEqual(['language']);
+    expect(issuePaths({ ...valid, updated: 'someday' })).toEqual(['updated']);
+    expect(issuePaths({ ...valid, title: '' })).toEqual(['title']);
+    const { summary: _s, ...noSummary } = valid;
+    expect(issuePaths(noSummary)).toEqual(['summary']);
+    expect(issuePaths({ ...valid, attachments: [{ file: '../x.pdf', label: 'x' }] })).toEqual(['attachments.0.file']);
+    expect(issuePaths({ ...valid, attachments: [{ file: 'x.exe', label: 'x' }] })).toEqual(['attachments.0.file']);
+  });
+  it('rejects unknown fields, so typos do not pass silently', () => {
+    expect(issuePaths({ ...valid, categroy: 'pricing' })).toEqual(['']);
+  });
+  it('knows attachment content types', () => {
+    expect(attachmentContentType('a.pdf')).toBe('application/pdf');
+    expect(attachmentContentType('a.csv')).toMatch(/^text\/csv/);
+    expect(attachmentContentType('a.xlsx')).toMatch(/spreadsheetml/);
+  });
+});
+
+describe('readingMinutes', () => {
+  it('reads Japanese at about 500 characters a minute', () => {
+    expect(readingMinutes('あ'.repeat(2500), 'ja')).toBe(5);
+  });
+  it('reads English at about 220 words a minute', () => {
+    expect(readingMinutes('word '.repeat(660), 'en')).toBe(3);
+  });
+  it('is never zero and ignores markup', () => {
+    expect(readingMinutes('', 'ja')).toBe(1);
+    expect(readingMinutes('| --- | --- |\n'.repeat(400), 'ja')).toBe(1);
+  });
+});
+
+describe('groupByCategoryInOrder', () => {
+  it("keeps the rep's order for groups and within them", () => {
+    const docs = [
+      { slug: 'price', category: 'pricing' },
+      { slug: 'case-a', category: 'case-study' },
+      { slug: 'price-2', category: 'pricing' },
+      { slug: 'case-b', category: 'case-study' },
+    ] as const;
+    const groups = groupByCategoryInOrder(docs);
+    expect(groups.map((g) => g.category)).toEqual(['pricing', 'case-study']);
+    expect(groups[0]!.documents.map((d) => d.slug)).toEqual(['price', 'price-2']);
+    expect(groups[1]!.documents.map((d) => d.slug)).toEqual(['case-a', 'case-b']);
+  });
+});

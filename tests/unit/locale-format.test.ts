@@ -1,0 +1,35 @@
+import { describe, expect, it } from 'vitest';
+import { formatDate, formatDateTime, formatJpy, formatNumber } from '../../src/server/i18n/format';
+import { dictionariesForTests, messageKeys, translate } from '../../src/server/i18n/messages';
+
+describe('locale formatting', () => {
+  const date = new Date('2026-10-01T05:30:00Z'); // 14:30 in Tokyo
+  it('formats dates for Japanese and English readers in Japan time', () => {
+    expect(formatDate('ja', date)).toBe('2026/10/01');
+    expect(formatDate('en', date)).toBe('Oct 1, 2026');
+    expect(formatDateTime('ja', date)).toBe('2026/10/01 14:30');
+    expect(formatDateTime('en', date)).toMatch(/^Oct 1, 2026, 2:30\sPM$/);
+  });
+  it('formats yen without decimals', () => {
+    expect(formatJpy('ja', 9_600_000)).toBe('￥9,600,000');
+    expect(formatJpy('en', 9_600_000)).toBe('¥9,600,000');
+    expect(formatJpy('en', 1234.6)).toBe('¥1,235');
+  });
+  it('groups numbers', () => {
+    expect(formatNumber('ja', 1234567)).toBe('1,234,567');
+  });
+});
+
+describe('messages', () => {
+  it('exist in both languages for every key, non-empty', () => {
+    for (const key of messageKeys) {
+      expect(dictionariesForTests.ja[key], key).toBeTruthy();
+      expect(dictionariesForTests.en[key], key).toBeTruthy();
+    }
+  });
+  it('fill placeholders and leave unknown ones visible', () => {
+    expect(translate('ja', 'room.readingTime', { minutes: 4 })).toBe('約4分');
+    expect(translate('en', 'room.readingTime', { minutes: 4 })).toBe('4 min read');
+    expect(translate('en', 'room.title')).toBe('Documents for {account}');
+  });
+});

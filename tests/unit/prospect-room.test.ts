@@ -1,0 +1,86 @@
+import crypto from 'node:crypto';
+import { eq } from 'drizzle-orm';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { accessLinks, accounts, contacts, opportunities, roomDocuments, rooms, users } from '../../db/schema';
+import { createAccessLink, revealAccessToken, revokeAccessLink } from '../../src/server/access-links/access-links';
+import { hashSecret } from '../../src/server/access-links/tokens';
+import { loadProspectRoom, roomOffers } from '../../src/server/rooms/prospect-room';
+import { parseSecretKey } from '../../src/server/security/secret-box';
+import { useTempDatabase } from './support/temp-db';
+
+const db = useTempDatabase();
+const key = parseSecretKey(crypto.randomBytes(32).toString('base64'));
+const now = new Date('2026-11-22T10:00:00Z');
+
+beforeAll(() => {
+  db.insert(users).values({ id: 'u1', email: 'rep@example.com', displayName: '佐藤 健太', phone: '03-0000-0000' }).run();
+  db.insert(accounts).values({ id: 'a1', name: '株式会社テスト' }).run();
+  db.insert(contacts).values([
+    { id: 'c1', accountId: 'a1', name: '山田 太郎' },
+    { id: 'c2', accountId: 'a1', name: '鈴木 一郎' },
+  ]).run();
+  db.insert(opportunities).values({ id: 'o1', accountId: 'a1', name: '全社導入', stage: 3, amountJpy: 1_000_000, channel: 'event', ownerUserId: 'u1' }).run();
+  db.insert(rooms).values({ id: 'r1', opportunityId: 'o1', message: 'よろしくお願いします', locale: 'ja' }).run();
+  db.insert(roomDocuments).values([
+    { roomId: 'r1', documentSlug: 'security-check-sheet', position: 1 },
+    { roomId: 'r1', documentSlug: 'pricing', position: 0 },
+  ]).run();
+});
+
+describe('access links in the database', () => {
+  it('store no usable token: only a hash and a sealed secret', () => {
+    const { id, token } = createAccessLink(db, key, { roomId: 'r1', contactId: 'c1' });
+    const row = db.select().from(accessLinks).where(eq(accessLinks.id, id)).get()!;
+    const secret = token.split('.')[1]!;
+    const stored = JSON.stringify({ ...row, secretHash: row.secretHash.toString('hex') });
+    expect(stored).not.toContain(secret);
+    expect(Buffer.compare(row.secretHash, Buffer.from(hashSecret(secret)))).toBe(0);
+    expect(revealAccessToken(key, row)).toBe(token);
+  });
+
+  it('open the room with its documents in the rep order', () => {
+    const { token } = createAccessLink(db, key, { roomId: 'r1', contactId: 'c2' });
+    const access = loadProspectRoom(db, token, now);
+    expect(access.status).toBe('active');
+    if (access.status !== 'active') return;
+    expect(access.room).toMatchObject({
+      accountName: '株式会社テスト',
+      contactName: '鈴木 一郎',
+      opportunityName: '全社導入',
+      locale: 'ja',
+      rep: { name: '佐藤 健太', email: 'rep@example.com', phone: '03-0000-0000' },
+      documentSlugs: ['pricing', 'security-check-sheet'],
+    });
+    expect(roomOffers(access.room, 'pricing')).toBe(true);
+    expect(roomOffers(access.room, 'roi-model')).toBe(false);
+  });
+
+  it('answer unknown for a wrong secret, an unknown id or junk, without telling which', () => {
+    const { token } = createAccessLink(db, key, { roomId: 'r1', contactId: 'c1' });
+    const [id, secret] = token.split('.') as [string, string];
+    const wrongSecret = `${id}.${secret.slice(0, -1)}${secret.endsWith('a') ? 'b' : 'a'}`;
+    const unknownId = `${id.slice(0, -1)}${id.endsWith('a') ? 'b' : 'a'}.${secret}`;
+    for (const bad of [wrongSecret, unknownId, 'junk', '', `${token}/x`]) {
+      expect(loadProspectRoom(db, bad, now)).toEqual({ status: 'unknown' });
+    }
+  });
+
+  it('answer revoked from the next request on, with the rep to contact', () => {
+    const { id, token } = createAccessLink(db, key, { roomId: 'r1', contactId: 'c1' });
+    expect(loadProspectRoom(db, token, now).status).toBe('active');
+    revokeAccessLink(db, id, now);
+    const access = loadProspectRoom(db, token, now);
+    expect(access).toEqual({ status: 'revoked', locale: 'ja', rep: { name: '佐藤 健太', email: 'rep@example.com', phone: '03-0000-0000', jobTitle: null } });
+  });
+
+  it('answer expired after the link expiry', () => {
+    const { token } = createAccessLink(db, key, { roomId: 'r1', contactId: 'c1', expiresAt: new Date(now.getTime() - 1000) });
+    expect(loadProspectRoom(db, token, now).status).toBe('expired');
+  });
+
+  it('cannot be revealed with another key', () => {
+    const { id } = createAccessLink(db, key, { roomId: 'r1', contactId: 'c1' });
+    const row = db.select().from(accessLinks).where(eq(accessLinks.id, id)).get()!;
+    expect(revealAccessToken(parseSecretKey(crypto.randomBytes(32).toString('base64')), row)).toBeNull();
+  });
+});
