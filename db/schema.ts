@@ -13,6 +13,7 @@ export const locales = ['ja', 'en'] as const;
 export const channels = ['organic', 'referral', 'social', 'email', 'ads', 'event', 'partner', 'outbound'] as const;
 export const salesCycles = ['short', 'long'] as const;
 export const stageOutcomes = ['open', 'won', 'lost'] as const;
+export const slackAlertModes = ['instant', 'digest', 'off'] as const;
 
 /** Reps and admins. Password and sessions arrive with sign-in; the rep's contact details show on rooms. */
 export const users = sqliteTable('users', {
@@ -25,6 +26,8 @@ export const users = sqliteTable('users', {
   jobTitle: text('job_title'),
   phone: text('phone'),
   slackUserId: text('slack_user_id'),
+  /** instant: an alert per visit; digest: one daily summary; off: nothing. */
+  slackAlerts: text('slack_alerts', { enum: slackAlertModes }).notNull().default('instant'),
   deactivatedAt: integer('deactivated_at', { mode: 'timestamp_ms' }),
   createdAt: createdAt(),
 });
@@ -84,6 +87,8 @@ export const opportunities = sqliteTable(
       .notNull()
       .references(() => users.id),
     salesCycle: text('sales_cycle', { enum: salesCycles }).notNull().default('short'),
+    /** The owner muted Slack alerts for this deal. */
+    alertsMuted: integer('alerts_muted', { mode: 'boolean' }).notNull().default(false),
     archivedAt: integer('archived_at', { mode: 'timestamp_ms' }),
     createdAt: createdAt(),
   },
@@ -141,4 +146,195 @@ export const accessLinks = sqliteTable(
   (t) => [index('access_links_room_idx').on(t.roomId), index('access_links_contact_idx').on(t.contactId)],
 );
 
-// Visits and views (view tracking) hang off access_links.id, contacts.id and rooms.id.
+
+// --- View tracking. Rows carry the opportunity and account too, so the read model needs no joins. ---
+
+const trackedScope = () => ({
+  accessLinkId: text('access_link_id')
+    .notNull()
+    .references(() => accessLinks.id),
+  roomId: text('room_id').notNull(),
+  contactId: text('contact_id').notNull(),
+  opportunityId: text('opportunity_id').notNull(),
+  accountId: text('account_id').notNull(),
+});
+
+/** One continuous session of one browser on one link: activity with gaps under 30 minutes. */
+export const visits = sqliteTable(
+  'visits',
+  {
+    id: text('id').primaryKey(),
+    ...trackedScope(),
+    /** Random id kept in a first-party cookie: tells forwarded links (new readers) apart. */
+    deviceId: text('device_id').notNull(),
+    /** First visit of a browser on a link that other browsers opened before: possibly a new reader. */
+    newDevice: integer('new_device', { mode: 'boolean' }).notNull().default(false),
+    deviceLabel: text('device_label').notNull().default(''),
+    /** HMAC of the truncated IP (/24 or /48) under the server key: never the raw address. */
+    networkHash: text('network_hash'),
+    startedAt: integer('started_at', { mode: 'timestamp_ms' }).notNull(),
+    lastActivityAt: integer('last_activity_at', { mode: 'timestamp_ms' }).notNull(),
+  },
+  (t) => [
+    index('visits_link_device_idx').on(t.accessLinkId, t.deviceId, t.lastActivityAt),
+    index('visits_opportunity_idx').on(t.opportunityId, t.startedAt),
+    index('visits_started_idx').on(t.startedAt),
+  ],
+);
+
+/** A contact reading one document within a visit, confirmed by the page's script. */
+export const documentViews = sqliteTable(
+  'document_views',
+  {
+    /** Server-issued, 128-bit random: a beacon must present it together with its link's token. */
+    id: text('id').primaryKey(),
+    visitId: text('visit_id')
+      .notNull()
+      .references(() => visits.id, { onDelete: 'cascade' }),
+    ...trackedScope(),
+    documentSlug: text('document_slug').notNull(),
+    /** The document's category when the view started (e.g. pricing): alert rules need it on the fast path. */
+    documentCategory: text('document_category'),
+    /** The title as the reader saw it, for alerts written outside the content layer. */
+    documentTitle: text('document_title'),
+    startedAt: integer('started_at', { mode: 'timestamp_ms' }).notNull(),
+    lastBeaconAt: integer('last_beacon_at', { mode: 'timestamp_ms' }).notNull(),
+    activeSeconds: integer('active_seconds').notNull().default(0),
+    maxScrollPercent: integer('max_scroll_percent').notNull().default(0),
+    /** JSON object: heading id → active seconds while that section was on screen. */
+    sectionSeconds: text('section_seconds').notNull().default('{}'),
+    /** Highest beacon sequence applied: replays and reordered beacons change nothing. */
+    lastSequence: integer('last_sequence').notNull().default(0),
+  },
+  (t) => [
+    index('document_views_opportunity_idx').on(t.opportunityId, t.startedAt),
+    index('document_views_visit_idx').on(t.visitId),
+    index('document_views_started_idx').on(t.startedAt),
+  ],
+);
+
+export const linkEventKinds = ['download', 'print', 'automated_open'] as const;
+
+/** Things that happen on a link besides reading: downloads, prints, and opens by scanners or previews. */
+export const linkEvents = sqliteTable(
+  'link_events',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    ...trackedScope(),
+    kind: text('kind', { enum: linkEventKinds }).notNull(),
+    visitId: text('visit_id'),
+    viewId: text('view_id'),
+    documentSlug: text('document_slug'),
+    /** Attachment file name, or for automated opens the agent's label (e.g. "Microsoft Safe Links"). */
+    detail: text('detail'),
+    occurredAt: integer('occurred_at', { mode: 'timestamp_ms' }).notNull(),
+  },
+  (t) => [index('link_events_opportunity_idx').on(t.opportunityId, t.occurredAt), index('link_events_occurred_idx').on(t.occurredAt)],
+);
+
+/**
+ * Running totals per opportunity, contact and document, updated with every beacon. They survive the
+ * retention purge of raw visits and views, and keep the dashboards fast at millions of views.
+ */
+export const readingTotals = sqliteTable(
+  'reading_totals',
+  {
+    opportunityId: text('opportunity_id').notNull(),
+    accountId: text('account_id').notNull(),
+    contactId: text('contact_id').notNull(),
+    documentSlug: text('document_slug').notNull(),
+    views: integer('views').notNull().default(0),
+    activeSeconds: integer('active_seconds').notNull().default(0),
+    maxScrollPercent: integer('max_scroll_percent').notNull().default(0),
+    completedViews: integer('completed_views').notNull().default(0),
+    downloads: integer('downloads').notNull().default(0),
+    prints: integer('prints').notNull().default(0),
+    firstSeenAt: integer('first_seen_at', { mode: 'timestamp_ms' }).notNull(),
+    lastSeenAt: integer('last_seen_at', { mode: 'timestamp_ms' }).notNull(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.opportunityId, t.contactId, t.documentSlug] }),
+    index('reading_totals_account_idx').on(t.accountId),
+    index('reading_totals_last_seen_idx').on(t.lastSeenAt),
+  ],
+);
+
+/** Per-opportunity roll-up of visits and readers (visits are not per document). */
+export const opportunityEngagement = sqliteTable(
+  'opportunity_engagement',
+  {
+    opportunityId: text('opportunity_id').primaryKey(),
+    accountId: text('account_id').notNull(),
+    visits: integer('visits').notNull().default(0),
+    devices: integer('devices').notNull().default(0),
+    newDevices: integer('new_devices').notNull().default(0),
+    automatedOpens: integer('automated_opens').notNull().default(0),
+    activeSeconds: integer('active_seconds').notNull().default(0),
+    firstSeenAt: integer('first_seen_at', { mode: 'timestamp_ms' }),
+    lastSeenAt: integer('last_seen_at', { mode: 'timestamp_ms' }),
+  },
+  (t) => [index('opportunity_engagement_account_idx').on(t.accountId), index('opportunity_engagement_last_seen_idx').on(t.lastSeenAt)],
+);
+
+// --- Sign-in (Lucia's reference design: id.secret tokens, only a SHA-256 of the secret stored). ---
+
+export const authSessions = sqliteTable(
+  'auth_sessions',
+  {
+    id: text('id').primaryKey(),
+    userId: text('user_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    secretHash: blob('secret_hash', { mode: 'buffer' }).notNull(),
+    lastVerifiedAt: integer('last_verified_at', { mode: 'timestamp_ms' }).notNull(),
+    createdAt: createdAt(),
+  },
+  (t) => [index('auth_sessions_user_idx').on(t.userId)],
+);
+
+/** Failed sign-ins per e-mail address and per network, for throttling. */
+export const signInThrottle = sqliteTable('sign_in_throttle', {
+  key: text('key').primaryKey(),
+  failures: integer('failures').notNull().default(0),
+  windowStartedAt: integer('window_started_at', { mode: 'timestamp_ms' }).notNull(),
+});
+
+// --- Workspace settings: one row per key, the value JSON validated by src/server/settings. ---
+
+export const workspaceSettings = sqliteTable('workspace_settings', {
+  key: text('key').primaryKey(),
+  value: text('value').notNull(),
+  updatedAt: integer('updated_at', { mode: 'timestamp_ms' }).notNull(),
+  updatedByUserId: text('updated_by_user_id').references(() => users.id),
+});
+
+// --- Slack alerts: a transactional outbox, sent by a worker in the server process. ---
+
+export const slackAlertKinds = ['visit', 'return', 'hot', 'digest'] as const;
+export const outboxStatuses = ['pending', 'sending', 'sent', 'failed', 'skipped'] as const;
+
+export const slackOutbox = sqliteTable(
+  'slack_outbox',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    /** One alert per cause (e.g. `visit:<visitId>`): enqueueing twice is a no-op, sending is tracked per row. */
+    idempotencyKey: text('idempotency_key').notNull().unique(),
+    kind: text('kind', { enum: slackAlertKinds }).notNull(),
+    opportunityId: text('opportunity_id'),
+    visitId: text('visit_id'),
+    /** The rep the alert is for (owner of the opportunity, or the digest's reader). */
+    recipientUserId: text('recipient_user_id').references(() => users.id),
+    /** JSON detail of why (hot alerts: which threshold). */
+    detail: text('detail'),
+    status: text('status', { enum: outboxStatuses }).notNull().default('pending'),
+    attempts: integer('attempts').notNull().default(0),
+    /** Not before: the coalescing delay, or the next retry. */
+    dueAt: integer('due_at', { mode: 'timestamp_ms' }).notNull(),
+    /** While a worker holds the row; a crashed worker's lease runs out and the row is retried. */
+    leaseUntil: integer('lease_until', { mode: 'timestamp_ms' }),
+    lastError: text('last_error'),
+    sentAt: integer('sent_at', { mode: 'timestamp_ms' }),
+    createdAt: createdAt(),
+  },
+  (t) => [index('slack_outbox_due_idx').on(t.status, t.dueAt)],
+);

@@ -1,14 +1,19 @@
 // Ringi's command line: `npm run ringi -- <command>`. Errors are one clear line and exit code 2.
+import { parseArgs } from 'node:util';
+import { ZodError } from 'zod';
 import { config } from '../server/config';
 import { openDatabase } from '../server/db/client';
 import { demoAdmin, seedDemo } from '../server/demo/seed';
 import { loadSecretKey } from '../server/security/secret-box';
+import { createUser, DuplicateEmailError, generatePassword } from '../server/users/users';
 
 const usage = `Usage: npm run ringi -- <command>
 
 Commands:
   migrate      create or upgrade the database at DATABASE_PATH (${config.databasePath})
   demo         migrate, then add the demo data (idempotent) and print the admin login and prospect links
+  user add --email EMAIL --role admin|rep [--name NAME] [--locale ja|en] [--password PASSWORD]
+               create a rep or admin; without --password a random one is generated and printed once
 `;
 
 // Which demo documents each demo room offers, in the rep's order.
@@ -20,6 +25,7 @@ const demoDocuments = {
 
 async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
+  if (command === 'user') return userCommand(rest);
   if (rest.length > 0) return fail(`unexpected argument "${rest[0]}"`);
   switch (command) {
     case 'migrate': {
@@ -47,6 +53,44 @@ async function main(argv: string[]): Promise<number> {
     default:
       return fail(`unknown command "${command}"`);
   }
+}
+
+async function userCommand(argv: string[]): Promise<number> {
+  const [action, ...rest] = argv;
+  if (action !== 'add') return fail(`unknown user action "${action ?? ''}" (expected "user add")`);
+  let values;
+  try {
+    ({ values } = parseArgs({
+      args: rest,
+      options: { email: { type: 'string' }, role: { type: 'string' }, name: { type: 'string' }, locale: { type: 'string' }, password: { type: 'string' } },
+      strict: true,
+    }));
+  } catch (error) {
+    return fail(error instanceof Error ? error.message : String(error));
+  }
+  if (!values.email) return fail('user add needs --email');
+  if (values.role !== 'admin' && values.role !== 'rep') return fail('user add needs --role admin or --role rep');
+  const generated = values.password === undefined;
+  const password = values.password ?? generatePassword();
+  const db = openDatabase(config.databasePath);
+  try {
+    await createUser(db, {
+      email: values.email,
+      role: values.role,
+      displayName: values.name ?? values.email.split('@')[0]!,
+      locale: values.locale === 'en' ? 'en' : 'ja',
+      password,
+    });
+  } catch (error) {
+    if (error instanceof DuplicateEmailError) return fail(error.message);
+    if (error instanceof ZodError) return fail(error.issues.map((i) => `--${i.path.join('.')}: ${i.message}`).join('; '));
+    throw error;
+  } finally {
+    db.$client.close();
+  }
+  console.log(`Created ${values.role} ${values.email.trim().toLowerCase()}.`);
+  if (generated) console.log(`Password (shown once, change it after signing in): ${password}`);
+  return 0;
 }
 
 function fail(message: string): number {

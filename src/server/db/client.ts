@@ -7,6 +7,9 @@ import * as schema from '../../../db/schema';
 import { config } from '../config';
 
 export type RingiDb = BetterSQLite3Database<typeof schema> & { $client: Database.Database };
+/** A transaction handle: what functions that must join the caller's transaction accept. */
+export type RingiTx = Parameters<Parameters<RingiDb['transaction']>[0]>[0];
+export type Queryable = RingiDb | RingiTx;
 
 /** Opens (creating if needed) a SQLite file in WAL mode and brings it to the latest migration. */
 export function openDatabase(file: string, migrationsDir = config.migrationsDir): RingiDb {

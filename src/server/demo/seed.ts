@@ -1,7 +1,7 @@
 // A realistic demo: a Japanese SaaS vendor's reps, their accounts, opportunities and rooms.
 // Idempotent: fixed ids and "insert or ignore", so re-running neither duplicates nor destroys.
 import { and, eq, isNull } from 'drizzle-orm';
-import { hash } from '@node-rs/argon2';
+import { hashPassword } from '../auth/passwords';
 import { accessLinks, accounts, contacts, opportunities, roomDocuments, rooms, users } from '../../../db/schema';
 import { createAccessLink, revealAccessToken } from '../access-links/access-links';
 import type { RingiDb } from '../db/client';
@@ -40,7 +40,7 @@ export interface DemoLink {
 
 /** Seeds the demo and returns the prospect links (re-revealed on later runs, never duplicated). */
 export async function seedDemo(db: RingiDb, key: SecretKey, documentSlugs: DemoDocumentSlugs, now = new Date()): Promise<DemoLink[]> {
-  const passwordHash = await hash(demoAdmin.password);
+  const passwordHash = await hashPassword(demoAdmin.password);
   const demoOpportunities = [
     { id: 'demo-opp-sakura', accountId: 'demo-account-sakura', name: '経費精算システム刷新（全社 800 名）', stage: 4, amountJpy: 9_600_000, expectedCloseDate: isoDate(now, 45), channel: 'event', ownerUserId: 'demo-user-sato', salesCycle: 'short' },
     { id: 'demo-opp-aozora', accountId: 'demo-account-aozora', name: '稟議ワークフロー導入（本社・物流センター）', stage: 3, amountJpy: 4_200_000, expectedCloseDate: isoDate(now, 90), channel: 'organic', ownerUserId: 'demo-user-tanaka', salesCycle: 'long' },

@@ -73,14 +73,22 @@ const en: Record<MessageKey, string> = {
   'language.en': 'English',
 };
 
+export type Translate<K extends string> = (locale: Locale, key: K, params?: Record<string, string | number>) => string;
+
+/**
+ * A translation function over one area's dictionaries (prospect pages here; each admin area keeps its
+ * own next to its pages). English must have every Japanese key: the type enforces it.
+ */
+export function defineMessages<K extends string>(dictionaries: { ja: Record<K, string>; en: Record<K, string> }): Translate<K> {
+  // Values are inserted as text; Astro escapes them when rendering.
+  return (locale, key, params = {}) =>
+    dictionaries[locale][key].replace(/\{(\w+)\}/g, (whole, name: string) => (name in params ? String(params[name]) : whole));
+}
+
 const dictionaries: Record<Locale, Record<MessageKey, string>> = { ja, en };
 
-/** Looks a message up and fills `{name}` placeholders. Values are inserted as text; pages escape them. */
-export function translate(locale: Locale, key: MessageKey, params: Record<string, string | number> = {}): string {
-  return dictionaries[locale][key].replace(/\{(\w+)\}/g, (whole, name: string) =>
-    name in params ? String(params[name]) : whole,
-  );
-}
+/** Prospect-page messages. */
+export const translate: Translate<MessageKey> = defineMessages(dictionaries);
 
 export function categoryLabel(locale: Locale, category: DocumentCategory): string {
   return translate(locale, `category.${category}`);

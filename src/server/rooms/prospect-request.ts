@@ -1,14 +1,44 @@
-// The shared first step of every prospect page: resolve the token, set the headers, pick a status.
+// The shared first step of every prospect page: resolve the token, set the headers, pick a status,
+// and note opens by scanners and link previews (they are never reading: only the page script
+// confirms a view).
+import { currentSession, type RequestContext } from '../auth/guard';
+import { SESSION_COOKIE } from '../auth/sessions';
 import { getDb } from '../db/client';
 import { applyProspectHeaders } from '../http/prospect-headers';
+import { recordAutomatedOpen } from '../tracking/ingest';
+import { classifyRequest, describeAgent, isAutomated } from '../tracking/request-classifier';
 import { loadProspectRoom, type ProspectAccess } from './prospect-room';
 
-export function openProspectRoom(token: string | undefined, response: { headers: Headers; status: number }): ProspectAccess {
+export interface ProspectRequest extends RequestContext {
+  token: string | undefined;
+  response: { headers: Headers; status: number };
+  /** The document the request is for, if any, so an automated open is filed against it. */
+  documentSlug?: string;
+}
+
+export interface OpenedRoom {
+  access: ProspectAccess;
+  /** A scanner, preview, crawler, prefetch or HEAD: serve it, but never count it as reading. */
+  automated: boolean;
+  /** A signed-in rep or admin looking at the room: never counted as the prospect. */
+  internal: boolean;
+}
+
+export function openProspectRoom(context: ProspectRequest): OpenedRoom {
+  const { token, request, response, documentSlug } = context;
   applyProspectHeaders(response.headers);
-  const access = loadProspectRoom(getDb(), token ?? '');
+  const db = getDb();
+  const access = loadProspectRoom(db, token ?? '');
   if (access.status === 'unknown') response.status = 404;
   else if (access.status !== 'active') response.status = 410;
-  return access;
+  const requestClass = classifyRequest({ method: request.method, userAgent: request.headers.get('user-agent'), headers: request.headers });
+  const automated = isAutomated(requestClass);
+  const internal = access.status === 'active' && isInternalViewer(context);
+  if (automated && !internal && access.status === 'active') {
+    const slug = documentSlug !== undefined && access.room.documentSlugs.includes(documentSlug) ? documentSlug : null;
+    recordAutomatedOpen(db, access.room, slug, describeAgent(requestClass), new Date());
+  }
+  return { access, automated, internal };
 }
 
 export function roomPath(token: string): string {
@@ -21,4 +51,13 @@ export function documentPath(token: string, slug: string): string {
 
 export function attachmentPath(token: string, slug: string, file: string): string {
   return `/r/${token}/d/${slug}/files/${file}`;
+}
+
+export function viewStartPath(token: string): string {
+  return `/r/${token}/views`;
+}
+
+/** Signed-in reps and admins preview rooms through real links; their reading is theirs, not the prospect's. */
+export function isInternalViewer(context: RequestContext): boolean {
+  return context.cookies.has(SESSION_COOKIE) && currentSession(context) !== null;
 }

@@ -3,6 +3,7 @@ import { asc, eq } from 'drizzle-orm';
 import { accessLinks, accounts, contacts, opportunities, roomDocuments, rooms, users } from '../../../db/schema';
 import { parseAccessToken, secretMatches } from '../access-links/tokens';
 import type { RingiDb } from '../db/client';
+import type { LinkScope } from '../tracking/link-scope';
 import { linkState, roomOffersDocument } from './access-rules';
 
 export interface RepContact {
@@ -12,9 +13,7 @@ export interface RepContact {
   jobTitle: string | null;
 }
 
-export interface ProspectRoom {
-  roomId: string;
-  linkId: string;
+export interface ProspectRoom extends LinkScope {
   locale: 'ja' | 'en';
   message: string;
   accountName: string;
@@ -41,6 +40,9 @@ export function loadProspectRoom(db: RingiDb, token: string, now = new Date()): 
       linkExpiresAt: accessLinks.expiresAt,
       revokedAt: accessLinks.revokedAt,
       roomId: rooms.id,
+      contactId: accessLinks.contactId,
+      opportunityId: opportunities.id,
+      accountId: accounts.id,
       roomExpiresAt: rooms.expiresAt,
       locale: rooms.locale,
       message: rooms.message,
@@ -77,8 +79,11 @@ export function loadProspectRoom(db: RingiDb, token: string, now = new Date()): 
   return {
     status: 'active',
     room: {
+      accessLinkId: row.linkId,
       roomId: row.roomId,
-      linkId: row.linkId,
+      contactId: row.contactId,
+      opportunityId: row.opportunityId,
+      accountId: row.accountId,
       locale: row.locale,
       message: row.message,
       accountName: row.accountName,

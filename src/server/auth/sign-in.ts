@@ -1,0 +1,37 @@
+import { eq, isNull, and } from 'drizzle-orm';
+import { users } from '../../../db/schema';
+import type { RingiDb } from '../db/client';
+import { hashPassword, verifyPassword } from './passwords';
+import { createSession, type SessionUser } from './sessions';
+import { clearSignInFailures, recordSignInFailure, signInLocked } from './throttle';
+
+// Verifying against a real hash when the address is unknown keeps response times alike, so timing
+// does not tell which addresses have accounts.
+let decoyHash: Promise<string> | undefined;
+
+export type SignInResult =
+  | { ok: true; token: string; expiresAt: Date; user: SessionUser }
+  | { ok: false; reason: 'invalid' | 'throttled' };
+
+export async function signIn(
+  db: RingiDb,
+  input: { email: string; password: string; network: string | null },
+  now = new Date(),
+): Promise<SignInResult> {
+  const email = input.email.trim().toLowerCase();
+  if (signInLocked(db, email, input.network, now)) return { ok: false, reason: 'throttled' };
+  const user = db
+    .select()
+    .from(users)
+    .where(and(eq(users.email, email), isNull(users.deactivatedAt)))
+    .get();
+  decoyHash ??= hashPassword('decoy password for unknown accounts');
+  const valid = await verifyPassword(user?.passwordHash ?? (await decoyHash), input.password);
+  if (!user || !user.passwordHash || !valid) {
+    recordSignInFailure(db, email, input.network, now);
+    return { ok: false, reason: 'invalid' };
+  }
+  clearSignInFailures(db, email);
+  const { token, expiresAt } = createSession(db, user.id, now);
+  return { ok: true, token, expiresAt, user: { id: user.id, email: user.email, displayName: user.displayName, role: user.role, locale: user.locale } };
+}

@@ -1,0 +1,127 @@
+// Loads what an alert says, at send time: a visit alert summarises the visit so far.
+import { and, eq, gte, inArray, sql } from 'drizzle-orm';
+import { accounts, contacts, documentViews, linkEvents, opportunities, opportunityEngagement, pipelineStages, users, visits } from '../../../db/schema';
+import type { Queryable } from '../db/client';
+import { isCompleted } from '../tracking/rules';
+import type { DigestData, HotAlertData, HotReason, VisitAlertData } from './compose';
+
+export function timelineUrl(publicBaseUrl: string, opportunityId: string): string {
+  return `${publicBaseUrl}/admin/opportunities/${encodeURIComponent(opportunityId)}/timeline`;
+}
+
+function opportunityLine(db: Queryable, opportunityId: string, publicBaseUrl: string) {
+  const row = db
+    .select({
+      opportunityName: opportunities.name,
+      stageNumber: opportunities.stage,
+      amountJpy: opportunities.amountJpy,
+      accountName: accounts.name,
+      labelJa: pipelineStages.labelJa,
+      labelEn: pipelineStages.labelEn,
+      locale: users.locale,
+      ownerSlackUserId: users.slackUserId,
+    })
+    .from(opportunities)
+    .innerJoin(accounts, eq(accounts.id, opportunities.accountId))
+    .innerJoin(pipelineStages, eq(pipelineStages.number, opportunities.stage))
+    .innerJoin(users, eq(users.id, opportunities.ownerUserId))
+    .where(eq(opportunities.id, opportunityId))
+    .get();
+  if (!row) return null;
+  return {
+    locale: row.locale,
+    accountName: row.accountName,
+    opportunityName: row.opportunityName,
+    stageNumber: row.stageNumber,
+    stageLabel: row.locale === 'en' ? row.labelEn : row.labelJa,
+    amountJpy: row.amountJpy,
+    timelineUrl: timelineUrl(publicBaseUrl, opportunityId),
+    ownerSlackUserId: row.ownerSlackUserId,
+  };
+}
+
+export function loadVisitAlertData(db: Queryable, visitId: string, kind: 'visit' | 'return', publicBaseUrl: string): VisitAlertData | null {
+  const visit = db
+    .select({ visit: visits, contactName: contacts.name })
+    .from(visits)
+    .innerJoin(contacts, eq(contacts.id, visits.contactId))
+    .where(eq(visits.id, visitId))
+    .get();
+  if (!visit) return null;
+  const line = opportunityLine(db, visit.visit.opportunityId, publicBaseUrl);
+  if (!line) return null;
+  const views = db.select().from(documentViews).where(eq(documentViews.visitId, visitId)).orderBy(documentViews.startedAt).all();
+  const byDocument = new Map<string, { title: string; activeSeconds: number; completed: boolean }>();
+  for (const view of views) {
+    const entry = byDocument.get(view.documentSlug) ?? { title: view.documentTitle ?? view.documentSlug, activeSeconds: 0, completed: false };
+    entry.activeSeconds += view.activeSeconds;
+    entry.completed ||= isCompleted(view.activeSeconds, view.maxScrollPercent);
+    byDocument.set(view.documentSlug, entry);
+  }
+  const events = db
+    .select({ kind: linkEvents.kind, count: sql<number>`count(*)` })
+    .from(linkEvents)
+    .where(and(eq(linkEvents.visitId, visitId), inArray(linkEvents.kind, ['download', 'print'])))
+    .groupBy(linkEvents.kind)
+    .all();
+  const count = (k: string) => events.find((e) => e.kind === k)?.count ?? 0;
+  return {
+    ...line,
+    kind,
+    contactName: visit.contactName,
+    newDevice: visit.visit.newDevice,
+    deviceLabel: visit.visit.deviceLabel,
+    startedAt: visit.visit.startedAt,
+    documents: [...byDocument.values()],
+    downloads: count('download'),
+    prints: count('print'),
+  };
+}
+
+export function loadHotAlertData(db: Queryable, opportunityId: string, reasons: HotReason[], publicBaseUrl: string): HotAlertData | null {
+  const line = opportunityLine(db, opportunityId, publicBaseUrl);
+  return line ? { ...line, reasons } : null;
+}
+
+/** The last 24 hours on the opportunities a rep owns. */
+export function loadDigestData(db: Queryable, userId: string, now: Date, publicBaseUrl: string): DigestData | null {
+  const user = db.select().from(users).where(eq(users.id, userId)).get();
+  if (!user) return null;
+  const since = new Date(now.getTime() - 24 * 60 * 60 * 1000);
+  const rows = db
+    .select({
+      opportunityId: opportunities.id,
+      opportunityName: opportunities.name,
+      accountName: accounts.name,
+      visits: sql<number>`count(distinct ${visits.id})`,
+      readers: sql<number>`count(distinct ${visits.contactId}) + count(distinct case when ${visits.newDevice} then ${visits.id} end)`,
+    })
+    .from(visits)
+    .innerJoin(opportunities, eq(opportunities.id, visits.opportunityId))
+    .innerJoin(accounts, eq(accounts.id, opportunities.accountId))
+    .where(and(eq(opportunities.ownerUserId, userId), gte(visits.startedAt, since)))
+    .groupBy(opportunities.id)
+    .all();
+  const seconds = (opportunityId: string) =>
+    db
+      .select({ total: sql<number>`coalesce(sum(${documentViews.activeSeconds}), 0)` })
+      .from(documentViews)
+      .where(and(eq(documentViews.opportunityId, opportunityId), gte(documentViews.startedAt, since)))
+      .get()?.total ?? 0;
+  return {
+    locale: user.locale,
+    slackUserId: user.slackUserId,
+    periodEnd: now,
+    opportunities: rows.map((r) => ({ ...r, activeSeconds: seconds(r.opportunityId), timelineUrl: timelineUrl(publicBaseUrl, r.opportunityId) })),
+  };
+}
+
+/** Opportunities with reading since the given time: the candidates for hot alerts. */
+export function recentlyActiveOpportunities(db: Queryable, since: Date): string[] {
+  return db
+    .select({ id: opportunityEngagement.opportunityId })
+    .from(opportunityEngagement)
+    .where(gte(opportunityEngagement.lastSeenAt, since))
+    .all()
+    .map((r) => r.id);
+}

@@ -1,0 +1,86 @@
+// Hot alerts: raised when an opportunity crosses a threshold, at most once a day per opportunity.
+import { and, desc, eq, gte, inArray, sql } from 'drizzle-orm';
+import { contacts, documentViews, opportunities, visits } from '../../../db/schema';
+import type { Queryable } from '../db/client';
+import type { HotReason } from './compose';
+import { enqueueAlert, instantAlertRecipient } from './outbox';
+import { keyCategories, type AlertPolicy } from './policy';
+
+const DAY_MS = 24 * 60 * 60 * 1000;
+
+/** The calendar day in Japan: one hot alert per opportunity per Japanese business day. */
+export function japanDay(now: Date): string {
+  return new Date(now.getTime() + 9 * 60 * 60 * 1000).toISOString().slice(0, 10);
+}
+
+export interface HotSignals {
+  score: number | null;
+  longestKeyRead: { title: string; contactName: string; seconds: number } | null;
+  readersLast24h: number;
+}
+
+/** Pure: which thresholds the signals cross. */
+export function hotReasons(signals: HotSignals, policy: AlertPolicy): HotReason[] {
+  const reasons: HotReason[] = [];
+  if (signals.score !== null && signals.score >= policy.hotScoreThreshold) {
+    reasons.push({ code: 'score', score: signals.score, threshold: policy.hotScoreThreshold });
+  }
+  if (signals.longestKeyRead && signals.longestKeyRead.seconds >= policy.longReadSeconds) {
+    reasons.push({ code: 'long-read', ...signals.longestKeyRead });
+  }
+  if (signals.readersLast24h >= policy.readersPerDay) reasons.push({ code: 'many-readers', readers: signals.readersLast24h });
+  return reasons;
+}
+
+/** Reading signals of one opportunity over the last 24 hours. The score comes from the caller. */
+export function hotSignals(db: Queryable, opportunityId: string, now: Date, score: number | null): HotSignals {
+  const since = new Date(now.getTime() - DAY_MS);
+  const longest = db
+    .select({ title: documentViews.documentTitle, slug: documentViews.documentSlug, seconds: documentViews.activeSeconds, contactName: contacts.name })
+    .from(documentViews)
+    .innerJoin(contacts, eq(contacts.id, documentViews.contactId))
+    .where(
+      and(
+        eq(documentViews.opportunityId, opportunityId),
+        gte(documentViews.lastBeaconAt, since),
+        inArray(documentViews.documentCategory, [...keyCategories]),
+      ),
+    )
+    .orderBy(desc(documentViews.activeSeconds))
+    .limit(1)
+    .get();
+  // Distinct contacts at the account, plus browsers flagged as new readers on a contact's link.
+  const readers = db
+    .select({
+      count: sql<number>`count(distinct ${visits.contactId}) + count(distinct case when ${visits.newDevice} then ${visits.deviceId} end)`,
+    })
+    .from(visits)
+    .where(
+      and(
+        eq(visits.accountId, sql`(select ${opportunities.accountId} from ${opportunities} where ${opportunities.id} = ${opportunityId})`),
+        gte(visits.lastActivityAt, since),
+      ),
+    )
+    .get();
+  return {
+    score,
+    longestKeyRead: longest ? { title: longest.title ?? longest.slug, contactName: longest.contactName, seconds: longest.seconds } : null,
+    readersLast24h: readers?.count ?? 0,
+  };
+}
+
+/** Queues a hot alert for the opportunity if it crossed a threshold and has none today. */
+export function evaluateHotOpportunity(db: Queryable, opportunityId: string, now: Date, policy: AlertPolicy, score: number | null): boolean {
+  const recipient = instantAlertRecipient(db, opportunityId);
+  if (!recipient) return false;
+  const reasons = hotReasons(hotSignals(db, opportunityId, now, score), policy);
+  if (reasons.length === 0) return false;
+  return enqueueAlert(db, {
+    idempotencyKey: `hot:${opportunityId}:${japanDay(now)}`,
+    kind: 'hot',
+    opportunityId,
+    recipientUserId: recipient,
+    detail: reasons,
+    dueAt: now,
+  });
+}

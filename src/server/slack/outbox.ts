@@ -1,0 +1,138 @@
+// The Slack outbox: alerts are rows written in the same transaction as their cause, and sent later
+// by the worker. A unique idempotency key per cause makes enqueueing repeatable.
+import { and, eq, inArray, lt, lte, or, sql } from 'drizzle-orm';
+import { opportunities, slackOutbox, users } from '../../../db/schema';
+import type { Queryable } from '../db/client';
+
+export type AlertKind = (typeof slackOutbox.$inferSelect)['kind'];
+export type OutboxRow = typeof slackOutbox.$inferSelect;
+
+export interface NewAlert {
+  idempotencyKey: string;
+  kind: AlertKind;
+  opportunityId?: string | null;
+  visitId?: string | null;
+  recipientUserId?: string | null;
+  detail?: unknown;
+  dueAt: Date;
+}
+
+/** Inserts the alert unless one with the same key exists. Returns whether it was new. */
+export function enqueueAlert(db: Queryable, alert: NewAlert): boolean {
+  const result = db
+    .insert(slackOutbox)
+    .values({
+      idempotencyKey: alert.idempotencyKey,
+      kind: alert.kind,
+      opportunityId: alert.opportunityId ?? null,
+      visitId: alert.visitId ?? null,
+      recipientUserId: alert.recipientUserId ?? null,
+      detail: alert.detail === undefined ? null : JSON.stringify(alert.detail),
+      dueAt: alert.dueAt,
+    })
+    .onConflictDoNothing({ target: slackOutbox.idempotencyKey })
+    .run();
+  return result.changes > 0;
+}
+
+/** The owner who would receive an alert about an opportunity, if they want instant alerts for it. */
+export function instantAlertRecipient(db: Queryable, opportunityId: string): string | null {
+  const row = db
+    .select({ ownerUserId: opportunities.ownerUserId, muted: opportunities.alertsMuted, mode: users.slackAlerts, deactivatedAt: users.deactivatedAt })
+    .from(opportunities)
+    .innerJoin(users, eq(users.id, opportunities.ownerUserId))
+    .where(eq(opportunities.id, opportunityId))
+    .get();
+  if (!row || row.muted || row.mode !== 'instant' || row.deactivatedAt) return null;
+  return row.ownerUserId;
+}
+
+/** Queues the one alert of a new visit, due after the coalescing delay. */
+export function enqueueVisitAlert(
+  db: Queryable,
+  visit: { visitId: string; opportunityId: string; isReturn: boolean },
+  now: Date,
+  delayMs: number,
+): boolean {
+  const recipient = instantAlertRecipient(db, visit.opportunityId);
+  if (!recipient) return false;
+  return enqueueAlert(db, {
+    idempotencyKey: `visit:${visit.visitId}`,
+    kind: visit.isReturn ? 'return' : 'visit',
+    opportunityId: visit.opportunityId,
+    visitId: visit.visitId,
+    recipientUserId: recipient,
+    dueAt: new Date(now.getTime() + delayMs),
+  });
+}
+
+export const LEASE_MS = 60_000;
+
+/**
+ * Takes due rows for sending: pending ones whose time has come, and rows whose worker died mid-send
+ * (lease expired). Claiming and leasing is one statement, so two workers never take the same row.
+ */
+export function claimDueAlerts(db: Queryable, now: Date, limit = 10): OutboxRow[] {
+  const due = db
+    .select({ id: slackOutbox.id })
+    .from(slackOutbox)
+    .where(
+      or(
+        and(eq(slackOutbox.status, 'pending'), lte(slackOutbox.dueAt, now)),
+        and(eq(slackOutbox.status, 'sending'), lt(slackOutbox.leaseUntil, now)),
+      ),
+    )
+    .orderBy(slackOutbox.dueAt)
+    .limit(limit)
+    .all()
+    .map((r) => r.id);
+  if (due.length === 0) return [];
+  return db
+    .update(slackOutbox)
+    .set({ status: 'sending', leaseUntil: new Date(now.getTime() + LEASE_MS), attempts: sql`${slackOutbox.attempts} + 1` })
+    .where(
+      and(
+        inArray(slackOutbox.id, due),
+        or(eq(slackOutbox.status, 'pending'), and(eq(slackOutbox.status, 'sending'), lt(slackOutbox.leaseUntil, now))),
+      ),
+    )
+    .returning()
+    .all();
+}
+
+export function markSent(db: Queryable, id: number, now: Date): void {
+  db.update(slackOutbox).set({ status: 'sent', sentAt: now, leaseUntil: null, lastError: null }).where(eq(slackOutbox.id, id)).run();
+}
+
+export function markSkipped(db: Queryable, id: number, reason: string): void {
+  db.update(slackOutbox).set({ status: 'skipped', leaseUntil: null, lastError: reason }).where(eq(slackOutbox.id, id)).run();
+}
+
+export function markFailed(db: Queryable, id: number, error: string): void {
+  db.update(slackOutbox).set({ status: 'failed', leaseUntil: null, lastError: error }).where(eq(slackOutbox.id, id)).run();
+}
+
+export function scheduleRetry(db: Queryable, id: number, dueAt: Date, error: string): void {
+  db.update(slackOutbox).set({ status: 'pending', dueAt, leaseUntil: null, lastError: error }).where(eq(slackOutbox.id, id)).run();
+}
+
+/** The newest alerts with their opportunity names, failures first, for the admins' alert page. */
+export function recentAlerts(db: Queryable, limit = 100) {
+  return db
+    .select({ alert: slackOutbox, opportunityName: opportunities.name })
+    .from(slackOutbox)
+    .leftJoin(opportunities, eq(opportunities.id, slackOutbox.opportunityId))
+    .orderBy(sql`${slackOutbox.status} = 'failed' desc`, sql`${slackOutbox.id} desc`)
+    .limit(limit)
+    .all();
+}
+
+/** An admin sends a failed alert again (e.g. after fixing the webhook): it starts over as pending. */
+export function retryFailedAlert(db: Queryable, id: number, now: Date): boolean {
+  const result = db
+    .update(slackOutbox)
+    .set({ status: 'pending', attempts: 0, dueAt: now, lastError: null })
+    .where(and(eq(slackOutbox.id, id), eq(slackOutbox.status, 'failed')))
+    .run();
+  return result.changes > 0;
+}

@@ -1,0 +1,33 @@
+// Posts one message to an incoming webhook with @slack/webhook, reporting what Slack answered.
+import { IncomingWebhook, IncomingWebhookHTTPError, type IncomingWebhookSendArguments } from '@slack/webhook';
+import type { SlackMessage } from './compose';
+import { parseRetryAfter, redactUrls, type DeliveryResult } from './retry';
+
+const TIMEOUT_MS = 10_000;
+
+export async function deliver(webhookUrl: string, message: SlackMessage, now: () => Date = () => new Date()): Promise<DeliveryResult> {
+  let retryAfter: string | null = null;
+  // The library reports the status but not headers: a thin fetch wrapper keeps Retry-After.
+  const webhook = new IncomingWebhook(webhookUrl, {
+    timeout: TIMEOUT_MS,
+    fetch: async (input, init) => {
+      const response = await fetch(input, init);
+      retryAfter = response.headers.get('retry-after');
+      return response;
+    },
+  });
+  try {
+    // Block Kit objects are built as plain data in compose.ts; their shape is tested there.
+    await webhook.send(message as IncomingWebhookSendArguments);
+    return { kind: 'sent' };
+  } catch (error) {
+    if (error instanceof IncomingWebhookHTTPError) {
+      if (error.statusCode === 429) return { kind: 'rate-limited', retryAfterMs: parseRetryAfter(retryAfter, now()) };
+      const text = redactUrls(`${error.statusCode} ${String(error.body ?? '').slice(0, 100)}`);
+      if (error.statusCode >= 500) return { kind: 'server-error', status: error.statusCode, message: text };
+      return { kind: 'rejected', status: error.statusCode, message: text };
+    }
+    const cause = error instanceof Error ? (error.cause instanceof Error ? error.cause.message : error.message) : String(error);
+    return { kind: 'server-error', status: null, message: redactUrls(cause) };
+  }
+}

@@ -1,0 +1,128 @@
+// Sends queued Slack alerts from inside the server process. Never on the request path: requests only
+// write outbox rows; this loop delivers them with retries, backoff and Retry-After.
+import { and, eq, isNull } from 'drizzle-orm';
+import { users } from '../../../db/schema';
+import type { RingiDb } from '../db/client';
+import { composeDigest, composeHotAlert, composeVisitAlert, type HotReason, type SlackMessage } from './compose';
+import { loadDigestData, loadHotAlertData, loadVisitAlertData, recentlyActiveOpportunities } from './alert-data';
+import { evaluateHotOpportunity, japanDay } from './hot-alerts';
+import { claimDueAlerts, enqueueAlert, instantAlertRecipient, markFailed, markSent, markSkipped, scheduleRetry, type OutboxRow } from './outbox';
+import type { AlertPolicy } from './policy';
+import { nextStep, type DeliveryResult } from './retry';
+
+export interface SlackWorkerDeps {
+  db: RingiDb;
+  now: () => Date;
+  policy: () => AlertPolicy;
+  /** The webhook for alerts to this user (theirs, else the workspace's), or null when none is set. */
+  webhookFor: (recipientUserId: string | null) => string | null;
+  deliver: (webhookUrl: string, message: SlackMessage) => Promise<DeliveryResult>;
+  publicBaseUrl: string;
+  /** Engagement score of an opportunity for hot alerts; null where it is not known. */
+  scoreOf?: (opportunityId: string, now: Date) => number | null;
+  retryBaseDelayMs?: number;
+}
+
+/** Builds the message for a row from the current data, or a reason to skip it. */
+function messageFor(deps: SlackWorkerDeps, row: OutboxRow): SlackMessage | { skip: string } {
+  const { db, publicBaseUrl } = deps;
+  if (row.kind === 'digest') {
+    const data = row.recipientUserId ? loadDigestData(db, row.recipientUserId, deps.now(), publicBaseUrl) : null;
+    if (!data) return { skip: 'recipient no longer exists' };
+    if (data.opportunities.length === 0) return { skip: 'nothing to report' };
+    return composeDigest(data);
+  }
+  // Mutes and alert preferences are checked again at send time: the rep may have muted meanwhile.
+  if (!row.opportunityId || instantAlertRecipient(db, row.opportunityId) === null) return { skip: 'muted or alerts off' };
+  if (row.kind === 'hot') {
+    const data = loadHotAlertData(db, row.opportunityId, JSON.parse(row.detail ?? '[]') as HotReason[], publicBaseUrl);
+    return data ? composeHotAlert(data) : { skip: 'opportunity no longer exists' };
+  }
+  const data = row.visitId ? loadVisitAlertData(db, row.visitId, row.kind, publicBaseUrl) : null;
+  return data ? composeVisitAlert(data) : { skip: 'visit no longer exists' };
+}
+
+async function deliverRow(deps: SlackWorkerDeps, row: OutboxRow): Promise<void> {
+  const { db } = deps;
+  const message = messageFor(deps, row);
+  if ('skip' in message) return markSkipped(db, row.id, message.skip);
+  const webhook = deps.webhookFor(row.recipientUserId);
+  if (!webhook) return markFailed(db, row.id, 'No Slack webhook is configured.');
+  const result = await deps.deliver(webhook, message);
+  const step = nextStep(result, row.attempts, deps.retryBaseDelayMs);
+  if (step.kind === 'done') return markSent(db, row.id, deps.now());
+  if (step.kind === 'fail') return markFailed(db, row.id, step.reason);
+  scheduleRetry(db, row.id, new Date(deps.now().getTime() + step.delayMs), describe(result));
+}
+
+function describe(result: DeliveryResult): string {
+  if (result.kind === 'rate-limited') return 'Rate-limited by Slack (429).';
+  if (result.kind === 'server-error' || result.kind === 'rejected') return result.message;
+  return '';
+}
+
+/** Queues today's digest for every rep who chose digests, once the digest time has passed. */
+export function enqueueDueDigests(db: RingiDb, now: Date, policy: AlertPolicy): number {
+  const japanMinutes = (now.getUTCHours() * 60 + now.getUTCMinutes() + 9 * 60) % (24 * 60);
+  if (japanMinutes < policy.digestAtMinutes) return 0;
+  const readers = db
+    .select({ id: users.id })
+    .from(users)
+    .where(and(eq(users.slackAlerts, 'digest'), isNull(users.deactivatedAt)))
+    .all();
+  let queued = 0;
+  for (const { id } of readers) {
+    if (enqueueAlert(db, { idempotencyKey: `digest:${id}:${japanDay(now)}`, kind: 'digest', recipientUserId: id, dueAt: now })) queued++;
+  }
+  return queued;
+}
+
+/**
+ * One round: queue digests and hot alerts that became due, then deliver due rows one at a time.
+ * `since` is the time of the previous round, so hot checks only look at fresh activity.
+ */
+export async function runSlackRound(deps: SlackWorkerDeps, since: Date): Promise<{ delivered: number }> {
+  const now = deps.now();
+  const policy = deps.policy();
+  enqueueDueDigests(deps.db, now, policy);
+  for (const opportunityId of recentlyActiveOpportunities(deps.db, since)) {
+    evaluateHotOpportunity(deps.db, opportunityId, now, policy, deps.scoreOf?.(opportunityId, now) ?? null);
+  }
+  let delivered = 0;
+  for (;;) {
+    const rows = claimDueAlerts(deps.db, deps.now(), 5);
+    if (rows.length === 0) break;
+    for (const row of rows) {
+      await deliverRow(deps, row);
+      delivered++;
+    }
+  }
+  return { delivered };
+}
+
+/** Runs rounds every `intervalMs` until stopped. Errors are logged (without secrets) and the loop goes on. */
+export function startSlackWorker(deps: SlackWorkerDeps, intervalMs = 5000): { stop: () => Promise<void> } {
+  let since = new Date(deps.now().getTime() - 24 * 60 * 60 * 1000); // catch up on a day of activity after a restart
+  let running: Promise<unknown> | null = null;
+  let stopped = false;
+  const timer = setInterval(() => {
+    if (running || stopped) return;
+    const roundStart = deps.now();
+    running = runSlackRound(deps, since)
+      .then(() => {
+        since = roundStart;
+      })
+      .catch((error: unknown) => console.error('slack worker:', error instanceof Error ? error.message : 'failed'))
+      .finally(() => {
+        running = null;
+      });
+  }, intervalMs);
+  timer.unref();
+  return {
+    stop: async () => {
+      stopped = true;
+      clearInterval(timer);
+      await running;
+    },
+  };
+}

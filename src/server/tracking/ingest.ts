@@ -1,0 +1,274 @@
+// Writes what the page script confirmed. Each write keeps the raw rows and the running totals in
+// one transaction, so the dashboards never disagree with the timeline.
+import crypto from 'node:crypto';
+import { and, desc, eq, gte, ne, sql } from 'drizzle-orm';
+import { encodeBase32LowerCaseNoPadding } from '@oslojs/encoding';
+import { documentViews, linkEvents, opportunityEngagement, readingTotals, visits } from '../../../db/schema';
+import type { RingiDb, RingiTx as Tx } from '../db/client';
+import type { HeartbeatPayload } from './beacon-payloads';
+import type { LinkScope } from './link-scope';
+import { enqueueVisitAlert } from '../slack/outbox';
+import { isCompleted, mergeHeartbeat, VISIT_GAP_MS } from './rules';
+
+/** 128 random bits: a view id is a capability for its beacons, together with the link's token. */
+export function newTrackingId(): string {
+  return encodeBase32LowerCaseNoPadding(crypto.randomBytes(16));
+}
+
+export interface ViewStart {
+  scope: LinkScope;
+  documentSlug: string;
+  documentCategory?: string | null;
+  documentTitle?: string | null;
+  /** Heading ids of the document: the only sections its beacons may report. */
+  sectionIds: readonly string[];
+  deviceId: string;
+  deviceLabel: string;
+  networkHash: string | null;
+  now: Date;
+}
+
+export interface StartedView {
+  viewId: string;
+  visitId: string;
+  newVisit: boolean;
+  newDevice: boolean;
+}
+
+/**
+ * Records a confirmed view. With `alerts`, a new visit also queues its Slack alert in the same
+ * transaction, so an alert is never lost nor sent for a view that was not stored.
+ */
+export function startView(db: RingiDb, start: ViewStart, alerts?: { delayMs: number }): StartedView {
+  const { scope, now } = start;
+  return db.transaction((tx) => {
+    const { visitId, newVisit, newDevice, returning } = findOrStartVisit(tx, start);
+    if (newVisit && alerts) enqueueVisitAlert(tx, { visitId, opportunityId: scope.opportunityId, isReturn: returning }, now, alerts.delayMs);
+    const viewId = newTrackingId();
+    tx.insert(documentViews)
+      .values({
+        id: viewId,
+        visitId,
+        ...scope,
+        documentSlug: start.documentSlug,
+        documentCategory: start.documentCategory ?? null,
+        documentTitle: start.documentTitle ?? null,
+        startedAt: now,
+        lastBeaconAt: now,
+        sectionSeconds: JSON.stringify(Object.fromEntries(start.sectionIds.map((id) => [id, 0]))),
+      })
+      .run();
+    tx.insert(readingTotals)
+      .values({
+        opportunityId: scope.opportunityId,
+        accountId: scope.accountId,
+        contactId: scope.contactId,
+        documentSlug: start.documentSlug,
+        views: 1,
+        firstSeenAt: now,
+        lastSeenAt: now,
+      })
+      .onConflictDoUpdate({
+        target: [readingTotals.opportunityId, readingTotals.contactId, readingTotals.documentSlug],
+        set: { views: sql`${readingTotals.views} + 1`, lastSeenAt: now },
+      })
+      .run();
+    return { viewId, visitId, newVisit, newDevice };
+  });
+}
+
+function findOrStartVisit(tx: Tx, start: ViewStart): { visitId: string; newVisit: boolean; newDevice: boolean; returning: boolean } {
+  const { scope, now, deviceId } = start;
+  const recent = tx
+    .select({ id: visits.id })
+    .from(visits)
+    .where(
+      and(
+        eq(visits.accessLinkId, scope.accessLinkId),
+        eq(visits.deviceId, deviceId),
+        gte(visits.lastActivityAt, new Date(now.getTime() - VISIT_GAP_MS)),
+      ),
+    )
+    .orderBy(desc(visits.lastActivityAt))
+    .limit(1)
+    .get();
+  if (recent) {
+    tx.update(visits).set({ lastActivityAt: now }).where(eq(visits.id, recent.id)).run();
+    return { visitId: recent.id, newVisit: false, newDevice: false, returning: false };
+  }
+
+  const seenOnThisDevice = tx
+    .select({ id: visits.id })
+    .from(visits)
+    .where(and(eq(visits.accessLinkId, scope.accessLinkId), eq(visits.deviceId, deviceId)))
+    .limit(1)
+    .get();
+  const seenOnOtherDevice = seenOnThisDevice
+    ? undefined
+    : tx
+        .select({ id: visits.id })
+        .from(visits)
+        .where(and(eq(visits.accessLinkId, scope.accessLinkId), ne(visits.deviceId, deviceId)))
+        .limit(1)
+        .get();
+  // The link's first browser is its contact; another browser later is a forwarded link or a second device.
+  const newDevice = !seenOnThisDevice && seenOnOtherDevice !== undefined;
+  const visitId = newTrackingId();
+  tx.insert(visits)
+    .values({
+      id: visitId,
+      ...scope,
+      deviceId,
+      newDevice,
+      deviceLabel: start.deviceLabel,
+      networkHash: start.networkHash,
+      startedAt: now,
+      lastActivityAt: now,
+    })
+    .run();
+  tx.insert(opportunityEngagement)
+    .values({
+      opportunityId: scope.opportunityId,
+      accountId: scope.accountId,
+      visits: 1,
+      devices: seenOnThisDevice ? 0 : 1,
+      newDevices: newDevice ? 1 : 0,
+      firstSeenAt: now,
+      lastSeenAt: now,
+    })
+    .onConflictDoUpdate({
+      target: opportunityEngagement.opportunityId,
+      set: {
+        visits: sql`${opportunityEngagement.visits} + 1`,
+        devices: sql`${opportunityEngagement.devices} + ${seenOnThisDevice ? 0 : 1}`,
+        newDevices: sql`${opportunityEngagement.newDevices} + ${newDevice ? 1 : 0}`,
+        firstSeenAt: sql`coalesce(${opportunityEngagement.firstSeenAt}, ${now.getTime()})`,
+        lastSeenAt: now,
+      },
+    })
+    .run();
+  // A return: this browser read this link before. A new browser is announced as a new reader instead.
+  return { visitId, newVisit: true, newDevice, returning: seenOnThisDevice !== undefined };
+}
+
+export type HeartbeatResult = 'applied' | 'replay' | 'not-found' | 'unknown-section';
+
+/** Applies one beacon of a view. The view must belong to the link whose token came with it. */
+export function recordHeartbeat(db: RingiDb, scope: LinkScope, viewId: string, beacon: HeartbeatPayload, now: Date): HeartbeatResult {
+  return db.transaction((tx) => {
+    const view = tx
+      .select()
+      .from(documentViews)
+      .where(and(eq(documentViews.id, viewId), eq(documentViews.accessLinkId, scope.accessLinkId)))
+      .get();
+    if (!view) return 'not-found';
+    const outcome = mergeHeartbeat({ ...view, sectionSeconds: JSON.parse(view.sectionSeconds) as Record<string, number> }, beacon, now);
+    if (outcome.kind === 'replay') return 'replay';
+    if (outcome.kind === 'unknown-section') return 'unknown-section';
+
+    tx.update(documentViews)
+      .set({
+        activeSeconds: outcome.activeSeconds,
+        maxScrollPercent: outcome.maxScrollPercent,
+        sectionSeconds: JSON.stringify(outcome.sectionSeconds),
+        lastSequence: outcome.sequence,
+        lastBeaconAt: now,
+      })
+      .where(eq(documentViews.id, viewId))
+      .run();
+    tx.update(visits).set({ lastActivityAt: now }).where(eq(visits.id, view.visitId)).run();
+
+    const newlyCompleted =
+      !isCompleted(view.activeSeconds, view.maxScrollPercent) && isCompleted(outcome.activeSeconds, outcome.maxScrollPercent);
+    tx.update(readingTotals)
+      .set({
+        activeSeconds: sql`${readingTotals.activeSeconds} + ${outcome.activeDelta}`,
+        maxScrollPercent: sql`max(${readingTotals.maxScrollPercent}, ${outcome.maxScrollPercent})`,
+        completedViews: sql`${readingTotals.completedViews} + ${newlyCompleted ? 1 : 0}`,
+        lastSeenAt: now,
+      })
+      .where(
+        and(
+          eq(readingTotals.opportunityId, scope.opportunityId),
+          eq(readingTotals.contactId, scope.contactId),
+          eq(readingTotals.documentSlug, view.documentSlug),
+        ),
+      )
+      .run();
+    tx.update(opportunityEngagement)
+      .set({ activeSeconds: sql`${opportunityEngagement.activeSeconds} + ${outcome.activeDelta}`, lastSeenAt: now })
+      .where(eq(opportunityEngagement.opportunityId, scope.opportunityId))
+      .run();
+
+    if (beacon.printed) recordPrintOnce(tx, scope, view.visitId, viewId, view.documentSlug, now);
+    return 'applied';
+  });
+}
+
+function recordPrintOnce(tx: Tx, scope: LinkScope, visitId: string, viewId: string, documentSlug: string, now: Date): void {
+  const already = tx
+    .select({ id: linkEvents.id })
+    .from(linkEvents)
+    .where(and(eq(linkEvents.viewId, viewId), eq(linkEvents.kind, 'print')))
+    .get();
+  if (already) return;
+  tx.insert(linkEvents).values({ ...scope, kind: 'print', visitId, viewId, documentSlug, occurredAt: now }).run();
+  bumpTotals(tx, scope, documentSlug, now, { prints: sql`${readingTotals.prints} + 1` });
+}
+
+/** An attachment fetched by a browser, tied to the device's current visit when there is one. */
+export function recordDownload(db: RingiDb, scope: LinkScope, documentSlug: string, file: string, deviceId: string | null, now: Date): void {
+  db.transaction((tx) => {
+    const visit = deviceId
+      ? tx
+          .select({ id: visits.id })
+          .from(visits)
+          .where(
+            and(
+              eq(visits.accessLinkId, scope.accessLinkId),
+              eq(visits.deviceId, deviceId),
+              gte(visits.lastActivityAt, new Date(now.getTime() - VISIT_GAP_MS)),
+            ),
+          )
+          .orderBy(desc(visits.lastActivityAt))
+          .limit(1)
+          .get()
+      : undefined;
+    tx.insert(linkEvents).values({ ...scope, kind: 'download', visitId: visit?.id ?? null, documentSlug, detail: file, occurredAt: now }).run();
+    if (visit) tx.update(visits).set({ lastActivityAt: now }).where(eq(visits.id, visit.id)).run();
+    bumpTotals(tx, scope, documentSlug, now, { downloads: sql`${readingTotals.downloads} + 1` });
+  });
+}
+
+/** A scanner, link preview, crawler or prefetch opened the link: shown to reps apart, never as reading. */
+export function recordAutomatedOpen(db: RingiDb, scope: LinkScope, documentSlug: string | null, agent: string, now: Date): void {
+  db.transaction((tx) => {
+    tx.insert(linkEvents).values({ ...scope, kind: 'automated_open', documentSlug, detail: agent.slice(0, 100), occurredAt: now }).run();
+    tx.insert(opportunityEngagement)
+      .values({ opportunityId: scope.opportunityId, accountId: scope.accountId, automatedOpens: 1 })
+      .onConflictDoUpdate({
+        target: opportunityEngagement.opportunityId,
+        set: { automatedOpens: sql`${opportunityEngagement.automatedOpens} + 1` },
+      })
+      .run();
+  });
+}
+
+function bumpTotals(tx: Tx, scope: LinkScope, documentSlug: string, now: Date, set: Partial<Record<'downloads' | 'prints', ReturnType<typeof sql>>>): void {
+  tx.insert(readingTotals)
+    .values({
+      opportunityId: scope.opportunityId,
+      accountId: scope.accountId,
+      contactId: scope.contactId,
+      documentSlug,
+      downloads: set.downloads ? 1 : 0,
+      prints: set.prints ? 1 : 0,
+      firstSeenAt: now,
+      lastSeenAt: now,
+    })
+    .onConflictDoUpdate({
+      target: [readingTotals.opportunityId, readingTotals.contactId, readingTotals.documentSlug],
+      set: { ...set, lastSeenAt: now },
+    })
+    .run();
+}

@@ -1,0 +1,25 @@
+import { describe, expect, it } from 'vitest';
+import { canArchiveAccount, canEditAccount, canEditOpportunity, canManageWorkspace, canView } from '../../src/server/auth/permissions';
+
+const admin = { id: 'admin-1', role: 'admin' as const };
+const sato = { id: 'rep-sato', role: 'rep' as const };
+const tanaka = { id: 'rep-tanaka', role: 'rep' as const };
+
+describe('permissions', () => {
+  it('let every signed-in user see everything', () => {
+    expect([admin, sato, tanaka].every(canView)).toBe(true);
+  });
+  it('let reps edit only their own opportunities, admins all', () => {
+    const satosDeal = { ownerUserId: 'rep-sato' };
+    expect(canEditOpportunity(sato, satosDeal)).toBe(true);
+    expect(canEditOpportunity(tanaka, satosDeal)).toBe(false);
+    expect(canEditOpportunity(admin, satosDeal)).toBe(true);
+  });
+  it('share accounts for editing but keep archiving and workspace settings to admins', () => {
+    expect(canEditAccount(sato)).toBe(true);
+    expect(canArchiveAccount(sato)).toBe(false);
+    expect(canArchiveAccount(admin)).toBe(true);
+    expect(canManageWorkspace(sato)).toBe(false);
+    expect(canManageWorkspace(admin)).toBe(true);
+  });
+});

@@ -1,0 +1,98 @@
+import { eq } from 'drizzle-orm';
+import { describe, expect, it } from 'vitest';
+import { documentViews, linkEvents, opportunityEngagement, readingTotals, visits } from '../../db/schema';
+import { revokeAccessLink } from '../../src/server/access-links/access-links';
+import { heartbeatPayload } from '../../src/server/tracking/beacon-payloads';
+import { recordAutomatedOpen, recordDownload, recordHeartbeat, startView } from '../../src/server/tracking/ingest';
+import { activeLinkScope, type LinkScope } from '../../src/server/tracking/link-scope';
+import { useTempDatabase } from './support/temp-db';
+import { seedTrackingFixture } from './support/tracking-fixture';
+
+const db = useTempDatabase();
+const world = seedTrackingFixture(db);
+const t0 = new Date('2026-11-22T10:00:00Z');
+const at = (seconds: number) => new Date(t0.getTime() + seconds * 1000);
+const beacon = (seq: number, activeSeconds: number, extra: Record<string, unknown> = {}) =>
+  heartbeatPayload.parse({ seq, activeSeconds, maxScrollPercent: 50, sections: {}, ...extra });
+
+function start(scope: LinkScope, deviceId: string, when: Date) {
+  return startView(db, { scope, documentSlug: 'pricing', sectionIds: ['plans', 'options'], deviceId, deviceLabel: 'Chrome / Windows', networkHash: null, now: when });
+}
+const totals = () => db.select().from(readingTotals).where(eq(readingTotals.opportunityId, world.yamada.scope.opportunityId)).all();
+const engagement = () => db.select().from(opportunityEngagement).where(eq(opportunityEngagement.opportunityId, world.yamada.scope.opportunityId)).get();
+
+describe('view ingestion', () => {
+  const deviceA = 'aaaaaaaaaaaaaaaaaaaaaaaaaa';
+  const deviceB = 'bbbbbbbbbbbbbbbbbbbbbbbbbb';
+
+  it('starts a visit and a view, and counts beacons exactly once', () => {
+    const started = start(world.yamada.scope, deviceA, t0);
+    expect(started).toMatchObject({ newVisit: true, newDevice: false });
+    expect(recordHeartbeat(db, world.yamada.scope, started.viewId, beacon(1, 10, { sections: { plans: 10 } }), at(11))).toBe('applied');
+    expect(recordHeartbeat(db, world.yamada.scope, started.viewId, beacon(2, 20, { sections: { plans: 15, options: 5 } }), at(21))).toBe('applied');
+    // pagehide and visibilitychange both deliver the last beacon; a reload replays an old one
+    expect(recordHeartbeat(db, world.yamada.scope, started.viewId, beacon(2, 20), at(22))).toBe('replay');
+    expect(recordHeartbeat(db, world.yamada.scope, started.viewId, beacon(1, 10), at(23))).toBe('replay');
+
+    const view = db.select().from(documentViews).where(eq(documentViews.id, started.viewId)).get()!;
+    expect(view).toMatchObject({ activeSeconds: 20, maxScrollPercent: 50, lastSequence: 2 });
+    expect(JSON.parse(view.sectionSeconds)).toEqual({ plans: 15, options: 5 });
+    expect(totals()).toEqual([expect.objectContaining({ contactId: world.yamada.scope.contactId, views: 1, activeSeconds: 20 })]);
+    expect(engagement()).toMatchObject({ visits: 1, devices: 1, newDevices: 0, activeSeconds: 20 });
+  });
+
+  it('keeps activity within 30 minutes in one visit, and a later return is a new visit', () => {
+    const again = start(world.yamada.scope, deviceA, at(25 * 60));
+    expect(again.newVisit).toBe(false);
+    const later = start(world.yamada.scope, deviceA, at(25 * 60 + 31 * 60));
+    expect(later).toMatchObject({ newVisit: true, newDevice: false });
+    expect(engagement()).toMatchObject({ visits: 2, devices: 1 });
+  });
+
+  it('flags the same link opened in another browser as a possible new reader', () => {
+    const forwarded = start(world.yamada.scope, deviceB, at(3600));
+    expect(forwarded).toMatchObject({ newVisit: true, newDevice: true });
+    const visit = db.select().from(visits).where(eq(visits.id, forwarded.visitId)).get()!;
+    expect(visit.newDevice).toBe(true);
+    expect(engagement()).toMatchObject({ visits: 3, devices: 2, newDevices: 1 });
+  });
+
+  it('refuses a beacon presented with another link, and changes nothing', () => {
+    const theirs = start(world.suzuki.scope, deviceA, at(4000));
+    const before = db.select().from(documentViews).where(eq(documentViews.id, theirs.viewId)).get();
+    expect(recordHeartbeat(db, world.yamada.scope, theirs.viewId, beacon(1, 5), at(4010))).toBe('not-found');
+    expect(db.select().from(documentViews).where(eq(documentViews.id, theirs.viewId)).get()).toEqual(before);
+  });
+
+  it('rejects unknown sections without applying anything', () => {
+    const view = start(world.suzuki.scope, deviceA, at(5000));
+    expect(recordHeartbeat(db, world.suzuki.scope, view.viewId, beacon(1, 5, { sections: { invented: 5 } }), at(5010))).toBe('unknown-section');
+    expect(db.select().from(documentViews).where(eq(documentViews.id, view.viewId)).get()).toMatchObject({ activeSeconds: 0, lastSequence: 0 });
+  });
+
+  it('records a print once per view and downloads against the current visit', () => {
+    const view = start(world.suzuki.scope, deviceB, at(6000));
+    recordHeartbeat(db, world.suzuki.scope, view.viewId, beacon(1, 5, { printed: true }), at(6005));
+    recordHeartbeat(db, world.suzuki.scope, view.viewId, beacon(2, 9, { printed: true }), at(6009));
+    recordDownload(db, world.suzuki.scope, 'pricing', 'pricing-2026.pdf', deviceB, at(6010));
+    const events = db.select().from(linkEvents).where(eq(linkEvents.accessLinkId, world.suzuki.scope.accessLinkId)).all();
+    expect(events.map((e) => [e.kind, e.visitId, e.detail])).toEqual([
+      ['print', view.visitId, null],
+      ['download', view.visitId, 'pricing-2026.pdf'],
+    ]);
+    const suzukiTotals = totals().find((row) => row.contactId === world.suzuki.scope.contactId)!;
+    expect(suzukiTotals).toMatchObject({ prints: 1, downloads: 1 });
+  });
+
+  it('files automated opens apart from visits and readers', () => {
+    const visitsBefore = engagement()!.visits;
+    recordAutomatedOpen(db, world.yamada.scope, 'pricing', 'Microsoft Safe Links', at(7000));
+    expect(engagement()).toMatchObject({ visits: visitsBefore, automatedOpens: 1 });
+  });
+
+  it('stops accepting a link as soon as it is revoked', () => {
+    revokeAccessLink(db, world.suzuki.scope.accessLinkId, at(8000));
+    expect(activeLinkScope(db, world.suzuki.token, at(8001))).toBeNull();
+    expect(activeLinkScope(db, world.yamada.token, at(8001))).not.toBeNull();
+  });
+});
