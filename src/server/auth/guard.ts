@@ -14,7 +14,7 @@ export interface RequestContext {
 
 export const adminHeaders: Readonly<Record<string, string>> = {
   'Cache-Control': 'private, no-store',
-  'Referrer-Policy': 'no-referrer',
+  'Referrer-Policy': 'same-origin', // no-referrer would make Chromium send "Origin: null" on form POSTs, which checkOrigin refuses
   'X-Robots-Tag': 'noindex, nofollow',
   'X-Frame-Options': 'DENY',
   'X-Content-Type-Options': 'nosniff',

@@ -1,0 +1,28 @@
+// The document catalog of the aggregates benchmark (bench/aggregates.mjs): slug → category.
+/** The content catalog the rooms draw from: slug → category (a few key documents of each kind). */
+export const BENCH_CATALOG: ReadonlyArray<readonly [string, string]> = [
+  ['company-overview', 'overview'],
+  ['product-overview', 'overview'],
+  ['platform-tour', 'overview'],
+  ['pricing-standard', 'pricing'],
+  ['pricing-enterprise', 'pricing'],
+  ['pricing-options', 'pricing'],
+  ['security-check-sheet', 'security'],
+  ['security-whitepaper', 'security'],
+  ['privacy-policy-summary', 'security'],
+  ['case-study-manufacturing', 'case-study'],
+  ['case-study-retail', 'case-study'],
+  ['case-study-finance', 'case-study'],
+  ['case-study-logistics', 'case-study'],
+  ['roi-model', 'roi'],
+  ['roi-calculator-guide', 'roi'],
+  ['implementation-plan', 'implementation'],
+  ['onboarding-schedule', 'implementation'],
+  ['support-model', 'implementation'],
+  ['approval-template', 'approval-template'],
+  ['ringi-checklist', 'approval-template'],
+  ['integration-guide', 'implementation'],
+  ['sla', 'security'],
+  ['faq', 'overview'],
+  ['partner-program', 'overview'],
+];

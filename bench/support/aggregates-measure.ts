@@ -1,0 +1,162 @@
+// Benchmark body for bench/aggregates.mjs, run with tsx (never by the app):
+//   tsx bench/support/aggregates-measure.ts <database-path> <calls> <seed> <now-iso> [purge-days]
+// Opens the seeded database with the project's own openDatabase (WAL, the app's pragmas), then times
+// each read-model call `calls` times after a warm-up, next to two same-run baselines: a prepared
+// `SELECT 1` and a drizzle primary-key lookup. With purge-days, finally times purgeRawTracking.
+// Prints one JSON line: { cases: [{ name, ms: number[] }], facts }.
+import { eq, sql } from 'drizzle-orm';
+import { opportunities, opportunityEngagement, readingTotals } from '../../db/schema';
+import { openDatabase } from '../../src/server/db/client';
+import { RECENCY_HALF_LIFE_DAYS } from '../../src/server/tracking/engagement-score';
+import {
+  accountEngagementSummary,
+  hottestOpportunities,
+  opportunityEngagementSummary,
+  opportunityTimeline,
+  type TimelineCursor,
+} from '../../src/server/tracking/read-model';
+import { purgeRawTracking } from '../../src/server/tracking/retention';
+import { BENCH_CATALOG } from './aggregates-catalog';
+
+const DAY = 24 * 60 * 60 * 1000;
+const WARMUP = 20;
+
+function prng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+function main(): void {
+  const [file, callsArg, seedArg, nowIso, purgeArg] = process.argv.slice(2);
+  if (!file || !callsArg || !nowIso) throw new Error('usage: aggregates-measure.ts <database-path> <calls> <seed> <now-iso> [purge-days]');
+  const calls = Number(callsArg);
+  const random = prng(Number(seedArg ?? 1) + 1000);
+  const now = new Date(nowIso);
+  const db = openDatabase(file);
+  const categories = new Map(BENCH_CATALOG.map(([slug, category]) => [slug, category]));
+
+  // Opportunities with reading (the timeline of a never-opened room is trivially empty).
+  const active = db
+    .select({ id: opportunityEngagement.opportunityId, accountId: opportunityEngagement.accountId, visits: opportunityEngagement.visits })
+    .from(opportunityEngagement)
+    .where(sql`${opportunityEngagement.visits} > 0`)
+    .all();
+  const pick = () => active[Math.floor(random() * active.length)]!;
+  const heaviest = active.reduce((a, b) => (b.visits > a.visits ? b : a));
+  // A cursor in the middle of the heaviest opportunity's history: a deep page.
+  let middle: TimelineCursor | undefined;
+  {
+    let cursor: TimelineCursor | undefined;
+    for (let page = 0; page < Math.floor(heaviest.visits / 2 / 20); page++) {
+      cursor = opportunityTimeline(db, heaviest.id, { limit: 20, before: cursor }).nextBefore ?? cursor;
+    }
+    middle = cursor;
+  }
+
+  const selectOne = db.$client.prepare('select 1 as one');
+  const cases: Array<{ name: string; run: () => unknown }> = [
+    { name: 'baseline: prepared SELECT 1', run: () => selectOne.get() },
+    { name: 'baseline: opportunity by primary key (drizzle)', run: () => db.select().from(opportunities).where(eq(opportunities.id, pick().id)).get() },
+    { name: 'opportunityTimeline (random, limit 20)', run: () => opportunityTimeline(db, pick().id, { limit: 20 }) },
+    { name: `opportunityTimeline (heaviest: ${heaviest.visits} visits, page 1)`, run: () => opportunityTimeline(db, heaviest.id, { limit: 20 }) },
+    { name: 'opportunityTimeline (heaviest, a middle page)', run: () => opportunityTimeline(db, heaviest.id, { limit: 20, before: middle }) },
+    { name: 'opportunityEngagementSummary (random, catalog)', run: () => opportunityEngagementSummary(db, pick().id, now, { documentCategories: categories }) },
+    { name: 'opportunityEngagementSummary (random, no catalog)', run: () => opportunityEngagementSummary(db, pick().id, now) },
+    { name: 'opportunityEngagementSummary (heaviest, catalog)', run: () => opportunityEngagementSummary(db, heaviest.id, now, { documentCategories: categories }) },
+    { name: 'accountEngagementSummary (random, catalog)', run: () => accountEngagementSummary(db, pick().accountId, now, { documentCategories: categories }) },
+    { name: 'hottestOpportunities (limit 20, catalog)', run: () => hottestOpportunities(db, now, { limit: 20, documentCategories: categories }) },
+    { name: 'hottestOpportunities (limit 20, no catalog)', run: () => hottestOpportunities(db, now, { limit: 20 }) },
+    { name: "hottestOpportunities (limit 20, channel 'ads')", run: () => hottestOpportunities(db, now, { limit: 20, channel: 'ads', documentCategories: categories }) },
+    { name: 'hottestOpportunities (limit 20, stage 5)', run: () => hottestOpportunities(db, now, { limit: 20, stage: 5, documentCategories: categories }) },
+    { name: 'hottestOpportunities (limit 20, stage 5 + ads)', run: () => hottestOpportunities(db, now, { limit: 20, stage: 5, channel: 'ads', documentCategories: categories }) },
+    { name: "hottestOpportunities (limit 20, one rep's deals)", run: () => hottestOpportunities(db, now, { limit: 20, ownerUserId: 'u3', documentCategories: categories }) },
+    // Worst case: a filter too wide to score directly yet matching nothing: the search runs to its end
+    // (windows up to a third of reading_totals, then the pass over every opportunity).
+    {
+      name: 'hottestOpportunities (worst case: search to the end)',
+      run: () => hottestOpportunities(db, now, { limit: 20, ownerUserId: 'nobody', tuning: { directMax: -1 }, documentCategories: categories }),
+    },
+  ];
+
+  const results: Array<{ name: string; ms: number[] }> = [];
+  for (const c of cases) {
+    for (let i = 0; i < WARMUP; i++) c.run();
+    const ms: number[] = [];
+    for (let i = 0; i < calls; i++) {
+      const t = process.hrtime.bigint();
+      c.run();
+      ms.push(Number(process.hrtime.bigint() - t) / 1e6);
+    }
+    results.push({ name: c.name, ms });
+  }
+
+  // How far back the hottest list had to look: the 20th best score bounds the age of any rival.
+  const top = hottestOpportunities(db, now, { limit: 20, documentCategories: categories });
+  const twentieth = top[top.length - 1]?.score ?? 0;
+  const horizonDays = twentieth > 0 ? RECENCY_HALF_LIFE_DAYS * Math.log2(100 / twentieth) : null;
+  const since = horizonDays === null ? null : new Date(now.getTime() - horizonDays * DAY);
+  const withinHorizon = since
+    ? (db
+        .select({ n: sql<number>`count(distinct ${readingTotals.opportunityId})` })
+        .from(readingTotals)
+        .where(sql`${readingTotals.lastSeenAt} >= ${since.getTime()}`)
+        .get()?.n ?? 0)
+    : null;
+
+  let purge: unknown = null;
+  if (purgeArg) {
+    // Time each of the purge's transactions too: that is how long beacons wait for the write lock.
+    const transaction = db.transaction.bind(db);
+    const held: number[] = [];
+    (db as { transaction: unknown }).transaction = (fn: Parameters<typeof transaction>[0]) => {
+      const t = process.hrtime.bigint();
+      try {
+        return transaction(fn);
+      } finally {
+        held.push(Number(process.hrtime.bigint() - t) / 1e6);
+      }
+    };
+    const t = process.hrtime.bigint();
+    const result = purgeRawTracking(db, { olderThanDays: Number(purgeArg), now });
+    const ms = Number(process.hrtime.bigint() - t) / 1e6;
+    (db as { transaction: unknown }).transaction = transaction;
+    held.sort((a, b) => a - b);
+    purge = {
+      olderThanDays: Number(purgeArg),
+      ms: Math.round(ms),
+      ...result,
+      cutoff: result.cutoff.toISOString(),
+      transactionP50Ms: Math.round(held[Math.floor(held.length / 2)] ?? 0),
+      transactionMaxMs: Math.round(held[held.length - 1] ?? 0),
+    };
+  }
+  db.$client.close();
+
+  console.log(
+    JSON.stringify({
+      cases: results,
+      facts: {
+        activeOpportunities: active.length,
+        heaviest,
+        hottestTop: top.slice(0, 3).map((h) => ({ id: h.opportunityId, score: h.score, lastSeenDaysAgo: Math.round(((now.getTime() - h.lastSeenAt.getTime()) / DAY) * 10) / 10 })),
+        twentiethScore: twentieth,
+        horizonDays: horizonDays === null ? null : Math.round(horizonDays * 10) / 10,
+        opportunitiesWithinHorizon: withinHorizon,
+        purge,
+      },
+    }),
+  );
+}
+
+try {
+  main();
+} catch (error) {
+  console.error(error instanceof Error ? (error.stack ?? error.message) : String(error));
+  process.exit(1);
+}

@@ -1,0 +1,46 @@
+// Benchmark fixture, run with tsx by bench/document-page.mjs (never by the app):
+//   tsx bench/support/prepare-db.ts <database-path> <document-slug> <comma-separated-room-slugs>
+// Migrates a fresh database and seeds it with the project's own demo seeder, then resolves one
+// prospect link with the project's own loadProspectRoom while recording the SQL that drizzle
+// prepares, so the raw node:http baseline can run exactly the same statements.
+// Prints one JSON line: { token, path, statements: [sql, ...] }.
+import { openDatabase } from '../../src/server/db/client';
+import { seedDemo } from '../../src/server/demo/seed';
+import { loadProspectRoom, roomOffers } from '../../src/server/rooms/prospect-room';
+import { loadSecretKey } from '../../src/server/security/secret-box';
+
+async function main(): Promise<void> {
+  const [databasePath, slug, roomSlugList] = process.argv.slice(2);
+  if (!databasePath || !slug || !roomSlugList) throw new Error('usage: prepare-db.ts <database-path> <slug> <room-slugs>');
+  const roomSlugs = roomSlugList.split(',').filter(Boolean);
+  if (!roomSlugs.includes(slug)) throw new Error(`room slugs must include ${slug}`);
+
+  const db = openDatabase(databasePath);
+  // Every demo room offers the same realistic list (the room_documents query returns all of them).
+  const links = await seedDemo(db, loadSecretKey(), { sakura: roomSlugs, aozora: roomSlugs, northwind: roomSlugs });
+  const link = links.find((l) => l.state === 'active');
+  if (!link) throw new Error('the demo seeder returned no active link');
+  const token = link.path.replace(/^\/r\//, '');
+
+  // Record what drizzle prepares while the real lookup runs.
+  const client = db.$client;
+  const statements: string[] = [];
+  const prepare = client.prepare.bind(client);
+  (client as unknown as { prepare: (sql: string) => unknown }).prepare = (sql: string) => {
+    statements.push(sql);
+    return prepare(sql);
+  };
+  const access = loadProspectRoom(db, token);
+  (client as unknown as { prepare: unknown }).prepare = prepare;
+  if (access.status !== 'active') throw new Error(`seeded link is ${access.status}, expected active`);
+  if (!roomOffers(access.room, slug)) throw new Error(`seeded room does not offer ${slug}`);
+  if (statements.length !== 2) throw new Error(`expected 2 statements from loadProspectRoom, saw ${statements.length}`);
+
+  client.close();
+  console.log(JSON.stringify({ token, path: `/r/${token}/d/${slug}`, statements }));
+}
+
+main().catch((error: unknown) => {
+  console.error(error instanceof Error ? (error.stack ?? error.message) : String(error));
+  process.exit(1);
+});

@@ -1,0 +1,80 @@
+// POST: the access-link actions of the opportunity page (create, revoke, extend, regenerate), as
+// plain forms (Astro's origin check covers them). Answers with a redirect back to the page and a
+// notice or error; a rep who may not edit this opportunity gets 403 and nothing changes.
+import type { APIContext, APIRoute } from 'astro';
+import { parseLinkAction, performLinkAction } from '../../../../../server/access-links/link-management';
+import { adminHeaders, isSameOrigin, requireUser } from '../../../../../server/auth/guard';
+import { getDb } from '../../../../../server/db/client';
+import { tRooms } from '../../../../../server/rooms/admin-messages';
+import { opportunityAccess } from '../../../../../server/rooms/room-builder';
+import { loadSecretKey } from '../../../../../server/security/secret-box';
+
+export const prerender = false;
+
+const MAX_FORM_BYTES = 4096;
+
+function escapeHtml(text: string): string {
+  return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+}
+
+function detailPath(opportunityId: string): string {
+  return `/admin/opportunities/${encodeURIComponent(opportunityId)}`;
+}
+
+function back(opportunityId: string, params: Record<string, string>, contactId?: string): Response {
+  const query = new URLSearchParams(params);
+  if (contactId) query.set('contact', contactId);
+  const hash = contactId ? `#contact-${encodeURIComponent(contactId)}` : '#links';
+  return new Response(null, { status: 303, headers: { ...adminHeaders, Location: `${detailPath(opportunityId)}?${query}${hash}` } });
+}
+
+function page(status: number, title: string, body: string, opportunityId: string, locale: 'ja' | 'en'): Response {
+  const html = `<!doctype html><html lang="${locale}"><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>${escapeHtml(title)} — Ringi</title><main><h1>${escapeHtml(title)}</h1><p>${escapeHtml(body)}</p><p><a href="${escapeHtml(detailPath(opportunityId))}">← ${escapeHtml(tRooms(locale, 'builder.back'))}</a></p></main></html>`;
+  return new Response(html, { status, headers: { ...adminHeaders, 'Content-Type': 'text/html; charset=utf-8' } });
+}
+
+async function readFields(request: Request): Promise<Record<string, string> | null> {
+  const length = Number(request.headers.get('content-length') ?? '0');
+  if (length > MAX_FORM_BYTES) return null;
+  try {
+    const form = await request.formData();
+    const fields: Record<string, string> = {};
+    for (const [name, value] of form) if (typeof value === 'string' && !(name in fields)) fields[name] = value;
+    return fields;
+  } catch {
+    return null;
+  }
+}
+
+export const POST: APIRoute = async (context: APIContext) => {
+  const user = requireUser(context);
+  if (user instanceof Response) return user;
+  // Astro's origin check covers form posts in the built server only (not under `astro dev`): check here too.
+  if (!isSameOrigin(context.request, context.url)) {
+    return new Response('Cross-site form submissions are forbidden.', { status: 403, headers: { ...adminHeaders, 'Content-Type': 'text/plain; charset=utf-8' } });
+  }
+  const opportunityId = context.params.id ?? '';
+  const db = getDb();
+  const opportunity = opportunityAccess(db, opportunityId);
+  if (!opportunity) return page(404, tRooms(user.locale, 'detail.notFound'), tRooms(user.locale, 'detail.notFound'), opportunityId, user.locale);
+
+  const fields = await readFields(context.request);
+  const action = fields ? parseLinkAction(fields) : null;
+  if (!action) return back(opportunityId, { error: 'badRequest' });
+
+  const result = performLinkAction(db, loadSecretKey(), user, opportunityId, action, new Date());
+  if (result.ok) return back(opportunityId, { notice: result.value.notice }, result.value.contactId);
+  if (result.reason === 'forbidden') {
+    return page(403, tRooms(user.locale, 'forbidden.title'), tRooms(user.locale, 'error.forbidden'), opportunityId, user.locale);
+  }
+  return back(opportunityId, { error: result.reason }, result.contactId);
+};
+
+/** Links are changed from the opportunity page; anything else here just goes back there. */
+export const GET: APIRoute = (context) => {
+  const user = requireUser(context);
+  if (user instanceof Response) return user;
+  return new Response(null, { status: 303, headers: { ...adminHeaders, Location: `${detailPath(context.params.id ?? '')}#links` } });
+};
+
+export const ALL: APIRoute = () => new Response(null, { status: 405, headers: { ...adminHeaders, Allow: 'GET, POST' } });

@@ -1,0 +1,64 @@
+// Contacts (取引先責任者): people at an account. Shared like accounts: any rep edits, admins archive.
+import crypto from 'node:crypto';
+import { and, asc, eq, isNull } from 'drizzle-orm';
+import { z } from 'zod';
+import { contacts } from '../../../db/schema';
+import { canArchiveAccount, canEditAccount } from '../auth/permissions';
+import type { Queryable, RingiDb } from '../db/client';
+import { getAccount } from './accounts';
+import { fieldErrorsOf, forbidden, invalid, notFound, ok, optionalEmail, optionalText, requiredText, type Actor, type CrmResult } from './common';
+
+export type Contact = typeof contacts.$inferSelect;
+
+export const contactInput = z.object({
+  name: requiredText(100),
+  email: optionalEmail,
+  department: optionalText(100),
+  jobTitle: optionalText(100),
+});
+export type ContactField = keyof z.input<typeof contactInput>;
+export type ContactInput = z.input<typeof contactInput>;
+
+/** An account's contacts by name; archived ones only when asked. */
+export function listContacts(db: Queryable, accountId: string, options: { includeArchived?: boolean } = {}): Contact[] {
+  return db
+    .select()
+    .from(contacts)
+    .where(and(eq(contacts.accountId, accountId), options.includeArchived ? undefined : isNull(contacts.archivedAt)))
+    .orderBy(asc(contacts.archivedAt), asc(contacts.name), asc(contacts.id))
+    .all();
+}
+
+export function getContact(db: Queryable, id: string): Contact | null {
+  return db.select().from(contacts).where(eq(contacts.id, id)).get() ?? null;
+}
+
+/** Adds a contact to an account (not to an archived one: unarchive it first). */
+export function createContact(db: RingiDb, actor: Actor, accountId: string, input: unknown): CrmResult<Contact, ContactField> {
+  const account = getAccount(db, accountId);
+  if (!account) return notFound();
+  if (!canEditAccount(actor) || account.archivedAt) return forbidden();
+  const parsed = contactInput.safeParse(input);
+  if (!parsed.success) return invalid(fieldErrorsOf<ContactField>(parsed.error));
+  const row = db.insert(contacts).values({ id: crypto.randomUUID(), accountId, ...parsed.data }).returning().get();
+  return ok(row);
+}
+
+export function updateContact(db: RingiDb, actor: Actor, id: string, input: unknown): CrmResult<Contact, ContactField> {
+  if (!getContact(db, id)) return notFound();
+  if (!canEditAccount(actor)) return forbidden();
+  const parsed = contactInput.safeParse(input);
+  if (!parsed.success) return invalid(fieldErrorsOf<ContactField>(parsed.error));
+  const row = db.update(contacts).set(parsed.data).where(eq(contacts.id, id)).returning().get();
+  return ok(row!);
+}
+
+/** Admins only. Archiving does not revoke the contact's access links: revoke those on the room. */
+export function setContactArchived(db: RingiDb, actor: Actor, id: string, archived: boolean, now = new Date()): CrmResult<Contact> {
+  const existing = getContact(db, id);
+  if (!existing) return notFound();
+  if (!canArchiveAccount(actor)) return forbidden();
+  if ((existing.archivedAt !== null) === archived) return ok(existing);
+  const row = db.update(contacts).set({ archivedAt: archived ? now : null }).where(eq(contacts.id, id)).returning().get();
+  return ok(row!);
+}

@@ -1,0 +1,374 @@
+// Opportunities (商談): every rep sees all of them; reps edit only their own, admins all.
+import crypto from 'node:crypto';
+import { and, asc, count, desc, eq, gte, isNotNull, isNull, lt, or, sql, type SQL } from 'drizzle-orm';
+import { z } from 'zod';
+import {
+  accessLinks,
+  accounts,
+  channels,
+  opportunities,
+  opportunityEngagement,
+  pipelineStages,
+  rooms,
+  salesCycles,
+  users,
+} from '../../../db/schema';
+import { canEditOpportunity } from '../auth/permissions';
+import type { Queryable, RingiDb } from '../db/client';
+import {
+  amountJpy,
+  archiveFilters,
+  fieldErrorsOf,
+  forbidden,
+  formEnum,
+  formInteger,
+  invalid,
+  like,
+  notFound,
+  ok,
+  oneOf,
+  optionalDate,
+  pageOf,
+  requiredText,
+  searchText,
+  type Actor,
+  type ArchiveFilter,
+  type CrmResult,
+  type FieldErrors,
+  type Paged,
+} from './common';
+import { stageExists } from './stages';
+
+export type Opportunity = typeof opportunities.$inferSelect;
+export type Channel = (typeof channels)[number];
+export type SalesCycle = (typeof salesCycles)[number];
+export { channels, salesCycles };
+
+const id = z.preprocess((v) => (typeof v === 'string' && v.trim() === '' ? undefined : v), z.string({ required_error: 'required', invalid_type_error: 'invalid' }).max(100, 'invalid'));
+
+export const opportunityInput = z.object({
+  name: requiredText(200),
+  accountId: id,
+  stage: formInteger('unknownStage'),
+  amountJpy,
+  expectedCloseDate: optionalDate,
+  channel: formEnum(channels),
+  /** Missing means the acting user (on create) or the current owner (on edit). */
+  ownerUserId: id.optional(),
+  salesCycle: formEnum(salesCycles),
+});
+export type OpportunityField = keyof z.input<typeof opportunityInput>;
+export type OpportunityInput = z.input<typeof opportunityInput>;
+
+// --- Reading ---
+
+/** Reading activity, from opportunity_engagement (last_seen_at) and the opportunity's room and links. */
+export const activityFilters = ['read_7d', 'read_30d', 'quiet_30d', 'shared_unopened', 'room_unshared', 'no_room'] as const;
+export type ActivityFilter = (typeof activityFilters)[number];
+
+export const opportunitySorts = ['activity', 'close', 'amount', 'stage', 'name', 'created'] as const;
+export type OpportunitySort = (typeof opportunitySorts)[number];
+
+export interface OpportunityListQuery {
+  q?: string;
+  ownerUserId?: string;
+  accountId?: string;
+  stage?: number;
+  channel?: Channel;
+  activity?: ActivityFilter;
+  status?: ArchiveFilter;
+  sort?: OpportunitySort;
+  limit?: number;
+  offset?: number;
+}
+
+export interface OpportunityListRow {
+  id: string;
+  name: string;
+  accountId: string;
+  accountName: string;
+  stage: number;
+  stageLabelJa: string;
+  stageLabelEn: string;
+  stageOutcome: 'open' | 'won' | 'lost';
+  amountJpy: number;
+  expectedCloseDate: string | null;
+  channel: Channel;
+  salesCycle: SalesCycle;
+  ownerUserId: string;
+  ownerName: string;
+  archivedAt: Date | null;
+  createdAt: Date;
+  /** Last reading by a contact (automated opens by scanners do not count). */
+  lastSeenAt: Date | null;
+  hasRoom: boolean;
+}
+
+const DAY_MS = 24 * 60 * 60 * 1000;
+
+function activityCondition(activity: ActivityFilter, now: Date): SQL {
+  const lastSeen = opportunityEngagement.lastSeenAt;
+  const hasLink = sql`exists (select 1 from ${accessLinks} where ${accessLinks.roomId} = ${rooms.id})`;
+  switch (activity) {
+    case 'read_7d':
+      return gte(lastSeen, new Date(now.getTime() - 7 * DAY_MS));
+    case 'read_30d':
+      return gte(lastSeen, new Date(now.getTime() - 30 * DAY_MS));
+    case 'quiet_30d':
+      return lt(lastSeen, new Date(now.getTime() - 30 * DAY_MS));
+    case 'shared_unopened':
+      return and(isNotNull(rooms.id), hasLink, isNull(lastSeen))!;
+    case 'room_unshared':
+      return and(isNotNull(rooms.id), sql`not ${hasLink}`)!;
+    case 'no_room':
+      return isNull(rooms.id);
+  }
+}
+
+function listConditions(query: OpportunityListQuery, now: Date): SQL | undefined {
+  const q = searchText(query.q);
+  const status = query.status ?? 'active';
+  return and(
+    status === 'active' ? isNull(opportunities.archivedAt) : status === 'archived' ? isNotNull(opportunities.archivedAt) : undefined,
+    q ? or(like(opportunities.name, q), like(accounts.name, q)) : undefined,
+    query.ownerUserId ? eq(opportunities.ownerUserId, query.ownerUserId) : undefined,
+    query.accountId ? eq(opportunities.accountId, query.accountId) : undefined,
+    query.stage !== undefined ? eq(opportunities.stage, query.stage) : undefined,
+    query.channel ? eq(opportunities.channel, query.channel) : undefined,
+    query.activity ? activityCondition(query.activity, now) : undefined,
+  );
+}
+
+function orderOf(sort: OpportunitySort): SQL[] {
+  const tieBreak = [desc(opportunities.createdAt), asc(opportunities.id)];
+  switch (sort) {
+    case 'close':
+      return [sql`${opportunities.expectedCloseDate} asc nulls last`, ...tieBreak];
+    case 'amount':
+      return [desc(opportunities.amountJpy), ...tieBreak];
+    case 'stage':
+      return [asc(opportunities.stage), ...tieBreak];
+    case 'name':
+      return [asc(opportunities.name), asc(opportunities.id)];
+    case 'created':
+      return tieBreak;
+    case 'activity':
+      return [sql`${opportunityEngagement.lastSeenAt} desc nulls last`, ...tieBreak];
+  }
+}
+
+/** Opportunities matching a search and filters, a page of them and how many match in all. */
+export function listOpportunities(db: Queryable, query: OpportunityListQuery = {}, now = new Date()): Paged<OpportunityListRow> {
+  const { limit, offset } = pageOf(query);
+  const where = listConditions(query, now);
+  const rows = db
+    .select({
+      id: opportunities.id,
+      name: opportunities.name,
+      accountId: opportunities.accountId,
+      accountName: accounts.name,
+      stage: opportunities.stage,
+      stageLabelJa: pipelineStages.labelJa,
+      stageLabelEn: pipelineStages.labelEn,
+      stageOutcome: pipelineStages.outcome,
+      amountJpy: opportunities.amountJpy,
+      expectedCloseDate: opportunities.expectedCloseDate,
+      channel: opportunities.channel,
+      salesCycle: opportunities.salesCycle,
+      ownerUserId: opportunities.ownerUserId,
+      ownerName: users.displayName,
+      archivedAt: opportunities.archivedAt,
+      createdAt: opportunities.createdAt,
+      lastSeenAt: opportunityEngagement.lastSeenAt,
+      roomId: rooms.id,
+    })
+    .from(opportunities)
+    .innerJoin(accounts, eq(accounts.id, opportunities.accountId))
+    .innerJoin(users, eq(users.id, opportunities.ownerUserId))
+    .innerJoin(pipelineStages, eq(pipelineStages.number, opportunities.stage))
+    .leftJoin(opportunityEngagement, eq(opportunityEngagement.opportunityId, opportunities.id))
+    .leftJoin(rooms, eq(rooms.opportunityId, opportunities.id))
+    .where(where)
+    .orderBy(...orderOf(query.sort ?? 'activity'))
+    .limit(limit)
+    .offset(offset)
+    .all();
+  const total =
+    db
+      .select({ n: count() })
+      .from(opportunities)
+      .innerJoin(accounts, eq(accounts.id, opportunities.accountId))
+      .leftJoin(opportunityEngagement, eq(opportunityEngagement.opportunityId, opportunities.id))
+      .leftJoin(rooms, eq(rooms.opportunityId, opportunities.id))
+      .where(where)
+      .get()?.n ?? 0;
+  return {
+    rows: rows.map(({ roomId, ...row }) => ({ ...row, hasRoom: roomId !== null })),
+    total,
+    limit,
+    offset,
+  };
+}
+
+/**
+ * A list query from a page's query string (?q=&owner=&stage=&channel=&activity=&status=&sort=&page=).
+ * Junk values are ignored rather than refused: a filter link should never error. owner=me is the actor.
+ */
+export function opportunityListQueryFromParams(params: URLSearchParams, actor: Actor, pageSize: number): OpportunityListQuery & { page: number } {
+  const owner = params.get('owner') ?? '';
+  const stageParam = params.get('stage') ?? '';
+  const pageParam = params.get('page') ?? '';
+  const page = /^\d{1,6}$/.test(pageParam) && Number(pageParam) >= 1 ? Number(pageParam) : 1;
+  const channel = params.get('channel');
+  const activity = params.get('activity');
+  return {
+    q: searchText(params.get('q') ?? ''),
+    ownerUserId: owner === 'me' ? actor.id : owner.length > 0 && owner.length <= 100 ? owner : undefined,
+    stage: /^\d{1,6}$/.test(stageParam) ? Number(stageParam) : undefined,
+    channel: channel && (channels as readonly string[]).includes(channel) ? (channel as Channel) : undefined,
+    activity: activity && (activityFilters as readonly string[]).includes(activity) ? (activity as ActivityFilter) : undefined,
+    status: oneOf(archiveFilters, params.get('status'), 'active'),
+    sort: oneOf(opportunitySorts, params.get('sort'), 'activity'),
+    limit: pageSize,
+    offset: (page - 1) * pageSize,
+    page,
+  };
+}
+
+export interface OpportunityDetail extends Opportunity {
+  accountName: string;
+  accountArchivedAt: Date | null;
+  ownerName: string;
+  stageLabelJa: string;
+  stageLabelEn: string;
+  stageOutcome: 'open' | 'won' | 'lost';
+}
+
+export function getOpportunity(db: Queryable, opportunityId: string): OpportunityDetail | null {
+  const row = db
+    .select({
+      opportunity: opportunities,
+      accountName: accounts.name,
+      accountArchivedAt: accounts.archivedAt,
+      ownerName: users.displayName,
+      stageLabelJa: pipelineStages.labelJa,
+      stageLabelEn: pipelineStages.labelEn,
+      stageOutcome: pipelineStages.outcome,
+    })
+    .from(opportunities)
+    .innerJoin(accounts, eq(accounts.id, opportunities.accountId))
+    .innerJoin(users, eq(users.id, opportunities.ownerUserId))
+    .innerJoin(pipelineStages, eq(pipelineStages.number, opportunities.stage))
+    .where(eq(opportunities.id, opportunityId))
+    .get();
+  if (!row) return null;
+  const { opportunity, ...rest } = row;
+  return { ...opportunity, ...rest };
+}
+
+/** Users who may own a deal: active reps and admins, by name. */
+export function ownerChoices(db: Queryable): { id: string; displayName: string; role: 'admin' | 'rep' }[] {
+  return db
+    .select({ id: users.id, displayName: users.displayName, role: users.role })
+    .from(users)
+    .where(isNull(users.deactivatedAt))
+    .orderBy(asc(users.displayName), asc(users.id))
+    .all();
+}
+
+// --- Writing ---
+
+type Parsed = z.output<typeof opportunityInput>;
+type References = { stage?: number; accountId?: string; ownerUserId?: string };
+
+/** Checks against the database, on top of the schema: stage, account and owner must exist and fit. */
+function referenceErrors(db: Queryable, actor: Actor, data: References, existing: Opportunity | null): FieldErrors<OpportunityField> {
+  const errors: FieldErrors<OpportunityField> = {};
+  if (data.stage !== undefined && !stageExists(db, data.stage)) errors.stage = 'unknownStage';
+
+  if (data.accountId !== undefined && (!existing || existing.accountId !== data.accountId)) {
+    const account = db.select({ archivedAt: accounts.archivedAt }).from(accounts).where(eq(accounts.id, data.accountId)).get();
+    if (!account) errors.accountId = 'unknownAccount';
+    else if (account.archivedAt) errors.accountId = 'accountArchived';
+  }
+
+  const owner = data.ownerUserId;
+  if (owner !== undefined && owner !== (existing?.ownerUserId ?? actor.id)) {
+    // Reps keep what they create and cannot hand deals over: that would lock themselves out.
+    if (actor.role !== 'admin') errors.ownerUserId = 'ownerNotAllowed';
+    else if (!db.select({ id: users.id }).from(users).where(and(eq(users.id, owner), isNull(users.deactivatedAt))).get()) errors.ownerUserId = 'unknownOwner';
+  }
+  return errors;
+}
+
+function validate(db: Queryable, actor: Actor, input: unknown, existing: Opportunity | null): { data: Parsed } | { errors: FieldErrors<OpportunityField> } {
+  const parsed = opportunityInput.safeParse(input);
+  if (parsed.success) {
+    const errors = referenceErrors(db, actor, parsed.data, existing);
+    return Object.keys(errors).length ? { errors } : { data: parsed.data };
+  }
+  // Check the references that did parse too, so the rep sees every problem at once.
+  const raw = (typeof input === 'object' && input !== null ? input : {}) as Record<string, unknown>;
+  const shape = opportunityInput.shape;
+  const stage = shape.stage.safeParse(raw.stage);
+  const accountId = shape.accountId.safeParse(raw.accountId);
+  const ownerUserId = shape.ownerUserId.safeParse(raw.ownerUserId);
+  const references = referenceErrors(
+    db,
+    actor,
+    {
+      stage: stage.success ? stage.data : undefined,
+      accountId: accountId.success ? accountId.data : undefined,
+      ownerUserId: ownerUserId.success ? ownerUserId.data : undefined,
+    },
+    existing,
+  );
+  return { errors: { ...references, ...fieldErrorsOf<OpportunityField>(parsed.error) } };
+}
+
+export function createOpportunity(db: RingiDb, actor: Actor, input: unknown): CrmResult<Opportunity, OpportunityField> {
+  const result = validate(db, actor, input, null);
+  if ('errors' in result) return invalid(result.errors);
+  const { ownerUserId, ...data } = result.data;
+  const row = db
+    .insert(opportunities)
+    .values({ id: crypto.randomUUID(), ...data, ownerUserId: ownerUserId ?? actor.id })
+    .returning()
+    .get();
+  return ok(row);
+}
+
+/** Refuses (forbidden) before looking at the input when the actor may not edit this deal. */
+export function updateOpportunity(db: RingiDb, actor: Actor, opportunityId: string, input: unknown): CrmResult<Opportunity, OpportunityField> {
+  const existing = db.select().from(opportunities).where(eq(opportunities.id, opportunityId)).get();
+  if (!existing) return notFound();
+  if (!canEditOpportunity(actor, existing)) return forbidden();
+  const result = validate(db, actor, input, existing);
+  if ('errors' in result) return invalid(result.errors);
+  const { ownerUserId, ...data } = result.data;
+  const row = db
+    .update(opportunities)
+    .set({ ...data, ownerUserId: ownerUserId ?? existing.ownerUserId })
+    // The owner is part of the condition: a concurrent hand-over cannot be overwritten by its old owner.
+    .where(and(eq(opportunities.id, opportunityId), eq(opportunities.ownerUserId, existing.ownerUserId)))
+    .returning()
+    .get();
+  return row ? ok(row) : forbidden();
+}
+
+/** Archived deals leave the lists and dashboards; their rooms and history stay. Same rule as editing. */
+export function setOpportunityArchived(db: RingiDb, actor: Actor, opportunityId: string, archived: boolean, now = new Date()): CrmResult<Opportunity> {
+  const existing = db.select().from(opportunities).where(eq(opportunities.id, opportunityId)).get();
+  if (!existing) return notFound();
+  if (!canEditOpportunity(actor, existing)) return forbidden();
+  if ((existing.archivedAt !== null) === archived) return ok(existing);
+  const row = db
+    .update(opportunities)
+    .set({ archivedAt: archived ? now : null })
+    .where(eq(opportunities.id, opportunityId))
+    .returning()
+    .get();
+  return ok(row!);
+}
+
+export { canEditOpportunity };

@@ -1,0 +1,31 @@
+// The numbered pipeline (フェーズ): numbers are the identity, labels are per language.
+import { asc, eq } from 'drizzle-orm';
+import { pipelineStages } from '../../../db/schema';
+import type { Queryable } from '../db/client';
+import type { Locale } from '../i18n/format';
+
+export type PipelineStage = typeof pipelineStages.$inferSelect;
+
+export function listStages(db: Queryable): PipelineStage[] {
+  return db.select().from(pipelineStages).orderBy(asc(pipelineStages.number)).all();
+}
+
+export function getStage(db: Queryable, number: number): PipelineStage | null {
+  if (!Number.isInteger(number)) return null;
+  return db.select().from(pipelineStages).where(eq(pipelineStages.number, number)).get() ?? null;
+}
+
+export function stageExists(db: Queryable, number: number): boolean {
+  return getStage(db, number) !== null;
+}
+
+/** The stage's name in the reader's language, falling back to the other one if it is empty. */
+export function stageLabel(stage: Pick<PipelineStage, 'labelJa' | 'labelEn'>, locale: Locale): string {
+  const [first, second] = locale === 'en' ? [stage.labelEn, stage.labelJa] : [stage.labelJa, stage.labelEn];
+  return first.trim() || second;
+}
+
+/** "3. 提案" / "3. Proposal": how lists and selects show a stage. */
+export function stageDisplay(stage: Pick<PipelineStage, 'number' | 'labelJa' | 'labelEn'>, locale: Locale): string {
+  return `${stage.number}. ${stageLabel(stage, locale)}`;
+}

@@ -1,0 +1,386 @@
+// Building a room for an opportunity: which documents, in what order, the rep's message, the
+// prospect's language and the room's expiry. Rules are pure where they can be; database functions
+// take `db` so they join a caller's transaction. Only the opportunity's owner or an admin may change it.
+import crypto from 'node:crypto';
+import { asc, eq } from 'drizzle-orm';
+import { z } from 'zod';
+import { accounts, locales, opportunities, pipelineStages, roomDocuments, rooms, users } from '../../../db/schema';
+import { canEditOpportunity } from '../auth/permissions';
+import type { SessionUser } from '../auth/sessions';
+import type { Queryable, RingiDb } from '../db/client';
+import { isValidSlug } from './access-rules';
+
+export type Actor = Pick<SessionUser, 'id' | 'role'>;
+export type RoomLocale = (typeof locales)[number];
+export type Room = typeof rooms.$inferSelect;
+
+export interface RoomWithDocuments extends Room {
+  /** The rep's order; may hold slugs whose file was removed since (the prospect page skips them). */
+  documentSlugs: string[];
+}
+
+export const MAX_ROOM_DOCUMENTS = 30;
+export const MAX_MESSAGE_LENGTH = 4000;
+/** A room or link expiry further out than this is almost certainly a typo (2062 for 2026). */
+export const MAX_EXPIRY_DAYS = 3 * 366;
+
+const DAY_MS = 24 * 60 * 60 * 1000;
+
+// --- Calendar dates: reps pick a day; it ends at midnight in the workspace's time zone. ---
+
+/** The time zone expiry dates are meant in (the same variable format.ts shows dates in). */
+export function expiryTimeZone(): string {
+  return process.env.RINGI_TIME_ZONE ?? 'Asia/Tokyo';
+}
+
+const partFormatters = new Map<string, Intl.DateTimeFormat>();
+function wallClock(instant: Date, timeZone: string): { y: number; m: number; d: number; hh: number; mm: number; ss: number } {
+  let formatter = partFormatters.get(timeZone);
+  if (!formatter) {
+    formatter = new Intl.DateTimeFormat('en-US', {
+      timeZone,
+      hourCycle: 'h23',
+      year: 'numeric',
+      month: '2-digit',
+      day: '2-digit',
+      hour: '2-digit',
+      minute: '2-digit',
+      second: '2-digit',
+    });
+    partFormatters.set(timeZone, formatter);
+  }
+  const parts = Object.fromEntries(formatter.formatToParts(instant).map((p) => [p.type, p.value]));
+  return { y: Number(parts.year), m: Number(parts.month), d: Number(parts.day), hh: Number(parts.hour), mm: Number(parts.minute), ss: Number(parts.second) };
+}
+
+/** A calendar date YYYY-MM-DD (what <input type="date"> sends), checked to exist. */
+export function isCalendarDate(value: string): boolean {
+  const match = /^(\d{4})-(\d{2})-(\d{2})$/.exec(value);
+  if (!match) return false;
+  const [y, m, d] = [Number(match[1]), Number(match[2]), Number(match[3])];
+  const date = new Date(Date.UTC(y, m - 1, d));
+  return y >= 2000 && y <= 9999 && date.getUTCFullYear() === y && date.getUTCMonth() === m - 1 && date.getUTCDate() === d;
+}
+
+/** The calendar day of an instant in a time zone, as YYYY-MM-DD. */
+export function calendarDateOf(instant: Date, timeZone = expiryTimeZone()): string {
+  const { y, m, d } = wallClock(instant, timeZone);
+  return `${String(y).padStart(4, '0')}-${String(m).padStart(2, '0')}-${String(d).padStart(2, '0')}`;
+}
+
+/** The instant a calendar day ends in a time zone (midnight starting the next day). */
+export function endOfDay(isoDate: string, timeZone = expiryTimeZone()): Date {
+  if (!isCalendarDate(isoDate)) throw new Error(`not a calendar date: ${isoDate}`);
+  const [y, m, d] = isoDate.split('-').map(Number) as [number, number, number];
+  const target = Date.UTC(y, m - 1, d + 1);
+  const offsetAt = (instant: number) => {
+    const w = wallClock(new Date(instant), timeZone);
+    return Date.UTC(w.y, w.m - 1, w.d, w.hh, w.mm, w.ss) - instant;
+  };
+  let result = target - offsetAt(target);
+  const corrected = target - offsetAt(result); // across an offset change (DST) the second guess is right
+  if (corrected !== result) result = corrected;
+  return new Date(result);
+}
+
+/** The last day an expiry still lets the link work (the day shown to reps as "until"). */
+export function lastValidDay(expiresAt: Date, timeZone = expiryTimeZone()): string {
+  return calendarDateOf(new Date(expiresAt.getTime() - 1), timeZone);
+}
+
+/** A calendar date `days` after another. */
+export function addDays(isoDate: string, days: number): string {
+  const [y, m, d] = isoDate.split('-').map(Number) as [number, number, number];
+  return new Date(Date.UTC(y, m - 1, d + days)).toISOString().slice(0, 10);
+}
+
+export type ExpiryError = 'invalidDate' | 'pastDate' | 'tooFarDate';
+
+/** An expiry from a picked day: must end after `now` and not absurdly far away. */
+export function expiryFromDate(isoDate: string, now: Date, timeZone = expiryTimeZone()): { ok: true; expiresAt: Date } | { ok: false; error: ExpiryError } {
+  if (!isCalendarDate(isoDate)) return { ok: false, error: 'invalidDate' };
+  const expiresAt = endOfDay(isoDate, timeZone);
+  if (expiresAt.getTime() <= now.getTime()) return { ok: false, error: 'pastDate' };
+  if (expiresAt.getTime() > now.getTime() + MAX_EXPIRY_DAYS * DAY_MS) return { ok: false, error: 'tooFarDate' };
+  return { ok: true, expiresAt };
+}
+
+// --- Documents: pure rules ---
+
+export type DocumentsError = 'unknownDocument' | 'duplicateDocument' | 'tooManyDocuments';
+export type DocumentsCheck = { ok: true; slugs: string[] } | { ok: false; error: DocumentsError; slugs: string[] };
+
+/**
+ * The documents a room may offer: each slug once, every one in the catalog, at most
+ * MAX_ROOM_DOCUMENTS. On failure, `slugs` names the offending ones.
+ */
+export function checkRoomDocuments(slugs: readonly string[], knownSlugs: Iterable<string>): DocumentsCheck {
+  const known = knownSlugs instanceof Set ? (knownSlugs as ReadonlySet<string>) : new Set(knownSlugs);
+  const unknown = [...new Set(slugs.filter((slug) => !isValidSlug(slug) || !known.has(slug)))];
+  if (unknown.length) return { ok: false, error: 'unknownDocument', slugs: unknown };
+  const seen = new Set<string>();
+  const duplicates = new Set<string>();
+  for (const slug of slugs) (seen.has(slug) ? duplicates : seen).add(slug);
+  if (duplicates.size) return { ok: false, error: 'duplicateDocument', slugs: [...duplicates] };
+  if (slugs.length > MAX_ROOM_DOCUMENTS) return { ok: false, error: 'tooManyDocuments', slugs: [] };
+  return { ok: true, slugs: [...slugs] };
+}
+
+export type RoomDocumentOp = { kind: 'add' | 'remove' | 'up' | 'down'; slug: string };
+
+/** The builder's buttons: `save`, or `add:<slug>`, `remove:<slug>`, `up:<slug>`, `down:<slug>`. */
+export function parseRoomOp(value: unknown): RoomDocumentOp | 'save' | null {
+  if (value === undefined || value === null || value === '' || value === 'save') return 'save';
+  if (typeof value !== 'string') return null;
+  const match = /^(add|remove|up|down):(.{1,120})$/.exec(value);
+  if (!match || !isValidSlug(match[2]!)) return null;
+  return { kind: match[1] as RoomDocumentOp['kind'], slug: match[2]! };
+}
+
+/** The list after one button: adding appends (once), up/down swap with the neighbour, at the ends nothing moves. */
+export function applyRoomDocumentOp(slugs: readonly string[], op: RoomDocumentOp): string[] {
+  const list = [...slugs];
+  const index = list.indexOf(op.slug);
+  switch (op.kind) {
+    case 'add':
+      if (index === -1) list.push(op.slug);
+      return list;
+    case 'remove':
+      return list.filter((slug) => slug !== op.slug);
+    case 'up':
+    case 'down': {
+      const other = op.kind === 'up' ? index - 1 : index + 1;
+      if (index === -1 || other < 0 || other >= list.length) return list;
+      [list[index], list[other]] = [list[other]!, list[index]!];
+      return list;
+    }
+  }
+}
+
+// --- Room settings: the form ---
+
+const crlf = (value: unknown) => (typeof value === 'string' ? value.replace(/\r\n?/g, '\n').replace(/[ \t\n]+$/, '').replace(/^\n+/, '') : value);
+
+export const roomSettingsInput = z.object({
+  message: z.preprocess((v) => crlf(v ?? ''), z.string({ invalid_type_error: 'invalid' }).max(MAX_MESSAGE_LENGTH, 'tooLong')),
+  locale: z.enum(locales, { errorMap: () => ({ message: 'invalidChoice' }) }),
+  /** YYYY-MM-DD, the last day the room is open; empty for no expiry. */
+  expiresOn: z.preprocess(
+    (v) => (typeof v === 'string' && v.trim() === '' ? undefined : typeof v === 'string' ? v.trim() : v),
+    z.string({ invalid_type_error: 'invalidDate' }).refine(isCalendarDate, 'invalidDate').optional(),
+  ),
+});
+
+export type RoomField = 'message' | 'locale' | 'expiresOn' | 'documents';
+export type RoomErrorCode = 'invalid' | 'tooLong' | 'invalidChoice' | ExpiryError | DocumentsError;
+export type RoomFieldErrors = Partial<Record<RoomField, RoomErrorCode>>;
+
+export type RoomFailure =
+  | { ok: false; reason: 'not_found' }
+  | { ok: false; reason: 'forbidden' }
+  | { ok: false; reason: 'invalid'; fieldErrors: RoomFieldErrors; badSlugs: string[] };
+export type RoomResult<T> = { ok: true; value: T } | RoomFailure;
+
+export interface RoomFormInput {
+  message?: unknown;
+  locale?: unknown;
+  expiresOn?: unknown;
+  /** Slugs in the order the rep wants them. */
+  documents: readonly string[];
+}
+
+export interface RoomDefaults {
+  locale?: RoomLocale;
+  expiresAt?: Date | null;
+}
+
+export interface RoomSettings {
+  message: string;
+  locale: RoomLocale;
+  expiresAt: Date | null;
+}
+
+// --- Database ---
+
+export function getRoomForOpportunity(db: Queryable, opportunityId: string): RoomWithDocuments | null {
+  const room = db.select().from(rooms).where(eq(rooms.opportunityId, opportunityId)).get();
+  if (!room) return null;
+  return { ...room, documentSlugs: roomDocumentSlugs(db, room.id) };
+}
+
+export function roomDocumentSlugs(db: Queryable, roomId: string): string[] {
+  return db
+    .select({ slug: roomDocuments.documentSlug })
+    .from(roomDocuments)
+    .where(eq(roomDocuments.roomId, roomId))
+    .orderBy(asc(roomDocuments.position))
+    .all()
+    .map((row) => row.slug);
+}
+
+/**
+ * The opportunity's room, created empty if it has none (language 'ja' unless the caller passes the
+ * workspace default, no expiry). Safe to call twice: the room is unique per opportunity.
+ */
+export function ensureRoom(db: Queryable, opportunityId: string, defaults: RoomDefaults = {}): Room {
+  db.insert(rooms)
+    .values({ id: crypto.randomUUID(), opportunityId, message: '', locale: defaults.locale ?? 'ja', expiresAt: defaults.expiresAt ?? null })
+    .onConflictDoNothing({ target: rooms.opportunityId })
+    .run();
+  return db.select().from(rooms).where(eq(rooms.opportunityId, opportunityId)).get()!;
+}
+
+/** Replaces the room's documents with `slugs`, in that order, if they pass checkRoomDocuments. */
+export function setRoomDocuments(db: Queryable, roomId: string, slugs: readonly string[], knownSlugs: Iterable<string>): DocumentsCheck {
+  const check = checkRoomDocuments(slugs, knownSlugs);
+  if (!check.ok) return check;
+  db.transaction((tx) => {
+    tx.delete(roomDocuments).where(eq(roomDocuments.roomId, roomId)).run();
+    if (check.slugs.length) tx.insert(roomDocuments).values(check.slugs.map((documentSlug, position) => ({ roomId, documentSlug, position }))).run();
+  });
+  return check;
+}
+
+export function updateRoom(db: Queryable, roomId: string, settings: RoomSettings): void {
+  db.update(rooms).set({ message: settings.message, locale: settings.locale, expiresAt: settings.expiresAt }).where(eq(rooms.id, roomId)).run();
+}
+
+/** Owner and account of an opportunity: what permission checks need. */
+export function opportunityAccess(db: Queryable, opportunityId: string): { id: string; ownerUserId: string; accountId: string } | null {
+  return (
+    db
+      .select({ id: opportunities.id, ownerUserId: opportunities.ownerUserId, accountId: opportunities.accountId })
+      .from(opportunities)
+      .where(eq(opportunities.id, opportunityId))
+      .get() ?? null
+  );
+}
+
+/**
+ * The room builder's save: checks permission first (nothing is read from the input for a
+ * non-owner), then every field, and writes settings and documents in one transaction or nothing.
+ * Creates the room on the first save. An expiry left at the room's current day is kept even if
+ * that day has passed (editing the message of an expired room does not force a new date).
+ */
+export function saveRoom(
+  db: RingiDb,
+  actor: Actor,
+  opportunityId: string,
+  input: RoomFormInput,
+  knownSlugs: Iterable<string>,
+  options: {
+    now?: Date;
+    timeZone?: string;
+    defaults?: RoomDefaults;
+    /** False: an opportunity without a room keeps having none when the form holds only defaults. */
+    createUnchanged?: boolean;
+  } = {},
+): RoomResult<RoomWithDocuments & { changed: boolean }> {
+  const now = options.now ?? new Date();
+  const timeZone = options.timeZone ?? expiryTimeZone();
+  const opportunity = opportunityAccess(db, opportunityId);
+  if (!opportunity) return { ok: false, reason: 'not_found' };
+  if (!canEditOpportunity(actor, opportunity)) return { ok: false, reason: 'forbidden' };
+  const existing = getRoomForOpportunity(db, opportunityId);
+
+  // Each field on its own, so the rep sees every problem at once.
+  const fieldErrors: RoomFieldErrors = {};
+  const code = (message: string): RoomErrorCode =>
+    (['tooLong', 'invalidChoice', 'invalidDate'].includes(message) ? message : 'invalid') as RoomErrorCode;
+  const shape = roomSettingsInput.shape;
+  const message = shape.message.safeParse(input.message);
+  if (!message.success) fieldErrors.message = code(message.error.issues[0]!.message);
+  const locale = shape.locale.safeParse(input.locale);
+  if (!locale.success) fieldErrors.locale = code(locale.error.issues[0]!.message);
+  const expiresOn = shape.expiresOn.safeParse(input.expiresOn);
+  let expiresAt: Date | null = null;
+  if (!expiresOn.success) fieldErrors.expiresOn = code(expiresOn.error.issues[0]!.message);
+  else if (expiresOn.data) {
+    const current = existing?.expiresAt ?? null;
+    if (current && lastValidDay(current, timeZone) === expiresOn.data) expiresAt = current;
+    else {
+      const expiry = expiryFromDate(expiresOn.data, now, timeZone);
+      if (expiry.ok) expiresAt = expiry.expiresAt;
+      else fieldErrors.expiresOn = expiry.error;
+    }
+  }
+  const documents = checkRoomDocuments(input.documents, knownSlugs);
+  if (!documents.ok) fieldErrors.documents = documents.error;
+  if (!message.success || !locale.success || !documents.ok || Object.keys(fieldErrors).length) {
+    return { ok: false, reason: 'invalid', fieldErrors, badSlugs: documents.ok ? [] : documents.slugs };
+  }
+
+  const settings: RoomSettings = { message: message.data, locale: locale.data, expiresAt };
+  const before = existing ?? { message: '', locale: options.defaults?.locale ?? 'ja', expiresAt: options.defaults?.expiresAt ?? null, documentSlugs: [] };
+  const changed =
+    before.message !== settings.message ||
+    before.locale !== settings.locale ||
+    (before.expiresAt?.getTime() ?? null) !== (settings.expiresAt?.getTime() ?? null) ||
+    before.documentSlugs.join('\n') !== documents.slugs.join('\n');
+  if (!existing && !changed && options.createUnchanged === false) {
+    return { ok: true, value: { id: '', opportunityId, createdAt: now, ...settings, documentSlugs: documents.slugs, changed } };
+  }
+  return db.transaction((tx) => {
+    const room = ensureRoom(tx, opportunityId, options.defaults);
+    updateRoom(tx, room.id, settings);
+    setRoomDocuments(tx, room.id, documents.slugs, documents.slugs);
+    return { ok: true as const, value: { ...room, ...settings, documentSlugs: documents.slugs, changed } };
+  });
+}
+
+// --- The opportunity as the detail page and the builder show it ---
+
+export interface OpportunityOverview {
+  id: string;
+  name: string;
+  accountId: string;
+  accountName: string;
+  stage: number;
+  stageLabelJa: string;
+  stageLabelEn: string;
+  stageOutcome: 'open' | 'won' | 'lost';
+  amountJpy: number;
+  expectedCloseDate: string | null;
+  channel: (typeof opportunities.$inferSelect)['channel'];
+  ownerUserId: string;
+  ownerName: string;
+  ownerEmail: string;
+  archivedAt: Date | null;
+  createdAt: Date;
+}
+
+export function getOpportunityOverview(db: Queryable, opportunityId: string): OpportunityOverview | null {
+  return (
+    db
+      .select({
+        id: opportunities.id,
+        name: opportunities.name,
+        accountId: opportunities.accountId,
+        accountName: accounts.name,
+        stage: opportunities.stage,
+        stageLabelJa: pipelineStages.labelJa,
+        stageLabelEn: pipelineStages.labelEn,
+        stageOutcome: pipelineStages.outcome,
+        amountJpy: opportunities.amountJpy,
+        expectedCloseDate: opportunities.expectedCloseDate,
+        channel: opportunities.channel,
+        ownerUserId: opportunities.ownerUserId,
+        ownerName: users.displayName,
+        ownerEmail: users.email,
+        archivedAt: opportunities.archivedAt,
+        createdAt: opportunities.createdAt,
+      })
+      .from(opportunities)
+      .innerJoin(accounts, eq(accounts.id, opportunities.accountId))
+      .innerJoin(users, eq(users.id, opportunities.ownerUserId))
+      .innerJoin(pipelineStages, eq(pipelineStages.number, opportunities.stage))
+      .where(eq(opportunities.id, opportunityId))
+      .get() ?? null
+  );
+}
+
+/** The stage's name in the reader's language, falling back to the other if empty. */
+export function stageName(o: Pick<OpportunityOverview, 'stage' | 'stageLabelJa' | 'stageLabelEn'>, locale: RoomLocale): string {
+  const [first, second] = locale === 'en' ? [o.stageLabelEn, o.stageLabelJa] : [o.stageLabelJa, o.stageLabelEn];
+  return `${o.stage}. ${first.trim() || second}`;
+}

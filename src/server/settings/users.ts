@@ -1,0 +1,279 @@
+// User administration (admins) and the signed-in user's own account. Rules live here, pages only
+// translate the outcomes: the last active admin stays, nobody deactivates or demotes themselves,
+// resets and deactivation end the user's sessions at once.
+import { and, asc, eq, isNull, ne, sql } from 'drizzle-orm';
+import { z } from 'zod';
+import { locales, slackAlertModes, userRoles, users } from '../../../db/schema';
+import { passwordProblem, verifyPassword } from '../auth/passwords';
+import { createSession, invalidateUserSessions } from '../auth/sessions';
+import { clearSignInFailures, recordSignInFailure, signInLocked } from '../auth/throttle';
+import type { Queryable, RingiDb } from '../db/client';
+import { createUser, DuplicateEmailError, generatePassword, reactivateUser, setPassword } from '../users/users';
+import type { Actor } from './settings';
+
+export type UserRow = typeof users.$inferSelect;
+export type PublicUser = Omit<UserRow, 'passwordHash'>;
+
+export const userErrorCodes = [
+  'required',
+  'tooLong',
+  'invalidEmail',
+  'duplicateEmail',
+  'invalidChoice',
+  'invalidPhone',
+  'invalidSlackUserId',
+  'wrongPassword',
+  'passwordTooShort',
+  'passwordTooLong',
+  'passwordSame',
+  'passwordMismatch',
+] as const;
+export type UserErrorCode = (typeof userErrorCodes)[number];
+export type UserFieldErrors = Partial<Record<string, UserErrorCode>>;
+
+export type UserFailure =
+  | { ok: false; reason: 'invalid'; fieldErrors: UserFieldErrors }
+  | { ok: false; reason: 'forbidden' }
+  | { ok: false; reason: 'not_found' }
+  /** Admins cannot deactivate, reset or change the role of themselves here (use /admin/account). */
+  | { ok: false; reason: 'self' }
+  /** The workspace would be left without an active admin. */
+  | { ok: false; reason: 'last_admin' }
+  | { ok: false; reason: 'throttled' };
+export type UserResult<T> = { ok: true; value: T } | UserFailure;
+
+const invalid = (fieldErrors: UserFieldErrors): UserFailure => ({ ok: false, reason: 'invalid', fieldErrors });
+
+const blank = (value: unknown) => (typeof value === 'string' && value.trim() === '' ? undefined : value);
+const requiredText = (max: number) =>
+  z.preprocess(blank, z.string({ required_error: 'required', invalid_type_error: 'required' }).trim().min(1, 'required').max(max, 'tooLong'));
+const optionalText = (max: number) =>
+  z.preprocess(blank, z.string({ invalid_type_error: 'required' }).trim().max(max, 'tooLong').optional()).transform((v) => v ?? null);
+const choice = <T extends readonly [string, ...string[]]>(values: T) =>
+  z.enum(values as unknown as [T[number], ...T[number][]], { errorMap: () => ({ message: 'invalidChoice' }) });
+
+/** Slack member ids look like U012AB3CD (W… on Enterprise Grid). */
+export const SLACK_USER_ID = /^[UW][A-Z0-9]{6,20}$/;
+export const slackUserIdField = z
+  .preprocess(
+    (value) => (typeof value === 'string' ? (blank(value.normalize('NFKC')) as string | undefined)?.trim().toUpperCase() : value),
+    z.string({ invalid_type_error: 'invalidSlackUserId' }).regex(SLACK_USER_ID, 'invalidSlackUserId').optional(),
+  )
+  .transform((v) => v ?? null);
+
+/** Shown to prospects on room pages: digits, spaces, + - ( ) only; full-width digits are folded. */
+export const phoneField = z
+  .preprocess(
+    (value) => (typeof value === 'string' ? blank(value.normalize('NFKC').trim()) : value),
+    z
+      .string({ invalid_type_error: 'invalidPhone' })
+      .max(40, 'tooLong')
+      .regex(/^\+?[0-9][0-9 ()-]{4,}$/, 'invalidPhone')
+      .optional(),
+  )
+  .transform((v) => v ?? null);
+
+const profileFields = {
+  displayName: requiredText(100),
+  locale: choice(locales),
+  jobTitle: optionalText(100),
+  phone: phoneField,
+  slackUserId: slackUserIdField,
+};
+
+export const inviteSchema = z.object({
+  email: z.preprocess(
+    blank,
+    z.string({ required_error: 'required', invalid_type_error: 'required' }).trim().toLowerCase().max(254, 'tooLong').email('invalidEmail'),
+  ),
+  role: choice(userRoles),
+  ...profileFields,
+});
+export const profileSchema = z.object({ role: choice(userRoles), ...profileFields });
+
+function fieldErrorsOf(error: z.ZodError): UserFieldErrors {
+  const errors: UserFieldErrors = {};
+  for (const issue of error.issues) {
+    const field = String(issue.path[0] ?? '_');
+    if (errors[field]) continue;
+    errors[field] = (userErrorCodes as readonly string[]).includes(issue.message)
+      ? (issue.message as UserErrorCode)
+      : issue.code === 'too_big'
+        ? 'tooLong'
+        : issue.code === 'invalid_type' && issue.received === 'undefined'
+          ? 'required'
+          : 'invalidChoice';
+  }
+  return errors;
+}
+
+const publicColumns = {
+  id: users.id,
+  email: users.email,
+  displayName: users.displayName,
+  role: users.role,
+  locale: users.locale,
+  jobTitle: users.jobTitle,
+  phone: users.phone,
+  slackUserId: users.slackUserId,
+  slackAlerts: users.slackAlerts,
+  deactivatedAt: users.deactivatedAt,
+  createdAt: users.createdAt,
+};
+
+/** Everyone, active first, then by name. */
+export function listUsers(db: Queryable): PublicUser[] {
+  return db
+    .select(publicColumns)
+    .from(users)
+    .orderBy(sql`${users.deactivatedAt} is not null`, asc(users.displayName), asc(users.email))
+    .all();
+}
+
+export function getUser(db: Queryable, userId: string): PublicUser | null {
+  return db.select(publicColumns).from(users).where(eq(users.id, userId)).get() ?? null;
+}
+
+/** Active admins other than `exceptUserId`. */
+function otherActiveAdmins(db: Queryable, exceptUserId: string): number {
+  return (
+    db
+      .select({ n: sql<number>`count(*)` })
+      .from(users)
+      .where(and(eq(users.role, 'admin'), isNull(users.deactivatedAt), ne(users.id, exceptUserId)))
+      .get()?.n ?? 0
+  );
+}
+
+/**
+ * Creates a rep or admin with a generated password, returned ONCE for the admin to hand over (there
+ * is no e-mail sending). Input fields are form strings.
+ */
+export async function inviteUser(db: RingiDb, actor: Actor, input: Record<string, unknown>): Promise<UserResult<{ id: string; password: string }>> {
+  if (actor.role !== 'admin') return { ok: false, reason: 'forbidden' };
+  const parsed = inviteSchema.safeParse(input);
+  if (!parsed.success) return invalid(fieldErrorsOf(parsed.error));
+  const { slackUserId, jobTitle, phone, ...rest } = parsed.data;
+  const password = generatePassword();
+  try {
+    const { id } = await createUser(db, { ...rest, password, jobTitle: jobTitle ?? undefined, phone: phone ?? undefined });
+    if (slackUserId) db.update(users).set({ slackUserId }).where(eq(users.id, id)).run();
+    return { ok: true, value: { id, password } };
+  } catch (error) {
+    // Checked first in createUser; the unique index catches a race between two admins.
+    if (error instanceof DuplicateEmailError || (error instanceof Error && /UNIQUE constraint failed: users\.email/.test(error.message))) {
+      return invalid({ email: 'duplicateEmail' });
+    }
+    throw error;
+  }
+}
+
+/** Display name, role, locale, job title, phone and Slack user id of a user. */
+export function updateUserProfile(db: RingiDb, actor: Actor, userId: string, input: Record<string, unknown>): UserResult<PublicUser> {
+  if (actor.role !== 'admin') return { ok: false, reason: 'forbidden' };
+  const parsed = profileSchema.safeParse(input);
+  if (!parsed.success) return invalid(fieldErrorsOf(parsed.error));
+  return db.transaction((tx): UserResult<PublicUser> => {
+    const user = getUser(tx, userId);
+    if (!user) return { ok: false, reason: 'not_found' };
+    if (parsed.data.role !== user.role) {
+      if (userId === actor.id) return { ok: false, reason: 'self' };
+      if (user.role === 'admin' && !user.deactivatedAt && otherActiveAdmins(tx, userId) === 0) return { ok: false, reason: 'last_admin' };
+    }
+    tx.update(users).set(parsed.data).where(eq(users.id, userId)).run();
+    return { ok: true, value: getUser(tx, userId)! };
+  });
+}
+
+/** A new generated password, returned once; every session of the user ends. */
+export async function resetUserPassword(db: RingiDb, actor: Actor, userId: string): Promise<UserResult<{ password: string }>> {
+  if (actor.role !== 'admin') return { ok: false, reason: 'forbidden' };
+  if (userId === actor.id) return { ok: false, reason: 'self' };
+  if (!getUser(db, userId)) return { ok: false, reason: 'not_found' };
+  const password = generatePassword();
+  await setPassword(db, userId, password);
+  return { ok: true, value: { password } };
+}
+
+/** Ends the user's sessions at once; never yourself, never the last active admin. */
+export function deactivateUserByAdmin(db: RingiDb, actor: Actor, userId: string, now = new Date()): UserResult<PublicUser> {
+  if (actor.role !== 'admin') return { ok: false, reason: 'forbidden' };
+  if (userId === actor.id) return { ok: false, reason: 'self' };
+  // Checked and written in one transaction: two admins deactivating each other cannot both succeed.
+  return db.transaction((tx): UserResult<PublicUser> => {
+    const user = getUser(tx, userId);
+    if (!user) return { ok: false, reason: 'not_found' };
+    if (user.deactivatedAt) return { ok: true, value: user };
+    if (user.role === 'admin' && otherActiveAdmins(tx, userId) === 0) return { ok: false, reason: 'last_admin' };
+    // As deactivateUser() in users/users.ts, inside this transaction: sessions end with the flag.
+    tx.update(users).set({ deactivatedAt: now }).where(eq(users.id, userId)).run();
+    invalidateUserSessions(tx, userId);
+    return { ok: true, value: getUser(tx, userId)! };
+  });
+}
+
+export function reactivateUserByAdmin(db: RingiDb, actor: Actor, userId: string): UserResult<PublicUser> {
+  if (actor.role !== 'admin') return { ok: false, reason: 'forbidden' };
+  if (!getUser(db, userId)) return { ok: false, reason: 'not_found' };
+  reactivateUser(db, userId);
+  return { ok: true, value: getUser(db, userId)! };
+}
+
+// --- The signed-in user's own account ----------------------------------------------------------
+
+export const preferencesSchema = z.object({
+  locale: choice(locales),
+  slackUserId: slackUserIdField,
+  slackAlerts: choice(slackAlertModes),
+});
+
+/** Language, Slack user id and Slack alert mode of the signed-in user. */
+export function updateOwnPreferences(db: RingiDb, userId: string, input: Record<string, unknown>): UserResult<PublicUser> {
+  const parsed = preferencesSchema.safeParse(input);
+  if (!parsed.success) return invalid(fieldErrorsOf(parsed.error));
+  if (!getUser(db, userId)) return { ok: false, reason: 'not_found' };
+  db.update(users).set(parsed.data).where(eq(users.id, userId)).run();
+  return { ok: true, value: getUser(db, userId)! };
+}
+
+/**
+ * Changes the signed-in user's password after checking the current one. Every session ends (others
+ * too); the caller sets the returned fresh session's cookie so this browser stays signed in. Wrong
+ * current passwords count as failed sign-ins (the same throttle), so a stolen session cannot be used
+ * to guess the password.
+ */
+export async function changeOwnPassword(
+  db: RingiDb,
+  userId: string,
+  input: { currentPassword?: unknown; newPassword?: unknown; confirmPassword?: unknown },
+  now = new Date(),
+): Promise<UserResult<{ token: string; expiresAt: Date }>> {
+  const user = db.select().from(users).where(and(eq(users.id, userId), isNull(users.deactivatedAt))).get();
+  if (!user) return { ok: false, reason: 'not_found' };
+  const current = typeof input.currentPassword === 'string' ? input.currentPassword : '';
+  const next = typeof input.newPassword === 'string' ? input.newPassword : '';
+  const confirm = typeof input.confirmPassword === 'string' ? input.confirmPassword : '';
+  if (signInLocked(db, user.email, null, now)) return { ok: false, reason: 'throttled' };
+
+  const errors: UserFieldErrors = {};
+  if (current === '') errors.currentPassword = 'required';
+  if (next === '') errors.newPassword = 'required';
+  else {
+    const problem = passwordProblem(next);
+    if (problem) errors.newPassword = problem === 'too_short' ? 'passwordTooShort' : 'passwordTooLong';
+    else if (next === current) errors.newPassword = 'passwordSame';
+  }
+  if (!errors.newPassword && confirm !== next) errors.confirmPassword = 'passwordMismatch';
+  if (!errors.currentPassword) {
+    const valid = current.length <= 256 && user.passwordHash !== null && (await verifyPassword(user.passwordHash, current));
+    if (!valid) {
+      recordSignInFailure(db, user.email, null, now);
+      errors.currentPassword = 'wrongPassword';
+    }
+  }
+  if (Object.keys(errors).length > 0) return invalid(errors);
+
+  clearSignInFailures(db, user.email);
+  await setPassword(db, userId, next);
+  return { ok: true, value: createSession(db, userId, now) };
+}

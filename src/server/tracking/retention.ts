@@ -1,0 +1,130 @@
+// Retention of raw view tracking (docs/adr/0004: personal data is kept no longer than needed).
+// Raw visits, document views and link events older than the retention period are deleted; the
+// running totals (reading_totals, opportunity_engagement) are kept, so summaries and scores do not move.
+import { and, gte, inArray, lt, lte, sql } from 'drizzle-orm';
+import { documentViews, linkEvents, visits } from '../../../db/schema';
+import type { RingiDb } from '../db/client';
+import { VISIT_GAP_MS } from './rules';
+
+const DAY_MS = 24 * 60 * 60 * 1000;
+
+export const DEFAULT_RETENTION_DAYS = 365;
+/** A hundred years: a larger value is a typo, not a policy. */
+const MAX_RETENTION_DAYS = 36_500;
+
+/**
+ * Retention period in days from `RINGI_RETENTION_DAYS` (default 365). Throws on anything but a whole
+ * number from 1 to 36500, so a typo stops the server instead of purging everything or nothing.
+ */
+export function retentionDaysFromEnv(env: Readonly<Record<string, string | undefined>> = process.env): number {
+  const raw = env.RINGI_RETENTION_DAYS;
+  if (raw === undefined || raw.trim() === '') return DEFAULT_RETENTION_DAYS;
+  const value = raw.trim();
+  if (!/^\d+$/.test(value)) {
+    throw new Error(`RINGI_RETENTION_DAYS must be a whole number of days (1-${MAX_RETENTION_DAYS}); got "${raw}"`);
+  }
+  const days = Number(value);
+  if (days < 1 || days > MAX_RETENTION_DAYS) {
+    throw new Error(`RINGI_RETENTION_DAYS must be between 1 and ${MAX_RETENTION_DAYS} days; got ${days}`);
+  }
+  return days;
+}
+
+export interface PurgeOptions {
+  /** Raw rows whose activity ended more than this many days before `now` are deleted (≥ 1). */
+  olderThanDays: number;
+  now: Date;
+  /** Visits (then loose events) deleted per transaction, 1-10000; default 500 (~0.1 s of write lock at 1M views, docs/performance.md). */
+  batchSize?: number;
+}
+
+export interface PurgeResult {
+  cutoff: Date;
+  visits: number;
+  documentViews: number;
+  linkEvents: number;
+  /** Transactions used. */
+  batches: number;
+}
+
+/**
+ * Deletes raw tracking rows whose activity ended before `now - olderThanDays`:
+ *
+ * - a visit whose last activity is before the cutoff, with all its document views and its link
+ *   events (a visit spanning the cutoff is kept whole, so the timeline never shows half a visit);
+ * - link events before the cutoff that belong to no kept visit (automated opens, downloads outside
+ *   visits).
+ *
+ * Each batch (up to batchSize visits with their views and events; then up to batchSize loose events)
+ * is one transaction: a visit is never half deleted. A purge smaller than a batch is a single
+ * transaction; a large one is split so the write lock is released between batches and beacons
+ * (busy_timeout 5 s) keep flowing while a year of history goes.
+ * Running totals are never touched. Running it again deletes nothing more.
+ */
+export function purgeRawTracking(db: RingiDb, options: PurgeOptions): PurgeResult {
+  const { olderThanDays, now } = options;
+  if (!Number.isFinite(olderThanDays) || olderThanDays < 1) throw new RangeError('olderThanDays must be at least 1');
+  const batchSize = options.batchSize ?? 500;
+  if (!Number.isInteger(batchSize) || batchSize < 1 || batchSize > 10_000) throw new RangeError('batchSize must be an integer from 1 to 10000');
+  const cutoff = new Date(now.getTime() - olderThanDays * DAY_MS);
+  const result: PurgeResult = { cutoff, visits: 0, documentViews: 0, linkEvents: 0, batches: 0 };
+
+  for (;;) {
+    const more = db.transaction((tx) => {
+      let deleted = 0;
+      // Visits: found through visits_started_idx (a visit that ended before the cutoff started before it).
+      const batch = tx
+        .select({ id: visits.id, startedAt: visits.startedAt, lastActivityAt: visits.lastActivityAt })
+        .from(visits)
+        .where(and(lt(visits.startedAt, cutoff), lt(visits.lastActivityAt, cutoff)))
+        .orderBy(visits.startedAt)
+        .limit(batchSize)
+        .all();
+      if (batch.length > 0) {
+        const ids = batch.map((r) => r.id);
+        const views = tx.delete(documentViews).where(inArray(documentViews.visitId, ids)).run().changes;
+        // Their events happened while the visits lasted: read only that span of link_events_occurred_idx
+        // (with a visit gap of slack). A stray one is caught below, once its visit is gone.
+        const from = Math.min(...batch.map((r) => r.startedAt.getTime())) - VISIT_GAP_MS;
+        const to = Math.max(...batch.map((r) => r.lastActivityAt.getTime())) + VISIT_GAP_MS;
+        const events = tx
+          .delete(linkEvents)
+          .where(and(gte(linkEvents.occurredAt, new Date(from)), lte(linkEvents.occurredAt, new Date(to)), inArray(linkEvents.visitId, ids)))
+          .run().changes;
+        const gone = tx.delete(visits).where(inArray(visits.id, ids)).run().changes;
+        result.documentViews += views;
+        result.linkEvents += events;
+        result.visits += gone;
+        deleted += gone;
+        if (batch.length === batchSize) {
+          result.batches += 1;
+          return true;
+        }
+      }
+      // Loose events before the cutoff: automated opens, downloads outside visits, and events whose
+      // visit is gone. Events of a kept visit (one spanning the cutoff) stay with it.
+      const loose = tx
+        .select({ id: linkEvents.id })
+        .from(linkEvents)
+        .where(
+          and(
+            lt(linkEvents.occurredAt, cutoff),
+            sql`(${linkEvents.visitId} is null or not exists (select 1 from ${visits} where ${visits.id} = ${linkEvents.visitId}))`,
+          ),
+        )
+        .orderBy(linkEvents.occurredAt)
+        .limit(batchSize)
+        .all()
+        .map((r) => r.id);
+      if (loose.length > 0) {
+        const events = tx.delete(linkEvents).where(inArray(linkEvents.id, loose)).run().changes;
+        result.linkEvents += events;
+        deleted += events;
+      }
+      if (deleted > 0) result.batches += 1;
+      return loose.length === batchSize;
+    });
+    if (!more) break;
+  }
+  return result;
+}

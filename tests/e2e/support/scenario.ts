@@ -1,0 +1,103 @@
+// The fixed world the end-to-end tests run against. Plain data: the seed step inserts it, the tests
+// read it to know what each page must show. Only the link tokens are random (see fixtures.json).
+
+export const reps = {
+  sato: {
+    id: 'e2e-user-sato',
+    email: 'sato@vendor.example',
+    displayName: '佐藤 健太',
+    jobTitle: 'フィールドセールス',
+    phone: '03-1234-5678',
+    locale: 'ja',
+  },
+  tanaka: {
+    id: 'e2e-user-tanaka',
+    email: 'tanaka@vendor.example',
+    displayName: '田中 美咲',
+    jobTitle: 'インサイドセールス',
+    phone: '03-1234-5679',
+    locale: 'ja',
+  },
+  lee: {
+    id: 'e2e-user-lee',
+    email: 'alex.lee@vendor.example',
+    displayName: 'Alex Lee',
+    jobTitle: 'Account Executive',
+    phone: '+81-3-1234-5680',
+    locale: 'en',
+  },
+} as const;
+
+export const accountsById = {
+  sakura: { id: 'e2e-account-sakura', name: '株式会社さくら製作所' },
+  aozora: { id: 'e2e-account-aozora', name: '青空物流株式会社' },
+  northwind: { id: 'e2e-account-northwind', name: 'Northwind Trading K.K.' },
+} as const;
+
+export const contactsById = {
+  yamada: { id: 'e2e-contact-yamada', accountId: accountsById.sakura.id, name: '山田 太郎' },
+  suzuki: { id: 'e2e-contact-suzuki', accountId: accountsById.sakura.id, name: '鈴木 一郎' },
+  kobayashi: { id: 'e2e-contact-kobayashi', accountId: accountsById.aozora.id, name: '小林 恵' },
+  smith: { id: 'e2e-contact-smith', accountId: accountsById.northwind.id, name: 'Jordan Smith' },
+} as const;
+
+/** A slug a room still lists although its Markdown file is gone: the room skips it, its URL is 404. */
+export const REMOVED_SLUG = 'retired-whitepaper-2019';
+
+export const rooms = {
+  /** Japanese room; two case studies that are not adjacent, to show grouping keeps the rep's order. */
+  ja: {
+    id: 'e2e-room-sakura',
+    opportunityId: 'e2e-opp-sakura',
+    opportunityName: '経費精算システム刷新（全社 800 名）',
+    account: accountsById.sakura,
+    rep: reps.sato,
+    locale: 'ja',
+    message: '山田様\n\n先日はお打ち合わせのお時間をいただき、ありがとうございました。\n社内稟議にお使いいただける資料をまとめました。\n\nご不明点があれば、お気軽にご連絡ください。',
+    documents: ['pricing', 'case-study-manufacturing', 'security-check-sheet', REMOVED_SLUG, 'case-study-logistics-en'],
+  },
+  /** English room, offering a Japanese document too (it is labelled "Japanese"). */
+  en: {
+    id: 'e2e-room-northwind',
+    opportunityId: 'e2e-opp-northwind',
+    opportunityName: 'Expense platform for Japan subsidiary',
+    account: accountsById.northwind,
+    rep: reps.lee,
+    locale: 'en',
+    message: 'Hi Jordan,\n\nThanks for your time last week. Here is the material for your internal approval.',
+    documents: ['product-overview-en', 'pricing'],
+  },
+  /** A room whose own expiry has passed: every link into it answers 410. */
+  expired: {
+    id: 'e2e-room-aozora',
+    opportunityId: 'e2e-opp-aozora',
+    opportunityName: '稟議ワークフロー導入',
+    account: accountsById.aozora,
+    rep: reps.tanaka,
+    locale: 'ja',
+    message: '小林様\n\n導入事例をお送りします。',
+    documents: ['case-study-manufacturing'],
+  },
+} as const;
+
+/** Documents that must exist in content/ for the scenario (checked before any test runs). */
+export const requiredDocuments = {
+  'pricing': { attachments: ['pricing-2026.pdf'] },
+  'security-check-sheet': { attachments: ['security-check-sheet.csv'] },
+  'case-study-manufacturing': { attachments: [] },
+  'case-study-logistics-en': { attachments: [] },
+  'product-overview-en': { attachments: [] },
+  /** In content/, but in none of the rooms above: must never be reachable through them. */
+  'roi-model': { attachments: [] },
+} as const satisfies Record<string, { attachments: readonly string[] }>;
+
+/** The links the seed creates; each name becomes a token in fixtures.json. */
+export const linkNames = ['jaActive', 'jaFutureExpiry', 'jaRevoked', 'jaExpired', 'expiredRoom', 'enActive', 'enRevoked'] as const;
+export type LinkName = (typeof linkNames)[number];
+
+export interface E2eFixtures {
+  /** When the seed ran (ISO). */
+  seededAt: string;
+  baseURL: string;
+  tokens: Record<LinkName, string>;
+}

@@ -1,0 +1,88 @@
+// Seeds the end-to-end database through the real domain functions, then writes the tokens to
+// fixtures.json. Run by the webServer command BEFORE the server starts (`tsx tests/e2e/support/seed.ts
+// && node dist/ringi-server.mjs`): Playwright starts webServer before globalSetup, and the server opens
+// and migrates its database at start, so seeding anywhere later would race it.
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { accounts, contacts, opportunities, roomDocuments, rooms as roomsTable, users } from '../../../db/schema';
+import { createAccessLink, revokeAccessLink } from '../../../src/server/access-links/access-links';
+import { openDatabase } from '../../../src/server/db/client';
+import { parseSecretKey } from '../../../src/server/security/secret-box';
+import { E2E_BASE_URL, E2E_DATABASE_PATH, E2E_FIXTURES_PATH, E2E_SECRET_KEY, E2E_TMP_DIR, REPO_ROOT } from './env';
+import { accountsById, contactsById, reps, rooms, type E2eFixtures, type LinkName } from './scenario';
+
+const DAY = 24 * 60 * 60 * 1000;
+
+export function seedE2e(now = new Date()): E2eFixtures {
+  fs.mkdirSync(E2E_TMP_DIR, { recursive: true });
+  for (const suffix of ['', '-wal', '-shm', '-journal']) fs.rmSync(E2E_DATABASE_PATH + suffix, { force: true });
+  fs.rmSync(E2E_FIXTURES_PATH, { force: true });
+
+  const db = openDatabase(E2E_DATABASE_PATH, path.join(REPO_ROOT, 'db/migrations'));
+  const key = parseSecretKey(E2E_SECRET_KEY);
+  try {
+    db.transaction((tx) => {
+      for (const rep of Object.values(reps)) tx.insert(users).values({ ...rep, role: 'rep' }).run();
+      for (const account of Object.values(accountsById)) tx.insert(accounts).values(account).run();
+      for (const contact of Object.values(contactsById)) tx.insert(contacts).values(contact).run();
+      for (const room of Object.values(rooms)) {
+        tx.insert(opportunities)
+          .values({
+            id: room.opportunityId,
+            accountId: room.account.id,
+            name: room.opportunityName,
+            stage: 3,
+            amountJpy: 9_600_000,
+            channel: 'event',
+            ownerUserId: room.rep.id,
+          })
+          .run();
+        tx.insert(roomsTable)
+          .values({
+            id: room.id,
+            opportunityId: room.opportunityId,
+            message: room.message,
+            locale: room.locale,
+            expiresAt: room === rooms.expired ? new Date(now.getTime() - DAY) : null,
+          })
+          .run();
+        room.documents.forEach((documentSlug, position) => tx.insert(roomDocuments).values({ roomId: room.id, documentSlug, position }).run());
+      }
+    });
+
+    const link = (roomId: string, contactId: string, expiresAt: Date | null = null) =>
+      createAccessLink(db, key, { roomId, contactId, createdByUserId: null, expiresAt });
+
+    const jaActive = link(rooms.ja.id, contactsById.yamada.id);
+    const jaFutureExpiry = link(rooms.ja.id, contactsById.yamada.id, new Date(now.getTime() + 30 * DAY));
+    const jaRevoked = link(rooms.ja.id, contactsById.suzuki.id);
+    revokeAccessLink(db, jaRevoked.id, new Date(now.getTime() - 60_000));
+    const jaExpired = link(rooms.ja.id, contactsById.suzuki.id, new Date(now.getTime() - DAY));
+    const expiredRoom = link(rooms.expired.id, contactsById.kobayashi.id);
+    const enActive = link(rooms.en.id, contactsById.smith.id);
+    const enRevoked = link(rooms.en.id, contactsById.smith.id);
+    revokeAccessLink(db, enRevoked.id, new Date(now.getTime() - 60_000));
+
+    const tokens: Record<LinkName, string> = {
+      jaActive: jaActive.token,
+      jaFutureExpiry: jaFutureExpiry.token,
+      jaRevoked: jaRevoked.token,
+      jaExpired: jaExpired.token,
+      expiredRoom: expiredRoom.token,
+      enActive: enActive.token,
+      enRevoked: enRevoked.token,
+    };
+    const fixtures: E2eFixtures = { seededAt: now.toISOString(), baseURL: E2E_BASE_URL, tokens };
+    fs.writeFileSync(E2E_FIXTURES_PATH, JSON.stringify(fixtures, null, 2) + '\n');
+    return fixtures;
+  } finally {
+    db.$client.close();
+  }
+}
+
+// `tsx tests/e2e/support/seed.ts`
+if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  const fixtures = seedE2e();
+  console.error(`e2e seed: ${Object.keys(fixtures.tokens).length} links in ${path.relative(REPO_ROOT, E2E_DATABASE_PATH)}`);
+}

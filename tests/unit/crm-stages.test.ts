@@ -1,0 +1,45 @@
+// The numbered pipeline: default stages from the migration, labels per locale.
+import { describe, expect, it } from 'vitest';
+import { pipelineStages } from '../../db/schema';
+import { getStage, listStages, stageDisplay, stageExists, stageLabel } from '../../src/server/crm/stages';
+import { channelLabel, salesCycleLabel, tCrm } from '../../src/server/crm/messages';
+import { channels } from '../../db/schema';
+import { useTempDatabase } from './support/temp-db';
+
+const db = useTempDatabase();
+
+describe('pipeline stages', () => {
+  it('come numbered 1–8 with Japanese and English defaults and outcomes', () => {
+    const stages = listStages(db);
+    expect(stages.map((s) => s.number)).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
+    expect(stages.filter((s) => s.outcome !== 'open').map((s) => [s.number, s.outcome])).toEqual([
+      [7, 'won'],
+      [8, 'lost'],
+    ]);
+  });
+
+  it('give a label for the locale', () => {
+    const proposal = getStage(db, 3)!;
+    expect(stageLabel(proposal, 'ja')).toBe('提案');
+    expect(stageLabel(proposal, 'en')).toBe('Proposal');
+    expect(stageDisplay(proposal, 'ja')).toBe('3. 提案');
+    expect(stageDisplay(getStage(db, 7)!, 'en')).toBe('7. Closed won');
+  });
+
+  it('fall back to the other language when a label is blank, and follow renames', () => {
+    db.insert(pipelineStages).values({ number: 9, labelJa: '保留', labelEn: ' ', outcome: 'open' }).run();
+    expect(stageLabel(getStage(db, 9)!, 'en')).toBe('保留');
+    expect(stageExists(db, 9)).toBe(true);
+    expect(stageExists(db, 10)).toBe(false);
+    expect(getStage(db, 1.5)).toBeNull();
+  });
+});
+
+describe('CRM labels', () => {
+  it('name every channel in Japanese and English', () => {
+    expect(channels.map((c) => channelLabel('ja', c))).toEqual(['自然検索', '紹介', 'SNS', 'メール', '広告', '展示会・イベント', 'パートナー', 'アウトバウンド']);
+    for (const c of channels) expect(channelLabel('en', c)).toMatch(/^[A-Z]/);
+    expect(salesCycleLabel('ja', 'long')).toBe('長期（ナーチャリング）');
+    expect(tCrm('en', 'list.count', { from: 1, to: 50, total: 120 })).toBe('1–50 of 120');
+  });
+});

@@ -1,0 +1,164 @@
+import crypto from 'node:crypto';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { accounts, contacts, documentViews, linkEvents, opportunities, opportunityEngagement, readingTotals, roomDocuments, rooms, users, visits } from '../../db/schema';
+import { createAccessLink } from '../../src/server/access-links/access-links';
+import { parseSecretKey } from '../../src/server/security/secret-box';
+import { heartbeatPayload } from '../../src/server/tracking/beacon-payloads';
+import { recordAutomatedOpen, recordDownload, recordHeartbeat, startView } from '../../src/server/tracking/ingest';
+import { activeLinkScope, type LinkScope } from '../../src/server/tracking/link-scope';
+import { accountEngagementSummary, hottestOpportunities, opportunityEngagementSummary, opportunityTimeline } from '../../src/server/tracking/read-model';
+import { DEFAULT_RETENTION_DAYS, purgeRawTracking, retentionDaysFromEnv } from '../../src/server/tracking/retention';
+import { useTempDatabase } from './support/temp-db';
+
+const db = useTempDatabase();
+const key = parseSecretKey(crypto.randomBytes(32).toString('base64'));
+const MIN = 60 * 1000;
+const DAY = 24 * 60 * MIN;
+const now = new Date('2026-11-22T10:00:00Z');
+const ago = (ms: number) => new Date(now.getTime() - ms);
+const cutoff = ago(30 * DAY);
+const catalog = { pricing: 'pricing', security: 'security', overview: 'overview' };
+const options = { documentCategories: catalog };
+
+function device(name: string) {
+  return name.padEnd(26, '0');
+}
+function view(scope: LinkScope, slug: string, dev: string, when: Date) {
+  return startView(db, {
+    scope,
+    documentSlug: slug,
+    documentCategory: catalog[slug as keyof typeof catalog],
+    sectionIds: ['s1', 's2'],
+    deviceId: device(dev),
+    deviceLabel: 'Safari / Mac',
+    networkHash: null,
+    now: when,
+  });
+}
+function beat(scope: LinkScope, viewId: string, seq: number, activeSeconds: number, scroll: number, when: Date, printed = false) {
+  expect(recordHeartbeat(db, scope, viewId, heartbeatPayload.parse({ seq, activeSeconds, maxScrollPercent: scroll, sections: { s1: activeSeconds }, printed }), when)).toBe('applied');
+}
+
+let yamada: LinkScope;
+let suzuki: LinkScope;
+const ids: Record<string, string> = {};
+
+beforeAll(() => {
+  db.insert(users).values({ id: 'u1', email: 'rep@example.com', displayName: '佐藤 健太' }).run();
+  db.insert(accounts).values({ id: 'a1', name: '株式会社テスト' }).run();
+  db.insert(contacts).values([
+    { id: 'c1', accountId: 'a1', name: '山田 太郎' },
+    { id: 'c2', accountId: 'a1', name: '鈴木 一郎' },
+  ]).run();
+  db.insert(opportunities).values({ id: 'o1', accountId: 'a1', name: '全社導入', stage: 3, channel: 'event', ownerUserId: 'u1' }).run();
+  db.insert(rooms).values({ id: 'r1', opportunityId: 'o1' }).run();
+  db.insert(roomDocuments).values(['pricing', 'security', 'overview'].map((documentSlug, position) => ({ roomId: 'r1', documentSlug, position }))).run();
+  const link = (contactId: string) => activeLinkScope(db, createAccessLink(db, key, { roomId: 'r1', contactId }).token)!;
+  yamada = link('c1');
+  suzuki = link('c2');
+
+  // 60 days ago: a scanner, then 山田 reads and prints pricing, downloads it; a download with no cookie.
+  recordAutomatedOpen(db, yamada, null, 'Mimecast', ago(60 * DAY + MIN));
+  const old = view(yamada, 'pricing', 'devA', ago(60 * DAY));
+  ids.oldVisit = old.visitId;
+  beat(yamada, old.viewId, 1, 90, 100, ago(60 * DAY - 2 * MIN), true);
+  const oldSecurity = view(yamada, 'security', 'devA', ago(60 * DAY - 3 * MIN));
+  beat(yamada, oldSecurity.viewId, 1, 40, 50, ago(60 * DAY - 4 * MIN));
+  recordDownload(db, yamada, 'pricing', 'pricing.pdf', device('devA'), ago(60 * DAY - 5 * MIN));
+  recordDownload(db, suzuki, 'pricing', 'pricing.pdf', null, ago(50 * DAY));
+
+  // Around the cutoff: 鈴木's visit starts 10 minutes before it and ends 5 minutes after: kept whole.
+  const spanning = view(suzuki, 'security', 'devB', new Date(cutoff.getTime() - 10 * MIN));
+  ids.spanningVisit = spanning.visitId;
+  recordDownload(db, suzuki, 'security', 'security.pdf', device('devB'), new Date(cutoff.getTime() - 8 * MIN));
+  beat(suzuki, spanning.viewId, 1, 240, 60, new Date(cutoff.getTime() - 5 * MIN));
+  beat(suzuki, spanning.viewId, 2, 500, 100, new Date(cutoff.getTime() + 5 * MIN));
+
+  // Two days ago: 山田 again, and a preview bot.
+  const recent = view(yamada, 'overview', 'devA', ago(2 * DAY));
+  ids.recentVisit = recent.visitId;
+  beat(yamada, recent.viewId, 1, 50, 100, ago(2 * DAY - MIN));
+  recordAutomatedOpen(db, yamada, 'overview', 'Teams link preview', ago(2 * DAY - 2 * MIN));
+});
+
+const totals = () => ({
+  readingTotals: db.select().from(readingTotals).all(),
+  opportunityEngagement: db.select().from(opportunityEngagement).all(),
+});
+const readModel = () => ({
+  opportunity: opportunityEngagementSummary(db, 'o1', now, options),
+  account: accountEngagementSummary(db, 'a1', now, options),
+  hottest: hottestOpportunities(db, now, { limit: 10, ...options }),
+});
+
+describe('purging raw tracking', () => {
+  it('deletes visits, views and events that ended before the cutoff, keeps the rest and every total', () => {
+    const totalsBefore = totals();
+    const modelBefore = readModel();
+    expect(opportunityTimeline(db, 'o1', { limit: 10 }).visits.map((v) => v.visitId)).toEqual([ids.recentVisit, ids.spanningVisit, ids.oldVisit]);
+    expect(modelBefore.opportunity!.score).toBeGreaterThan(0);
+
+    const result = purgeRawTracking(db, { olderThanDays: 30, now });
+    // Old: 1 visit, its 2 views, its print and download, the scanner and the cookie-less download.
+    expect(result).toEqual({ cutoff, visits: 1, documentViews: 2, linkEvents: 4, batches: 1 });
+
+    expect(db.select({ id: visits.id }).from(visits).all().map((v) => v.id).sort()).toEqual([ids.recentVisit, ids.spanningVisit].sort());
+    expect(db.select().from(documentViews).all().map((v) => v.visitId).sort()).toEqual([ids.recentVisit, ids.spanningVisit].sort());
+    expect(db.select().from(linkEvents).all().map((e) => [e.kind, e.detail, e.visitId])).toEqual([
+      ['download', 'security.pdf', ids.spanningVisit],
+      ['automated_open', 'Teams link preview', null],
+    ]);
+
+    expect(totals()).toEqual(totalsBefore);
+    expect(readModel()).toEqual(modelBefore);
+
+    const timeline = opportunityTimeline(db, 'o1', { limit: 10 });
+    expect(timeline.visits.map((v) => v.visitId)).toEqual([ids.recentVisit, ids.spanningVisit]);
+    expect(timeline.visits[1]!.events.map((e) => e.detail)).toEqual(['security.pdf']);
+    expect(timeline.automatedOpens.map((e) => e.detail)).toEqual(['Teams link preview']);
+    expect(timeline.eventsOutsideVisits).toEqual([]);
+
+    expect(purgeRawTracking(db, { olderThanDays: 30, now })).toEqual({ cutoff, visits: 0, documentViews: 0, linkEvents: 0, batches: 0 });
+  });
+
+  it('works through a large purge in batches, a transaction each', () => {
+    const start = ago(400 * DAY);
+    for (let i = 0; i < 25; i++) {
+      const v = view(suzuki, 'overview', `bulk${i}`, new Date(start.getTime() + i * DAY));
+      beat(suzuki, v.viewId, 1, 30, 100, new Date(start.getTime() + i * DAY + MIN), i % 5 === 0);
+      recordAutomatedOpen(db, suzuki, null, 'Proofpoint', new Date(start.getTime() + i * DAY + 2 * MIN));
+    }
+    const before = totals();
+    const result = purgeRawTracking(db, { olderThanDays: DEFAULT_RETENTION_DAYS, now, batchSize: 4 });
+    // 25 visits with 5 prints: 7 batches of up to 4 visits; the 7th also takes the first 4 of the 25
+    // scanner opens, which need 6 more batches.
+    expect(result).toMatchObject({ visits: 25, documentViews: 25, linkEvents: 25 + 5 });
+    expect(result.batches).toBe(Math.ceil(25 / 4) + Math.ceil(25 / 4) - 1);
+    expect(totals()).toEqual(before);
+    expect(db.select().from(visits).all()).toHaveLength(2);
+  });
+
+  it('refuses a retention below one day', () => {
+    expect(() => purgeRawTracking(db, { olderThanDays: 0, now })).toThrow(RangeError);
+    expect(() => purgeRawTracking(db, { olderThanDays: Number.NaN, now })).toThrow(RangeError);
+    expect(() => purgeRawTracking(db, { olderThanDays: 30, now, batchSize: 0 })).toThrow(RangeError);
+  });
+});
+
+describe('RINGI_RETENTION_DAYS', () => {
+  it('defaults to 365 days and accepts whole days', () => {
+    expect(retentionDaysFromEnv({})).toBe(365);
+    expect(retentionDaysFromEnv({ RINGI_RETENTION_DAYS: '' })).toBe(365);
+    expect(retentionDaysFromEnv({ RINGI_RETENTION_DAYS: '90' })).toBe(90);
+    expect(retentionDaysFromEnv({ RINGI_RETENTION_DAYS: ' 730 ' })).toBe(730);
+    expect(retentionDaysFromEnv({ RINGI_RETENTION_DAYS: '1' })).toBe(1);
+  });
+
+  it('explains what is wrong with anything else', () => {
+    for (const bad of ['abc', '30d', '1.5', '-5', '1e3', '0x10']) {
+      expect(() => retentionDaysFromEnv({ RINGI_RETENTION_DAYS: bad })).toThrow(/RINGI_RETENTION_DAYS must be a whole number of days/);
+    }
+    expect(() => retentionDaysFromEnv({ RINGI_RETENTION_DAYS: '0' })).toThrow(/between 1 and 36500 days; got 0/);
+    expect(() => retentionDaysFromEnv({ RINGI_RETENTION_DAYS: '100000' })).toThrow(/between 1 and 36500/);
+  });
+});
