@@ -7,11 +7,12 @@ import { fileURLToPath } from 'node:url';
 export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
 
 export const E2E_HOST = '127.0.0.1';
-export const E2E_PORT = 4399;
+// Overridable so two checkouts (or two people) can run the suite side by side on one machine.
+export const E2E_PORT = Number(process.env.RINGI_E2E_PORT ?? 4399);
 export const E2E_BASE_URL = `http://${E2E_HOST}:${E2E_PORT}`;
 
 /** tests/.tmp/ is gitignored; everything a run writes goes there. */
-export const E2E_TMP_DIR = path.join(REPO_ROOT, 'tests/.tmp/e2e');
+export const E2E_TMP_DIR = path.join(REPO_ROOT, 'tests/.tmp', process.env.RINGI_E2E_PORT ? `e2e-${process.env.RINGI_E2E_PORT}` : 'e2e');
 export const E2E_DATABASE_PATH = path.join(E2E_TMP_DIR, 'ringi-e2e.db');
 /** Written by the seed step: the tokens the tests open (they are random on every run). */
 export const E2E_FIXTURES_PATH = path.join(E2E_TMP_DIR, 'fixtures.json');
