@@ -7,6 +7,7 @@ import { accessLinks, accounts, contacts, linkEvents, opportunities, rooms, user
 import {
   accessLinkUrl,
   createLinkForContact,
+  defaultLinkExpiry,
   extendLink,
   listLinksForOpportunity,
   nextExpiry,
@@ -94,6 +95,17 @@ describe('createLinkForContact', () => {
     if (!first.ok) throw new Error(first.reason);
     const later = new Date(now.getTime() + 2 * DAY);
     expect(createLinkForContact(db, key, sato, { opportunityId: w.opp, contactId: w.yamada }, later).ok).toBe(true);
+  });
+
+  it('the one-click create follows the workspace defaults: room language and link expiry', () => {
+    const w = world();
+    const result = performLinkAction(db, key, sato, w.opp, { action: 'create', contactId: w.yamada }, now, { roomLocale: 'en', linkExpiryDays: 30 });
+    expect(result.ok).toBe(true);
+    expect(getRoomForOpportunity(db, w.opp)).toMatchObject({ locale: 'en' });
+    const link = db.select().from(accessLinks).where(eq(accessLinks.contactId, w.yamada)).get()!;
+    // 2026-11-22 12:00 in Tokyo + 30 days: valid through 2026-12-22 (Tokyo), i.e. until 15:00 UTC that day.
+    expect(link.expiresAt).toEqual(new Date('2026-12-22T15:00:00Z'));
+    expect(defaultLinkExpiry(0, now, TZ)).toBeNull();
   });
 });
 

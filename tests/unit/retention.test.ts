@@ -1,13 +1,15 @@
 import crypto from 'node:crypto';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { eq } from 'drizzle-orm';
 import { accounts, contacts, documentViews, linkEvents, opportunities, opportunityEngagement, readingTotals, roomDocuments, rooms, users, visits } from '../../db/schema';
 import { createAccessLink } from '../../src/server/access-links/access-links';
+import { updateSettings } from '../../src/server/settings/settings';
 import { parseSecretKey } from '../../src/server/security/secret-box';
 import { heartbeatPayload } from '../../src/server/tracking/beacon-payloads';
 import { recordAutomatedOpen, recordDownload, recordHeartbeat, startView } from '../../src/server/tracking/ingest';
 import { activeLinkScope, type LinkScope } from '../../src/server/tracking/link-scope';
 import { accountEngagementSummary, hottestOpportunities, opportunityEngagementSummary, opportunityTimeline } from '../../src/server/tracking/read-model';
-import { DEFAULT_RETENTION_DAYS, purgeRawTracking, retentionDaysFromEnv } from '../../src/server/tracking/retention';
+import { purgeExpiredTracking, purgeRawTracking } from '../../src/server/tracking/retention';
 import { useTempDatabase } from './support/temp-db';
 
 const db = useTempDatabase();
@@ -129,7 +131,7 @@ describe('purging raw tracking', () => {
       recordAutomatedOpen(db, suzuki, null, 'Proofpoint', new Date(start.getTime() + i * DAY + 2 * MIN));
     }
     const before = totals();
-    const result = purgeRawTracking(db, { olderThanDays: DEFAULT_RETENTION_DAYS, now, batchSize: 4 });
+    const result = purgeRawTracking(db, { olderThanDays: 365, now, batchSize: 4 });
     // 25 visits with 5 prints: 7 batches of up to 4 visits; the 7th also takes the first 4 of the 25
     // scanner opens, which need 6 more batches.
     expect(result).toMatchObject({ visits: 25, documentViews: 25, linkEvents: 25 + 5 });
@@ -145,20 +147,23 @@ describe('purging raw tracking', () => {
   });
 });
 
-describe('RINGI_RETENTION_DAYS', () => {
-  it('defaults to 365 days and accepts whole days', () => {
-    expect(retentionDaysFromEnv({})).toBe(365);
-    expect(retentionDaysFromEnv({ RINGI_RETENTION_DAYS: '' })).toBe(365);
-    expect(retentionDaysFromEnv({ RINGI_RETENTION_DAYS: '90' })).toBe(90);
-    expect(retentionDaysFromEnv({ RINGI_RETENTION_DAYS: ' 730 ' })).toBe(730);
-    expect(retentionDaysFromEnv({ RINGI_RETENTION_DAYS: '1' })).toBe(1);
+describe('the daily purge', () => {
+  it('uses the workspace retention setting, and RINGI_RETENTION_DAYS over it', () => {
+    const old = view(suzuki, 'overview', 'daily-purge', ago(100 * DAY));
+    beat(suzuki, old.viewId, 1, 30, 100, new Date(ago(100 * DAY).getTime() + MIN), false);
+    const oldVisitId = db.select({ visitId: documentViews.visitId }).from(documentViews).where(eq(documentViews.id, old.viewId)).get()!.visitId;
+    // The default (365 days) keeps a 100-day-old visit.
+    expect(purgeExpiredTracking(db, now, {}).visits).toBe(0);
+    // The env variable wins over the setting.
+    expect(purgeExpiredTracking(db, now, { RINGI_RETENTION_DAYS: '90' }).visits).toBe(1);
+    expect(db.select().from(visits).where(eq(visits.id, oldVisitId)).get()).toBeUndefined();
   });
 
-  it('explains what is wrong with anything else', () => {
-    for (const bad of ['abc', '30d', '1.5', '-5', '1e3', '0x10']) {
-      expect(() => retentionDaysFromEnv({ RINGI_RETENTION_DAYS: bad })).toThrow(/RINGI_RETENTION_DAYS must be a whole number of days/);
-    }
-    expect(() => retentionDaysFromEnv({ RINGI_RETENTION_DAYS: '0' })).toThrow(/between 1 and 36500 days; got 0/);
-    expect(() => retentionDaysFromEnv({ RINGI_RETENTION_DAYS: '100000' })).toThrow(/between 1 and 36500/);
+  it('reads the retention from the settings when no env variable is set', () => {
+    const old = view(suzuki, 'overview', 'settings-purge', ago(50 * DAY));
+    beat(suzuki, old.viewId, 1, 30, 100, new Date(ago(50 * DAY).getTime() + MIN), false);
+    expect(updateSettings(db, { id: 'u1', role: 'admin' }, { retentionDays: '40' }, { env: {} }).ok).toBe(true);
+    expect(purgeExpiredTracking(db, now, {}).documentViews).toBeGreaterThanOrEqual(1);
+    expect(db.select().from(documentViews).where(eq(documentViews.id, old.viewId)).get()).toBeUndefined();
   });
 });

@@ -65,7 +65,7 @@ describe('settings defaults', () => {
       longReadMinutes: 5,
       retentionDays: 365,
       slackAlertDelayMinutes: 3,
-      slackDigest: 'off',
+      slackDigest: 'daily',
       slackDigestTime: '09:00',
       retentionSource: 'settings',
       retentionEnvInvalid: false,

@@ -84,6 +84,15 @@ describe('view ingestion', () => {
     expect(suzukiTotals).toMatchObject({ prints: 1, downloads: 1 });
   });
 
+  it('moves the opportunity last-seen time with every reading activity, never backwards', () => {
+    recordDownload(db, world.suzuki.scope, 'pricing', 'pricing-2026.pdf', null, at(6500));
+    expect(engagement()!.lastSeenAt).toEqual(at(6500));
+    start(world.suzuki.scope, deviceB, at(6600)); // a second view in the same visit
+    expect(engagement()!.lastSeenAt).toEqual(at(6600));
+    recordDownload(db, world.suzuki.scope, 'pricing', 'pricing-2026.pdf', null, at(6550)); // a late, older event
+    expect(engagement()!.lastSeenAt).toEqual(at(6600));
+  });
+
   it('files automated opens apart from visits and readers', () => {
     const visitsBefore = engagement()!.visits;
     recordAutomatedOpen(db, world.yamada.scope, 'pricing', 'Microsoft Safe Links', at(7000));

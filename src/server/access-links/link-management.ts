@@ -405,6 +405,18 @@ export function parseLinkAction(fields: Record<string, string | undefined>): Lin
 
 export type LinkNotice = 'created' | 'revoked' | 'extended' | 'regenerated';
 
+/** What the workspace settings (/admin/settings) decide for a link created in one click. */
+export interface NewLinkDefaults {
+  roomLocale: RoomDefaults['locale'];
+  /** 0: the link does not expire. */
+  linkExpiryDays: number;
+}
+
+/** The end of the day `days` days from today in the expiry time zone; null for 0 (never expires). */
+export function defaultLinkExpiry(days: number, now: Date, timeZone = expiryTimeZone()): Date | null {
+  return days > 0 ? endOfDay(addDays(calendarDateOf(now, timeZone), days), timeZone) : null;
+}
+
 /** Runs a parsed action; the contact is returned so the page can scroll to it. */
 export function performLinkAction(
   db: RingiDb,
@@ -413,10 +425,17 @@ export function performLinkAction(
   opportunityId: string,
   action: LinkAction,
   now = new Date(),
+  defaults: NewLinkDefaults = { roomLocale: 'ja', linkExpiryDays: 0 },
 ): LinkResult<{ notice: LinkNotice; contactId: string }> {
   switch (action.action) {
     case 'create': {
-      const result = createLinkForContact(db, key, actor, { opportunityId, contactId: action.contactId }, now);
+      const input = {
+        opportunityId,
+        contactId: action.contactId,
+        expiresAt: defaultLinkExpiry(defaults.linkExpiryDays, now),
+        roomDefaults: { locale: defaults.roomLocale },
+      };
+      const result = createLinkForContact(db, key, actor, input, now);
       return result.ok ? { ok: true, value: { notice: 'created', contactId: action.contactId } } : { ...result, contactId: result.contactId ?? action.contactId };
     }
     case 'revoke': {

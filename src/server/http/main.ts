@@ -4,8 +4,12 @@ import http from 'node:http';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { config } from '../config';
-import { getDb } from '../db/client';
+import { getDb, type RingiDb } from '../db/client';
+import { loadSecretKey } from '../security/secret-box';
+import { webhookUrlForRecipient } from '../settings/settings';
 import { alertPolicy } from '../slack/policy';
+import { opportunityEngagementSummary } from '../tracking/read-model';
+import { purgeExpiredTracking } from '../tracking/retention';
 import { deliver } from '../slack/sender';
 import { startSlackWorker } from '../slack/worker';
 import { handleBeacon, matchBeaconPath } from './beacon-endpoint';
@@ -14,6 +18,7 @@ type NodeHandler = (req: http.IncomingMessage, res: http.ServerResponse, next?: 
 
 async function main(): Promise<void> {
   const db = getDb(); // migrate before the first request, not during it
+  const serverKey = loadSecretKey();
   process.env.ASTRO_NODE_AUTOSTART = 'disabled';
   const astroEntry = pathToFileURL(path.resolve(process.env.RINGI_ASTRO_ENTRY ?? 'dist/server/entry.mjs')).href;
   const { handler } = (await import(astroEntry)) as { handler: NodeHandler };
@@ -42,18 +47,42 @@ async function main(): Promise<void> {
       db,
       now: () => new Date(),
       policy: () => alertPolicy(db),
-      webhookFor: () => process.env.RINGI_SLACK_WEBHOOK_URL || null,
+      // The rep's own webhook, else the workspace's (RINGI_SLACK_WEBHOOK_URL wins over the stored one).
+      webhookFor: (recipientUserId) => webhookUrlForRecipient(db, recipientUserId, { key: serverKey }),
       deliver,
       publicBaseUrl: config.publicBaseUrl,
+      scoreOf: (opportunityId, now) => opportunityEngagementSummary(db, opportunityId, now)?.score ?? null,
     },
     Number(process.env.RINGI_SLACK_WORKER_INTERVAL_MS ?? 5000),
   );
+  const retention = startDailyPurge(db);
   const stop = () => {
+    clearInterval(retention);
     server.close();
     void slackWorker.stop().finally(() => process.exit(0));
   };
   process.on('SIGTERM', stop);
   process.on('SIGINT', stop);
+}
+
+const DAY_MS = 24 * 60 * 60 * 1000;
+
+/** Purges raw tracking past the retention period a minute after start, then once a day. */
+function startDailyPurge(db: RingiDb): NodeJS.Timeout {
+  const purge = () => {
+    try {
+      const result = purgeExpiredTracking(db, new Date());
+      if (result.visits + result.linkEvents > 0) {
+        console.log(`retention: purged ${result.visits} visits, ${result.documentViews} views, ${result.linkEvents} link events before ${result.cutoff.toISOString()}`);
+      }
+    } catch (error) {
+      console.error('retention purge failed:', error instanceof Error ? error.message : error);
+    }
+  };
+  setTimeout(purge, 60_000).unref();
+  const timer = setInterval(purge, DAY_MS);
+  timer.unref();
+  return timer;
 }
 
 main().catch((error: unknown) => {

@@ -84,7 +84,8 @@ export const settingsSchema = z.object({
   retentionDays: integerIn(settingsLimits.retentionDays).default(365),
   /** The coalescing delay of the first Slack alert of a visit. */
   slackAlertDelayMinutes: integerIn(settingsLimits.slackAlertDelayMinutes).default(3),
-  slackDigest: choice(digestModes).default('off'),
+  /** Whether reps who chose the digest get it; on by default so choosing it in /admin/account just works. */
+  slackDigest: choice(digestModes).default('daily'),
   /** HH:MM in Japan time. */
   slackDigestTime: z
     .string({ invalid_type_error: 'invalidTime' })
@@ -313,6 +314,13 @@ function storedValues(db: Queryable): SettingsValues {
     values[key] = result.success ? result.data : defaultSettings[key];
   }
   return values as SettingsValues;
+}
+
+/** The setting values alone (env overrides applied), without touching the sealed webhook: cheap enough per request. */
+export function getSettingValues(db: Queryable, env: NodeJS.ProcessEnv = process.env): SettingsValues {
+  const values = storedValues(db);
+  const retention = retentionFromEnv(env);
+  return retention && 'days' in retention ? { ...values, retentionDays: retention.days } : values;
 }
 
 /** Every setting with its default filled in, the environment's overrides applied. */

@@ -1,4 +1,7 @@
-// When and how loudly Ringi alerts. The workspace settings override these defaults.
+// When and how loudly Ringi alerts. The workspace settings (/admin/settings) override these defaults.
+import type { Queryable } from '../db/client';
+import { getSettingValues, slackPolicySettings } from '../settings/settings';
+
 export interface AlertPolicy {
   /** Coalescing delay: the first alert of a visit waits this long and summarises the visit so far. */
   delayMs: number;
@@ -8,6 +11,8 @@ export interface AlertPolicy {
   longReadSeconds: number;
   /** This many distinct readers at one account within 24 hours raise a hot alert. */
   readersPerDay: number;
+  /** Whether reps who chose the daily digest get it (workspace switch). */
+  digestEnabled: boolean;
   /** Daily digest time, minutes after midnight in Japan time. */
   digestAtMinutes: number;
 }
@@ -17,6 +22,7 @@ export const defaultAlertPolicy: AlertPolicy = {
   hotScoreThreshold: 60,
   longReadSeconds: 5 * 60,
   readersPerDay: 2,
+  digestEnabled: true,
   digestAtMinutes: 9 * 60,
 };
 
@@ -24,13 +30,16 @@ export const defaultAlertPolicy: AlertPolicy = {
 export const keyCategories: readonly string[] = ['pricing', 'security'];
 
 /**
- * The policy in force. `RINGI_SLACK_ALERT_DELAY_SECONDS` overrides the coalescing delay (tests and
- * demos want seconds, not minutes).
+ * The policy in force: the workspace settings, then `RINGI_SLACK_ALERT_DELAY_SECONDS`, which overrides
+ * the coalescing delay (tests and demos want seconds, not minutes).
  */
-export function alertPolicy(_db?: unknown): AlertPolicy {
-  const delaySeconds = Number(process.env.RINGI_SLACK_ALERT_DELAY_SECONDS);
+export function alertPolicy(db: Queryable, env: NodeJS.ProcessEnv = process.env): AlertPolicy {
+  const fromSettings = slackPolicySettings(getSettingValues(db, env));
+  const rawDelay = env.RINGI_SLACK_ALERT_DELAY_SECONDS?.trim();
+  const delaySeconds = rawDelay ? Number(rawDelay) : NaN;
   return {
     ...defaultAlertPolicy,
+    ...fromSettings,
     ...(Number.isFinite(delaySeconds) && delaySeconds >= 0 ? { delayMs: delaySeconds * 1000 } : {}),
   };
 }

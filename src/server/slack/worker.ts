@@ -64,7 +64,7 @@ function describe(result: DeliveryResult): string {
 /** Queues today's digest for every rep who chose digests, once the digest time has passed. */
 export function enqueueDueDigests(db: RingiDb, now: Date, policy: AlertPolicy): number {
   const japanMinutes = (now.getUTCHours() * 60 + now.getUTCMinutes() + 9 * 60) % (24 * 60);
-  if (japanMinutes < policy.digestAtMinutes) return 0;
+  if (!policy.digestEnabled || japanMinutes < policy.digestAtMinutes) return 0;
   const readers = db
     .select({ id: users.id })
     .from(users)

@@ -94,6 +94,7 @@ function findOrStartVisit(tx: Tx, start: ViewStart): { visitId: string; newVisit
     .get();
   if (recent) {
     tx.update(visits).set({ lastActivityAt: now }).where(eq(visits.id, recent.id)).run();
+    touchOpportunity(tx, scope, now);
     return { visitId: recent.id, newVisit: false, newDevice: false, returning: false };
   }
 
@@ -269,6 +270,21 @@ function bumpTotals(tx: Tx, scope: LinkScope, documentSlug: string, now: Date, s
     .onConflictDoUpdate({
       target: [readingTotals.opportunityId, readingTotals.contactId, readingTotals.documentSlug],
       set: { ...set, lastSeenAt: now },
+    })
+    .run();
+  touchOpportunity(tx, scope, now);
+}
+
+/** Any reading activity (a view, a download, a print) moves the opportunity's last-seen time: the dashboard sorts by it. */
+function touchOpportunity(tx: Tx, scope: LinkScope, now: Date): void {
+  tx.insert(opportunityEngagement)
+    .values({ opportunityId: scope.opportunityId, accountId: scope.accountId, firstSeenAt: now, lastSeenAt: now })
+    .onConflictDoUpdate({
+      target: opportunityEngagement.opportunityId,
+      set: {
+        firstSeenAt: sql`coalesce(${opportunityEngagement.firstSeenAt}, ${now.getTime()})`,
+        lastSeenAt: sql`max(coalesce(${opportunityEngagement.lastSeenAt}, 0), ${now.getTime()})`,
+      },
     })
     .run();
 }

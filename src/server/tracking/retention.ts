@@ -4,31 +4,10 @@
 import { and, gte, inArray, lt, lte, sql } from 'drizzle-orm';
 import { documentViews, linkEvents, visits } from '../../../db/schema';
 import type { RingiDb } from '../db/client';
+import { getSettingValues } from '../settings/settings';
 import { VISIT_GAP_MS } from './rules';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
-
-export const DEFAULT_RETENTION_DAYS = 365;
-/** A hundred years: a larger value is a typo, not a policy. */
-const MAX_RETENTION_DAYS = 36_500;
-
-/**
- * Retention period in days from `RINGI_RETENTION_DAYS` (default 365). Throws on anything but a whole
- * number from 1 to 36500, so a typo stops the server instead of purging everything or nothing.
- */
-export function retentionDaysFromEnv(env: Readonly<Record<string, string | undefined>> = process.env): number {
-  const raw = env.RINGI_RETENTION_DAYS;
-  if (raw === undefined || raw.trim() === '') return DEFAULT_RETENTION_DAYS;
-  const value = raw.trim();
-  if (!/^\d+$/.test(value)) {
-    throw new Error(`RINGI_RETENTION_DAYS must be a whole number of days (1-${MAX_RETENTION_DAYS}); got "${raw}"`);
-  }
-  const days = Number(value);
-  if (days < 1 || days > MAX_RETENTION_DAYS) {
-    throw new Error(`RINGI_RETENTION_DAYS must be between 1 and ${MAX_RETENTION_DAYS} days; got ${days}`);
-  }
-  return days;
-}
 
 export interface PurgeOptions {
   /** Raw rows whose activity ended more than this many days before `now` are deleted (≥ 1). */
@@ -127,4 +106,12 @@ export function purgeRawTracking(db: RingiDb, options: PurgeOptions): PurgeResul
     if (!more) break;
   }
   return result;
+}
+
+/**
+ * The daily purge with the retention in force: the workspace setting, or RINGI_RETENTION_DAYS when
+ * that is set (getSettingValues applies it).
+ */
+export function purgeExpiredTracking(db: RingiDb, now: Date, env: NodeJS.ProcessEnv = process.env): PurgeResult {
+  return purgeRawTracking(db, { olderThanDays: getSettingValues(db, env).retentionDays, now });
 }

@@ -3,6 +3,7 @@
 // notice or error; a rep who may not edit this opportunity gets 403 and nothing changes.
 import type { APIContext, APIRoute } from 'astro';
 import { parseLinkAction, performLinkAction } from '../../../../../server/access-links/link-management';
+import { getSettingValues } from '../../../../../server/settings/settings';
 import { adminHeaders, isSameOrigin, requireUser } from '../../../../../server/auth/guard';
 import { getDb } from '../../../../../server/db/client';
 import { tRooms } from '../../../../../server/rooms/admin-messages';
@@ -62,7 +63,9 @@ export const POST: APIRoute = async (context: APIContext) => {
   const action = fields ? parseLinkAction(fields) : null;
   if (!action) return back(opportunityId, { error: 'badRequest' });
 
-  const result = performLinkAction(db, loadSecretKey(), user, opportunityId, action, new Date());
+  const settings = getSettingValues(db);
+  const defaults = { roomLocale: settings.defaultRoomLocale, linkExpiryDays: settings.defaultLinkExpiryDays };
+  const result = performLinkAction(db, loadSecretKey(), user, opportunityId, action, new Date(), defaults);
   if (result.ok) return back(opportunityId, { notice: result.value.notice }, result.value.contactId);
   if (result.reason === 'forbidden') {
     return page(403, tRooms(user.locale, 'forbidden.title'), tRooms(user.locale, 'error.forbidden'), opportunityId, user.locale);
