@@ -236,3 +236,26 @@ test('the builder explains what is wrong and saves nothing', async ({ page, guar
   await expect(page.getByLabel('ルームの有効期限（この日まで）')).toHaveAttribute('aria-invalid', 'true');
   expect(db.select().from(roomsTable).where(eq(roomsTable.opportunityId, world.guardedOpportunityId)).all()).toEqual([]);
 });
+
+test('the owner mutes Slack alerts for one opportunity and unmutes them; another rep cannot', async ({ page, browser }) => {
+  const id = world.guardedOpportunityId;
+  const muted = () => db.select({ m: opportunities.alertsMuted }).from(opportunities).where(eq(opportunities.id, id)).get()!.m;
+  await signIn(page, owner, detailPath(id));
+  await page.getByRole('button', { name: 'この商談の通知をミュート' }).click();
+  await expect(page.locator('#alerts')).toHaveAttribute('data-alerts-muted', 'true');
+  await expect(page.locator('#alerts')).toContainText('この商談はミュート中');
+  expect(muted()).toBe(true);
+
+  const otherContext = await browser.newContext();
+  const other = await otherContext.newPage();
+  await signIn(other, otherRep, detailPath(id));
+  await expect(other.getByRole('button', { name: 'ミュートを解除' })).toHaveCount(0);
+  const forged = await other.request.post(`${detailPath(id)}/alerts`, { form: { muted: '0' }, headers: { Origin: E2E_BASE_URL }, maxRedirects: 0 });
+  expect(forged.status()).toBe(403);
+  expect(muted()).toBe(true);
+  await otherContext.close();
+
+  await page.getByRole('button', { name: 'ミュートを解除' }).click();
+  await expect(page.locator('#alerts')).toHaveAttribute('data-alerts-muted', 'false');
+  expect(muted()).toBe(false);
+});

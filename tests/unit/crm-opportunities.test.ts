@@ -8,6 +8,7 @@ import {
   getOpportunity,
   listOpportunities,
   opportunityListQueryFromParams,
+  setOpportunityAlertsMuted,
   setOpportunityArchived,
   updateOpportunity,
   type OpportunityListQuery,
@@ -238,6 +239,17 @@ describe('opportunity list', () => {
     });
     const junk = opportunityListQueryFromParams(new URLSearchParams('stage=x&channel=fax&activity=hot&status=gone&sort=rand&page=-1'), sato, 25);
     expect(junk).toMatchObject({ stage: undefined, channel: undefined, activity: undefined, status: 'active', sort: 'activity', offset: 0, page: 1 });
+  });
+});
+
+describe('muting Slack alerts for one opportunity', () => {
+  it('lets the owner and admins mute and unmute; another rep is refused and nothing changes', () => {
+    const opp = create(sato, { ...valid, name: 'ミュート確認用' });
+    expect(setOpportunityAlertsMuted(db, tanaka, opp.id, true)).toEqual({ ok: false, reason: 'forbidden' });
+    expect(db.select().from(opportunities).where(eq(opportunities.id, opp.id)).get()?.alertsMuted).toBe(false);
+    expect(setOpportunityAlertsMuted(db, sato, opp.id, true)).toMatchObject({ ok: true, value: { alertsMuted: true } });
+    expect(setOpportunityAlertsMuted(db, admin, opp.id, false)).toMatchObject({ ok: true, value: { alertsMuted: false } });
+    expect(setOpportunityAlertsMuted(db, admin, 'nope', true)).toEqual({ ok: false, reason: 'not_found' });
   });
 });
 

@@ -371,4 +371,13 @@ export function setOpportunityArchived(db: RingiDb, actor: Actor, opportunityId:
   return ok(row!);
 }
 
+/** Per-opportunity Slack mute (issue: reps choose fewer messages). Same rule as editing. */
+export function setOpportunityAlertsMuted(db: RingiDb, actor: Actor, opportunityId: string, muted: boolean): CrmResult<Opportunity> {
+  const existing = db.select().from(opportunities).where(eq(opportunities.id, opportunityId)).get();
+  if (!existing) return notFound();
+  if (!canEditOpportunity(actor, existing)) return forbidden();
+  const row = db.update(opportunities).set({ alertsMuted: muted }).where(eq(opportunities.id, opportunityId)).returning().get();
+  return ok(row!);
+}
+
 export { canEditOpportunity };

@@ -346,6 +346,7 @@ export interface OpportunityOverview {
   ownerName: string;
   ownerEmail: string;
   archivedAt: Date | null;
+  alertsMuted: boolean;
   createdAt: Date;
 }
 
@@ -368,6 +369,7 @@ export function getOpportunityOverview(db: Queryable, opportunityId: string): Op
         ownerName: users.displayName,
         ownerEmail: users.email,
         archivedAt: opportunities.archivedAt,
+        alertsMuted: opportunities.alertsMuted,
         createdAt: opportunities.createdAt,
       })
       .from(opportunities)

@@ -1,0 +1,38 @@
+// POST: mute or unmute Slack alerts for one opportunity (a plain form on the opportunity page).
+// Owner and admins only; answers with a redirect back to the page.
+import type { APIRoute } from 'astro';
+import { z } from 'zod';
+import { adminHeaders, isSameOrigin, requireUser } from '../../../../server/auth/guard';
+import { setOpportunityAlertsMuted } from '../../../../server/crm/opportunities';
+import { getDb } from '../../../../server/db/client';
+
+export const prerender = false;
+
+const muteForm = z.object({ muted: z.enum(['0', '1']) });
+
+const text = (status: number, body: string) =>
+  new Response(body, { status, headers: { ...adminHeaders, 'Content-Type': 'text/plain; charset=utf-8' } });
+
+export const POST: APIRoute = async (context) => {
+  const user = requireUser(context);
+  if (user instanceof Response) return user;
+  if (!isSameOrigin(context.request, context.url)) return text(403, 'Cross-site form submissions are forbidden.');
+  let fields: unknown;
+  try {
+    fields = Object.fromEntries(await context.request.formData());
+  } catch {
+    fields = null;
+  }
+  const parsed = muteForm.safeParse(fields);
+  if (!parsed.success) return text(400, 'Expected muted=0 or muted=1.');
+  const id = context.params.id ?? '';
+  const result = setOpportunityAlertsMuted(getDb(), user, id, parsed.data.muted === '1');
+  if (!result.ok) return text(result.reason === 'forbidden' ? 403 : 404, result.reason === 'forbidden' ? 'Only the owner or an admin can change this.' : 'No such opportunity.');
+  return new Response(null, { status: 303, headers: { ...adminHeaders, Location: `/admin/opportunities/${encodeURIComponent(id)}#alerts` } });
+};
+
+export const GET: APIRoute = (context) => {
+  const user = requireUser(context);
+  if (user instanceof Response) return user;
+  return new Response(null, { status: 303, headers: { ...adminHeaders, Location: `/admin/opportunities/${encodeURIComponent(context.params.id ?? '')}` } });
+};
