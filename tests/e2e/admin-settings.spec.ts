@@ -166,3 +166,44 @@ test('a settings change persists, and a refused one explains itself', async ({ p
     await expect(page).toHaveURL('/admin/settings?saved=general#general');
   }
 });
+
+test('the organisation name and logo from the settings head the pages prospects see', async ({ page, browser, links }) => {
+  const onePixelPng = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==', 'base64');
+  const organisation = `ベンダー株式会社 ${suffix}`;
+  await signIn(page, admin, '/admin/settings');
+  const nameField = page.locator('#general').getByLabel('組織名');
+  const original = await nameField.inputValue();
+  const prospect = await (await browser.newContext()).newPage();
+  try {
+    await nameField.fill(organisation);
+    await page.locator('#general').getByRole('button', { name: '保存する' }).click();
+    await expect(page).toHaveURL('/admin/settings?saved=general#general');
+    await page.getByLabel('ロゴ画像ファイル').setInputFiles({ name: 'logo.png', mimeType: 'image/png', buffer: onePixelPng });
+    await page.getByRole('button', { name: 'アップロードする' }).click();
+    await expect(page).toHaveURL(/saved=logo#logo/);
+
+    // Prospect pages cache the branding for a few seconds.
+    await expect
+      .poll(
+        async () => {
+          await prospect.goto(links.room('jaActive'));
+          return prospect.locator('[data-brand-name]').textContent();
+        },
+        { timeout: 15_000, intervals: [1_000] },
+      )
+      .toBe(organisation);
+    const logo = prospect.locator('img.brand-logo');
+    await expect(logo).toBeVisible();
+    expect(await logo.evaluate((img: HTMLImageElement) => img.naturalWidth)).toBe(1);
+    const response = await prospect.request.get((await logo.getAttribute('src'))!);
+    expect(response.headers()['content-type']).toBe('image/png');
+    expect(Buffer.from(await response.body())).toEqual(onePixelPng);
+  } finally {
+    await prospect.context().close();
+    await page.goto('/admin/settings');
+    await page.locator('#general').getByLabel('組織名').fill(original);
+    await page.locator('#general').getByRole('button', { name: '保存する' }).click();
+    await page.getByRole('button', { name: 'ロゴを削除する' }).click();
+    await expect(page).toHaveURL(/saved=logoRemoved/);
+  }
+});
