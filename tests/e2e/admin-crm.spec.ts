@@ -197,7 +197,7 @@ test.describe('a rep', () => {
     const accountResponse = page.waitForResponse((r) => r.request().method() === 'POST' && r.url().endsWith('/admin/accounts/new'));
     await page.getByRole('button', { name: '取引先を登録' }).click();
     expect((await accountResponse).status()).toBe(400);
-    const summary = page.locator('.crm-error-summary');
+    const summary = page.locator('.error-summary');
     await expect(summary).toContainText('入力内容を確認してください（2件のエラー）。');
     await expect(summary.getByRole('link')).toHaveText([
       '取引先名: 入力してください。',
@@ -221,7 +221,7 @@ test.describe('a rep', () => {
     const oppResponse = page.waitForResponse((r) => r.request().method() === 'POST' && r.url().endsWith('/admin/opportunities/new'));
     await page.getByRole('button', { name: '商談を登録' }).click();
     expect((await oppResponse).status()).toBe(400);
-    await expect(page.locator('.crm-error-summary').getByRole('link')).toHaveText(['金額（円）: 0 以上の整数（円）で入力してください。']);
+    await expect(page.locator('.error-summary').getByRole('link')).toHaveText(['金額（円）: 0 以上の整数（円）で入力してください。']);
     await expect(page.getByLabel('商談名')).toHaveValue(`検証用 ${suffix}`);
     await expect(page.getByLabel('取引先')).toHaveValue(accountsById.sakura.id);
     await expect(page.getByLabel('フェーズ')).toHaveValue('2');

@@ -133,8 +133,6 @@ export const tCrm = defineMessages({
     // Forms
     'form.required': '必須',
     'form.choose': '選択してください',
-    'form.errorSummary': '入力内容を確認してください（{count}件のエラー）。',
-    'form.fieldError': '{field}: {message}',
     'error.required': '入力してください。',
     'error.tooLong': '文字数が多すぎます。',
     'error.invalid': '入力内容が正しくありません。',
@@ -283,8 +281,6 @@ export const tCrm = defineMessages({
     'sort.created': 'Newest first',
     'form.required': 'required',
     'form.choose': 'Choose…',
-    'form.errorSummary': 'Please check your input ({count} errors).',
-    'form.fieldError': '{field}: {message}',
     'error.required': 'Please fill this in.',
     'error.tooLong': 'This is too long.',
     'error.invalid': 'This value is not valid.',

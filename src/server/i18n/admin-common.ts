@@ -26,6 +26,8 @@ export const tAdmin = defineMessages({
     'common.cancel': 'キャンセル',
     'common.search': '検索',
     'common.none': 'ありません',
+    'form.errorSummary': '入力内容を確認してください（{count}件のエラー）。',
+    'form.fieldError': '{field}: {message}',
   },
   en: {
     'nav.home': 'Home',
@@ -50,6 +52,8 @@ export const tAdmin = defineMessages({
     'common.save': 'Save',
     'common.cancel': 'Cancel',
     'common.search': 'Search',
+    'form.errorSummary': 'Please check your input ({count} errors).',
+    'form.fieldError': '{field}: {message}',
     'common.none': 'None',
   },
 });

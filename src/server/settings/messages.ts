@@ -6,8 +6,6 @@ import type { UserErrorCode } from './users';
 
 const ja = {
   // Shared
-  'form.errorSummary': '{count} 件の項目を確認してください。',
-  'form.fieldError': '{field}: {message}',
   'form.optional': '任意',
   'form.required': '必須',
   'form.save': '保存する',
@@ -203,8 +201,6 @@ const ja = {
 export type SettingsMessageKey = keyof typeof ja;
 
 const en: Record<SettingsMessageKey, string> = {
-  'form.errorSummary': 'Please check {count} field(s).',
-  'form.fieldError': '{field}: {message}',
   'form.optional': 'optional',
   'form.required': 'required',
   'form.save': 'Save',

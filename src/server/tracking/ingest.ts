@@ -77,21 +77,20 @@ export function startView(db: RingiDb, start: ViewStart, alerts?: { delayMs: num
   });
 }
 
-function findOrStartVisit(tx: Tx, start: ViewStart): { visitId: string; newVisit: boolean; newDevice: boolean; returning: boolean } {
-  const { scope, now, deviceId } = start;
-  const recent = tx
+/** The browser's visit still open at `now` (last activity within the visit gap), if any. */
+function currentVisit(tx: Tx, accessLinkId: string, deviceId: string, now: Date): { id: string } | undefined {
+  return tx
     .select({ id: visits.id })
     .from(visits)
-    .where(
-      and(
-        eq(visits.accessLinkId, scope.accessLinkId),
-        eq(visits.deviceId, deviceId),
-        gte(visits.lastActivityAt, new Date(now.getTime() - VISIT_GAP_MS)),
-      ),
-    )
+    .where(and(eq(visits.accessLinkId, accessLinkId), eq(visits.deviceId, deviceId), gte(visits.lastActivityAt, new Date(now.getTime() - VISIT_GAP_MS))))
     .orderBy(desc(visits.lastActivityAt))
     .limit(1)
     .get();
+}
+
+function findOrStartVisit(tx: Tx, start: ViewStart): { visitId: string; newVisit: boolean; newDevice: boolean; returning: boolean } {
+  const { scope, now, deviceId } = start;
+  const recent = currentVisit(tx, scope.accessLinkId, deviceId, now);
   if (recent) {
     tx.update(visits).set({ lastActivityAt: now }).where(eq(visits.id, recent.id)).run();
     touchOpportunity(tx, scope, now);
@@ -220,21 +219,7 @@ function recordPrintOnce(tx: Tx, scope: LinkScope, visitId: string, viewId: stri
 /** An attachment fetched by a browser, tied to the device's current visit when there is one. */
 export function recordDownload(db: RingiDb, scope: LinkScope, documentSlug: string, file: string, deviceId: string | null, now: Date): void {
   db.transaction((tx) => {
-    const visit = deviceId
-      ? tx
-          .select({ id: visits.id })
-          .from(visits)
-          .where(
-            and(
-              eq(visits.accessLinkId, scope.accessLinkId),
-              eq(visits.deviceId, deviceId),
-              gte(visits.lastActivityAt, new Date(now.getTime() - VISIT_GAP_MS)),
-            ),
-          )
-          .orderBy(desc(visits.lastActivityAt))
-          .limit(1)
-          .get()
-      : undefined;
+    const visit = deviceId ? currentVisit(tx, scope.accessLinkId, deviceId, now) : undefined;
     tx.insert(linkEvents).values({ ...scope, kind: 'download', visitId: visit?.id ?? null, documentSlug, detail: file, occurredAt: now }).run();
     if (visit) tx.update(visits).set({ lastActivityAt: now }).where(eq(visits.id, visit.id)).run();
     bumpTotals(tx, scope, documentSlug, now, { downloads: sql`${readingTotals.downloads} + 1` });
