@@ -10,9 +10,11 @@ import { recordAutomatedOpen, recordDownload, recordHeartbeat, startView } from 
 import { activeLinkScope, type LinkScope } from '../../src/server/tracking/link-scope';
 import {
   accountEngagementSummary,
+  formatTimelineCursor,
   hottestOpportunities,
   opportunityEngagementSummary,
   opportunityTimeline,
+  parseTimelineCursor,
   type Channel,
 } from '../../src/server/tracking/read-model';
 import { useTempDatabase } from './support/temp-db';
@@ -344,6 +346,29 @@ describe('opportunity timeline', () => {
     expect(opportunityTimeline(db, 'o1', { limit: 10, apartLimit: 1 })).toMatchObject({ automatedOpensOmitted: 1 });
     expect(opportunityTimeline(db, 'nope', { limit: 10 })).toMatchObject({ visits: [], automatedOpens: [], nextBefore: null });
     expect(() => opportunityTimeline(db, 'o1', { limit: 0 })).toThrow(RangeError);
+  });
+
+  it('names the contact behind every event, in visits and listed apart', () => {
+    const timeline = opportunityTimeline(db, 'o1', { limit: 10 });
+    expect(timeline.visits[3]!.events.map((e) => e.contactName)).toEqual(['担当 c1', '担当 c1']);
+    expect(timeline.automatedOpens.map((e) => [e.detail, e.contactName])).toEqual([
+      ['Slackbot link preview', '担当 c2'],
+      ['Microsoft Safe Links', '担当 c1'],
+    ]);
+    expect(timeline.eventsOutsideVisits.map((e) => e.contactName)).toEqual(['担当 c2']);
+  });
+
+  it('writes a cursor for a URL and reads it back; anything else is refused', () => {
+    const page1 = opportunityTimeline(db, 'o1', { limit: 2 });
+    const text = formatTimelineCursor(page1.nextBefore!);
+    expect(text).toBe(`${at(DAY).getTime()}.${story.visitC}`);
+    const cursor = parseTimelineCursor(text);
+    expect(cursor).toEqual(page1.nextBefore);
+    expect(opportunityTimeline(db, 'o1', { limit: 2, before: cursor! }).visits.map((v) => v.visitId)).toEqual([story.visitB, story.visitA1]);
+    for (const bad of ['', 'x', '123', '.abc', '123.', 'abc.def', '12.3.4', '1.a b', `1.${'a'.repeat(65)}`, '99999999999999999.x', '1.<script>']) {
+      expect(parseTimelineCursor(bad), bad).toBeNull();
+    }
+    expect(parseTimelineCursor('0.x')).toEqual({ startedAt: new Date(0), visitId: 'x' });
   });
 
   it('neither repeats nor skips visits that started in the same millisecond', () => {

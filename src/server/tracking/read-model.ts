@@ -29,6 +29,7 @@ import {
   type DocumentCategoryLookup,
   type ScoreReason,
 } from './engagement-score';
+import { z } from 'zod';
 import { isCompleted, VISIT_GAP_MS } from './rules';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
@@ -341,6 +342,32 @@ export interface TimelineCursor {
   visitId: string;
 }
 
+/** Text form of a cursor for a URL query: "<started_at ms>.<visit id>". */
+export function formatTimelineCursor(cursor: TimelineCursor): string {
+  return `${cursor.startedAt.getTime()}.${cursor.visitId}`;
+}
+
+// Visit ids are tracking ids (base32) or, in seeded data, plain ids: letters, digits, - and _.
+const timelineCursorText = z
+  .string()
+  .max(100)
+  .regex(/^(\d{1,16})\.([A-Za-z0-9_-]{1,64})$/)
+  .transform((text, ctx) => {
+    const [ms, visitId] = text.split('.') as [string, string];
+    const startedAt = new Date(Number(ms));
+    if (Number.isNaN(startedAt.getTime())) {
+      ctx.addIssue({ code: z.ZodIssueCode.custom, message: 'not a valid time' });
+      return z.NEVER;
+    }
+    return { startedAt, visitId };
+  });
+
+/** A cursor from a URL query (formatTimelineCursor's form), or null when it is malformed. */
+export function parseTimelineCursor(text: string): TimelineCursor | null {
+  const parsed = timelineCursorText.safeParse(text);
+  return parsed.success ? parsed.data : null;
+}
+
 export interface TimelineOptions {
   /** Visits per page (1-200). */
   limit: number;
@@ -376,6 +403,8 @@ export interface TimelineEvent {
   /** Attachment file name; for automated opens the agent's label (e.g. "Microsoft Safe Links"). */
   detail: string | null;
   occurredAt: Date;
+  /** The contact whose link it was (null if the contact row is gone). */
+  contactName: string | null;
 }
 
 export interface TimelineVisit {
@@ -427,8 +456,9 @@ function parseSections(json: string): Record<string, number> {
   }
 }
 
-function toEvent(row: typeof linkEvents.$inferSelect): TimelineEvent {
+function toEvent(row: typeof linkEvents.$inferSelect, names: ReadonlyMap<string, string> = new Map()): TimelineEvent {
   return {
+    contactName: names.get(row.contactId) ?? null,
     id: row.id,
     kind: row.kind,
     contactId: row.contactId,
@@ -520,9 +550,10 @@ export function opportunityTimeline(db: RingiDb, opportunityId: string, options:
       )
       .orderBy(asc(linkEvents.occurredAt), asc(linkEvents.id))
       .all();
+    const visitNames = new Map(page.filter((r) => r.contactName !== null).map((r) => [r.visit.contactId, r.contactName!]));
     for (const e of events) {
       const list = eventsByVisit.get(e.visitId!) ?? [];
-      list.push(toEvent(e));
+      list.push(toEvent(e, visitNames));
       eventsByVisit.set(e.visitId!, list);
     }
   }
@@ -557,6 +588,12 @@ export function opportunityTimeline(db: RingiDb, opportunityId: string, options:
     automatedOpensOmitted = total - Math.min(apartLimit, automated.length);
   }
   const outside = apart(and(isNull(linkEvents.visitId), inArray(linkEvents.kind, ['download', 'print']))!, apartLimit);
+  // Names of the contacts behind the events listed apart: one primary-key lookup for the page.
+  const apartContactIds = [...new Set([...automated, ...outside].map((e) => e.contactId))];
+  const apartNames = new Map<string, string>();
+  for (const ids of chunks(apartContactIds)) {
+    for (const c of db.select({ id: contacts.id, name: contacts.name }).from(contacts).where(inArray(contacts.id, ids)).all()) apartNames.set(c.id, c.name);
+  }
 
   const last = page[page.length - 1];
   return {
@@ -578,9 +615,9 @@ export function opportunityTimeline(db: RingiDb, opportunityId: string, options:
       };
     }),
     slice,
-    automatedOpens: automated.slice(0, apartLimit).map(toEvent),
+    automatedOpens: automated.slice(0, apartLimit).map((e) => toEvent(e, apartNames)),
     automatedOpensOmitted,
-    eventsOutsideVisits: outside.map(toEvent),
+    eventsOutsideVisits: outside.map((e) => toEvent(e, apartNames)),
     nextBefore: hasMore && last ? { startedAt: last.visit.startedAt, visitId: last.visit.id } : null,
   };
 }
