@@ -30,7 +30,7 @@ function back(opportunityId: string, params: Record<string, string>, contactId?:
 }
 
 function page(status: number, title: string, body: string, opportunityId: string, locale: 'ja' | 'en'): Response {
-  const html = `<!doctype html><html lang="${locale}"><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>${escapeHtml(title)} — Ringi</title><main><h1>${escapeHtml(title)}</h1><p>${escapeHtml(body)}</p><p><a href="${escapeHtml(detailPath(opportunityId))}">← ${escapeHtml(tRooms(locale, 'builder.back'))}</a></p></main></html>`;
+  const html = `<!doctype html><html lang="${locale}"><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><link rel="icon" href="/favicon.svg" type="image/svg+xml"><title>${escapeHtml(title)} — Ringi</title><main><h1>${escapeHtml(title)}</h1><p>${escapeHtml(body)}</p><p><a href="${escapeHtml(detailPath(opportunityId))}">← ${escapeHtml(tRooms(locale, 'builder.back'))}</a></p></main></html>`;
   return new Response(html, { status, headers: { ...adminHeaders, 'Content-Type': 'text/html; charset=utf-8' } });
 }
 
