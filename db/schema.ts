@@ -179,6 +179,8 @@ export const visits = sqliteTable(
     index('visits_link_device_idx').on(t.accessLinkId, t.deviceId, t.lastActivityAt),
     index('visits_opportunity_idx').on(t.opportunityId, t.startedAt),
     index('visits_started_idx').on(t.startedAt),
+    // The dashboard's recent-visits feed: newest activity first, within a time window.
+    index('visits_last_activity_idx').on(t.lastActivityAt),
   ],
 );
 
@@ -210,6 +212,8 @@ export const documentViews = sqliteTable(
     index('document_views_opportunity_idx').on(t.opportunityId, t.startedAt),
     index('document_views_visit_idx').on(t.visitId),
     index('document_views_started_idx').on(t.startedAt),
+    // The dashboard's "reading now" feed: views with a beacon in the last few minutes.
+    index('document_views_last_beacon_idx').on(t.lastBeaconAt),
   ],
 );
 
@@ -256,6 +260,8 @@ export const readingTotals = sqliteTable(
     primaryKey({ columns: [t.opportunityId, t.contactId, t.documentSlug] }),
     index('reading_totals_account_idx').on(t.accountId),
     index('reading_totals_last_seen_idx').on(t.lastSeenAt),
+    // Dashboard document performance: per opportunity and document, read from the index alone.
+    index('reading_totals_document_idx').on(t.opportunityId, t.documentSlug, t.views, t.activeSeconds, t.completedViews),
   ],
 );
 

@@ -11,7 +11,7 @@ import { loadProspectRoom, type ProspectAccess } from './prospect-room';
 
 export interface ProspectRequest extends RequestContext {
   token: string | undefined;
-  response: { headers: Headers; status: number };
+  response: { headers: Headers; status?: number };
   /** The document the request is for, if any, so an automated open is filed against it. */
   documentSlug?: string;
 }

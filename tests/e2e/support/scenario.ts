@@ -100,4 +100,54 @@ export interface E2eFixtures {
   seededAt: string;
   baseURL: string;
   tokens: Record<LinkName, string>;
+  /** The links of tracking.spec.ts (see `tracking`). */
+  tracking?: TrackingFixtures;
 }
+
+/**
+ * The world of tracking.spec.ts: its own account, rooms and one link per case, so the views, visits
+ * and link events it reads back from the database are never touched by another spec.
+ */
+export const tracking = {
+  rep: reps.tanaka,
+  account: { id: 'e2e-account-hoshino', name: '星野精機株式会社' },
+  contacts: {
+    reader: { id: 'e2e-contact-hoshino-reader', name: '星野 彩' },
+    leaver: { id: 'e2e-contact-hoshino-leaver', name: '高橋 直子' },
+    retry: { id: 'e2e-contact-hoshino-retry', name: '井上 誠' },
+    scanned: { id: 'e2e-contact-hoshino-scanned', name: '森 和也' },
+    noScript: { id: 'e2e-contact-hoshino-noscript', name: '加藤 里美' },
+    previewed: { id: 'e2e-contact-hoshino-previewed', name: '松本 大輔' },
+    forgeOwner: { id: 'e2e-contact-hoshino-forge-owner', name: '清水 玲奈' },
+    forgeOther: { id: 'e2e-contact-hoshino-forge-other', name: '石井 拓海' },
+  },
+  rooms: {
+    reading: {
+      id: 'e2e-room-hoshino-reading',
+      opportunityId: 'e2e-opp-hoshino-reading',
+      opportunityName: '購買承認フロー電子化（閲覧計測）',
+      documents: ['pricing', 'case-study-manufacturing'],
+    },
+    /** Separate opportunity, so the forged-beacon check can compare its totals before and after. */
+    forge: {
+      id: 'e2e-room-hoshino-forge',
+      opportunityId: 'e2e-opp-hoshino-forge',
+      opportunityName: '購買承認フロー電子化（改ざん検証）',
+      documents: ['security-check-sheet'],
+    },
+  },
+  links: {
+    reader: { room: 'reading', contact: 'reader' },
+    leaver: { room: 'reading', contact: 'leaver' },
+    retry: { room: 'reading', contact: 'retry' },
+    scanned: { room: 'reading', contact: 'scanned' },
+    noScript: { room: 'reading', contact: 'noScript' },
+    previewed: { room: 'reading', contact: 'previewed' },
+    forgeOwner: { room: 'forge', contact: 'forgeOwner' },
+    forgeOther: { room: 'forge', contact: 'forgeOther' },
+  },
+} as const;
+export type TrackingLinkName = keyof typeof tracking.links;
+
+/** fixtures.json `tracking`: the token and access_links.id of each tracking link. */
+export type TrackingFixtures = Record<TrackingLinkName, { token: string; linkId: string }>;

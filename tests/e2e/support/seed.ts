@@ -10,7 +10,7 @@ import { createAccessLink, revokeAccessLink } from '../../../src/server/access-l
 import { openDatabase } from '../../../src/server/db/client';
 import { parseSecretKey } from '../../../src/server/security/secret-box';
 import { E2E_BASE_URL, E2E_DATABASE_PATH, E2E_FIXTURES_PATH, E2E_SECRET_KEY, E2E_TMP_DIR, REPO_ROOT } from './env';
-import { accountsById, contactsById, reps, rooms, type E2eFixtures, type LinkName } from './scenario';
+import { accountsById, contactsById, reps, rooms, tracking, type E2eFixtures, type LinkName, type TrackingFixtures, type TrackingLinkName } from './scenario';
 
 const DAY = 24 * 60 * 60 * 1000;
 
@@ -73,12 +73,33 @@ export function seedE2e(now = new Date()): E2eFixtures {
       enActive: enActive.token,
       enRevoked: enRevoked.token,
     };
-    const fixtures: E2eFixtures = { seededAt: now.toISOString(), baseURL: E2E_BASE_URL, tokens };
+    const fixtures: E2eFixtures = { seededAt: now.toISOString(), baseURL: E2E_BASE_URL, tokens, tracking: seedTracking(db, key) };
     fs.writeFileSync(E2E_FIXTURES_PATH, JSON.stringify(fixtures, null, 2) + '\n');
     return fixtures;
   } finally {
     db.$client.close();
   }
+}
+
+/** tracking.spec.ts's own account, rooms and links (see `tracking` in scenario.ts). */
+function seedTracking(db: ReturnType<typeof openDatabase>, key: ReturnType<typeof parseSecretKey>): TrackingFixtures {
+  db.transaction((tx) => {
+    tx.insert(accounts).values(tracking.account).run();
+    for (const contact of Object.values(tracking.contacts)) tx.insert(contacts).values({ ...contact, accountId: tracking.account.id }).run();
+    for (const room of Object.values(tracking.rooms)) {
+      tx.insert(opportunities)
+        .values({ id: room.opportunityId, accountId: tracking.account.id, name: room.opportunityName, stage: 2, amountJpy: 3_600_000, channel: 'referral', ownerUserId: tracking.rep.id })
+        .run();
+      tx.insert(roomsTable).values({ id: room.id, opportunityId: room.opportunityId, message: '', locale: 'ja' }).run();
+      room.documents.forEach((documentSlug, position) => tx.insert(roomDocuments).values({ roomId: room.id, documentSlug, position }).run());
+    }
+  });
+  const entries = (Object.keys(tracking.links) as TrackingLinkName[]).map((name) => {
+    const { room, contact } = tracking.links[name];
+    const created = createAccessLink(db, key, { roomId: tracking.rooms[room].id, contactId: tracking.contacts[contact].id, createdByUserId: null, expiresAt: null });
+    return [name, { token: created.token, linkId: created.id }] as const;
+  });
+  return Object.fromEntries(entries) as TrackingFixtures;
 }
 
 // `tsx tests/e2e/support/seed.ts`

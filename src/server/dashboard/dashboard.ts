@@ -1,0 +1,512 @@
+// The rep's home dashboard (/admin): who is reading right now, the hottest opportunities and why,
+// rooms shared but left unopened, and how each document performs (the marketing feedback loop).
+//
+// Every list is bounded and every query starts from an index or a running total:
+// - live feed: document_views by last_beacon_at and visits by last_activity_at (time-bounded windows);
+// - hottest: read-model hottestOpportunities (running totals, exact top-N);
+// - unopened: access_links (one small row per contact and room) against opportunity_engagement;
+// - documents: reading_totals and room_documents, aggregated in SQL, never document_views.
+// Filters (channel, stage) narrow every section to the opportunities they match.
+import { inArray, sql, type SQL } from 'drizzle-orm';
+import {
+  accessLinks,
+  accounts,
+  contacts,
+  documentViews,
+  opportunities,
+  opportunityEngagement,
+  pipelineStages,
+  readingTotals,
+  roomDocuments,
+  rooms,
+  users,
+  visits,
+  type channels,
+} from '../../../db/schema';
+import type { RingiDb } from '../db/client';
+import { getSettingValues } from '../settings/settings';
+import type { DocumentCategoryLookup, ScoreReason } from '../tracking/engagement-score';
+import { hottestOpportunities } from '../tracking/read-model';
+import {
+  boundedLimit,
+  documentRates,
+  liveSince,
+  READ_SECONDS,
+  RECENT_VISITS_WINDOW_MS,
+  topReasons,
+  unopenedCutoff,
+  wholeDaysSince,
+  type DocumentCounts,
+  type DocumentRates,
+} from './rules';
+
+export type Channel = (typeof channels)[number];
+
+export interface DashboardFilters {
+  channel?: Channel;
+  stageNumber?: number;
+}
+
+export interface LiveActivityOptions {
+  /** Views reading now, at most (1-100, default 20). */
+  liveLimit?: number;
+  /** Recent visits, at most (1-100, default 15). */
+  recentLimit?: number;
+}
+
+export interface DashboardOptions extends LiveActivityOptions {
+  /** Slug → category from the content catalog: tells key documents apart for the score. */
+  documentCategories?: DocumentCategoryLookup;
+  /** Default: the workspace setting unopenedAfterDays. */
+  unopenedAfterDays?: number;
+  /** 1-50, default 10. */
+  hottestLimit?: number;
+  /** 1-100, default 20. */
+  unopenedLimit?: number;
+  /** 1-200, default 50. */
+  documentLimit?: number;
+  /** How long a computed document table is reused (default 60 s; 0 computes it every time). */
+  documentMaxAgeMs?: number;
+}
+
+interface Who {
+  opportunityId: string;
+  opportunityName: string;
+  accountName: string | null;
+  contactName: string | null;
+}
+
+/** A view whose last beacon came within the live window: "山田様が料金表を4分閲覧中". */
+export interface LiveView extends Who {
+  viewId: string;
+  visitId: string;
+  documentSlug: string;
+  /** The title the reader saw (stored with the view); the page prefers the catalog's current one. */
+  documentTitle: string | null;
+  activeSeconds: number;
+  startedAt: Date;
+  lastBeaconAt: Date;
+}
+
+/** A visit that ended (or paused) within the recent window. */
+export interface RecentVisit extends Who {
+  visitId: string;
+  startedAt: Date;
+  lastActivityAt: Date;
+  activeSeconds: number;
+  /** Possibly a forwarded link: the link's first visit in this browser, after other browsers. */
+  newDevice: boolean;
+  /** Documents viewed in the visit, in the order first opened (distinct). */
+  documents: { slug: string; title: string | null }[];
+}
+
+export interface LiveActivity {
+  /** Newest beacon first. */
+  readingNow: LiveView[];
+  /** Most recent activity first; none of them is reading now. */
+  recentVisits: RecentVisit[];
+}
+
+export interface HotRow {
+  opportunityId: string;
+  name: string;
+  accountName: string;
+  stage: number;
+  channel: Channel;
+  ownerName: string | null;
+  amountJpy: number;
+  score: number;
+  lastSeenAt: Date;
+  readers: number;
+  activeSeconds: number;
+  /** The reasons that add points, strongest first (at most three). */
+  why: ScoreReason[];
+  /** Every reason (their points add up to the score). */
+  reasons: ScoreReason[];
+}
+
+export interface UnopenedRow {
+  opportunityId: string;
+  name: string;
+  accountName: string;
+  stage: number;
+  channel: Channel;
+  ownerName: string | null;
+  /** The latest link shared at least N days ago: nobody read after it. */
+  sharedAt: Date;
+  daysWaiting: number;
+  /** Last reading before that share, if the room was ever read. */
+  lastSeenAt: Date | null;
+  /** Contacts holding those links, newest share first (at most five). */
+  contacts: string[];
+  /** More contacts beyond the five named. */
+  moreContacts: number;
+}
+
+export interface DocumentPerformanceRow extends DocumentCounts, DocumentRates {
+  slug: string;
+}
+
+export interface Dashboard {
+  unopenedAfterDays: number;
+  liveActivity: LiveActivity;
+  hottest: HotRow[];
+  unopened: { total: number; rows: UnopenedRow[] };
+  documentPerformance: DocumentPerformanceRow[];
+  /** When the document table was computed (it is reused for up to documentMaxAgeMs). */
+  documentPerformanceAsOf: Date;
+}
+
+const ms = (value: unknown): Date => new Date(Number(value));
+const msOrNull = (value: unknown): Date | null => (value === null || value === undefined ? null : new Date(Number(value)));
+
+/** SQL conditions on the opportunity `o` for the filters. */
+function filterSql(filters: DashboardFilters): SQL {
+  const parts: SQL[] = [];
+  if (filters.channel !== undefined) parts.push(sql`o.channel = ${filters.channel}`);
+  if (filters.stageNumber !== undefined) parts.push(sql`o.stage = ${filters.stageNumber}`);
+  return parts.length === 0 ? sql`1` : sql.join(parts, sql` and `);
+}
+
+function checkFilters(filters: DashboardFilters): void {
+  if (filters.stageNumber !== undefined && !Number.isInteger(filters.stageNumber)) throw new RangeError('stageNumber must be a whole number');
+}
+
+function checkNow(now: Date): void {
+  if (!Number.isFinite(now.getTime())) throw new RangeError('now must be a valid date');
+}
+
+// --- Live activity ---
+
+/** Who is reading now, and the visits of the last week. Two indexed, time-bounded queries plus one per page. */
+export function liveActivity(db: RingiDb, now: Date, filters: DashboardFilters = {}, options: LiveActivityOptions = {}): LiveActivity {
+  checkNow(now);
+  checkFilters(filters);
+  const liveLimit = boundedLimit(options.liveLimit, 20, 1, 100);
+  const recentLimit = boundedLimit(options.recentLimit, 15, 1, 100);
+  const since = liveSince(now).getTime();
+  const where = filterSql(filters);
+
+  const live = db.all<Record<string, unknown>>(sql`
+    select dv.id as viewId, dv.visit_id as visitId, dv.opportunity_id as opportunityId, o.name as opportunityName,
+      a.name as accountName, c.name as contactName, dv.document_slug as documentSlug, dv.document_title as documentTitle,
+      dv.active_seconds as activeSeconds, dv.started_at as startedAt, dv.last_beacon_at as lastBeaconAt
+    from ${documentViews} dv
+    join ${opportunities} o on o.id = dv.opportunity_id
+    left join ${accounts} a on a.id = dv.account_id
+    left join ${contacts} c on c.id = dv.contact_id
+    where dv.last_beacon_at >= ${since} and ${where}
+    order by dv.last_beacon_at desc, dv.id
+    limit ${liveLimit}`);
+
+  const recent = db.all<Record<string, unknown>>(sql`
+    select v.id as visitId, v.opportunity_id as opportunityId, o.name as opportunityName, a.name as accountName,
+      c.name as contactName, v.started_at as startedAt, v.last_activity_at as lastActivityAt, v.new_device as newDevice
+    from ${visits} v
+    join ${opportunities} o on o.id = v.opportunity_id
+    left join ${accounts} a on a.id = v.account_id
+    left join ${contacts} c on c.id = v.contact_id
+    where v.last_activity_at >= ${now.getTime() - RECENT_VISITS_WINDOW_MS} and v.last_activity_at < ${since} and ${where}
+    order by v.last_activity_at desc, v.id
+    limit ${recentLimit}`);
+
+  // The documents of the listed visits: one indexed query (document_views_visit_idx) for the page.
+  const byVisit = new Map<string, { docs: Map<string, string | null>; activeSeconds: number }>();
+  const visitIds = recent.map((r) => String(r.visitId));
+  if (visitIds.length > 0) {
+    const rows = db
+      .select({ visitId: documentViews.visitId, slug: documentViews.documentSlug, title: documentViews.documentTitle, activeSeconds: documentViews.activeSeconds })
+      .from(documentViews)
+      .where(inArray(documentViews.visitId, visitIds))
+      .orderBy(documentViews.startedAt, documentViews.id)
+      .all();
+    for (const row of rows) {
+      let entry = byVisit.get(row.visitId);
+      if (!entry) byVisit.set(row.visitId, (entry = { docs: new Map(), activeSeconds: 0 }));
+      if (!entry.docs.has(row.slug)) entry.docs.set(row.slug, row.title);
+      entry.activeSeconds += row.activeSeconds;
+    }
+  }
+
+  return {
+    readingNow: live.map((r) => ({
+      viewId: String(r.viewId),
+      visitId: String(r.visitId),
+      opportunityId: String(r.opportunityId),
+      opportunityName: String(r.opportunityName),
+      accountName: (r.accountName as string | null) ?? null,
+      contactName: (r.contactName as string | null) ?? null,
+      documentSlug: String(r.documentSlug),
+      documentTitle: (r.documentTitle as string | null) ?? null,
+      activeSeconds: Number(r.activeSeconds),
+      startedAt: ms(r.startedAt),
+      lastBeaconAt: ms(r.lastBeaconAt),
+    })),
+    recentVisits: recent.map((r) => {
+      const entry = byVisit.get(String(r.visitId));
+      return {
+        visitId: String(r.visitId),
+        opportunityId: String(r.opportunityId),
+        opportunityName: String(r.opportunityName),
+        accountName: (r.accountName as string | null) ?? null,
+        contactName: (r.contactName as string | null) ?? null,
+        startedAt: ms(r.startedAt),
+        lastActivityAt: ms(r.lastActivityAt),
+        newDevice: Number(r.newDevice) === 1,
+        activeSeconds: entry?.activeSeconds ?? 0,
+        documents: entry ? [...entry.docs].map(([slug, title]) => ({ slug, title })) : [],
+      };
+    }),
+  };
+}
+
+// --- Hottest ---
+
+function hottest(db: RingiDb, now: Date, filters: DashboardFilters, limit: number, documentCategories?: DocumentCategoryLookup): HotRow[] {
+  const hot = hottestOpportunities(db, now, {
+    limit,
+    channel: filters.channel,
+    stage: filters.stageNumber,
+    ...(documentCategories ? { documentCategories } : {}),
+  });
+  const ownerIds = [...new Set(hot.map((h) => h.ownerUserId))];
+  const owners = new Map(
+    ownerIds.length === 0
+      ? []
+      : db.select({ id: users.id, name: users.displayName }).from(users).where(inArray(users.id, ownerIds)).all().map((u) => [u.id, u.name] as const),
+  );
+  return hot.map((h) => ({
+    opportunityId: h.opportunityId,
+    name: h.name,
+    accountName: h.accountName,
+    stage: h.stage,
+    channel: h.channel,
+    ownerName: owners.get(h.ownerUserId) ?? null,
+    amountJpy: h.amountJpy,
+    score: h.score,
+    lastSeenAt: h.lastSeenAt,
+    readers: h.readers,
+    activeSeconds: h.activeSeconds,
+    why: topReasons(h.reasons),
+    reasons: h.reasons,
+  }));
+}
+
+// --- Shared but unopened ---
+
+const NAMED_CONTACTS = 5;
+
+/**
+ * Opportunities (not archived, not closed unless that stage is asked for) whose room has an active
+ * link shared at least `days` days ago with no reading since: opportunity_engagement.last_seen_at
+ * (views, beacons, downloads, prints; never automated opens) is older than that share, or missing.
+ * The latest such share is the one that counts. Most recently overdue first: fresh follow-ups on top.
+ */
+export function unopenedOpportunities(
+  db: RingiDb,
+  now: Date,
+  filters: DashboardFilters,
+  days: number,
+  limit = 20,
+): { total: number; rows: UnopenedRow[] } {
+  checkNow(now);
+  checkFilters(filters);
+  const bounded = boundedLimit(limit, 20, 1, 100);
+  const nowMs = now.getTime();
+  const cutoff = unopenedCutoff(now, days).getTime();
+  // Closed deals need no follow-up; asking for a closed stage explicitly still lists it.
+  const stageCondition = filters.stageNumber === undefined ? sql`ps.outcome = 'open'` : sql`1`;
+  const activeLink = sql`(l.revoked_at is null or l.revoked_at > ${nowMs}) and (l.expires_at is null or l.expires_at > ${nowMs})
+      and (r.expires_at is null or r.expires_at > ${nowMs}) and l.created_at <= ${cutoff}`;
+
+  const rows = db.all<Record<string, unknown>>(sql`
+    with shared as (
+      select r.opportunity_id as opp, max(l.created_at) as sharedAt
+      from ${accessLinks} l join ${rooms} r on r.id = l.room_id
+      where ${activeLink}
+      group by r.opportunity_id
+    )
+    select o.id as opportunityId, o.name as name, a.name as accountName, o.stage as stage, o.channel as channel,
+      u.display_name as ownerName, s.sharedAt as sharedAt, e.last_seen_at as lastSeenAt, count(*) over () as total
+    from shared s
+    join ${opportunities} o on o.id = s.opp
+    join ${accounts} a on a.id = o.account_id
+    join ${pipelineStages} ps on ps.number = o.stage
+    left join ${users} u on u.id = o.owner_user_id
+    left join ${opportunityEngagement} e on e.opportunity_id = o.id
+    where o.archived_at is null and (e.last_seen_at is null or e.last_seen_at < s.sharedAt)
+      and ${stageCondition} and ${filterSql(filters)}
+    order by s.sharedAt desc, o.id
+    limit ${bounded}`);
+  if (rows.length === 0) return { total: 0, rows: [] };
+
+  // Who the rep shared with: the contacts of those links, for the listed opportunities only.
+  const ids = rows.map((r) => String(r.opportunityId));
+  const people = new Map<string, string[]>();
+  for (const row of db.all<{ opp: string; name: string }>(sql`
+    select r.opportunity_id as opp, c.name as name
+    from ${rooms} r join ${accessLinks} l on l.room_id = r.id join ${contacts} c on c.id = l.contact_id
+    where r.opportunity_id in (${sql.join(ids.map((id) => sql`${id}`), sql`, `)}) and ${activeLink}
+    order by l.created_at desc, l.id`)) {
+    const list = people.get(row.opp) ?? [];
+    if (!list.includes(row.name)) list.push(row.name);
+    people.set(row.opp, list);
+  }
+
+  return {
+    total: Number(rows[0]!.total),
+    rows: rows.map((r) => {
+      const names = people.get(String(r.opportunityId)) ?? [];
+      const sharedAt = ms(r.sharedAt);
+      return {
+        opportunityId: String(r.opportunityId),
+        name: String(r.name),
+        accountName: String(r.accountName),
+        stage: Number(r.stage),
+        channel: r.channel as Channel,
+        ownerName: (r.ownerName as string | null) ?? null,
+        sharedAt,
+        daysWaiting: wholeDaysSince(sharedAt, now),
+        lastSeenAt: msOrNull(r.lastSeenAt),
+        contacts: names.slice(0, NAMED_CONTACTS),
+        moreContacts: Math.max(0, names.length - NAMED_CONTACTS),
+      };
+    }),
+  };
+}
+
+// --- Document performance ---
+
+interface SlugCounts extends DocumentCounts {
+  slug: string;
+}
+
+const emptyCounts = (slug: string): SlugCounts => ({
+  slug,
+  views: 0,
+  activeSeconds: 0,
+  completedViews: 0,
+  rooms: 0,
+  roomsRead: 0,
+  wonRooms: 0,
+  wonRoomsRead: 0,
+  lostRooms: 0,
+  lostRoomsRead: 0,
+});
+
+/**
+ * Per document: views, active time and completions from reading_totals; and per opportunity that
+ * was given it (its room offers it now, or its contacts read it before it was removed) whether it
+ * was read (≥ 30 active seconds over all views, or a completed view: the score's rule), split by the
+ * stage outcome (won / lost). Most viewed first.
+ *
+ * Two aggregates, each driven by the (filtered) opportunities: their reading per document from the
+ * covering index reading_totals_document_idx, then the documents their rooms offer that nobody read.
+ * Never document_views. ~90 ms unfiltered at 10,000 opportunities and 1M views, which is why
+ * loadDashboard keeps the result for a minute.
+ */
+export function documentPerformance(db: RingiDb, filters: DashboardFilters = {}, limit = 50): DocumentPerformanceRow[] {
+  checkFilters(filters);
+  const bounded = boundedLimit(limit, 50, 1, 200);
+  const where = filterSql(filters);
+  const read = sql`(g.active >= ${READ_SECONDS} or g.completed > 0)`;
+
+  const readRows = db.all<Record<string, unknown>>(sql`
+    select g.slug as slug, sum(g.views) as views, sum(g.active) as activeSeconds, sum(g.completed) as completedViews,
+      count(*) as rooms, sum(${read}) as roomsRead,
+      sum(g.outcome = 'won') as wonRooms, sum(g.outcome = 'won' and ${read}) as wonRoomsRead,
+      sum(g.outcome = 'lost') as lostRooms, sum(g.outcome = 'lost' and ${read}) as lostRoomsRead
+    from (
+      select t.document_slug as slug, ps.outcome as outcome,
+        sum(t.views) as views, sum(t.active_seconds) as active, sum(t.completed_views) as completed
+      from ${opportunities} o
+      join ${pipelineStages} ps on ps.number = o.stage
+      join ${readingTotals} t on t.opportunity_id = o.id
+      where ${where}
+      group by o.id, t.document_slug
+    ) g
+    group by g.slug`);
+
+  const offeredRows = db.all<Record<string, unknown>>(sql`
+    select rd.document_slug as slug, count(*) as rooms, sum(ps.outcome = 'won') as wonRooms, sum(ps.outcome = 'lost') as lostRooms
+    from ${opportunities} o
+    join ${pipelineStages} ps on ps.number = o.stage
+    join ${rooms} r on r.opportunity_id = o.id
+    join ${roomDocuments} rd on rd.room_id = r.id
+    where ${where}
+      and not exists (select 1 from ${readingTotals} t where t.opportunity_id = o.id and t.document_slug = rd.document_slug)
+    group by rd.document_slug`);
+
+  const bySlug = new Map<string, SlugCounts>();
+  for (const r of readRows) {
+    bySlug.set(String(r.slug), {
+      slug: String(r.slug),
+      views: Number(r.views),
+      activeSeconds: Number(r.activeSeconds),
+      completedViews: Number(r.completedViews),
+      rooms: Number(r.rooms),
+      roomsRead: Number(r.roomsRead),
+      wonRooms: Number(r.wonRooms),
+      wonRoomsRead: Number(r.wonRoomsRead),
+      lostRooms: Number(r.lostRooms),
+      lostRoomsRead: Number(r.lostRoomsRead),
+    });
+  }
+  // Offered but never read: more rooms, nothing read.
+  for (const r of offeredRows) {
+    const slug = String(r.slug);
+    const counts = bySlug.get(slug) ?? emptyCounts(slug);
+    counts.rooms += Number(r.rooms);
+    counts.wonRooms += Number(r.wonRooms);
+    counts.lostRooms += Number(r.lostRooms);
+    bySlug.set(slug, counts);
+  }
+  return [...bySlug.values()]
+    .sort((a, b) => b.views - a.views || (a.slug < b.slug ? -1 : a.slug > b.slug ? 1 : 0))
+    .slice(0, bounded)
+    .map((counts) => ({ ...counts, ...documentRates(counts) }));
+}
+
+/** Results kept per database and filters: the table is a trend, a minute old is fresh enough. */
+const documentCache = new WeakMap<RingiDb, Map<string, { at: number; limit: number; rows: DocumentPerformanceRow[] }>>();
+
+function cachedDocumentPerformance(db: RingiDb, now: Date, filters: DashboardFilters, limit: number, maxAgeMs: number): { rows: DocumentPerformanceRow[]; asOf: Date } {
+  const key = `${filters.channel ?? ''}|${filters.stageNumber ?? ''}`;
+  let perDb = documentCache.get(db);
+  const hit = perDb?.get(key);
+  const nowMs = now.getTime();
+  if (hit && hit.limit === limit && nowMs >= hit.at && nowMs - hit.at < maxAgeMs) return { rows: hit.rows, asOf: new Date(hit.at) };
+  const rows = documentPerformance(db, filters, limit);
+  if (maxAgeMs > 0) {
+    if (!perDb) documentCache.set(db, (perDb = new Map()));
+    perDb.set(key, { at: nowMs, limit, rows });
+  }
+  return { rows, asOf: now };
+}
+
+// --- Everything ---
+
+export const DOCUMENT_MAX_AGE_MS = 60_000;
+
+export function loadDashboard(db: RingiDb, now: Date, filters: DashboardFilters = {}, options: DashboardOptions = {}): Dashboard {
+  checkNow(now);
+  checkFilters(filters);
+  const days = options.unopenedAfterDays ?? getSettingValues(db).unopenedAfterDays;
+  const maxAgeMs = options.documentMaxAgeMs ?? DOCUMENT_MAX_AGE_MS;
+  if (!Number.isFinite(maxAgeMs) || maxAgeMs < 0) throw new RangeError('documentMaxAgeMs must be ≥ 0');
+  // One read transaction: the four sections see the same moment of the database.
+  return db.transaction(
+    () => {
+      const documents = cachedDocumentPerformance(db, now, filters, boundedLimit(options.documentLimit, 50, 1, 200), maxAgeMs);
+      return {
+        unopenedAfterDays: days,
+        liveActivity: liveActivity(db, now, filters, options),
+        hottest: hottest(db, now, filters, boundedLimit(options.hottestLimit, 10, 1, 50), options.documentCategories),
+        unopened: unopenedOpportunities(db, now, filters, days, options.unopenedLimit ?? 20),
+        documentPerformance: documents.rows,
+        documentPerformanceAsOf: documents.asOf,
+      };
+    },
+    { behavior: 'deferred' },
+  );
+}

@@ -1,0 +1,90 @@
+// A second, private Ringi server for the specs that need settings the shared one must not have (a
+// Slack webhook, seconds-long alert delays). Same built server and seed as playwright.config.ts's
+// webServer, on a free loopback port: RINGI_E2E_PORT makes env.ts give it its own directory and
+// database, so the shared server's data is never touched.
+import { spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import net from 'node:net';
+import path from 'node:path';
+import { E2E_HOST, e2eServerEnv, REPO_ROOT } from './env';
+import type { E2eFixtures } from './scenario';
+
+export interface SecondServer {
+  baseURL: string;
+  port: number;
+  databasePath: string;
+  fixtures: E2eFixtures;
+  /** Everything the server (and its seed step) printed so far. */
+  output: () => string;
+  stop: () => Promise<void>;
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const probe = net.createServer();
+    probe.once('error', reject);
+    probe.listen(0, E2E_HOST, () => {
+      const { port } = probe.address() as net.AddressInfo;
+      probe.close(() => resolve(port));
+    });
+  });
+}
+
+function exited(child: ChildProcess): Promise<void> {
+  return child.exitCode !== null || child.signalCode !== null ? Promise.resolve() : new Promise((resolve) => child.once('exit', () => resolve()));
+}
+
+/** Seeds a fresh database, starts dist/ringi-server.mjs with `env` on top of the usual e2e environment, and waits until it answers. */
+export async function startSecondServer(env: Record<string, string>, timeoutMs = 60_000): Promise<SecondServer> {
+  const port = await freePort();
+  const baseURL = `http://${E2E_HOST}:${port}`;
+  const tmpDir = path.join(REPO_ROOT, 'tests/.tmp', `e2e-${port}`);
+  const databasePath = path.join(tmpDir, 'ringi-e2e.db');
+  let output = '';
+  const child = spawn('sh', ['-c', 'node --import tsx tests/e2e/support/seed.ts && exec node dist/ringi-server.mjs'], {
+    cwd: REPO_ROOT,
+    env: {
+      PATH: process.env.PATH ?? '/usr/bin:/bin',
+      ...e2eServerEnv,
+      RINGI_E2E_PORT: String(port),
+      PORT: String(port),
+      DATABASE_PATH: databasePath,
+      RINGI_PUBLIC_URL: baseURL,
+      ...env,
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  child.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString('utf8')));
+  child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString('utf8')));
+
+  const stop = async () => {
+    if (child.exitCode === null && child.signalCode === null) {
+      child.kill('SIGTERM');
+      const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+      await exited(child);
+      clearTimeout(timer);
+    }
+    fs.rmSync(tmpDir, { recursive: true, force: true });
+  };
+
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    if (child.exitCode !== null) {
+      await stop();
+      throw new Error(`the second server exited with ${child.exitCode}:\n${output}`);
+    }
+    const up = await fetch(`${baseURL}/`, { redirect: 'manual', signal: AbortSignal.timeout(2000) }).then(
+      (response) => response.status < 500,
+      () => false,
+    );
+    if (up) break;
+    if (Date.now() > deadline) {
+      await stop();
+      throw new Error(`the second server did not answer on ${baseURL} within ${timeoutMs} ms:\n${output}`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+
+  const fixtures = JSON.parse(fs.readFileSync(path.join(tmpDir, 'fixtures.json'), 'utf8')) as E2eFixtures;
+  return { baseURL, port, databasePath, fixtures, output: () => output, stop };
+}

@@ -1,0 +1,415 @@
+// The home dashboard: live feed, hottest, shared-but-unopened and document performance, over a
+// small world built with real rows and reading driven through the real ingest functions.
+import crypto from 'node:crypto';
+import { eq } from 'drizzle-orm';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { accessLinks, accounts, contacts, opportunities, roomDocuments, rooms, users } from '../../db/schema';
+import { createAccessLink, revokeAccessLink } from '../../src/server/access-links/access-links';
+import { documentPerformance, liveActivity, loadDashboard, unopenedOpportunities, type Channel } from '../../src/server/dashboard/dashboard';
+import { filtersQuery, parseDashboardFilters } from '../../src/server/dashboard/filters';
+import { feedEntries, formatAgo, formatDuration, formatRate, reasonText } from '../../src/server/dashboard/present';
+import { documentRates, isUnopened, liveSince, topReasons, unopenedCutoff, wholeDaysSince } from '../../src/server/dashboard/rules';
+import { parseSecretKey } from '../../src/server/security/secret-box';
+import { updateSettings } from '../../src/server/settings/settings';
+import { heartbeatPayload } from '../../src/server/tracking/beacon-payloads';
+import type { ScoreReason } from '../../src/server/tracking/engagement-score';
+import { recordAutomatedOpen, recordHeartbeat, startView } from '../../src/server/tracking/ingest';
+import { activeLinkScope, type LinkScope } from '../../src/server/tracking/link-scope';
+import { useTempDatabase } from './support/temp-db';
+
+const db = useTempDatabase();
+const key = parseSecretKey(crypto.randomBytes(32).toString('base64'));
+const MIN = 60 * 1000;
+const HOUR = 60 * MIN;
+const DAY = 24 * HOUR;
+// Links get their created_at from the database clock: the world is built around the real time.
+const NOW = new Date(Math.floor(Date.now() / 1000) * 1000);
+const ago = (ms: number) => new Date(NOW.getTime() - ms);
+
+const catalog = new Map([
+  ['pricing', 'pricing'],
+  ['security', 'security'],
+  ['case', 'case-study'],
+  ['overview', 'overview'],
+  ['old-whitepaper', 'overview'],
+]);
+
+// --- World ---
+
+db.insert(users).values({ id: 'u1', email: 'sato@example.com', displayName: '佐藤 健太' }).run();
+
+function account(id: string, name: string, people: Record<string, string>) {
+  db.insert(accounts).values({ id, name }).run();
+  for (const [contactId, contactName] of Object.entries(people)) db.insert(contacts).values({ id: contactId, accountId: id, name: contactName }).run();
+}
+
+function opportunity(id: string, accountId: string, stage: number, channel: Channel, slugs: string[], archived = false) {
+  db.insert(opportunities)
+    .values({ id, accountId, name: `商談 ${id}`, stage, channel, ownerUserId: 'u1', archivedAt: archived ? ago(DAY) : null })
+    .run();
+  db.insert(rooms).values({ id: `room-${id}`, opportunityId: id }).run();
+  slugs.forEach((documentSlug, position) => db.insert(roomDocuments).values({ roomId: `room-${id}`, documentSlug, position }).run());
+}
+
+/** A link shared `sharedAgo` before NOW (the rep created it then). */
+function link(opportunityId: string, contactId: string, sharedAgo = 30 * DAY): { id: string; scope: LinkScope } {
+  const { id, token } = createAccessLink(db, key, { roomId: `room-${opportunityId}`, contactId });
+  db.update(accessLinks).set({ createdAt: ago(sharedAgo) }).where(eq(accessLinks.id, id)).run();
+  return { id, scope: activeLinkScope(db, token, NOW)! };
+}
+
+/** One view of `seconds` active reading, its last beacon at `end`. */
+function read(scope: LinkScope, slug: string, device: string, end: Date, seconds: number, scroll = 50) {
+  const start = new Date(end.getTime() - seconds * 1000);
+  const v = startView(db, {
+    scope,
+    documentSlug: slug,
+    documentCategory: catalog.get(slug) ?? null,
+    documentTitle: `${slug} (as seen)`,
+    sectionIds: [],
+    deviceId: device.padEnd(26, '0'),
+    deviceLabel: 'Chrome / Windows',
+    networkHash: null,
+    now: start,
+  });
+  if (seconds > 0) {
+    const result = recordHeartbeat(db, scope, v.viewId, heartbeatPayload.parse({ seq: 1, activeSeconds: seconds, maxScrollPercent: scroll }), end);
+    expect(result).toBe('applied');
+  }
+  return v;
+}
+
+const ids: Record<string, string> = {};
+
+beforeAll(() => {
+  account('acc-a', '株式会社アルファ', { yamada: '山田 太郎', suzuki: '鈴木 一郎' });
+  account('acc-b', '株式会社ベータ', { kobayashi: '小林 恵' });
+  account('acc-c', '株式会社ガンマ', { tanaka: '田中 花子', ito: '伊藤 健' });
+  account('acc-d', '株式会社デルタ', { kato: '加藤 翔', sasaki: '佐々木 舞' });
+
+  // Reading: an event-sourced proposal being read right now, a won and a lost deal.
+  opportunity('hot', 'acc-a', 3, 'event', ['pricing', 'security', 'case']);
+  opportunity('won', 'acc-b', 7, 'referral', ['pricing', 'case']);
+  opportunity('lost', 'acc-c', 8, 'event', ['pricing', 'case']);
+  opportunity('won-unread', 'acc-b', 7, 'event', ['pricing']);
+
+  const yamada = link('hot', 'yamada').scope;
+  const suzuki = link('hot', 'suzuki').scope;
+  const kobayashi = link('won', 'kobayashi').scope;
+  const tanaka = link('lost', 'tanaka').scope;
+  link('won-unread', 'kobayashi');
+
+  // 山田 is reading the price list now: 4 minutes, last beacon a minute ago.
+  ids.liveView = read(yamada, 'pricing', 'dev-yamada', ago(MIN), 240).viewId;
+  // 鈴木 read the security sheet to the end yesterday (2 minutes), then glanced at the case study.
+  const security = read(suzuki, 'security', 'dev-suzuki', ago(DAY), 120, 100);
+  ids.suzukiVisit = security.visitId;
+  read(suzuki, 'case', 'dev-suzuki', ago(DAY - 20 * 1000), 10);
+  // 小林 (won deal) read the price list for a minute three days ago.
+  ids.kobayashiVisit = read(kobayashi, 'pricing', 'dev-kobayashi', ago(3 * DAY), 60).visitId;
+  // 田中 (lost deal), ten days ago: the case study read 40 s, the price list only 10 s, and a
+  // whitepaper that has since been removed from the room, read to the end.
+  read(tanaka, 'case', 'dev-tanaka', ago(10 * DAY), 40);
+  read(tanaka, 'pricing', 'dev-tanaka', ago(10 * DAY - MIN), 10);
+  read(tanaka, 'old-whitepaper', 'dev-tanaka', ago(10 * DAY - 2 * MIN), 45, 100);
+
+  // Shared and waiting (the workspace setting says 3 days by default).
+  opportunity('waiting', 'acc-d', 2, 'email', ['overview']);
+  const waitingOld = link('waiting', 'kato', 5 * DAY);
+  link('waiting', 'sasaki', 4 * DAY);
+  // A mail scanner opened it: not reading.
+  recordAutomatedOpen(db, waitingOld.scope, null, 'Microsoft Safe Links', ago(HOUR));
+  opportunity('fresh', 'acc-d', 2, 'email', ['overview']);
+  link('fresh', 'kato', 1 * DAY);
+  // Read once 8 days ago, then a new link 4 days ago with nothing since: waiting again.
+  opportunity('again', 'acc-d', 4, 'event', ['overview']);
+  const againFirst = link('again', 'kato', 10 * DAY).scope;
+  read(againFirst, 'overview', 'dev-kato', ago(8 * DAY), 30);
+  link('again', 'sasaki', 4 * DAY + HOUR);
+  // Shared 6 days ago and read 2 days ago: not waiting.
+  opportunity('answered', 'acc-d', 2, 'email', ['overview']);
+  read(link('answered', 'kato', 6 * DAY).scope, 'overview', 'dev-kato-2', ago(2 * DAY), 20);
+  // Revoked, closed (lost) and archived deals with old links are not follow-ups.
+  opportunity('revoked', 'acc-d', 2, 'email', ['overview']);
+  revokeAccessLink(db, link('revoked', 'kato', 5 * DAY).id, ago(DAY));
+  opportunity('closed', 'acc-d', 8, 'email', ['overview']);
+  link('closed', 'kato', 5 * DAY);
+  opportunity('archived', 'acc-d', 2, 'email', ['overview'], true);
+  link('archived', 'kato', 5 * DAY);
+  // A room with no link at all.
+  opportunity('unshared', 'acc-d', 2, 'email', ['overview']);
+});
+
+// --- Pure rules ---
+
+describe('rules', () => {
+  it('reading now means a beacon within the last three minutes', () => {
+    expect(liveSince(NOW).getTime()).toBe(NOW.getTime() - 3 * MIN);
+  });
+
+  it('a room is overdue exactly N days after the share, and only without reading since', () => {
+    const shared = ago(3 * DAY);
+    expect(isUnopened(shared, null, NOW, 3)).toBe(true);
+    expect(isUnopened(new Date(shared.getTime() + 1), null, NOW, 3)).toBe(false);
+    expect(isUnopened(shared, new Date(shared.getTime() - 1), NOW, 3)).toBe(true);
+    expect(isUnopened(shared, shared, NOW, 3)).toBe(false);
+    expect(unopenedCutoff(NOW, 3).getTime()).toBe(shared.getTime());
+    expect(() => unopenedCutoff(NOW, 1.5)).toThrow(RangeError);
+    expect(wholeDaysSince(ago(3 * DAY - 1), NOW)).toBe(2);
+    expect(wholeDaysSince(new Date(NOW.getTime() + DAY), NOW)).toBe(0);
+  });
+
+  it('rates are null without a denominator and stay within 0-1', () => {
+    const counts = { views: 4, activeSeconds: 250, completedViews: 1, rooms: 3, roomsRead: 2, wonRooms: 0, wonRoomsRead: 0, lostRooms: 2, lostRoomsRead: 1 };
+    expect(documentRates(counts)).toEqual({ averageActiveSeconds: 63, completionRate: 0.25, readShare: 2 / 3, wonReadRate: null, lostReadRate: 0.5 });
+    expect(documentRates({ ...counts, views: 0, rooms: 0 })).toMatchObject({ averageActiveSeconds: null, completionRate: null, readShare: null });
+  });
+
+  it('the why of a score: components that add points, strongest first, never recency', () => {
+    const reasons: ScoreReason[] = [
+      { code: 'active_time', points: 5, max: 25, value: 60 },
+      { code: 'coverage', points: 0, max: 15, value: 0, of: 3 },
+      { code: 'key_documents', points: 10, max: 20, value: 1 },
+      { code: 'readers', points: 12, max: 20, value: 2 },
+      { code: 'completions', points: 5, max: 10, value: 1 },
+      { code: 'downloads_prints', points: 0, max: 10, value: 0 },
+      { code: 'recency', points: -3, max: 0, value: 2 },
+    ];
+    expect(topReasons(reasons).map((r) => r.code)).toEqual(['readers', 'key_documents', 'active_time']);
+    expect(topReasons(reasons, 5).map((r) => r.code)).toEqual(['readers', 'key_documents', 'active_time', 'completions']);
+  });
+});
+
+describe('filters from the query string', () => {
+  const stages = [1, 2, 3, 7, 8];
+  const parse = (query: string) => parseDashboardFilters(new URLSearchParams(query), stages);
+
+  it('accepts a known channel and stage, and blanks as "all"', () => {
+    expect(parse('channel=event&stage=3')).toEqual({ ok: true, filters: { channel: 'event', stageNumber: 3 } });
+    expect(parse('channel=&stage=')).toEqual({ ok: true, filters: {} });
+    expect(parse('')).toEqual({ ok: true, filters: {} });
+  });
+
+  it('refuses unknown values, repeated or unknown parameters', () => {
+    expect(parse('channel=fax')).toEqual({ ok: false, field: 'channel' });
+    expect(parse('stage=4')).toEqual({ ok: false, field: 'stage' });
+    expect(parse('stage=3.5')).toEqual({ ok: false, field: 'stage' });
+    expect(parse('stage=-1')).toEqual({ ok: false, field: 'stage' });
+    expect(parse('stage=1&stage=2')).toEqual({ ok: false, field: 'stage' });
+    expect(parse('owner=me')).toEqual({ ok: false, field: 'query' });
+  });
+
+  it('round-trips into a query string', () => {
+    expect(filtersQuery({ channel: 'event', stageNumber: 3 })).toBe('?channel=event&stage=3');
+    expect(filtersQuery({})).toBe('');
+  });
+});
+
+describe('wording', () => {
+  it('durations, times ago and rates', () => {
+    expect(formatDuration('ja', 45)).toBe('45秒');
+    expect(formatDuration('ja', 240)).toBe('4分');
+    expect(formatDuration('en', 3900)).toBe('1 h 5 min');
+    expect(formatAgo('ja', ago(30 * 1000), NOW)).toBe('たった今');
+    expect(formatAgo('ja', ago(5 * MIN), NOW)).toBe('5分前');
+    expect(formatAgo('en', ago(3 * HOUR), NOW)).toBe('3 h ago');
+    expect(formatAgo('en', ago(2 * DAY), NOW)).toBe('2 d ago');
+    expect(formatRate(0.4567)).toBe('46%');
+    expect(formatRate(null)).toBeNull();
+    expect(reasonText('ja', { code: 'readers', points: 12, max: 20, value: 2 })).toEqual({ text: '閲覧者 2名', points: '+12点' });
+    expect(reasonText('en', { code: 'coverage', points: 10, max: 15, value: 2, of: 3 }).text).toBe('2 of 3 documents read');
+  });
+});
+
+// --- Sections over the world ---
+
+describe('live activity', () => {
+  it('lists who is reading now, then the visits of the last week, newest first', () => {
+    const activity = liveActivity(db, NOW);
+    expect(activity.readingNow).toHaveLength(1);
+    expect(activity.readingNow[0]).toMatchObject({
+      viewId: ids.liveView,
+      opportunityId: 'hot',
+      contactName: '山田 太郎',
+      accountName: '株式会社アルファ',
+      documentSlug: 'pricing',
+      documentTitle: 'pricing (as seen)',
+      activeSeconds: 240,
+    });
+    // Yesterday 鈴木 (two documents in one visit), 2 days ago "answered", 3 days ago 小林; 8 and 10 days ago are out.
+    expect(activity.recentVisits.map((v) => v.opportunityId)).toEqual(['hot', 'answered', 'won']);
+    expect(activity.recentVisits[0]).toMatchObject({
+      visitId: ids.suzukiVisit,
+      contactName: '鈴木 一郎',
+      activeSeconds: 130,
+      documents: [
+        { slug: 'security', title: 'security (as seen)' },
+        { slug: 'case', title: 'case (as seen)' },
+      ],
+    });
+  });
+
+  it('a view stops being "reading now" three minutes after its last beacon', () => {
+    const later = new Date(NOW.getTime() - MIN + 3 * MIN);
+    expect(liveActivity(db, later).readingNow.map((v) => v.viewId)).toEqual([ids.liveView]);
+    const afterWindow = new Date(later.getTime() + 1);
+    const activity = liveActivity(db, afterWindow);
+    expect(activity.readingNow).toEqual([]);
+    expect(activity.recentVisits[0]!.opportunityId).toBe('hot');
+    expect(activity.recentVisits[0]!.contactName).toBe('山田 太郎');
+  });
+
+  it('filters by channel and stage, and bounds both lists', () => {
+    expect(liveActivity(db, NOW, { channel: 'referral' }).readingNow).toEqual([]);
+    expect(liveActivity(db, NOW, { channel: 'referral' }).recentVisits.map((v) => v.opportunityId)).toEqual(['won']);
+    expect(liveActivity(db, NOW, { stageNumber: 3 }).recentVisits.map((v) => v.opportunityId)).toEqual(['hot']);
+    expect(liveActivity(db, NOW, { channel: 'event', stageNumber: 7 })).toEqual({ readingNow: [], recentVisits: [] });
+    expect(liveActivity(db, NOW, {}, { recentLimit: 1 }).recentVisits.map((v) => v.opportunityId)).toEqual(['hot']);
+    expect(() => liveActivity(db, NOW, {}, { recentLimit: 0 })).toThrow(RangeError);
+    expect(() => liveActivity(db, NOW, {}, { liveLimit: 101 })).toThrow(RangeError);
+  });
+
+  it('phrases the feed in Japanese and English, with catalog titles and links', () => {
+    const activity = liveActivity(db, NOW);
+    const titles: Record<string, string> = { pricing: '料金表', security: 'セキュリティチェックシート' };
+    const ja = feedEntries('ja', activity, (slug) => titles[slug] ?? null, NOW);
+    expect(ja[0]).toMatchObject({
+      kind: 'reading',
+      text: '山田 太郎 様（株式会社アルファ）が「料金表」を 4分 閲覧中',
+      ago: '1分前',
+      opportunityHref: '/admin/opportunities/hot',
+      timelineHref: '/admin/opportunities/hot/timeline',
+      opportunityLabel: '商談「商談 hot」を開く',
+    });
+    // A slug the catalog does not know: the title the reader saw.
+    expect(ja[1]!.text).toBe('鈴木 一郎 様（株式会社アルファ）が「セキュリティチェックシート」、「case (as seen)」を 2分 閲覧');
+    const en = feedEntries('en', activity, () => null, NOW);
+    expect(en[0]!.text).toBe('山田 太郎 (株式会社アルファ) is reading “pricing (as seen)” — 4 min so far');
+    expect(en.map((e) => e.kind)).toEqual(['reading', 'visit', 'visit', 'visit']);
+  });
+});
+
+describe('hottest opportunities', () => {
+  it('ranks by score with the reasons, and narrows with the filters', () => {
+    const dash = loadDashboard(db, NOW, {}, { documentCategories: catalog, documentMaxAgeMs: 0 });
+    expect(dash.hottest.length).toBeGreaterThanOrEqual(3);
+    expect(dash.hottest[0]).toMatchObject({ opportunityId: 'hot', accountName: '株式会社アルファ', ownerName: '佐藤 健太', channel: 'event', stage: 3 });
+    const scores = dash.hottest.map((h) => h.score);
+    expect(scores).toEqual([...scores].sort((a, b) => b - a));
+    const top = dash.hottest[0]!;
+    expect(top.why.length).toBeGreaterThan(0);
+    expect(top.why.map((r) => r.points)).toEqual([...top.why.map((r) => r.points)].sort((a, b) => b - a));
+    expect(top.why.every((r) => r.points > 0 && r.code !== 'recency')).toBe(true);
+    expect(top.why.find((r) => r.code === 'readers')?.value).toBe(2);
+    expect(top.reasons.reduce((sum, r) => sum + r.points, 0)).toBe(top.score);
+
+    expect(loadDashboard(db, NOW, { channel: 'referral' }, { documentMaxAgeMs: 0 }).hottest.map((h) => h.opportunityId)).toEqual(['won']);
+    expect(loadDashboard(db, NOW, { stageNumber: 3 }, { documentMaxAgeMs: 0 }).hottest.map((h) => h.opportunityId)).toEqual(['hot']);
+    expect(loadDashboard(db, NOW, {}, { hottestLimit: 1, documentMaxAgeMs: 0 }).hottest).toHaveLength(1);
+  });
+});
+
+describe('shared but unopened', () => {
+  it('lists open deals whose latest old-enough share has no reading since, newest share first', () => {
+    const result = unopenedOpportunities(db, NOW, {}, 3);
+    expect(result.rows.map((r) => r.opportunityId)).toEqual(['waiting', 'again']);
+    expect(result.total).toBe(2);
+    const [waiting, again] = result.rows;
+    expect(again).toMatchObject({ daysWaiting: 4, contacts: ['佐々木 舞', '加藤 翔'], moreContacts: 0, ownerName: '佐藤 健太', stage: 4 });
+    expect(again!.lastSeenAt!.getTime()).toBe(ago(8 * DAY).getTime());
+    // The latest share that is old enough counts (4 days), and the automated open is not reading.
+    expect(waiting).toMatchObject({ daysWaiting: 4, lastSeenAt: null, accountName: '株式会社デルタ', channel: 'email' });
+    expect(waiting!.sharedAt.getTime()).toBe(ago(4 * DAY).getTime());
+  });
+
+  it('follows N: with 5 days only the older share qualifies; with 1 day the fresh share too', () => {
+    const five = unopenedOpportunities(db, NOW, {}, 5);
+    expect(five.rows.map((r) => r.opportunityId)).toEqual(['waiting']);
+    expect(five.rows[0]!.sharedAt.getTime()).toBe(ago(5 * DAY).getTime());
+    expect(five.rows[0]!.contacts).toEqual(['加藤 翔']);
+    expect(unopenedOpportunities(db, NOW, {}, 1).rows.map((r) => r.opportunityId)).toEqual(['fresh', 'waiting', 'again']);
+  });
+
+  it('filters, a closed stage only when asked for, and bounded with the total kept', () => {
+    expect(unopenedOpportunities(db, NOW, { channel: 'event' }, 3).rows.map((r) => r.opportunityId)).toEqual(['again']);
+    expect(unopenedOpportunities(db, NOW, { stageNumber: 2 }, 3).rows.map((r) => r.opportunityId)).toEqual(['waiting']);
+    expect(unopenedOpportunities(db, NOW, { stageNumber: 8 }, 3).rows.map((r) => r.opportunityId)).toEqual(['closed']);
+    const one = unopenedOpportunities(db, NOW, {}, 3, 1);
+    expect(one).toMatchObject({ total: 2 });
+    expect(one.rows.map((r) => r.opportunityId)).toEqual(['waiting']);
+  });
+
+  it('uses the workspace setting unopenedAfterDays', () => {
+    expect(loadDashboard(db, NOW, {}, { documentMaxAgeMs: 0 }).unopened.rows.map((r) => r.opportunityId)).toEqual(['waiting', 'again']);
+    expect(updateSettings(db, { id: 'u1', role: 'admin' }, { unopenedAfterDays: '5' }).ok).toBe(true);
+    try {
+      const dash = loadDashboard(db, NOW, {}, { documentMaxAgeMs: 0 });
+      expect(dash.unopenedAfterDays).toBe(5);
+      expect(dash.unopened.rows.map((r) => r.opportunityId)).toEqual(['waiting']);
+    } finally {
+      updateSettings(db, { id: 'u1', role: 'admin' }, { unopenedAfterDays: '3' });
+    }
+  });
+});
+
+describe('document performance', () => {
+  const bySlug = (rows: ReturnType<typeof documentPerformance>) => new Map(rows.map((r) => [r.slug, r]));
+
+  it('views, time, completion, read share and read rate in won vs lost deals', () => {
+    const rows = documentPerformance(db);
+    const docs = bySlug(rows);
+    // pricing: 山田 (hot, 240 s), 小林 (won, 60 s), 田中 (lost, 10 s); offered unread in "won-unread".
+    expect(docs.get('pricing')).toMatchObject({
+      views: 3,
+      activeSeconds: 310,
+      completedViews: 0,
+      rooms: 4,
+      roomsRead: 2,
+      wonRooms: 2,
+      wonRoomsRead: 1,
+      lostRooms: 1,
+      lostRoomsRead: 0,
+      averageActiveSeconds: 103,
+      completionRate: 0,
+      readShare: 0.5,
+      wonReadRate: 0.5,
+      lostReadRate: 0,
+    });
+    // case: 鈴木 10 s (hot: not read), 田中 40 s (lost: read); offered to "won", never opened there.
+    expect(docs.get('case')).toMatchObject({ views: 2, rooms: 3, roomsRead: 1, wonRooms: 1, wonRoomsRead: 0, wonReadRate: 0, lostReadRate: 1 });
+    // security: read to the end once, in an open deal only.
+    expect(docs.get('security')).toMatchObject({ views: 1, completedViews: 1, completionRate: 1, readShare: 1, wonReadRate: null, lostReadRate: null });
+    // Removed from the room after it was read: still counted where it was given.
+    expect(docs.get('old-whitepaper')).toMatchObject({ rooms: 1, roomsRead: 1, lostReadRate: 1 });
+    // overview: offered in 8 rooms, read in two ("again" 30 s, "answered" 20 s: only the first counts as read).
+    expect(docs.get('overview')).toMatchObject({ views: 2, rooms: 8, roomsRead: 1 });
+    // Most viewed first, then by slug.
+    expect(rows.map((r) => r.slug)).toEqual(['pricing', 'case', 'overview', 'old-whitepaper', 'security']);
+  });
+
+  it('narrows to the filtered opportunities and respects the limit', () => {
+    const won = bySlug(documentPerformance(db, { stageNumber: 7 }));
+    expect(won.get('pricing')).toMatchObject({ views: 1, rooms: 2, roomsRead: 1, wonReadRate: 0.5, lostReadRate: null });
+    expect(won.has('security')).toBe(false);
+    const referral = documentPerformance(db, { channel: 'referral' });
+    expect(referral.map((r) => r.slug)).toEqual(['pricing', 'case']);
+    expect(documentPerformance(db, {}, 2).map((r) => r.slug)).toEqual(['pricing', 'case']);
+    expect(() => documentPerformance(db, {}, 0)).toThrow(RangeError);
+  });
+
+  it('loadDashboard reuses the table for a minute, then computes it again', () => {
+    const filters = { channel: 'event' as const };
+    const first = loadDashboard(db, NOW, filters);
+    expect(first.documentPerformanceAsOf.getTime()).toBe(NOW.getTime());
+    const pricingViews = bySlug(first.documentPerformance).get('pricing')!.views;
+    // More reading of the price list in an event deal.
+    read(link('lost', 'ito').scope, 'pricing', 'dev-ito', new Date(NOW.getTime() + 1000), 5);
+    const cached = loadDashboard(db, new Date(NOW.getTime() + 59_000), filters);
+    expect(cached.documentPerformanceAsOf.getTime()).toBe(NOW.getTime());
+    expect(bySlug(cached.documentPerformance).get('pricing')!.views).toBe(pricingViews);
+    const fresh = loadDashboard(db, new Date(NOW.getTime() + 60_000), filters);
+    expect(fresh.documentPerformanceAsOf.getTime()).toBe(NOW.getTime() + 60_000);
+    expect(bySlug(fresh.documentPerformance).get('pricing')!.views).toBe(pricingViews + 1);
+    expect(bySlug(loadDashboard(db, new Date(NOW.getTime() + 1000), filters, { documentMaxAgeMs: 0 }).documentPerformance).get('pricing')!.views).toBe(pricingViews + 1);
+  });
+});
