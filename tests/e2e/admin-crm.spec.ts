@@ -3,14 +3,11 @@
 // The seeded scenario has no passwords, so this file signs up its own users through the CLI
 // (`npm run ringi -- user add`) against the end-to-end database. Everything it creates carries a
 // run-unique suffix, so it never collides with other specs; the seeded records are only read.
-import { execFile } from 'node:child_process';
 import crypto from 'node:crypto';
-import { promisify } from 'node:util';
-import type { Page } from '@playwright/test';
-import { accountsById, expect, rooms, test } from './support/fixtures';
+import { accountsById, expect, rooms, signIn, test } from './support/fixtures';
+import { addUserWithCli } from './support/users';
 import { E2E_BASE_URL, e2eServerEnv, REPO_ROOT } from './support/env';
 
-const run = promisify(execFile);
 
 interface Rep {
   email: string;
@@ -23,20 +20,6 @@ let repA: Rep;
 let repB: Rep;
 let repEn: Rep;
 
-function withoutNodeOptions(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
-  const { NODE_OPTIONS: _ignored, ...rest } = env;
-  return rest;
-}
-
-async function addUser(email: string, name: string, locale: 'ja' | 'en', password: string): Promise<void> {
-  await run(
-    process.execPath,
-    ['--import', 'tsx', 'src/cli/ringi.ts', 'user', 'add', '--email', email, '--role', 'rep', '--name', name, '--locale', locale, '--password', password],
-    // Without the runner's NODE_OPTIONS (its TypeScript loader): the CLI brings tsx itself.
-    { cwd: REPO_ROOT, env: { ...withoutNodeOptions(process.env), ...e2eServerEnv } },
-  );
-}
-
 test.beforeAll(async () => {
   test.setTimeout(90_000);
   // A fresh suffix each time the hook runs (Playwright re-runs it in a new worker after a failure).
@@ -45,17 +28,8 @@ test.beforeAll(async () => {
   repA = { email: `crm-a-${suffix}@vendor.example`, password, name: `営業 一郎 ${suffix}` };
   repB = { email: `crm-b-${suffix}@vendor.example`, password, name: `営業 二郎 ${suffix}` };
   repEn = { email: `crm-en-${suffix}@vendor.example`, password, name: `Casey ${suffix}` };
-  await Promise.all([addUser(repA.email, repA.name, 'ja', password), addUser(repB.email, repB.name, 'ja', password), addUser(repEn.email, repEn.name, 'en', password)]);
+  await Promise.all([addUserWithCli(repA), addUserWithCli(repB), addUserWithCli(repEn, { locale: 'en' })]);
 });
-
-async function signIn(page: Page, rep: Rep, next = '/admin/accounts'): Promise<void> {
-  await page.goto(`/admin/sign-in?next=${encodeURIComponent(next)}`);
-  await page.getByLabel('メールアドレス').fill(rep.email);
-  await page.getByLabel('パスワード').fill(rep.password);
-  await page.getByRole('button', { name: 'ログイン' }).click();
-  await expect(page).toHaveURL(next);
-  await expect(page.locator('.whoami')).toContainText(rep.name);
-}
 
 test.describe('anonymous visitors', () => {
   test('get the sign-in page for every CRM page, on GET and on POST', async ({ request }) => {
@@ -86,7 +60,7 @@ test.describe('anonymous visitors', () => {
 
 test.describe('a rep', () => {
   test('creates an account, a contact and an opportunity, finds it with the filters and edits it', async ({ page }) => {
-    await signIn(page, repA);
+    await signIn(page, repA, '/admin/accounts');
     const accountName = `株式会社E2E商事 ${suffix}`;
 
     // Account

@@ -17,7 +17,7 @@ import { parseSecretKey } from '../../src/server/security/secret-box';
 import { createUser } from '../../src/server/users/users';
 import { readDocument, type ContentDocument } from './support/content';
 import { E2E_BASE_URL, E2E_DATABASE_PATH, E2E_SECRET_KEY, REPO_ROOT } from './support/env';
-import { expect, test } from './support/fixtures';
+import { expect, signIn, test } from './support/fixtures';
 
 interface Rep {
   email: string;
@@ -87,15 +87,6 @@ test.beforeAll(async () => {
 test.afterAll(() => {
   db?.$client.close();
 });
-
-async function signIn(page: Page, who: Rep, next: string): Promise<void> {
-  await page.goto(`/admin/sign-in?next=${encodeURIComponent(next)}`);
-  await page.getByLabel('メールアドレス').fill(who.email);
-  await page.getByLabel('パスワード').fill(who.password);
-  await page.getByRole('button', { name: 'ログイン' }).click();
-  await expect(page).toHaveURL(next);
-  await expect(page.locator('.whoami')).toContainText(who.name);
-}
 
 const section = (page: Page, name: string) => page.getByRole('region', { name });
 

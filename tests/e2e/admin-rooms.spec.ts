@@ -9,14 +9,13 @@
 // address carries a run-unique suffix.
 import crypto from 'node:crypto';
 import path from 'node:path';
-import type { Page } from '@playwright/test';
 import { eq, inArray } from 'drizzle-orm';
 import { accessLinks, accounts, contacts, opportunities, rooms as roomsTable } from '../../db/schema';
 import { openDatabase, type RingiDb } from '../../src/server/db/client';
 import { createUser } from '../../src/server/users/users';
 import { readDocument, type ContentDocument } from './support/content';
 import { E2E_BASE_URL, E2E_DATABASE_PATH, REPO_ROOT } from './support/env';
-import { expect, test } from './support/fixtures';
+import { expect, signIn, test } from './support/fixtures';
 
 interface Rep {
   email: string;
@@ -83,15 +82,6 @@ test.beforeAll(async () => {
 test.afterAll(() => {
   db?.$client.close();
 });
-
-async function signIn(page: Page, rep: Rep, next: string): Promise<void> {
-  await page.goto(`/admin/sign-in?next=${encodeURIComponent(next)}`);
-  await page.getByLabel('メールアドレス').fill(rep.email);
-  await page.getByLabel('パスワード').fill(rep.password);
-  await page.getByRole('button', { name: 'ログイン' }).click();
-  await expect(page).toHaveURL(next);
-  await expect(page.locator('.whoami')).toContainText(rep.name);
-}
 
 const detailPath = (id: string) => `/admin/opportunities/${id}`;
 const escapeRegExp = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
@@ -167,6 +157,8 @@ test('the owner builds a room, shares a link, and revoking it closes the room to
   const prospectContext = await browser.newContext({ locale: 'ja-JP' });
   try {
     const prospect = await prospectContext.newPage();
+    expect((await prospect.goto(url))?.status()).toBe(200);
+    // Served again from the server's rendered-page cache: revocation must still win below.
     const opened = await prospect.goto(url);
     expect(opened?.status()).toBe(200);
     await expect(prospect.locator('html')).toHaveAttribute('lang', 'en');

@@ -3,14 +3,11 @@
 // next request lands on the sign-in page; reps are refused the admin-only pages; a settings change
 // persists. The seeded scenario has no admin with a password, so this file adds its own through the
 // CLI (`npm run ringi -- user add`) against the end-to-end database, with a run-unique suffix.
-import { execFile } from 'node:child_process';
 import crypto from 'node:crypto';
-import { promisify } from 'node:util';
-import type { Page } from '@playwright/test';
-import { expect, test } from './support/fixtures';
+import { expect, signIn, test } from './support/fixtures';
+import { addUserWithCli } from './support/users';
 import { E2E_BASE_URL, e2eServerEnv, REPO_ROOT } from './support/env';
 
-const run = promisify(execFile);
 
 interface Person {
   email: string;
@@ -22,30 +19,13 @@ let suffix = '';
 let admin: Person;
 let rep: Person;
 
-async function addUser(person: Person, role: 'admin' | 'rep'): Promise<void> {
-  await run(
-    process.execPath,
-    ['--import', 'tsx', 'src/cli/ringi.ts', 'user', 'add', '--email', person.email, '--role', role, '--name', person.name, '--locale', 'ja', '--password', person.password],
-    { cwd: REPO_ROOT, env: { ...process.env, ...e2eServerEnv } },
-  );
-}
-
 test.beforeAll(async () => {
   test.setTimeout(90_000);
   suffix = crypto.randomBytes(3).toString('hex');
   admin = { email: `settings-admin-${suffix}@vendor.example`, password: `settings-e2e-${suffix}-admin`, name: `管理 花子 ${suffix}` };
   rep = { email: `settings-rep-${suffix}@vendor.example`, password: `settings-e2e-${suffix}-rep`, name: `営業 三郎 ${suffix}` };
-  await Promise.all([addUser(admin, 'admin'), addUser(rep, 'rep')]);
+  await Promise.all([addUserWithCli(admin, { role: 'admin' }), addUserWithCli(rep)]);
 });
-
-async function signIn(page: Page, person: { email: string; password: string; name: string }, next: string): Promise<void> {
-  await page.goto(`/admin/sign-in?next=${encodeURIComponent(next)}`);
-  await page.getByLabel('メールアドレス').fill(person.email);
-  await page.getByLabel('パスワード').fill(person.password);
-  await page.getByRole('button', { name: 'ログイン' }).click();
-  await expect(page).toHaveURL(next);
-  await expect(page.locator('.whoami')).toContainText(person.name);
-}
 
 test('an admin creates a rep, the rep signs in, and deactivation signs the rep out at once', async ({ page, browser }) => {
   await signIn(page, admin, '/admin/users');
@@ -105,8 +85,7 @@ test('an admin creates a rep, the rep signs in, and deactivation signs the rep o
 
 test('a rep is refused the settings and users pages (403), on GET and on POST', async ({ page, guard }) => {
   await signIn(page, rep, '/admin/account');
-  // The shared 403 page (guard.ts) links no icon, so Chromium asks for /favicon.ico and logs its 404.
-  guard.expectDocumentStatus(403, 404);
+  guard.expectDocumentStatus(403);
   for (const path of ['/admin/settings', '/admin/users', '/admin/users/new']) {
     const response = await page.goto(path);
     expect(response?.status(), path).toBe(403);

@@ -9,12 +9,11 @@
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import type { Page } from '@playwright/test';
 import { openDatabase, type RingiDb } from '../../src/server/db/client';
 import { createUser } from '../../src/server/users/users';
 import { readDocument } from './support/content';
 import { E2E_DATABASE_PATH, REPO_ROOT } from './support/env';
-import { contactsById, expect, rooms, test } from './support/fixtures';
+import { contactsById, expect, rooms, signIn, test } from './support/fixtures';
 
 interface Rep {
   email: string;
@@ -59,15 +58,6 @@ test.beforeAll(async () => {
 test.afterAll(() => {
   db?.$client.close();
 });
-
-async function signIn(page: Page, next: string): Promise<void> {
-  await page.goto(`/admin/sign-in?next=${encodeURIComponent(next)}`);
-  await page.getByLabel('メールアドレス').fill(rep.email);
-  await page.getByLabel('パスワード').fill(rep.password);
-  await page.getByRole('button', { name: 'ログイン' }).click();
-  await expect(page).toHaveURL(next);
-  await expect(page.locator('.whoami')).toContainText(rep.name);
-}
 
 /** RFC 4180 lines into cells (quoted cells may hold commas, quotes and line breaks). */
 function parseCsv(text: string): string[][] {
@@ -135,7 +125,7 @@ test('the timeline shows the prospect’s reading, and the opportunity’s CSV e
   }
 
   // --- The rep: the timeline lists that view under the contact, newest visits first. ---
-  await signIn(page, `${base}/timeline`);
+  await signIn(page, rep, `${base}/timeline`);
   await expect(page.getByRole('heading', { level: 1 })).toHaveText(`${rooms.ja.opportunityName} — 閲覧タイムライン`);
   await expect(page.locator('[data-totals]')).toBeVisible();
   await expect(page.locator('[data-stage]')).toHaveAttribute('data-stage', /\d+/);
@@ -192,7 +182,7 @@ test('the timeline shows the prospect’s reading, and the opportunity’s CSV e
 });
 
 test('the date-range export refuses a bad range with 400, and exports a good one', async ({ page, guard }) => {
-  await signIn(page, '/admin/exports');
+  await signIn(page, rep, '/admin/exports');
   await expect(page.getByRole('heading', { level: 1 })).toHaveText('閲覧データのCSVエクスポート');
 
   // Scripts get the JSON error shape.

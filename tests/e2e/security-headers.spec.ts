@@ -42,6 +42,23 @@ test('room, document, attachment, 404 and 410 answers all carry the prospect hea
   }
 });
 
+test('a page asked for again is the same bytes with the same headers (the server keeps rendered pages)', async ({ request }) => {
+  const t = seeded().tokens;
+  for (const path of [`/r/${t.jaActive}`, `/r/${t.jaActive}/d/security-check-sheet`, `/r/${t.enActive}/d/product-overview-en`]) {
+    const answers = [];
+    for (let i = 0; i < 3; i++) {
+      const response = await request.get(path);
+      expect(response.status(), path).toBe(200);
+      expectProspectHeaders(response);
+      // Framing may differ (the first answer is streamed, a kept one has a length); nothing else may.
+      const { date: _date, 'content-length': _length, 'transfer-encoding': _chunked, connection: _c, 'keep-alive': _k, ...headers } = response.headers();
+      answers.push({ headers, body: (await response.body()).toString('base64') });
+    }
+    expect(answers[1], path).toEqual(answers[0]);
+    expect(answers[2], path).toEqual(answers[0]);
+  }
+});
+
 test('raw requests with dot segments get the prospect headers on their 404', async () => {
   const path = `/r/${seeded().tokens.jaActive}/d/../../data/secret.key`;
   const response = await rawGet(path);

@@ -6,12 +6,14 @@ import type { Browser, BrowserContext, Page } from '@playwright/test';
 import { startSlackStandIn, type SlackStandIn } from '../unit/support/slack-stand-in';
 import { readDocument } from './support/content';
 import { E2E_SECRET_KEY } from './support/env';
-import { contactsById, expect, rooms, test } from './support/fixtures';
+import { contactsById, expect, rooms, signIn, test } from './support/fixtures';
 import { startSecondServer, type SecondServer } from './support/second-server';
 import { openTrackingDb } from './support/tracking-db';
+import { addUserWithCli } from './support/users';
 
 let slack: SlackStandIn;
 let server: SecondServer;
+const admin = { email: 'slack-admin@vendor.example', password: 'slack-e2e-admin-password', name: '管理 通知' };
 
 test.beforeAll(async () => {
   test.setTimeout(90_000);
@@ -21,6 +23,7 @@ test.beforeAll(async () => {
     RINGI_SLACK_ALERT_DELAY_SECONDS: '2',
     RINGI_SLACK_WORKER_INTERVAL_MS: '250',
   });
+  await addUserWithCli(admin, { role: 'admin', databasePath: server.databasePath });
 });
 
 test.afterAll(async () => {
@@ -47,16 +50,11 @@ test('a real browser reads a document and Slack receives one alert for the visit
   const room = rooms.ja;
   const doc = readDocument('pricing');
   const token = server.fixtures.tokens.jaActive;
-  const startPath = `/r/${token}/views`;
 
   const { context, page, problems } = await watchedPage(browser);
   try {
-    await page.goto(`/r/${token}/d/pricing`);
+    await readOnSecondServer(page, token, 'pricing');
     await expect(page.getByRole('heading', { level: 1 })).toHaveText(doc.title);
-    const started = page.waitForResponse((r) => r.request().method() === 'POST' && new URL(r.url()).pathname === startPath);
-    await page.mouse.move(200, 200);
-    await page.mouse.wheel(0, 400);
-    expect((await started).status()).toBe(201);
 
     // The alert waits for the coalescing delay, then the worker posts it.
     await expect.poll(() => slack.received.length, { timeout: 30_000, message: 'messages received by the Slack stand-in' }).toBeGreaterThanOrEqual(1);
@@ -69,7 +67,7 @@ test('a real browser reads a document and Slack receives one alert for the visit
   const db = openTrackingDb(server.databasePath);
   try {
     await expect
-      .poll(() => db.all<{ kind: string; status: string }>('SELECT kind, status FROM slack_outbox ORDER BY id'), { timeout: 10_000 })
+      .poll(() => db.all<{ kind: string; status: string }>('SELECT kind, status FROM slack_outbox WHERE opportunity_id = ? ORDER BY id', room.opportunityId), { timeout: 10_000 })
       .toEqual([{ kind: 'visit', status: 'sent' }]);
   } finally {
     db.close();
@@ -92,4 +90,58 @@ test('a real browser reads a document and Slack receives one alert for the visit
     expect(whole).not.toContain(secret);
     expect(server.output()).not.toContain(secret);
   }
+});
+
+/** Reads a document on the second server until the page's script has started a view. */
+async function readOnSecondServer(page: Page, token: string, slug: string): Promise<void> {
+  await page.goto(`/r/${token}/d/${slug}`);
+  const started = page.waitForResponse((r) => r.request().method() === 'POST' && new URL(r.url()).pathname === `/r/${token}/views`);
+  await page.mouse.move(200, 200);
+  await page.mouse.wheel(0, 400);
+  expect((await started).status()).toBe(201);
+}
+
+test('a webhook Slack refuses (404) marks the alert failed; an admin sees it and resends it', async ({ browser }) => {
+  test.setTimeout(90_000);
+  const room = rooms.en;
+  slack.script({ status: 404, body: 'no_service' });
+  const outbox = () => {
+    const db = openTrackingDb(server.databasePath);
+    try {
+      return db.all<{ status: string; attempts: number }>('SELECT status, attempts FROM slack_outbox WHERE opportunity_id = ? ORDER BY id', room.opportunityId);
+    } finally {
+      db.close();
+    }
+  };
+
+  const reader = await watchedPage(browser);
+  try {
+    await readOnSecondServer(reader.page, server.fixtures.tokens.enActive, 'product-overview-en');
+    expect(reader.problems).toEqual([]);
+  } finally {
+    await reader.context.close();
+  }
+  // Permanent: failed after one attempt, never retried on its own.
+  await expect.poll(outbox, { timeout: 30_000 }).toEqual([{ status: 'failed', attempts: 1 }]);
+
+  const { context, page } = await watchedPage(browser);
+  try {
+    await signIn(page, admin, '/admin/alerts');
+    const row = page.locator('tr[data-status="failed"]', { hasText: room.opportunityName });
+    await expect(row).toHaveCount(1);
+    // The error says what Slack answered, never where the webhook is.
+    await expect(row).toContainText('404');
+    expect(await page.content()).not.toContain(new URL(slack.url).pathname);
+
+    await row.getByRole('button', { name: '再送' }).click();
+    await expect(page.getByRole('status')).toHaveText('再送を予約しました。');
+    await expect.poll(outbox, { timeout: 30_000 }).toEqual([{ status: 'sent', attempts: 1 }]);
+    await page.reload();
+    await expect(page.locator('tr[data-status="sent"]', { hasText: room.opportunityName })).toHaveCount(1);
+    await expect(page.locator('tr[data-status="failed"]')).toHaveCount(0);
+  } finally {
+    await context.close();
+  }
+  const delivered = slack.delivered().filter((m) => JSON.stringify(m.body).includes(room.opportunityName));
+  expect(delivered).toHaveLength(1);
 });

@@ -43,11 +43,30 @@ export function currentSession(context: RequestContext): ValidSession | null {
   return session;
 }
 
-function forbiddenPage(): Response {
-  return new Response('<!doctype html><meta charset="utf-8"><title>403</title><p>この操作の権限がありません。 / You do not have permission for this.</p>', {
-    status: 403,
-    headers: { ...adminHeaders, 'Content-Type': 'text/html; charset=utf-8' },
-  });
+/** The 403 page of the admin area: in both languages (the user's first), with a way back home. */
+function forbiddenPage(locale: 'ja' | 'en'): Response {
+  const text = {
+    ja: { title: '権限がありません', body: 'この操作の権限がありません。', back: 'ホームに戻る' },
+    en: { title: 'Forbidden', body: 'You do not have permission for this.', back: 'Back to home' },
+  } as const;
+  const order = locale === 'en' ? (['en', 'ja'] as const) : (['ja', 'en'] as const);
+  const html = `<!doctype html>
+<html lang="${order[0]}">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<meta name="robots" content="noindex, nofollow">
+<link rel="icon" href="/favicon.svg" type="image/svg+xml">
+<title>${order.map((l) => text[l].title).join(' / ')} — Ringi</title>
+</head>
+<body>
+<main class="forbidden">
+${order.map((l) => `<section lang="${l}"><h1>${text[l].title}</h1><p>${text[l].body}</p><p><a href="/admin">${text[l].back}</a></p></section>`).join('\n')}
+</main>
+</body>
+</html>
+`;
+  return new Response(html, { status: 403, headers: { ...adminHeaders, 'Content-Type': 'text/html; charset=utf-8' } });
 }
 
 /**
@@ -64,7 +83,7 @@ export function requireUser(context: RequestContext, options: { role?: 'admin' }
       headers: { ...adminHeaders, Location: `/admin/sign-in?next=${encodeURIComponent(next)}` },
     });
   }
-  if (options.role === 'admin' && session.user.role !== 'admin') return forbiddenPage();
+  if (options.role === 'admin' && session.user.role !== 'admin') return forbiddenPage(session.user.locale);
   return session.user;
 }
 

@@ -1,6 +1,6 @@
 // The document catalog from content/ (Astro's content layer: rendered once at build, served from
 // memory). Only usable inside the Astro server, not from Vitest or the CLI.
-import { getCollection, getEntry, render, type CollectionEntry } from 'astro:content';
+import { getCollection, render, type CollectionEntry } from 'astro:content';
 import { readingMinutes } from './presentation';
 
 export type DocumentEntry = CollectionEntry<'documents'>;
@@ -39,18 +39,30 @@ function toCard(entry: DocumentEntry): DocumentCard {
   return card;
 }
 
+// The catalog is fixed once built, so it is read once per process: getEntry() costs a dynamic
+// import per call and logs a warning for every slug a room still lists after its file was removed.
+// In `astro dev` content changes live, so it is read every time.
+let catalog: Promise<Map<string, DocumentEntry>> | undefined;
+
+function documentsBySlug(): Promise<Map<string, DocumentEntry>> {
+  const read = () => getCollection('documents').then((entries) => new Map(entries.map((e) => [e.id, e])));
+  if (import.meta.env.DEV) return read();
+  catalog ??= read();
+  return catalog;
+}
+
 export async function getDocument(slug: string): Promise<DocumentEntry | undefined> {
-  return getEntry('documents', slug);
+  return (await documentsBySlug()).get(slug);
 }
 
 /** Cards for the given slugs, in that order; slugs whose file was removed are skipped. */
 export async function documentCards(slugs: readonly string[]): Promise<DocumentCard[]> {
-  const entries = await Promise.all(slugs.map((slug) => getEntry('documents', slug)));
-  return entries.filter((e): e is DocumentEntry => e !== undefined).map(toCard);
+  const entries = await documentsBySlug();
+  return slugs.map((slug) => entries.get(slug)).filter((e): e is DocumentEntry => e !== undefined).map(toCard);
 }
 
 export async function allDocumentCards(): Promise<DocumentCard[]> {
-  return (await getCollection('documents')).map(toCard);
+  return [...(await documentsBySlug()).values()].map(toCard);
 }
 
 export async function renderDocument(entry: DocumentEntry) {

@@ -13,6 +13,8 @@ import { purgeExpiredTracking } from '../tracking/retention';
 import { deliver } from '../slack/sender';
 import { startSlackWorker } from '../slack/worker';
 import { handleBeacon, matchBeaconPath } from './beacon-endpoint';
+import { trustedForwardedFor, trustProxyFromEnv } from './client-address';
+import { captureRenderedPage, lookUpProspectPage, RenderedPageCache, sendRenderedPage, type PageLookup } from './prospect-page-cache';
 
 type NodeHandler = (req: http.IncomingMessage, res: http.ServerResponse, next?: (error?: unknown) => void) => void;
 
@@ -23,7 +25,19 @@ async function main(): Promise<void> {
   const astroEntry = pathToFileURL(path.resolve(process.env.RINGI_ASTRO_ENTRY ?? 'dist/server/entry.mjs')).href;
   const { handler } = (await import(astroEntry)) as { handler: NodeHandler };
 
+  const renderedPages = new RenderedPageCache();
+  const astro: http.RequestListener = (req, res) =>
+    handler(req, res, (error?: unknown) => {
+      if (error) console.error('request failed:', error instanceof Error ? error.message : error);
+      if (!res.headersSent) res.writeHead(error ? 500 : 404).end();
+    });
+
+  const trustProxy = trustProxyFromEnv(process.env.RINGI_TRUST_PROXY);
   const server = http.createServer((req, res) => {
+    // Astro.clientAddress (sign-in throttling, network hashes) must not be chosen by the client.
+    const forwardedFor = trustedForwardedFor(req.headers['x-forwarded-for'], trustProxy);
+    if (forwardedFor) req.headers['x-forwarded-for'] = forwardedFor;
+    else delete req.headers['x-forwarded-for'];
     const beacon = req.method === 'POST' || req.method === 'PUT' ? matchBeaconPath((req.url ?? '/').split('?')[0]!) : null;
     if (beacon) {
       handleBeacon(db, req, res, beacon).catch((error: unknown) => {
@@ -32,10 +46,20 @@ async function main(): Promise<void> {
       });
       return;
     }
-    handler(req, res, (error?: unknown) => {
-      if (error) console.error('request failed:', error instanceof Error ? error.message : error);
-      if (!res.headersSent) res.writeHead(error ? 500 : 404).end();
-    });
+    let page: PageLookup = { kind: 'astro' };
+    try {
+      page = lookUpProspectPage(db, renderedPages, { method: req.method, url: req.url ?? '/', headers: req.headers });
+    } catch (error) {
+      console.error('prospect page lookup failed:', error instanceof Error ? error.message : error); // Astro answers instead
+    }
+    if (page.kind === 'cacheable') {
+      if (page.page) {
+        sendRenderedPage(res, page.page);
+        return;
+      }
+      captureRenderedPage(res, (rendered) => renderedPages.set(page.key, page.fingerprint, rendered));
+    }
+    astro(req, res);
   });
 
   const host = process.env.HOST ?? '127.0.0.1';

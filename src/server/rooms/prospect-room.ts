@@ -1,5 +1,5 @@
 // Everything a prospect's page needs, loaded from a token in one query.
-import { asc, eq } from 'drizzle-orm';
+import { asc, eq, sql } from 'drizzle-orm';
 import { accessLinks, accounts, contacts, opportunities, roomDocuments, rooms, users } from '../../../db/schema';
 import { parseAccessToken, secretMatches } from '../access-links/tokens';
 import type { RingiDb } from '../db/client';
@@ -30,51 +30,66 @@ export type ProspectAccess =
   | { status: 'revoked' | 'expired'; locale: 'ja' | 'en'; rep: RepContact }
   | { status: 'active'; room: ProspectRoom };
 
+// Prepared once per connection: building and compiling this join on every hit cost about a third
+// of a document page's CPU (docs/performance.md).
+function prepareLookups(db: RingiDb) {
+  return {
+    link: db
+      .select({
+        linkId: accessLinks.id,
+        secretHash: accessLinks.secretHash,
+        linkExpiresAt: accessLinks.expiresAt,
+        revokedAt: accessLinks.revokedAt,
+        roomId: rooms.id,
+        contactId: accessLinks.contactId,
+        opportunityId: opportunities.id,
+        accountId: accounts.id,
+        roomExpiresAt: rooms.expiresAt,
+        locale: rooms.locale,
+        message: rooms.message,
+        accountName: accounts.name,
+        opportunityName: opportunities.name,
+        contactName: contacts.name,
+        repName: users.displayName,
+        repEmail: users.email,
+        repPhone: users.phone,
+        repJobTitle: users.jobTitle,
+      })
+      .from(accessLinks)
+      .innerJoin(rooms, eq(rooms.id, accessLinks.roomId))
+      .innerJoin(opportunities, eq(opportunities.id, rooms.opportunityId))
+      .innerJoin(accounts, eq(accounts.id, opportunities.accountId))
+      .innerJoin(contacts, eq(contacts.id, accessLinks.contactId))
+      .innerJoin(users, eq(users.id, opportunities.ownerUserId))
+      .where(eq(accessLinks.id, sql.placeholder('linkId')))
+      .prepare(),
+    documentSlugs: db
+      .select({ slug: roomDocuments.documentSlug })
+      .from(roomDocuments)
+      .where(eq(roomDocuments.roomId, sql.placeholder('roomId')))
+      .orderBy(asc(roomDocuments.position))
+      .prepare(),
+  };
+}
+
+const lookups = new WeakMap<RingiDb, ReturnType<typeof prepareLookups>>();
+
 export function loadProspectRoom(db: RingiDb, token: string, now = new Date()): ProspectAccess {
   const parsed = parseAccessToken(token);
   if (!parsed) return { status: 'unknown' };
-  const row = db
-    .select({
-      linkId: accessLinks.id,
-      secretHash: accessLinks.secretHash,
-      linkExpiresAt: accessLinks.expiresAt,
-      revokedAt: accessLinks.revokedAt,
-      roomId: rooms.id,
-      contactId: accessLinks.contactId,
-      opportunityId: opportunities.id,
-      accountId: accounts.id,
-      roomExpiresAt: rooms.expiresAt,
-      locale: rooms.locale,
-      message: rooms.message,
-      accountName: accounts.name,
-      opportunityName: opportunities.name,
-      contactName: contacts.name,
-      repName: users.displayName,
-      repEmail: users.email,
-      repPhone: users.phone,
-      repJobTitle: users.jobTitle,
-    })
-    .from(accessLinks)
-    .innerJoin(rooms, eq(rooms.id, accessLinks.roomId))
-    .innerJoin(opportunities, eq(opportunities.id, rooms.opportunityId))
-    .innerJoin(accounts, eq(accounts.id, opportunities.accountId))
-    .innerJoin(contacts, eq(contacts.id, accessLinks.contactId))
-    .innerJoin(users, eq(users.id, opportunities.ownerUserId))
-    .where(eq(accessLinks.id, parsed.id))
-    .get();
+  let prepared = lookups.get(db);
+  if (!prepared) {
+    prepared = prepareLookups(db);
+    lookups.set(db, prepared);
+  }
+  const row = prepared.link.get({ linkId: parsed.id });
   if (!row || !secretMatches(parsed.secret, row.secretHash)) return { status: 'unknown' };
 
   const rep: RepContact = { name: row.repName, email: row.repEmail, phone: row.repPhone, jobTitle: row.repJobTitle };
   const state = linkState({ revokedAt: row.revokedAt, expiresAt: row.linkExpiresAt }, row.roomExpiresAt, now);
   if (state !== 'active') return { status: state, locale: row.locale, rep };
 
-  const documentSlugs = db
-    .select({ slug: roomDocuments.documentSlug })
-    .from(roomDocuments)
-    .where(eq(roomDocuments.roomId, row.roomId))
-    .orderBy(asc(roomDocuments.position))
-    .all()
-    .map((d) => d.slug);
+  const documentSlugs = prepared.documentSlugs.all({ roomId: row.roomId }).map((d) => d.slug);
 
   return {
     status: 'active',

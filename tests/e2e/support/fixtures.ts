@@ -6,7 +6,7 @@
 //  - helpers for prospect headers and for raw HTTP requests whose path must not be normalised.
 import fs from 'node:fs';
 import http from 'node:http';
-import { test as base, expect, type APIResponse } from '@playwright/test';
+import { test as base, expect, type APIResponse, type Page } from '@playwright/test';
 import { E2E_BASE_URL, E2E_FIXTURES_PATH, E2E_HOST, E2E_PORT } from './env';
 import type { E2eFixtures, LinkName } from './scenario';
 
@@ -144,3 +144,19 @@ export function rawGet(rawPath: string): Promise<RawResponse> {
 }
 
 export const baseURL = E2E_BASE_URL;
+
+export interface SignInPerson {
+  email: string;
+  password: string;
+  name: string;
+}
+
+/** Signs in through the real form, then waits for `next` with the person's name in the header. */
+export async function signIn(page: Page, person: SignInPerson, next: string): Promise<void> {
+  await page.goto(`/admin/sign-in?next=${encodeURIComponent(next)}`);
+  await page.getByLabel('メールアドレス').fill(person.email);
+  await page.getByLabel('パスワード').fill(person.password);
+  await page.getByRole('button', { name: 'ログイン' }).click();
+  await expect(page).toHaveURL(next);
+  await expect(page.locator('.whoami')).toContainText(person.name);
+}
