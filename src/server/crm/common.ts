@@ -188,9 +188,3 @@ export function oneOf<T extends readonly string[]>(values: T, value: unknown, fa
   return typeof value === 'string' && (values as readonly string[]).includes(value) ? (value as T[number]) : fallback;
 }
 
-/** FormData as a plain object of strings (files are dropped: no CRM form takes one). */
-export function formFields(form: FormData): Record<string, string> {
-  const fields: Record<string, string> = {};
-  for (const [name, value] of form) if (typeof value === 'string' && !(name in fields)) fields[name] = value;
-  return fields;
-}

@@ -1,24 +1,18 @@
 // Small helpers the CRM pages share: reading a posted form, list URLs, calendar dates.
-import { adminHeaders, isSameOrigin } from '../auth/guard';
+import { crossSiteRefusal, MAX_TEXT_FORM_BYTES, readForm as readAdminForm } from '../http/forms';
 import type { Locale } from '../i18n/format';
 import { formatDate } from '../i18n/format';
-import { formFields, type CrmErrorCode, type FieldErrors } from './common';
+import type { CrmErrorCode, FieldErrors } from './common';
 import { errorMessage } from './messages';
 
 /**
- * The posted form as strings (an empty object when the body is not a form: the page answers 400), or
- * a 403 response for a cross-site post. Astro's origin check should already have refused those; this
- * repeats it with the guard's rule (Sec-Fetch-Site, else Origin) so the pages never depend on config.
+ * The posted form as strings (an empty object when the body is not a form or too large: the page
+ * answers 400), or a 403 response for a cross-site post.
  */
 export async function readForm(context: { request: Request; url: URL }): Promise<Record<string, string> | Response> {
-  if (!isSameOrigin(context.request, context.url)) {
-    return new Response('Cross-site form submissions are refused.', { status: 403, headers: { ...adminHeaders, 'Content-Type': 'text/plain; charset=utf-8' } });
-  }
-  try {
-    return formFields(await context.request.formData());
-  } catch {
-    return {};
-  }
+  const posted = await readAdminForm(context.request, context.url, MAX_TEXT_FORM_BYTES);
+  if (posted.ok) return posted.fields;
+  return posted.problem === 'crossSite' ? crossSiteRefusal() : {};
 }
 
 /** A YYYY-MM-DD calendar date in the reader's format (taken at noon UTC so no time zone shifts the day). */

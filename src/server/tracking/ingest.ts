@@ -153,52 +153,92 @@ function findOrStartVisit(tx: Tx, start: ViewStart): { visitId: string; newVisit
 
 export type HeartbeatResult = 'applied' | 'replay' | 'not-found' | 'unknown-section';
 
-/** Applies one beacon of a view. The view must belong to the link whose token came with it. */
-export function recordHeartbeat(db: RingiDb, scope: LinkScope, viewId: string, beacon: HeartbeatPayload, now: Date): HeartbeatResult {
-  return db.transaction((tx) => {
-    const view = tx
+/** A placeholder where drizzle's types want a value (a `set`): bound as given, so pass what the column stores. */
+const bound = (name: string) => sql`${sql.placeholder(name)}`;
+
+function prepareHeartbeatQueries(db: RingiDb) {
+  return {
+    view: db
       .select()
       .from(documentViews)
-      .where(and(eq(documentViews.id, viewId), eq(documentViews.accessLinkId, scope.accessLinkId)))
-      .get();
+      .where(and(eq(documentViews.id, sql.placeholder('viewId')), eq(documentViews.accessLinkId, sql.placeholder('accessLinkId'))))
+      .prepare(),
+    updateView: db
+      .update(documentViews)
+      .set({
+        activeSeconds: bound('activeSeconds'),
+        maxScrollPercent: bound('maxScrollPercent'),
+        sectionSeconds: bound('sectionSeconds'),
+        lastSequence: bound('sequence'),
+        lastBeaconAt: bound('nowMs'),
+      })
+      .where(eq(documentViews.id, sql.placeholder('viewId')))
+      .prepare(),
+    updateVisit: db.update(visits).set({ lastActivityAt: bound('nowMs') }).where(eq(visits.id, sql.placeholder('visitId'))).prepare(),
+    updateTotals: db
+      .update(readingTotals)
+      .set({
+        activeSeconds: sql`${readingTotals.activeSeconds} + ${sql.placeholder('activeDelta')}`,
+        maxScrollPercent: sql`max(${readingTotals.maxScrollPercent}, ${sql.placeholder('maxScrollPercent')})`,
+        completedViews: sql`${readingTotals.completedViews} + ${sql.placeholder('newlyCompleted')}`,
+        lastSeenAt: bound('nowMs'),
+      })
+      .where(
+        and(
+          eq(readingTotals.opportunityId, sql.placeholder('opportunityId')),
+          eq(readingTotals.contactId, sql.placeholder('contactId')),
+          eq(readingTotals.documentSlug, sql.placeholder('documentSlug')),
+        ),
+      )
+      .prepare(),
+    updateEngagement: db
+      .update(opportunityEngagement)
+      .set({ activeSeconds: sql`${opportunityEngagement.activeSeconds} + ${sql.placeholder('activeDelta')}`, lastSeenAt: bound('nowMs') })
+      .where(eq(opportunityEngagement.opportunityId, sql.placeholder('opportunityId')))
+      .prepare(),
+  };
+}
+
+// Beacons arrive every few seconds per reader: build and compile their statements once per connection
+// (building drizzle queries on every call cost more than running them; docs/performance.md).
+const heartbeatQueries = new WeakMap<RingiDb, ReturnType<typeof prepareHeartbeatQueries>>();
+
+/** Applies one beacon of a view. The view must belong to the link whose token came with it. */
+export function recordHeartbeat(db: RingiDb, scope: LinkScope, viewId: string, beacon: HeartbeatPayload, now: Date): HeartbeatResult {
+  let q = heartbeatQueries.get(db);
+  if (!q) heartbeatQueries.set(db, (q = prepareHeartbeatQueries(db)));
+  const queries = q;
+  // The prepared statements run on the same connection, so inside this transaction.
+  return db.transaction((tx) => {
+    const view = queries.view.get({ viewId, accessLinkId: scope.accessLinkId });
     if (!view) return 'not-found';
     const outcome = mergeHeartbeat({ ...view, sectionSeconds: JSON.parse(view.sectionSeconds) as Record<string, number> }, beacon, now);
     if (outcome.kind === 'replay') return 'replay';
     if (outcome.kind === 'unknown-section') return 'unknown-section';
 
-    tx.update(documentViews)
-      .set({
-        activeSeconds: outcome.activeSeconds,
-        maxScrollPercent: outcome.maxScrollPercent,
-        sectionSeconds: JSON.stringify(outcome.sectionSeconds),
-        lastSequence: outcome.sequence,
-        lastBeaconAt: now,
-      })
-      .where(eq(documentViews.id, viewId))
-      .run();
-    tx.update(visits).set({ lastActivityAt: now }).where(eq(visits.id, view.visitId)).run();
+    const nowMs = now.getTime();
+    queries.updateView.run({
+      activeSeconds: outcome.activeSeconds,
+      maxScrollPercent: outcome.maxScrollPercent,
+      sectionSeconds: JSON.stringify(outcome.sectionSeconds),
+      sequence: outcome.sequence,
+      nowMs,
+      viewId,
+    });
+    queries.updateVisit.run({ nowMs, visitId: view.visitId });
 
     const newlyCompleted =
       !isCompleted(view.activeSeconds, view.maxScrollPercent) && isCompleted(outcome.activeSeconds, outcome.maxScrollPercent);
-    tx.update(readingTotals)
-      .set({
-        activeSeconds: sql`${readingTotals.activeSeconds} + ${outcome.activeDelta}`,
-        maxScrollPercent: sql`max(${readingTotals.maxScrollPercent}, ${outcome.maxScrollPercent})`,
-        completedViews: sql`${readingTotals.completedViews} + ${newlyCompleted ? 1 : 0}`,
-        lastSeenAt: now,
-      })
-      .where(
-        and(
-          eq(readingTotals.opportunityId, scope.opportunityId),
-          eq(readingTotals.contactId, scope.contactId),
-          eq(readingTotals.documentSlug, view.documentSlug),
-        ),
-      )
-      .run();
-    tx.update(opportunityEngagement)
-      .set({ activeSeconds: sql`${opportunityEngagement.activeSeconds} + ${outcome.activeDelta}`, lastSeenAt: now })
-      .where(eq(opportunityEngagement.opportunityId, scope.opportunityId))
-      .run();
+    queries.updateTotals.run({
+      activeDelta: outcome.activeDelta,
+      maxScrollPercent: outcome.maxScrollPercent,
+      newlyCompleted: newlyCompleted ? 1 : 0,
+      nowMs,
+      opportunityId: scope.opportunityId,
+      contactId: scope.contactId,
+      documentSlug: view.documentSlug,
+    });
+    queries.updateEngagement.run({ activeDelta: outcome.activeDelta, nowMs, opportunityId: scope.opportunityId });
 
     if (beacon.printed) recordPrintOnce(tx, scope, view.visitId, viewId, view.documentSlug, now);
     return 'applied';

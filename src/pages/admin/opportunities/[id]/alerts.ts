@@ -2,9 +2,10 @@
 // Owner and admins only; answers with a redirect back to the page.
 import type { APIRoute } from 'astro';
 import { z } from 'zod';
-import { adminHeaders, isSameOrigin, requireUser } from '../../../../server/auth/guard';
+import { adminHeaders, requireUser } from '../../../../server/auth/guard';
 import { setOpportunityAlertsMuted } from '../../../../server/crm/opportunities';
 import { getDb } from '../../../../server/db/client';
+import { crossSiteRefusal, MAX_TEXT_FORM_BYTES, readForm } from '../../../../server/http/forms';
 
 export const prerender = false;
 
@@ -16,14 +17,9 @@ const text = (status: number, body: string) =>
 export const POST: APIRoute = async (context) => {
   const user = requireUser(context);
   if (user instanceof Response) return user;
-  if (!isSameOrigin(context.request, context.url)) return text(403, 'Cross-site form submissions are forbidden.');
-  let fields: unknown;
-  try {
-    fields = Object.fromEntries(await context.request.formData());
-  } catch {
-    fields = null;
-  }
-  const parsed = muteForm.safeParse(fields);
+  const posted = await readForm(context.request, context.url, MAX_TEXT_FORM_BYTES);
+  if (!posted.ok && posted.problem === 'crossSite') return crossSiteRefusal();
+  const parsed = muteForm.safeParse(posted.ok ? posted.fields : null);
   if (!parsed.success) return text(400, 'Expected muted=0 or muted=1.');
   const id = context.params.id ?? '';
   const result = setOpportunityAlertsMuted(getDb(), user, id, parsed.data.muted === '1');

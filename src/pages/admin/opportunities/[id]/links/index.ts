@@ -4,7 +4,8 @@
 import type { APIContext, APIRoute } from 'astro';
 import { parseLinkAction, performLinkAction } from '../../../../../server/access-links/link-management';
 import { getSettingValues } from '../../../../../server/settings/settings';
-import { adminHeaders, isSameOrigin, requireUser } from '../../../../../server/auth/guard';
+import { adminHeaders, requireUser } from '../../../../../server/auth/guard';
+import { crossSiteRefusal, readForm } from '../../../../../server/http/forms';
 import { getDb } from '../../../../../server/db/client';
 import { tRooms } from '../../../../../server/rooms/admin-messages';
 import { opportunityAccess } from '../../../../../server/rooms/room-builder';
@@ -34,33 +35,17 @@ function page(status: number, title: string, body: string, opportunityId: string
   return new Response(html, { status, headers: { ...adminHeaders, 'Content-Type': 'text/html; charset=utf-8' } });
 }
 
-async function readFields(request: Request): Promise<Record<string, string> | null> {
-  const length = Number(request.headers.get('content-length') ?? '0');
-  if (length > MAX_FORM_BYTES) return null;
-  try {
-    const form = await request.formData();
-    const fields: Record<string, string> = {};
-    for (const [name, value] of form) if (typeof value === 'string' && !(name in fields)) fields[name] = value;
-    return fields;
-  } catch {
-    return null;
-  }
-}
-
 export const POST: APIRoute = async (context: APIContext) => {
   const user = requireUser(context);
   if (user instanceof Response) return user;
-  // Astro's origin check covers form posts in the built server only (not under `astro dev`): check here too.
-  if (!isSameOrigin(context.request, context.url)) {
-    return new Response('Cross-site form submissions are forbidden.', { status: 403, headers: { ...adminHeaders, 'Content-Type': 'text/plain; charset=utf-8' } });
-  }
+  const posted = await readForm(context.request, context.url, MAX_FORM_BYTES);
+  if (!posted.ok && posted.problem === 'crossSite') return crossSiteRefusal();
   const opportunityId = context.params.id ?? '';
   const db = getDb();
   const opportunity = opportunityAccess(db, opportunityId);
   if (!opportunity) return page(404, tRooms(user.locale, 'detail.notFound'), tRooms(user.locale, 'detail.notFound'), opportunityId, user.locale);
 
-  const fields = await readFields(context.request);
-  const action = fields ? parseLinkAction(fields) : null;
+  const action = posted.ok ? parseLinkAction(posted.fields) : null;
   if (!action) return back(opportunityId, { error: 'badRequest' });
 
   const settings = getSettingValues(db);

@@ -1,5 +1,5 @@
-// Reading a POSTed form on the settings, users and account pages: same-origin only, bounded size,
-// strings and files apart.
+// Reading a POSTed admin form, the one way every admin page and endpoint does it: same-origin only,
+// bounded size, strings and files apart.
 import { adminHeaders, isSameOrigin } from '../auth/guard';
 
 export type ReadForm =
