@@ -3,10 +3,18 @@
 // Opens the seeded database with the project's own openDatabase (WAL, the app's pragmas), then times
 // each read-model call `calls` times after a warm-up, next to two same-run baselines: a prepared
 // `SELECT 1` and a drizzle primary-key lookup. With purge-days, finally times purgeRawTracking.
+// Besides the read-model functions, it times what the two admin pages compute on the server: the
+// home dashboard's loadDashboard as src/pages/admin/index.astro calls it (uncached and cached, with
+// and without filters) and each of its sections, and the timeline page's database work
+// (src/pages/admin/opportunities/[id]/timeline.astro: overview, summary, one page, the explanation).
+// Not timed: the content catalog and Markdown headings the pages read (files, cached in process).
 // Prints one JSON line: { cases: [{ name, ms: number[] }], facts }.
 import { eq, sql } from 'drizzle-orm';
-import { opportunities, opportunityEngagement, readingTotals } from '../../db/schema';
+import { opportunities, opportunityEngagement, pipelineStages, readingTotals } from '../../db/schema';
+import { documentPerformance, liveActivity, loadDashboard, unopenedOpportunities, type DashboardFilters } from '../../src/server/dashboard/dashboard';
 import { openDatabase } from '../../src/server/db/client';
+import { getOpportunityOverview } from '../../src/server/rooms/room-builder';
+import { getSettingValues } from '../../src/server/settings/settings';
 import { RECENCY_HALF_LIFE_DAYS } from '../../src/server/tracking/engagement-score';
 import {
   accountEngagementSummary,
@@ -16,6 +24,7 @@ import {
   type TimelineCursor,
 } from '../../src/server/tracking/read-model';
 import { purgeRawTracking } from '../../src/server/tracking/retention';
+import { explainEngagementScore } from '../../src/server/tracking/score-explanation';
 import { BENCH_CATALOG } from './aggregates-catalog';
 
 const DAY = 24 * 60 * 60 * 1000;
@@ -59,10 +68,38 @@ function main(): void {
     middle = cursor;
   }
 
+  // The home dashboard (src/pages/admin/index.astro): loadDashboard with the catalog and the page's
+  // defaults. "uncached" recomputes the document table each call (documentMaxAgeMs 0, as the first
+  // request after a minute does); "cached" reuses it (the warm-up's first call fills the cache and
+  // `now` does not move). Channel 'ads' and stage 5 are filters the page offers.
+  const unopenedAfterDays = getSettingValues(db).unopenedAfterDays;
+  const dashboard = (filters: DashboardFilters, cached: boolean) => () =>
+    loadDashboard(db, now, filters, { documentCategories: categories, ...(cached ? {} : { documentMaxAgeMs: 0 }) });
+  const filterCases: Array<[string, DashboardFilters]> = [
+    ['no filters', {}],
+    ["channel 'ads'", { channel: 'ads' }],
+    ['stage 5', { stageNumber: 5 }],
+  ];
+  // The timeline page (src/pages/admin/opportunities/[id]/timeline.astro), page 1.
+  const timelinePage = (id: string) => () => {
+    const overview = getOpportunityOverview(db, id);
+    const summary = opportunityEngagementSummary(db, id, now, { documentCategories: categories });
+    const timeline = opportunityTimeline(db, id, { limit: 20 });
+    return [overview, timeline, summary && explainEngagementScore('ja', summary, (slug) => slug, now)];
+  };
+
   const selectOne = db.$client.prepare('select 1 as one');
   const cases: Array<{ name: string; run: () => unknown }> = [
     { name: 'baseline: prepared SELECT 1', run: () => selectOne.get() },
     { name: 'baseline: opportunity by primary key (drizzle)', run: () => db.select().from(opportunities).where(eq(opportunities.id, pick().id)).get() },
+    { name: 'timeline page (random: overview + summary + page 1)', run: () => timelinePage(pick().id)() },
+    { name: `timeline page (heaviest: ${heaviest.visits} visits)`, run: timelinePage(heaviest.id) },
+    ...filterCases.map(([label, filters]) => ({ name: `loadDashboard uncached (${label})`, run: dashboard(filters, false) })),
+    ...filterCases.map(([label, filters]) => ({ name: `loadDashboard cached (${label})`, run: dashboard(filters, true) })),
+    { name: 'dashboard part: liveActivity', run: () => liveActivity(db, now, {}) },
+    { name: 'dashboard part: hottestOpportunities (limit 10)', run: () => hottestOpportunities(db, now, { limit: 10, documentCategories: categories }) },
+    { name: 'dashboard part: unopenedOpportunities', run: () => unopenedOpportunities(db, now, {}, unopenedAfterDays, 20) },
+    ...filterCases.map(([label, filters]) => ({ name: `dashboard part: documentPerformance (${label})`, run: () => documentPerformance(db, filters, 50) })),
     { name: 'opportunityTimeline (random, limit 20)', run: () => opportunityTimeline(db, pick().id, { limit: 20 }) },
     { name: `opportunityTimeline (heaviest: ${heaviest.visits} visits, page 1)`, run: () => opportunityTimeline(db, heaviest.id, { limit: 20 }) },
     { name: 'opportunityTimeline (heaviest, a middle page)', run: () => opportunityTimeline(db, heaviest.id, { limit: 20, before: middle }) },
@@ -109,6 +146,26 @@ function main(): void {
         .get()?.n ?? 0)
     : null;
 
+  // What the dashboard shows on this data (so a fast case is not fast because a section is empty).
+  const shown = loadDashboard(db, now, {}, { documentCategories: categories, documentMaxAgeMs: 0 });
+  const outcomes = db
+    .select({ outcome: pipelineStages.outcome, n: sql<number>`count(*)` })
+    .from(opportunities)
+    .innerJoin(pipelineStages, eq(pipelineStages.number, opportunities.stage))
+    .groupBy(pipelineStages.outcome)
+    .all();
+  const dashboardFacts = {
+    stages: Object.fromEntries(outcomes.map((o) => [o.outcome, o.n])),
+    readingNow: shown.liveActivity.readingNow.length,
+    recentVisits: shown.liveActivity.recentVisits.length,
+    hottest: shown.hottest.length,
+    unopenedAfterDays,
+    unopenedTotal: shown.unopened.total,
+    documents: shown.documentPerformance.length,
+    documentWonRooms: shown.documentPerformance.reduce((sum, d) => sum + d.wonRooms, 0),
+    documentLostRooms: shown.documentPerformance.reduce((sum, d) => sum + d.lostRooms, 0),
+  };
+
   let purge: unknown = null;
   if (purgeArg) {
     // Time each of the purge's transactions too: that is how long beacons wait for the write lock.
@@ -148,6 +205,7 @@ function main(): void {
         twentiethScore: twentieth,
         horizonDays: horizonDays === null ? null : Math.round(horizonDays * 10) / 10,
         opportunitiesWithinHorizon: withinHorizon,
+        dashboard: dashboardFacts,
         purge,
       },
     }),

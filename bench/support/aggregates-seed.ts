@@ -3,7 +3,9 @@
 // Migrates a fresh database with the project's own openDatabase, then bulk-loads a year of view
 // tracking: accounts, contacts, users, opportunities with rooms and per-contact links, visits,
 // document views, link events, and the running totals (reading_totals, opportunity_engagement)
-// computed from exactly those rows, the way the ingest functions would have left them.
+// computed from exactly those rows, the way the ingest functions would have left them. Deals that
+// stopped reading long ago are mostly won or lost; links carry their share date, and some read
+// rooms were shared again later without being opened (what the dashboard's sections need).
 // Bulk: prepared statements in large transactions, not the per-beacon functions.
 // Deterministic for a seed. Prints one JSON line with counts and timings.
 import crypto from 'node:crypto';
@@ -33,6 +35,12 @@ interface SeedResult {
   accounts: number;
   contacts: number;
   opportunities: number;
+  /** Opportunities by stage outcome (1-6 open, 7 won, 8 lost). */
+  stages: { open: number; won: number; lost: number };
+  /** Read rooms shared again afterwards with a link nobody opened. */
+  resharedRooms: number;
+  /** Views whose last beacon is within the live window ("reading now"). */
+  liveViews: number;
   links: number;
   visits: number;
   documentViews: number;
@@ -76,7 +84,9 @@ function seed(file: string, opportunityCount: number, viewTarget: number, seedVa
     ),
     room: sqlite.prepare('insert into rooms (id, opportunity_id) values (?, ?)'),
     roomDocument: sqlite.prepare('insert into room_documents (room_id, document_slug, position) values (?, ?, ?)'),
-    link: sqlite.prepare('insert into access_links (id, room_id, contact_id, secret_hash, sealed_secret, created_by_user_id) values (?, ?, ?, ?, ?, ?)'),
+    link: sqlite.prepare(
+      'insert into access_links (id, room_id, contact_id, secret_hash, sealed_secret, created_by_user_id, created_at) values (?, ?, ?, ?, ?, ?, ?)',
+    ),
     visit: sqlite.prepare(
       `insert into visits (id, access_link_id, room_id, contact_id, opportunity_id, account_id, device_id, new_device, device_label, network_hash, started_at, last_activity_at)
        values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
@@ -131,6 +141,9 @@ function seed(file: string, opportunityCount: number, viewTarget: number, seedVa
     to: number;
   }
   const deals: Deal[] = [];
+  const stageCounts = { open: 0, won: 0, lost: 0 };
+  let resharedRooms = 0;
+  let liveViews = 0;
   const secretHash = crypto.randomBytes(32);
   sqlite.transaction(() => {
     for (let o = 0; o < opportunityCount; o++) {
@@ -138,7 +151,17 @@ function seed(file: string, opportunityCount: number, viewTarget: number, seedVa
       const accountId = accountIds[accountIndex]!;
       const opportunityId = `opp-${o}`;
       const archived = random() < 0.02 ? nowMs - int(30) * DAY : null;
-      insert.opportunity.run(opportunityId, accountId, `商談 ${o}`, 1 + int(5), 100_000 * (1 + int(500)), CHANNELS[int(CHANNELS.length)]!, `u${int(userCount)}`, archived);
+      // Each deal reads during a stretch of 1-60 days, ending anywhere in the last `spanDays` (a year).
+      const to = nowMs - random() * spanDays * DAY;
+      const from = to - (1 + random() * 59) * DAY;
+      // Stages (src/server/crm/stages.ts: 1-6 open, 7 won, 8 lost): deals whose reading ended more
+      // than 60 days ago are mostly closed (25 % won, 35 % lost, 40 % stalled); recent ones mostly
+      // open (5 % won, 5 % lost).
+      const closing = random();
+      const old = nowMs - to > 60 * DAY;
+      const stage = closing < (old ? 0.25 : 0.05) ? 7 : closing < (old ? 0.6 : 0.1) ? 8 : 1 + int(6);
+      stageCounts[stage === 7 ? 'won' : stage === 8 ? 'lost' : 'open'] += 1;
+      insert.opportunity.run(opportunityId, accountId, `商談 ${o}`, stage, 100_000 * (1 + int(500)), CHANNELS[int(CHANNELS.length)]!, `u${int(userCount)}`, archived);
       const roomId = `room-${o}`;
       insert.room.run(roomId, opportunityId);
       const docCount = 4 + int(7);
@@ -150,14 +173,23 @@ function seed(file: string, opportunityCount: number, viewTarget: number, seedVa
       for (let l = 0; l < linkCount; l++) {
         const linkId = id();
         const contactId = contactPool[(o + l) % contactPool.length]!;
-        insert.link.run(linkId, roomId, contactId, secretHash, 'bench-not-a-sealed-secret', `u${int(userCount)}`);
+        // Shared 1-3 days before the reading starts (scanners open it from a day before `from`).
+        const sharedAt = Math.round(from - DAY - random() * 2 * DAY);
+        insert.link.run(linkId, roomId, contactId, secretHash, 'bench-not-a-sealed-secret', `u${int(userCount)}`, sharedAt);
         links.push({ id: linkId, contactId, devices: [] });
       }
       // 15 % of rooms were shared but never read; the rest are heavy-tailed (lognormal, σ = 1.2).
       const weight = random() < 0.15 ? 0 : Math.exp(1.2 * gaussian());
-      // Each deal reads during a stretch of 1-60 days, ending anywhere in the last `spanDays` (a year).
-      const to = nowMs - random() * spanDays * DAY;
-      const from = to - (1 + random() * 59) * DAY;
+      // 10 % of read rooms were shared again with one more contact 1-30 days after the last reading,
+      // and that link was never opened (the "shared but unopened" list when the share is old enough).
+      if (weight > 0 && random() < 0.1) {
+        const sharedAt = Math.round(to + (1 + random() * 29) * DAY);
+        if (sharedAt < nowMs) {
+          const contactId = contactPool[(o + linkCount) % contactPool.length]!;
+          insert.link.run(id(), roomId, contactId, secretHash, 'bench-not-a-sealed-secret', `u${int(userCount)}`, sharedAt);
+          resharedRooms += 1;
+        }
+      }
       deals.push({ id: opportunityId, accountId, roomId, slugs, links, weight, from, to });
     }
   })();
@@ -197,13 +229,19 @@ function seed(file: string, opportunityCount: number, viewTarget: number, seedVa
         }
       }
       // Visits at random times in the deal's stretch, oldest first, 1-5 views each.
-      const visitsPlanned: Array<{ at: number; n: number }> = [];
+      const visitsPlanned: Array<{ at: number; n: number; live?: boolean }> = [];
       for (let planned = 0; planned < views; ) {
         const n = Math.min(views - planned, 1 + int(5));
         visitsPlanned.push({ at: Math.round(d.from + random() * (d.to - d.from)), n });
         planned += n;
       }
       visitsPlanned.sort((x, y) => x.at - y.at);
+      // One in ten deals read in the last week has someone reading right now: a visit begun 5-25
+      // minutes ago whose one view sent its last beacon within the live window (the live feed).
+      if (views > 0 && nowMs - d.to < 7 * DAY && random() < 0.1) {
+        visitsPlanned.push({ at: nowMs - (5 + int(20)) * 60_000, n: 1, live: true });
+        liveViews += 1;
+      }
       let dealVisits = 0;
       for (const plan of visitsPlanned) {
         const l = d.links[int(d.links.length)]!;
@@ -219,13 +257,19 @@ function seed(file: string, opportunityCount: number, viewTarget: number, seedVa
         } else device = l.devices[int(l.devices.length)]!;
         const visitId = id();
         let t = plan.at;
+        let lastViewEnd = t;
         const viewRows: unknown[][] = [];
         for (let v = 0; v < plan.n; v++) {
           const [slug, category] = d.slugs[int(d.slugs.length)]!;
-          const active = Math.min(1800, Math.max(3, Math.round(Math.exp(Math.log(60) + 1.1 * gaussian()))));
+          let active = Math.min(1800, Math.max(3, Math.round(Math.exp(Math.log(60) + 1.1 * gaussian()))));
           const scroll = Math.min(100, Math.round(random() * 130));
           const viewStart = t;
-          const viewEnd = viewStart + active * 1000 + int(20_000);
+          let viewEnd = viewStart + active * 1000 + int(20_000);
+          if (plan.live) {
+            viewEnd = nowMs - int(150_000);
+            active = Math.max(3, Math.round(((viewEnd - viewStart) / 1000) * 0.8));
+          }
+          lastViewEnd = viewEnd;
           const viewId = id();
           const half = Math.floor(active / 2);
           viewRows.push([viewId, visitId, l.id, d.roomId, l.contactId, d.id, d.accountId, slug, category, slug, viewStart, viewEnd, active, scroll, `{"intro":${half},"details":${active - half}}`, Math.ceil(active / 10)]);
@@ -236,12 +280,12 @@ function seed(file: string, opportunityCount: number, viewTarget: number, seedVa
           tot.last = Math.max(tot.last, viewEnd);
           if (isCompleted(active, scroll)) tot.completed += 1;
           engagement.active += active;
-          if (random() < 0.03) {
+          if (!plan.live && random() < 0.03) {
             insert.event.run(l.id, d.roomId, l.contactId, d.id, d.accountId, 'print', visitId, viewId, slug, null, viewEnd);
             tot.prints += 1;
             eventCount += 1;
           }
-          if (random() < 0.04) {
+          if (!plan.live && random() < 0.04) {
             insert.event.run(l.id, d.roomId, l.contactId, d.id, d.accountId, 'download', visitId, null, slug, `${slug}.pdf`, viewEnd + 1000);
             tot.downloads += 1;
             tot.last = Math.max(tot.last, viewEnd + 1000);
@@ -249,7 +293,7 @@ function seed(file: string, opportunityCount: number, viewTarget: number, seedVa
           }
           t = viewEnd + 1000 + int(30_000);
         }
-        const lastActivity = t;
+        const lastActivity = plan.live ? lastViewEnd : t;
         insert.visit.run(visitId, l.id, d.roomId, l.contactId, d.id, d.accountId, device, newDevice ? 1 : 0, labels[int(labels.length)]!, null, plan.at, lastActivity);
         for (const row of viewRows) insert.view.run(...row);
         engagement.visits += 1;
@@ -259,7 +303,7 @@ function seed(file: string, opportunityCount: number, viewTarget: number, seedVa
         viewCount += plan.n;
         dealVisits += 1;
         // A download with no device cookie, outside any visit, now and then.
-        if (random() < 0.005) {
+        if (!plan.live && random() < 0.005) {
           const [slug] = d.slugs[0]!;
           insert.event.run(l.id, d.roomId, l.contactId, d.id, d.accountId, 'download', null, null, slug, `${slug}.pdf`, lastActivity + 60_000);
           const tot = touch(d, l.contactId, slug, lastActivity + 60_000);
@@ -292,6 +336,9 @@ function seed(file: string, opportunityCount: number, viewTarget: number, seedVa
     accounts: accountCount,
     contacts: accountCount * contactsPerAccount,
     opportunities: opportunityCount,
+    stages: stageCounts,
+    resharedRooms,
+    liveViews,
     links: deals.reduce((s, d) => s + d.links.length, 0),
     visits: visitCount,
     documentViews: viewCount,

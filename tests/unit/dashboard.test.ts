@@ -412,4 +412,26 @@ describe('document performance', () => {
     expect(bySlug(fresh.documentPerformance).get('pricing')!.views).toBe(pricingViews + 1);
     expect(bySlug(loadDashboard(db, new Date(NOW.getTime() + 1000), filters, { documentMaxAgeMs: 0 }).documentPerformance).get('pricing')!.views).toBe(pricingViews + 1);
   });
+
+  it('a room reads a document when its contacts together reach the threshold', () => {
+    // A won partner deal: two contacts read the ROI model 20 s each (40 s together: read); the
+    // security sheet 10 s each (20 s: not read); the overview is offered and never opened.
+    opportunity('pair', 'acc-c', 7, 'partner', ['roi', 'security', 'overview']);
+    const tanaka = link('pair', 'tanaka').scope;
+    const ito = link('pair', 'ito').scope;
+    read(tanaka, 'roi', 'dev-pair-tanaka', ago(2 * DAY), 20);
+    read(ito, 'roi', 'dev-pair-ito', ago(2 * DAY - MIN), 20);
+    read(tanaka, 'security', 'dev-pair-tanaka', ago(2 * DAY - 2 * MIN), 10);
+    read(ito, 'security', 'dev-pair-ito', ago(2 * DAY - 3 * MIN), 10);
+    const docs = bySlug(documentPerformance(db, { channel: 'partner' }));
+    expect(docs.get('roi')).toMatchObject({ views: 2, activeSeconds: 40, rooms: 1, roomsRead: 1, wonRooms: 1, wonRoomsRead: 1, lostRooms: 0 });
+    expect(docs.get('security')).toMatchObject({ views: 2, activeSeconds: 20, rooms: 1, roomsRead: 0, wonRooms: 1, wonRoomsRead: 0 });
+    expect(docs.get('overview')).toMatchObject({ views: 0, rooms: 1, roomsRead: 0, wonRooms: 1, wonRoomsRead: 0 });
+    // Unfiltered, the deal adds to the totals of every document it was given.
+    const all = bySlug(documentPerformance(db));
+    expect(all.get('roi')).toMatchObject({ rooms: 1, roomsRead: 1 });
+    expect(all.get('overview')).toMatchObject({ rooms: 9, roomsRead: 1, wonRooms: 1 });
+    // A closed deal read after its shares is no follow-up, even when its stage is asked for.
+    expect(unopenedOpportunities(db, NOW, { stageNumber: 7 }, 3).rows.map((r) => r.opportunityId)).toEqual(['won-unread']);
+  });
 });

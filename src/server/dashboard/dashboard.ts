@@ -319,25 +319,30 @@ export function unopenedOpportunities(
   const activeLink = sql`(l.revoked_at is null or l.revoked_at > ${nowMs}) and (l.expires_at is null or l.expires_at > ${nowMs})
       and (r.expires_at is null or r.expires_at > ${nowMs}) and l.created_at <= ${cutoff}`;
 
+  // Driven by the opportunities (archived, closed and filtered ones are skipped before their links
+  // are read), grouped in primary-key order without a sort; names only for the page's rows.
   const rows = db.all<Record<string, unknown>>(sql`
-    with shared as (
-      select r.opportunity_id as opp, max(l.created_at) as sharedAt
-      from ${accessLinks} l join ${rooms} r on r.id = l.room_id
-      where ${activeLink}
-      group by r.opportunity_id
+    with due as (
+      select o.id as id, max(l.created_at) as sharedAt, e.last_seen_at as lastSeenAt
+      from ${opportunities} o
+      join ${pipelineStages} ps on ps.number = o.stage
+      join ${rooms} r on r.opportunity_id = o.id
+      join ${accessLinks} l on l.room_id = r.id
+      left join ${opportunityEngagement} e on e.opportunity_id = o.id
+      where o.archived_at is null and ${stageCondition} and ${filterSql(filters)} and ${activeLink}
+      group by o.id
+      having e.last_seen_at is null or e.last_seen_at < max(l.created_at)
+    ),
+    page as (
+      select id, sharedAt, lastSeenAt, count(*) over () as total from due order by sharedAt desc, id limit ${bounded}
     )
     select o.id as opportunityId, o.name as name, a.name as accountName, o.stage as stage, o.channel as channel,
-      u.display_name as ownerName, s.sharedAt as sharedAt, e.last_seen_at as lastSeenAt, count(*) over () as total
-    from shared s
-    join ${opportunities} o on o.id = s.opp
+      u.display_name as ownerName, p.sharedAt as sharedAt, p.lastSeenAt as lastSeenAt, p.total as total
+    from page p
+    join ${opportunities} o on o.id = p.id
     join ${accounts} a on a.id = o.account_id
-    join ${pipelineStages} ps on ps.number = o.stage
     left join ${users} u on u.id = o.owner_user_id
-    left join ${opportunityEngagement} e on e.opportunity_id = o.id
-    where o.archived_at is null and (e.last_seen_at is null or e.last_seen_at < s.sharedAt)
-      and ${stageCondition} and ${filterSql(filters)}
-    order by s.sharedAt desc, o.id
-    limit ${bounded}`);
+    order by p.sharedAt desc, o.id`);
   if (rows.length === 0) return { total: 0, rows: [] };
 
   // Who the rep shared with: the contacts of those links, for the listed opportunities only.
@@ -402,23 +407,27 @@ const emptyCounts = (slug: string): SlugCounts => ({
  *
  * Two aggregates, each driven by the (filtered) opportunities: their reading per document from the
  * covering index reading_totals_document_idx, then the documents their rooms offer that nobody read.
- * Never document_views. ~90 ms unfiltered at 10,000 opportunities and 1M views, which is why
- * loadDashboard keeps the result for a minute.
+ * Never document_views. ~100 ms unfiltered at 10,000 opportunities and 1M views (117,000
+ * reading_totals rows, 70,000 room documents; 10-20 ms filtered), which is why loadDashboard keeps
+ * the result for a minute (bench/aggregates.mjs, docs/performance.md).
  */
 export function documentPerformance(db: RingiDb, filters: DashboardFilters = {}, limit = 50): DocumentPerformanceRow[] {
   checkFilters(filters);
   const bounded = boundedLimit(limit, 50, 1, 200);
   const where = filterSql(filters);
-  const read = sql`(g.active >= ${READ_SECONDS} or g.completed > 0)`;
+  const read = sql`(sum(t.active_seconds) >= ${READ_SECONDS} or sum(t.completed_views) > 0)`;
 
+  // The per-opportunity flags (won, lost, read) are 0/1 integers computed once per (opportunity,
+  // document) group, so the outer group by slug (a sort of every such pair) only adds them up.
   const readRows = db.all<Record<string, unknown>>(sql`
     select g.slug as slug, sum(g.views) as views, sum(g.active) as activeSeconds, sum(g.completed) as completedViews,
-      count(*) as rooms, sum(${read}) as roomsRead,
-      sum(g.outcome = 'won') as wonRooms, sum(g.outcome = 'won' and ${read}) as wonRoomsRead,
-      sum(g.outcome = 'lost') as lostRooms, sum(g.outcome = 'lost' and ${read}) as lostRoomsRead
+      count(*) as rooms, sum(g.isRead) as roomsRead,
+      sum(g.won) as wonRooms, sum(g.won * g.isRead) as wonRoomsRead,
+      sum(g.lost) as lostRooms, sum(g.lost * g.isRead) as lostRoomsRead
     from (
-      select t.document_slug as slug, ps.outcome as outcome,
-        sum(t.views) as views, sum(t.active_seconds) as active, sum(t.completed_views) as completed
+      select t.document_slug as slug, ps.outcome = 'won' as won, ps.outcome = 'lost' as lost,
+        sum(t.views) as views, sum(t.active_seconds) as active, sum(t.completed_views) as completed,
+        ${read} as isRead
       from ${opportunities} o
       join ${pipelineStages} ps on ps.number = o.stage
       join ${readingTotals} t on t.opportunity_id = o.id
@@ -427,13 +436,16 @@ export function documentPerformance(db: RingiDb, filters: DashboardFilters = {},
     ) g
     group by g.slug`);
 
+  // CROSS JOIN keeps SQLite's join order: opportunities first (filtered), then each one's room and
+  // its documents by index. Left to itself SQLite scans room_documents and looks up the room and the
+  // opportunity of every row: ~30 % slower unfiltered, and the filters apply only at the end.
   const offeredRows = db.all<Record<string, unknown>>(sql`
     select rd.document_slug as slug, count(*) as rooms, sum(ps.outcome = 'won') as wonRooms, sum(ps.outcome = 'lost') as lostRooms
     from ${opportunities} o
-    join ${pipelineStages} ps on ps.number = o.stage
-    join ${rooms} r on r.opportunity_id = o.id
-    join ${roomDocuments} rd on rd.room_id = r.id
-    where ${where}
+    cross join ${pipelineStages} ps
+    cross join ${rooms} r
+    cross join ${roomDocuments} rd
+    where ps.number = o.stage and r.opportunity_id = o.id and rd.room_id = r.id and ${where}
       and not exists (select 1 from ${readingTotals} t where t.opportunity_id = o.id and t.document_slug = rd.document_slug)
     group by rd.document_slug`);
 
