@@ -11,7 +11,7 @@
 // Prints one JSON line: { cases: [{ name, ms: number[] }], facts }.
 import { eq, sql } from 'drizzle-orm';
 import { opportunities, opportunityEngagement, pipelineStages, readingTotals } from '../../db/schema';
-import { documentPerformance, liveActivity, loadDashboard, unopenedOpportunities, type DashboardFilters } from '../../src/server/dashboard/dashboard';
+import { documentPerformance, liveActivity, loadDashboard, refreshDocumentPerformance, unopenedOpportunities, type DashboardFilters } from '../../src/server/dashboard/dashboard';
 import { openDatabase } from '../../src/server/db/client';
 import { getOpportunityOverview } from '../../src/server/rooms/room-builder';
 import { getSettingValues } from '../../src/server/settings/settings';
@@ -88,14 +88,21 @@ function main(): void {
     return [overview, timeline, summary && explainEngagementScore('ja', summary, (slug) => slug, now)];
   };
 
+  refreshDocumentPerformance(db, now); // what the server does at start
   const selectOne = db.$client.prepare('select 1 as one');
   const cases: Array<{ name: string; run: () => unknown }> = [
     { name: 'baseline: prepared SELECT 1', run: () => selectOne.get() },
     { name: 'baseline: opportunity by primary key (drizzle)', run: () => db.select().from(opportunities).where(eq(opportunities.id, pick().id)).get() },
     { name: 'timeline page (random: overview + summary + page 1)', run: () => timelinePage(pick().id)() },
     { name: `timeline page (heaviest: ${heaviest.visits} visits)`, run: timelinePage(heaviest.id) },
-    ...filterCases.map(([label, filters]) => ({ name: `loadDashboard uncached (${label})`, run: dashboard(filters, false) })),
-    ...filterCases.map(([label, filters]) => ({ name: `loadDashboard cached (${label})`, run: dashboard(filters, true) })),
+    // As served: the server refreshes the unfiltered document table every 30 s off the request path
+    // (refreshDocumentPerformance in main.ts); filtered tables are computed by the first request.
+    { name: 'loadDashboard as served (no filters; table refreshed in the background)', run: dashboard({}, true) },
+    ...filterCases.slice(1).map(([label, filters]) => ({ name: `loadDashboard uncached (${label})`, run: dashboard(filters, false) })),
+    ...filterCases.slice(1).map(([label, filters]) => ({ name: `loadDashboard cached (${label})`, run: dashboard(filters, true) })),
+    // Not on any request path while the server runs; shown so the cost is not hidden.
+    { name: 'background: refreshDocumentPerformance (no filters, every 30 s)', run: () => refreshDocumentPerformance(db, now) },
+    { name: 'without the background refresh: dashboard recomputing the table (no filters)', run: dashboard({}, false) },
     { name: 'dashboard part: liveActivity', run: () => liveActivity(db, now, {}) },
     { name: 'dashboard part: hottestOpportunities (limit 10)', run: () => hottestOpportunities(db, now, { limit: 10, documentCategories: categories }) },
     { name: 'dashboard part: unopenedOpportunities', run: () => unopenedOpportunities(db, now, {}, unopenedAfterDays, 20) },

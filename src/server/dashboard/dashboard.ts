@@ -479,26 +479,57 @@ export function documentPerformance(db: RingiDb, filters: DashboardFilters = {},
     .map((counts) => ({ ...counts, ...documentRates(counts) }));
 }
 
-/** Results kept per database and filters: the table is a trend, a minute old is fresh enough. */
-const documentCache = new WeakMap<RingiDb, Map<string, { at: number; limit: number; rows: DocumentPerformanceRow[] }>>();
+// Results kept per database file and filters: the table is a trend, a minute old is fresh enough.
+// The store is process-wide (globalThis) because the server's background refresh (main.ts, bundled
+// on its own) and the dashboard page (Astro's bundle) are two copies of this module with two
+// connections to the same file.
+interface KeptTable {
+  at: number;
+  limit: number;
+  rows: DocumentPerformanceRow[];
+}
+const STORE = Symbol.for('ringi.dashboard.documentTables');
+const fileTables = ((globalThis as Record<symbol, unknown>)[STORE] ??= new Map()) as Map<string, Map<string, KeptTable>>;
+const memoryTables = new WeakMap<RingiDb, Map<string, KeptTable>>();
+
+function keptTables(db: RingiDb): Map<string, KeptTable> {
+  const client = db.$client;
+  let tables = client.memory ? memoryTables.get(db) : fileTables.get(client.name);
+  if (!tables) {
+    tables = new Map();
+    if (client.memory) memoryTables.set(db, tables);
+    else fileTables.set(client.name, tables);
+  }
+  return tables;
+}
+
+const tableKey = (filters: DashboardFilters) => `${filters.channel ?? ''}|${filters.stageNumber ?? ''}`;
 
 function cachedDocumentPerformance(db: RingiDb, now: Date, filters: DashboardFilters, limit: number, maxAgeMs: number): { rows: DocumentPerformanceRow[]; asOf: Date } {
-  const key = `${filters.channel ?? ''}|${filters.stageNumber ?? ''}`;
-  let perDb = documentCache.get(db);
-  const hit = perDb?.get(key);
+  const tables = keptTables(db);
+  const hit = tables.get(tableKey(filters));
   const nowMs = now.getTime();
-  if (hit && hit.limit === limit && nowMs >= hit.at && nowMs - hit.at < maxAgeMs) return { rows: hit.rows, asOf: new Date(hit.at) };
+  if (hit && hit.limit >= limit && nowMs >= hit.at && nowMs - hit.at < maxAgeMs) return { rows: hit.rows.slice(0, limit), asOf: new Date(hit.at) };
   const rows = documentPerformance(db, filters, limit);
-  if (maxAgeMs > 0) {
-    if (!perDb) documentCache.set(db, (perDb = new Map()));
-    perDb.set(key, { at: nowMs, limit, rows });
-  }
+  if (maxAgeMs > 0) tables.set(tableKey(filters), { at: nowMs, limit, rows });
   return { rows, asOf: now };
 }
 
-// --- Everything ---
-
 export const DOCUMENT_MAX_AGE_MS = 60_000;
+export const DEFAULT_DOCUMENT_LIMIT = 50;
+/** Well inside DOCUMENT_MAX_AGE_MS, so the unfiltered table is always kept when a rep asks. */
+export const DOCUMENT_REFRESH_MS = 30_000;
+
+/**
+ * Recomputes the unfiltered document table (what the dashboard opens with). The server calls it at
+ * start and every DOCUMENT_REFRESH_MS, so no rep waits for the most expensive part of the
+ * dashboard (docs/performance.md). Filtered tables are computed when asked for.
+ */
+export function refreshDocumentPerformance(db: RingiDb, now = new Date()): void {
+  keptTables(db).set(tableKey({}), { at: now.getTime(), limit: DEFAULT_DOCUMENT_LIMIT, rows: documentPerformance(db, {}, DEFAULT_DOCUMENT_LIMIT) });
+}
+
+// --- Everything ---
 
 export function loadDashboard(db: RingiDb, now: Date, filters: DashboardFilters = {}, options: DashboardOptions = {}): Dashboard {
   checkNow(now);
@@ -509,7 +540,7 @@ export function loadDashboard(db: RingiDb, now: Date, filters: DashboardFilters 
   // One read transaction: the four sections see the same moment of the database.
   return db.transaction(
     () => {
-      const documents = cachedDocumentPerformance(db, now, filters, boundedLimit(options.documentLimit, 50, 1, 200), maxAgeMs);
+      const documents = cachedDocumentPerformance(db, now, filters, boundedLimit(options.documentLimit, DEFAULT_DOCUMENT_LIMIT, 1, 200), maxAgeMs);
       return {
         unopenedAfterDays: days,
         liveActivity: liveActivity(db, now, filters, options),

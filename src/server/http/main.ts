@@ -4,6 +4,7 @@ import http from 'node:http';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { config } from '../config';
+import { DOCUMENT_REFRESH_MS, refreshDocumentPerformance } from '../dashboard/dashboard';
 import { getDb, type RingiDb } from '../db/client';
 import { loadSecretKey } from '../security/secret-box';
 import { webhookUrlForRecipient } from '../settings/settings';
@@ -80,13 +81,30 @@ async function main(): Promise<void> {
     Number(process.env.RINGI_SLACK_WORKER_INTERVAL_MS ?? 5000),
   );
   const retention = startDailyPurge(db);
+  const documentTable = keepDocumentTableFresh(db);
   const stop = () => {
     clearInterval(retention);
+    clearInterval(documentTable);
     server.close();
     void slackWorker.stop().finally(() => process.exit(0));
   };
   process.on('SIGTERM', stop);
   process.on('SIGINT', stop);
+}
+
+/** The dashboard's unfiltered document table, recomputed off the request path (ADR 0007). */
+function keepDocumentTableFresh(db: RingiDb): NodeJS.Timeout {
+  const refresh = () => {
+    try {
+      refreshDocumentPerformance(db);
+    } catch (error) {
+      console.error('document table refresh failed:', error instanceof Error ? error.message : error);
+    }
+  };
+  setImmediate(refresh);
+  const timer = setInterval(refresh, DOCUMENT_REFRESH_MS);
+  timer.unref();
+  return timer;
 }
 
 const DAY_MS = 24 * 60 * 60 * 1000;
