@@ -8,6 +8,7 @@ import { openDatabase } from '../../src/server/db/client';
 import { seedDemo } from '../../src/server/demo/seed';
 import { loadProspectRoom, roomOffers } from '../../src/server/rooms/prospect-room';
 import { loadSecretKey } from '../../src/server/security/secret-box';
+import { recordPreparedSql } from './record-sql';
 
 async function main(): Promise<void> {
   const [databasePath, slug, roomSlugList] = process.argv.slice(2);
@@ -23,20 +24,12 @@ async function main(): Promise<void> {
   const token = link.path.replace(/^\/r\//, '');
 
   // Record what drizzle prepares while the real lookup runs.
-  const client = db.$client;
-  const statements: string[] = [];
-  const prepare = client.prepare.bind(client);
-  (client as unknown as { prepare: (sql: string) => unknown }).prepare = (sql: string) => {
-    statements.push(sql);
-    return prepare(sql);
-  };
-  const access = loadProspectRoom(db, token);
-  (client as unknown as { prepare: unknown }).prepare = prepare;
+  const { statements, result: access } = recordPreparedSql(db.$client, () => loadProspectRoom(db, token));
   if (access.status !== 'active') throw new Error(`seeded link is ${access.status}, expected active`);
   if (!roomOffers(access.room, slug)) throw new Error(`seeded room does not offer ${slug}`);
   if (statements.length !== 2) throw new Error(`expected 2 statements from loadProspectRoom, saw ${statements.length}`);
 
-  client.close();
+  db.$client.close();
   console.log(JSON.stringify({ token, path: `/r/${token}/d/${slug}`, statements }));
 }
 
