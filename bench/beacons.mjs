@@ -345,6 +345,7 @@ async function main() {
         "export { mergeHeartbeat, isCompleted } from './src/server/tracking/rules';",
         "export { parseAccessToken, secretMatches } from './src/server/access-links/tokens';",
         "export { describeIssues, errorBody } from './src/server/http/json';",
+        "export { matchBeaconPath, readCappedBody } from './src/server/http/beacon-request';",
       ].join('\n'),
       resolveDir: root,
       loader: 'ts',

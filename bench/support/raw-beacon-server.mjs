@@ -1,8 +1,8 @@
 // The raw baseline for bench/beacons.mjs: a bare node:http server that applies reading beacons the
 // way Ringi's beacon endpoint does (src/server/http/beacon-endpoint.ts, src/server/tracking/ingest.ts),
 // minus the ORM. For every beacon it does:
-//   - the same route (POST /r/<token>/views/<viewId>, the same anchored regular expression), the same
-//     Content-Type check, the same 8 KiB body cap (declared and streamed) and JSON.parse;
+//   - the same route match and 8 KiB body cap (the project's matchBeaconPath and readCappedBody), the
+//     same Content-Type check and JSON.parse;
 //   - the same validation: the project's own zod schema (heartbeatPayload) and error messages;
 //   - the same token check: the project's parseAccessToken and secretMatches (@oslojs SHA-256 of the
 //     secret, constant-time compare), after the same link-scope query; the same link-state rule
@@ -27,14 +27,26 @@
 // config: { port, databasePath, projectModule, statements: [sql, ...] }
 //   projectModule: an ES module bundled by the benchmark (esbuild, as the production server is built)
 //   from the project's own sources; it exports heartbeatPayload, MAX_BEACON_BYTES, mergeHeartbeat,
-//   isCompleted, parseAccessToken, secretMatches, describeIssues and errorBody.
+//   isCompleted, parseAccessToken, secretMatches, describeIssues, errorBody, matchBeaconPath and
+//   readCappedBody.
 import fs from 'node:fs';
 import http from 'node:http';
 import { pathToFileURL } from 'node:url';
 import Database from 'better-sqlite3';
 
 const config = JSON.parse(fs.readFileSync(process.argv[2], 'utf8'));
-const { heartbeatPayload, MAX_BEACON_BYTES, mergeHeartbeat, isCompleted, parseAccessToken, secretMatches, describeIssues, errorBody } =
+const {
+  heartbeatPayload,
+  MAX_BEACON_BYTES,
+  mergeHeartbeat,
+  isCompleted,
+  parseAccessToken,
+  secretMatches,
+  describeIssues,
+  errorBody,
+  matchBeaconPath,
+  readCappedBody,
+} =
   await import(pathToFileURL(config.projectModule).href);
 
 // What activeLinkScope and recordHeartbeat run, in that order (drizzle's text, byte for byte).
@@ -110,7 +122,6 @@ const recordHeartbeat = db.transaction((scope, viewId, beacon, now) => {
 });
 
 // ── HTTP: the same shape as beacon-endpoint.ts ────────────────────────────────────────────────────
-const BEACON_PATH = /^\/r\/([a-z2-7]{16}\.[a-z2-7]{32})\/views\/([a-z2-7]{26})\/?$/;
 const headers = {
   'Cache-Control': 'no-store',
   'Referrer-Policy': 'no-referrer',
@@ -123,31 +134,6 @@ function send(res, status, code, message) {
   res.writeHead(status, { ...headers, 'Content-Type': 'application/json; charset=utf-8' }).end(JSON.stringify(errorBody(code, message ?? code)));
 }
 
-function readBody(req, limit) {
-  return new Promise((resolve, reject) => {
-    const declared = Number(req.headers['content-length'] ?? 0);
-    if (declared > limit) {
-      req.resume();
-      resolve('too-large');
-      return;
-    }
-    const chunks = [];
-    let size = 0;
-    req.on('data', (chunk) => {
-      size += chunk.length;
-      if (size > limit) {
-        req.removeAllListeners('data');
-        req.resume();
-        resolve('too-large');
-        return;
-      }
-      chunks.push(chunk);
-    });
-    req.on('end', () => resolve(Buffer.concat(chunks)));
-    req.on('error', reject);
-  });
-}
-
 async function handleBeacon(req, res, token, viewId) {
   if (req.method !== 'POST') {
     res.setHeader('Allow', 'POST');
@@ -155,7 +141,7 @@ async function handleBeacon(req, res, token, viewId) {
   }
   const contentType = (req.headers['content-type'] ?? '').split(';')[0].trim().toLowerCase();
   if (contentType !== 'application/json') return send(res, 415, 'unsupported_media_type', 'Send application/json.');
-  const body = await readBody(req, MAX_BEACON_BYTES);
+  const body = await readCappedBody(req, MAX_BEACON_BYTES);
   if (body === 'too-large') return send(res, 413, 'payload_too_large', `Beacons are at most ${MAX_BEACON_BYTES} bytes.`);
   let json;
   try {
@@ -177,9 +163,9 @@ async function handleBeacon(req, res, token, viewId) {
 }
 
 const server = http.createServer((req, res) => {
-  const match = req.method === 'POST' || req.method === 'PUT' ? BEACON_PATH.exec((req.url ?? '/').split('?')[0]) : null;
+  const match = req.method === 'POST' || req.method === 'PUT' ? matchBeaconPath((req.url ?? '/').split('?')[0]) : null;
   if (!match) return void res.writeHead(404, { 'content-type': 'text/plain' }).end('not found');
-  handleBeacon(req, res, match[1], match[2]).catch((error) => {
+  handleBeacon(req, res, match.token, match.viewId).catch((error) => {
     console.error('beacon failed:', error instanceof Error ? error.message : error);
     if (!res.headersSent) res.writeHead(500).end();
   });

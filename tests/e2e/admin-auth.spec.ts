@@ -18,7 +18,7 @@ import path from 'node:path';
 import { request as apiRequest, type APIResponse, type BrowserContext, type Page } from '@playwright/test';
 import { accountsById, contactsById, expect, reps, requiredDocuments, rooms, signIn, test, tracking } from './support/fixtures';
 import { addUserWithCli } from './support/users';
-import { E2E_BASE_URL, E2E_HOST, E2E_PORT, e2eServerEnv, REPO_ROOT } from './support/env';
+import { E2E_BASE_URL, E2E_HOST, E2E_PORT, REPO_ROOT } from './support/env';
 
 
 // Spelled out on purpose (see support/expectations.ts): a changed text is a visible change.

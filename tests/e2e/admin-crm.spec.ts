@@ -6,7 +6,7 @@
 import crypto from 'node:crypto';
 import { accountsById, expect, rooms, signIn, test } from './support/fixtures';
 import { addUserWithCli } from './support/users';
-import { E2E_BASE_URL, e2eServerEnv, REPO_ROOT } from './support/env';
+import { E2E_BASE_URL } from './support/env';
 
 
 interface Rep {

@@ -4,10 +4,12 @@ import type { AddressInfo } from 'node:net';
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { documentViews } from '../../db/schema';
-import { handleBeacon, matchBeaconPath } from '../../src/server/http/beacon-endpoint';
+import { handleBeacon } from '../../src/server/http/beacon-endpoint';
+import { matchBeaconPath } from '../../src/server/http/beacon-request';
 import { startView } from '../../src/server/tracking/ingest';
 import { useTempDatabase } from './support/temp-db';
 import { seedTrackingFixture } from './support/tracking-fixture';
+import { changeLastCharacter } from './support/tamper';
 
 const db = useTempDatabase();
 const world = seedTrackingFixture(db);
@@ -71,7 +73,7 @@ describe('beacon endpoint', () => {
     const valid = JSON.stringify({ seq: 50, activeSeconds: 40, maxScrollPercent: 90 });
     expect((await post(beaconPath(world.suzuki.token), valid)).status).toBe(404);
     const [id, secret] = world.yamada.token.split('.') as [string, string];
-    const wrongSecret = `${id}.${secret.replace(/.$/, secret.endsWith('a') ? 'b' : 'a')}`;
+    const wrongSecret = `${id}.${changeLastCharacter(secret)}`;
     expect((await post(beaconPath(wrongSecret), valid)).status).toBe(404);
     expect((await post(beaconPath(world.yamada.token, 'b'.repeat(26)), valid)).status).toBe(404);
     expect(stored()).toEqual(before);

@@ -5,14 +5,8 @@ import type { RingiDb } from '../db/client';
 import { heartbeatPayload, MAX_BEACON_BYTES } from '../tracking/beacon-payloads';
 import { recordHeartbeat } from '../tracking/ingest';
 import { activeLinkScope } from '../tracking/link-scope';
+import { readCappedBody } from './beacon-request';
 import { describeIssues, errorBody, type ErrorCode } from './json';
-
-const BEACON_PATH = /^\/r\/([a-z2-7]{16}\.[a-z2-7]{32})\/views\/([a-z2-7]{26})\/?$/;
-
-export function matchBeaconPath(pathname: string): { token: string; viewId: string } | null {
-  const match = BEACON_PATH.exec(pathname);
-  return match ? { token: match[1]!, viewId: match[2]! } : null;
-}
 
 const headers = {
   'Cache-Control': 'no-store',
@@ -29,31 +23,6 @@ function send(res: ServerResponse, status: number, code?: ErrorCode, message?: s
   res.writeHead(status, { ...headers, 'Content-Type': 'application/json; charset=utf-8' }).end(JSON.stringify(errorBody(code, message ?? code)));
 }
 
-function readBody(req: IncomingMessage, limit: number): Promise<Buffer | 'too-large'> {
-  return new Promise((resolve, reject) => {
-    const declared = Number(req.headers['content-length'] ?? 0);
-    if (declared > limit) {
-      req.resume();
-      resolve('too-large');
-      return;
-    }
-    const chunks: Buffer[] = [];
-    let size = 0;
-    req.on('data', (chunk: Buffer) => {
-      size += chunk.length;
-      if (size > limit) {
-        req.removeAllListeners('data');
-        req.resume();
-        resolve('too-large');
-        return;
-      }
-      chunks.push(chunk);
-    });
-    req.on('end', () => resolve(Buffer.concat(chunks)));
-    req.on('error', reject);
-  });
-}
-
 /** Applies one beacon; every refusal is a 4xx with the JSON error shape and changes nothing. */
 export async function handleBeacon(
   db: RingiDb,
@@ -68,7 +37,7 @@ export async function handleBeacon(
   }
   const contentType = (req.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
   if (contentType !== 'application/json') return send(res, 415, 'unsupported_media_type', 'Send application/json.');
-  const body = await readBody(req, MAX_BEACON_BYTES);
+  const body = await readCappedBody(req, MAX_BEACON_BYTES);
   if (body === 'too-large') return send(res, 413, 'payload_too_large', `Beacons are at most ${MAX_BEACON_BYTES} bytes.`);
 
   let json: unknown;

@@ -13,7 +13,8 @@ import { opportunityEngagementSummary } from '../tracking/read-model';
 import { purgeExpiredTracking } from '../tracking/retention';
 import { deliver } from '../slack/sender';
 import { startSlackWorker } from '../slack/worker';
-import { handleBeacon, matchBeaconPath } from './beacon-endpoint';
+import { handleBeacon } from './beacon-endpoint';
+import { matchBeaconPath } from './beacon-request';
 import { trustedForwardedFor, trustProxyFromEnv } from './client-address';
 import { captureRenderedPage, lookUpProspectPage, RenderedPageCache, sendRenderedPage, type PageLookup } from './prospect-page-cache';
 
