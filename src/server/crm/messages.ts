@@ -131,8 +131,6 @@ export const tCrm = defineMessages({
     'sort.stage': 'フェーズ順',
     'sort.created': '登録が新しい順',
     // Forms
-    'form.required': '必須',
-    'form.choose': '選択してください',
     'error.required': '入力してください。',
     'error.tooLong': '文字数が多すぎます。',
     'error.invalid': '入力内容が正しくありません。',
@@ -279,8 +277,6 @@ export const tCrm = defineMessages({
     'sort.amount': 'Largest amount',
     'sort.stage': 'Stage',
     'sort.created': 'Newest first',
-    'form.required': 'required',
-    'form.choose': 'Choose…',
     'error.required': 'Please fill this in.',
     'error.tooLong': 'This is too long.',
     'error.invalid': 'This value is not valid.',

@@ -28,6 +28,8 @@ export const tAdmin = defineMessages({
     'common.none': 'ありません',
     'form.errorSummary': '入力内容を確認してください（{count}件のエラー）。',
     'form.fieldError': '{field}: {message}',
+    'form.required': '必須',
+    'form.choose': '選択してください',
   },
   en: {
     'nav.home': 'Home',
@@ -54,6 +56,8 @@ export const tAdmin = defineMessages({
     'common.search': 'Search',
     'form.errorSummary': 'Please check your input ({count} errors).',
     'form.fieldError': '{field}: {message}',
+    'form.required': 'required',
+    'form.choose': 'Choose…',
     'common.none': 'None',
   },
 });

@@ -7,7 +7,6 @@ import type { UserErrorCode } from './users';
 const ja = {
   // Shared
   'form.optional': '任意',
-  'form.required': '必須',
   'form.save': '保存する',
   'notice.saved': '保存しました。',
   'yes': 'はい',
@@ -202,7 +201,6 @@ export type SettingsMessageKey = keyof typeof ja;
 
 const en: Record<SettingsMessageKey, string> = {
   'form.optional': 'optional',
-  'form.required': 'required',
   'form.save': 'Save',
   'notice.saved': 'Saved.',
   'yes': 'Yes',
