@@ -2,7 +2,9 @@
 // (Astro's docs warn that pathname checks in middleware can be bypassed: nothing here looks at URLs.)
 import type { AstroCookies } from 'astro';
 import { getDb } from '../db/client';
+import type { Locale } from '../i18n/format';
 import { jsonError } from '../http/json';
+import { messagePageHtml } from '../http/message-page';
 import { SESSION_COOKIE, SESSION_INACTIVITY_MS, validateSession, type SessionUser, type ValidSession } from './sessions';
 
 export interface RequestContext {
@@ -44,29 +46,14 @@ export function currentSession(context: RequestContext): ValidSession | null {
 }
 
 /** The 403 page of the admin area: in both languages (the user's first), with a way back home. */
-function forbiddenPage(locale: 'ja' | 'en'): Response {
+function forbiddenPage(locale: Locale): Response {
   const text = {
     ja: { title: '権限がありません', body: 'この操作の権限がありません。', back: 'ホームに戻る' },
     en: { title: 'Forbidden', body: 'You do not have permission for this.', back: 'Back to home' },
   } as const;
   const order = locale === 'en' ? (['en', 'ja'] as const) : (['ja', 'en'] as const);
-  const html = `<!doctype html>
-<html lang="${order[0]}">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<meta name="robots" content="noindex, nofollow">
-<link rel="icon" href="/favicon.svg" type="image/svg+xml">
-<title>${order.map((l) => text[l].title).join(' / ')} — Ringi</title>
-</head>
-<body>
-<main class="forbidden">
-${order.map((l) => `<section lang="${l}"><h1>${text[l].title}</h1><p>${text[l].body}</p><p><a href="/admin">${text[l].back}</a></p></section>`).join('\n')}
-</main>
-</body>
-</html>
-`;
-  return new Response(html, { status: 403, headers: { ...adminHeaders, 'Content-Type': 'text/html; charset=utf-8' } });
+  const [first, second] = order.map((lang) => ({ lang, title: text[lang].title, paragraphs: [text[lang].body], back: { href: '/admin', label: text[lang].back } }));
+  return new Response(messagePageHtml([first!, second!]), { status: 403, headers: { ...adminHeaders, 'Content-Type': 'text/html; charset=utf-8' } });
 }
 
 /**

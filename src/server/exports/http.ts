@@ -3,14 +3,11 @@
 import { adminHeaders } from '../auth/guard';
 import type { Locale } from '../i18n/format';
 import { jsonError, type ErrorCode } from '../http/json';
+import { messagePageHtml } from '../http/message-page';
 import type { RingiDb } from '../db/client';
 import { allDocumentCards } from '../documents/catalog';
 import { tExports } from './messages';
 import { csvHeaders, viewsCsvStream, type ViewsExportScope } from './views-csv';
-
-function escapeHtml(text: string): string {
-  return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
-}
 
 function wantsHtml(request: Request): boolean {
   return (request.headers.get('accept') ?? '').includes('text/html');
@@ -25,9 +22,7 @@ export function exportError(
   back: { href: string; label: string },
 ): Response {
   if (!wantsHtml(request)) return jsonError(status, code, messages.join(' '));
-  const title = tExports(locale, 'error.title');
-  const items = messages.map((m) => `<li>${escapeHtml(m)}</li>`).join('');
-  const html = `<!doctype html><html lang="${locale}"><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><link rel="icon" href="/favicon.svg" type="image/svg+xml"><title>${escapeHtml(title)} — Ringi</title><main><h1>${escapeHtml(title)}</h1><ul role="alert">${items}</ul><p><a href="${escapeHtml(back.href)}">← ${escapeHtml(back.label)}</a></p></main></html>`;
+  const html = messagePageHtml([{ lang: locale, title: tExports(locale, 'error.title'), problems: messages, back }]);
   return new Response(html, { status, headers: { ...adminHeaders, 'Content-Type': 'text/html; charset=utf-8' } });
 }
 

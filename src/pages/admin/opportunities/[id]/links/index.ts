@@ -6,6 +6,7 @@ import { parseLinkAction, performLinkAction } from '../../../../../server/access
 import { getSettingValues } from '../../../../../server/settings/settings';
 import { adminHeaders, requireUser } from '../../../../../server/auth/guard';
 import { crossSiteRefusal, readForm } from '../../../../../server/http/forms';
+import { messagePageHtml } from '../../../../../server/http/message-page';
 import { getDb } from '../../../../../server/db/client';
 import { tRooms } from '../../../../../server/rooms/admin-messages';
 import { opportunityAccess } from '../../../../../server/rooms/room-builder';
@@ -14,10 +15,6 @@ import { loadSecretKey } from '../../../../../server/security/secret-box';
 export const prerender = false;
 
 const MAX_FORM_BYTES = 4096;
-
-function escapeHtml(text: string): string {
-  return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
-}
 
 function detailPath(opportunityId: string): string {
   return `/admin/opportunities/${encodeURIComponent(opportunityId)}`;
@@ -31,7 +28,7 @@ function back(opportunityId: string, params: Record<string, string>, contactId?:
 }
 
 function page(status: number, title: string, body: string, opportunityId: string, locale: 'ja' | 'en'): Response {
-  const html = `<!doctype html><html lang="${locale}"><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><link rel="icon" href="/favicon.svg" type="image/svg+xml"><title>${escapeHtml(title)} — Ringi</title><main><h1>${escapeHtml(title)}</h1><p>${escapeHtml(body)}</p><p><a href="${escapeHtml(detailPath(opportunityId))}">← ${escapeHtml(tRooms(locale, 'builder.back'))}</a></p></main></html>`;
+  const html = messagePageHtml([{ lang: locale, title, paragraphs: [body], back: { href: detailPath(opportunityId), label: tRooms(locale, 'builder.back') } }]);
   return new Response(html, { status, headers: { ...adminHeaders, 'Content-Type': 'text/html; charset=utf-8' } });
 }
 
