@@ -13,7 +13,7 @@ import { eq, sql } from 'drizzle-orm';
 import { opportunities, opportunityEngagement, pipelineStages, readingTotals } from '../../db/schema';
 import { documentPerformance, liveActivity, loadDashboard, refreshDocumentPerformance, unopenedOpportunities, type DashboardFilters } from '../../src/server/dashboard/dashboard';
 import { openDatabase } from '../../src/server/db/client';
-import { getOpportunityOverview } from '../../src/server/rooms/room-builder';
+import { getOpportunity } from '../../src/server/crm/opportunities';
 import { getSettingValues } from '../../src/server/settings/settings';
 import { RECENCY_HALF_LIFE_DAYS } from '../../src/server/tracking/engagement-score';
 import {
@@ -82,7 +82,7 @@ function main(): void {
   ];
   // The timeline page (src/pages/admin/opportunities/[id]/timeline.astro), page 1.
   const timelinePage = (id: string) => () => {
-    const overview = getOpportunityOverview(db, id);
+    const overview = getOpportunity(db, id);
     const summary = opportunityEngagementSummary(db, id, now, { documentCategories: categories });
     const timeline = opportunityTimeline(db, id, { limit: 20 });
     return [overview, timeline, summary && explainEngagementScore('ja', summary, (slug) => slug, now)];

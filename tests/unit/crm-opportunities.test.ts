@@ -260,7 +260,7 @@ describe('archiving opportunities', () => {
     expect(listOpportunities(db, { q: 'アーカイブ確認用' }, now).total).toBe(0);
     expect(listOpportunities(db, { q: 'アーカイブ確認用', status: 'archived' }, now).total).toBe(1);
     expect(setOpportunityArchived(db, admin, opp.id, false, now)).toMatchObject({ ok: true, value: { archivedAt: null } });
-    expect(getOpportunity(db, opp.id)).toMatchObject({ archivedAt: null, accountName: '株式会社さくら製作所', ownerName: '佐藤 健太', stageLabelJa: '提案' });
+    expect(getOpportunity(db, opp.id)).toMatchObject({ archivedAt: null, accountName: '株式会社さくら製作所', ownerName: '佐藤 健太', ownerEmail: 'sato@example.com', stageLabelJa: '提案' });
     expect(getOpportunity(db, 'nope')).toBeNull();
   });
 });

@@ -1,7 +1,7 @@
 // The numbered pipeline: default stages from the migration, labels per locale.
 import { describe, expect, it } from 'vitest';
 import { pipelineStages } from '../../db/schema';
-import { getStage, listStages, stageDisplay, stageExists, stageLabel } from '../../src/server/crm/stages';
+import { getStage, listStages, opportunityStageDisplay, stageDisplay, stageExists, stageLabel } from '../../src/server/crm/stages';
 import { channelLabel, salesCycleLabel, tCrm } from '../../src/server/crm/messages';
 import { channels } from '../../db/schema';
 import { useTempDatabase } from './support/temp-db';
@@ -24,6 +24,9 @@ describe('pipeline stages', () => {
     expect(stageLabel(proposal, 'en')).toBe('Proposal');
     expect(stageDisplay(proposal, 'ja')).toBe('3. 提案');
     expect(stageDisplay(getStage(db, 7)!, 'en')).toBe('7. Closed won');
+    const opportunityRow = { stage: 3, stageLabelJa: '提案', stageLabelEn: ' ' };
+    expect(opportunityStageDisplay(opportunityRow, 'ja')).toBe('3. 提案');
+    expect(opportunityStageDisplay(opportunityRow, 'en')).toBe('3. 提案'); // blank English label: the Japanese one
   });
 
   it('fall back to the other language when a label is blank, and follow renames', () => {

@@ -10,14 +10,12 @@ import {
   endOfDay,
   ensureRoom,
   expiryFromDate,
-  getOpportunityOverview,
   getRoomForOpportunity,
   lastValidDay,
   MAX_ROOM_DOCUMENTS,
   parseRoomOp,
   saveRoom,
   setRoomDocuments,
-  stageName,
 } from '../../src/server/rooms/room-builder';
 import { useTempDatabase } from './support/temp-db';
 
@@ -199,16 +197,5 @@ describe('saveRoom: what changed', () => {
     expect(getRoomForOpportunity(db, opp)).toMatchObject({ message: '', documentSlugs: [] });
     expect(saveRoom(db, sato, opp, { ...empty, documents: ['pricing'] }, catalog, { now, timeZone: TZ })).toMatchObject({ value: { changed: true } });
     expect(saveRoom(db, sato, opp, { ...empty, documents: ['pricing'] }, catalog, { now, timeZone: TZ })).toMatchObject({ value: { changed: false } });
-  });
-});
-
-describe('opportunity overview', () => {
-  it('joins account, owner and stage', () => {
-    const opp = newOpportunity();
-    const overview = getOpportunityOverview(db, opp)!;
-    expect(overview).toMatchObject({ accountName: '株式会社さくら製作所', ownerName: '佐藤 健太', stage: 3, amountJpy: 1_200_000, channel: 'event' });
-    expect(stageName(overview, 'ja')).toBe('3. 提案');
-    expect(stageName(overview, 'en')).toBe('3. Proposal');
-    expect(getOpportunityOverview(db, 'missing')).toBeNull();
   });
 });

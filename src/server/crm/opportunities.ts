@@ -239,6 +239,7 @@ export interface OpportunityDetail extends Opportunity {
   accountName: string;
   accountArchivedAt: Date | null;
   ownerName: string;
+  ownerEmail: string;
   stageLabelJa: string;
   stageLabelEn: string;
   stageOutcome: 'open' | 'won' | 'lost';
@@ -251,6 +252,7 @@ export function getOpportunity(db: Queryable, opportunityId: string): Opportunit
       accountName: accounts.name,
       accountArchivedAt: accounts.archivedAt,
       ownerName: users.displayName,
+      ownerEmail: users.email,
       stageLabelJa: pipelineStages.labelJa,
       stageLabelEn: pipelineStages.labelEn,
       stageOutcome: pipelineStages.outcome,

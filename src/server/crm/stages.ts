@@ -29,3 +29,8 @@ export function stageLabel(stage: Pick<PipelineStage, 'labelJa' | 'labelEn'>, lo
 export function stageDisplay(stage: Pick<PipelineStage, 'number' | 'labelJa' | 'labelEn'>, locale: Locale): string {
   return `${stage.number}. ${stageLabel(stage, locale)}`;
 }
+
+/** The same for an opportunity row that carries its stage's labels. */
+export function opportunityStageDisplay(o: { stage: number; stageLabelJa: string; stageLabelEn: string }, locale: Locale): string {
+  return stageDisplay({ number: o.stage, labelJa: o.stageLabelJa, labelEn: o.stageLabelEn }, locale);
+}

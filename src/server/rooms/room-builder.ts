@@ -4,7 +4,7 @@
 import crypto from 'node:crypto';
 import { asc, eq } from 'drizzle-orm';
 import { z } from 'zod';
-import { accounts, locales, opportunities, pipelineStages, roomDocuments, rooms, users } from '../../../db/schema';
+import { locales, opportunities, roomDocuments, rooms } from '../../../db/schema';
 import { canEditOpportunity } from '../auth/permissions';
 import type { SessionUser } from '../auth/sessions';
 import type { Queryable, RingiDb } from '../db/client';
@@ -328,61 +328,3 @@ export function saveRoom(
   });
 }
 
-// --- The opportunity as the detail page and the builder show it ---
-
-export interface OpportunityOverview {
-  id: string;
-  name: string;
-  accountId: string;
-  accountName: string;
-  stage: number;
-  stageLabelJa: string;
-  stageLabelEn: string;
-  stageOutcome: 'open' | 'won' | 'lost';
-  amountJpy: number;
-  expectedCloseDate: string | null;
-  channel: (typeof opportunities.$inferSelect)['channel'];
-  ownerUserId: string;
-  ownerName: string;
-  ownerEmail: string;
-  archivedAt: Date | null;
-  alertsMuted: boolean;
-  createdAt: Date;
-}
-
-export function getOpportunityOverview(db: Queryable, opportunityId: string): OpportunityOverview | null {
-  return (
-    db
-      .select({
-        id: opportunities.id,
-        name: opportunities.name,
-        accountId: opportunities.accountId,
-        accountName: accounts.name,
-        stage: opportunities.stage,
-        stageLabelJa: pipelineStages.labelJa,
-        stageLabelEn: pipelineStages.labelEn,
-        stageOutcome: pipelineStages.outcome,
-        amountJpy: opportunities.amountJpy,
-        expectedCloseDate: opportunities.expectedCloseDate,
-        channel: opportunities.channel,
-        ownerUserId: opportunities.ownerUserId,
-        ownerName: users.displayName,
-        ownerEmail: users.email,
-        archivedAt: opportunities.archivedAt,
-        alertsMuted: opportunities.alertsMuted,
-        createdAt: opportunities.createdAt,
-      })
-      .from(opportunities)
-      .innerJoin(accounts, eq(accounts.id, opportunities.accountId))
-      .innerJoin(users, eq(users.id, opportunities.ownerUserId))
-      .innerJoin(pipelineStages, eq(pipelineStages.number, opportunities.stage))
-      .where(eq(opportunities.id, opportunityId))
-      .get() ?? null
-  );
-}
-
-/** The stage's name in the reader's language, falling back to the other if empty. */
-export function stageName(o: Pick<OpportunityOverview, 'stage' | 'stageLabelJa' | 'stageLabelEn'>, locale: RoomLocale): string {
-  const [first, second] = locale === 'en' ? [o.stageLabelEn, o.stageLabelJa] : [o.stageLabelJa, o.stageLabelEn];
-  return `${o.stage}. ${first.trim() || second}`;
-}

@@ -6,7 +6,8 @@ import { getDb } from '../../../../server/db/client';
 import { catalogTitles, csvDownload, exportError } from '../../../../server/exports/http';
 import { tExports } from '../../../../server/exports/messages';
 import { asciiFileName, safeFileName } from '../../../../server/exports/views-csv';
-import { calendarDateOf, getOpportunityOverview } from '../../../../server/rooms/room-builder';
+import { calendarDateOf } from '../../../../server/rooms/room-builder';
+import { getOpportunity } from '../../../../server/crm/opportunities';
 
 export const prerender = false;
 
@@ -15,7 +16,7 @@ export const GET: APIRoute = async (context) => {
   if (user instanceof Response) return user;
   const db = getDb();
   const id = context.params.id ?? '';
-  const opportunity = getOpportunityOverview(db, id);
+  const opportunity = getOpportunity(db, id);
   if (!opportunity) {
     return exportError(context.request, 404, 'not_found', [tExports(user.locale, 'error.notFound')], user.locale, {
       href: '/admin/opportunities',
