@@ -3,7 +3,8 @@ import { describe, expect, it } from 'vitest';
 import { accounts, contacts, users } from '../../db/schema';
 import { createAccount, getAccount, listAccounts, setAccountArchived, updateAccount } from '../../src/server/crm/accounts';
 import { createContact, getContact, listContacts, setContactArchived, updateContact } from '../../src/server/crm/contacts';
-import { containsPattern, isCalendarDate } from '../../src/server/crm/common';
+import { containsPattern } from '../../src/server/crm/common';
+import { isCalendarDate } from '../../src/server/i18n/calendar';
 import { useTempDatabase } from './support/temp-db';
 
 const db = useTempDatabase();
@@ -134,5 +135,6 @@ describe('isCalendarDate', () => {
     expect(isCalendarDate('2026-13-01')).toBe(false);
     expect(isCalendarDate('2026/01/01')).toBe(false);
     expect(isCalendarDate('26-01-01')).toBe(false);
+    expect(isCalendarDate('1999-12-31')).toBe(false); // a typo in a sales tool
   });
 });

@@ -5,18 +5,16 @@ import { accounts, opportunities, roomDocuments, rooms, users } from '../../db/s
 import { eq } from 'drizzle-orm';
 import {
   applyRoomDocumentOp,
-  calendarDateOf,
   checkRoomDocuments,
-  endOfDay,
   ensureRoom,
   expiryFromDate,
   getRoomForOpportunity,
-  lastValidDay,
   MAX_ROOM_DOCUMENTS,
   parseRoomOp,
   saveRoom,
   setRoomDocuments,
 } from '../../src/server/rooms/room-builder';
+import { calendarDateOf, endOfDay, lastValidDay } from '../../src/server/i18n/calendar';
 import { useTempDatabase } from './support/temp-db';
 
 const TZ = 'Asia/Tokyo';

@@ -8,14 +8,10 @@ import { canEditOpportunity } from '../auth/permissions';
 import { config } from '../config';
 import type { Queryable, RingiDb } from '../db/client';
 import { linkState, type LinkState } from '../rooms/access-rules';
+import { addDays, calendarDateOf, endOfDay, lastValidDay, workspaceTimeZone } from '../i18n/calendar';
 import {
-  addDays,
-  calendarDateOf,
-  endOfDay,
   ensureRoom,
   expiryFromDate,
-  expiryTimeZone,
-  lastValidDay,
   opportunityAccess,
   type Actor,
   type ExpiryError,
@@ -306,7 +302,7 @@ export function nextExpiry(
   current: Date | null,
   change: LinkExpiryChange,
   now: Date,
-  timeZone = expiryTimeZone(),
+  timeZone = workspaceTimeZone(),
 ): { ok: true; expiresAt: Date | null } | { ok: false; reason: 'invalidDays' | ExpiryError } {
   switch (change.kind) {
     case 'never':
@@ -330,7 +326,7 @@ export function extendLink(
   target: ActionTarget,
   change: LinkExpiryChange,
   now = new Date(),
-  timeZone = expiryTimeZone(),
+  timeZone = workspaceTimeZone(),
 ): LinkResult<{ contactId: string; expiresAt: Date | null; status: LinkState }> {
   const found = linkForAction(db, actor, target);
   if (!found.ok) return found;
@@ -413,7 +409,7 @@ export interface NewLinkDefaults {
 }
 
 /** The end of the day `days` days from today in the expiry time zone; null for 0 (never expires). */
-export function defaultLinkExpiry(days: number, now: Date, timeZone = expiryTimeZone()): Date | null {
+export function defaultLinkExpiry(days: number, now: Date, timeZone = workspaceTimeZone()): Date | null {
   return days > 0 ? endOfDay(addDays(calendarDateOf(now, timeZone), days), timeZone) : null;
 }
 

@@ -4,6 +4,7 @@ import { sql, type SQL } from 'drizzle-orm';
 import type { AnySQLiteColumn } from 'drizzle-orm/sqlite-core';
 import { z, type ZodError } from 'zod';
 import type { SessionUser } from '../auth/sessions';
+import { isCalendarDate } from '../i18n/calendar';
 
 /** Who is acting: the signed-in user as requireUser() returns it (only id and role matter). */
 export type Actor = Pick<SessionUser, 'id' | 'role'>;
@@ -88,15 +89,6 @@ export const optionalWebsite = z
       .optional(),
   )
   .transform((value) => value ?? null);
-
-/** A calendar date YYYY-MM-DD (what <input type="date"> sends), checked to exist. */
-export function isCalendarDate(value: string): boolean {
-  const match = /^(\d{4})-(\d{2})-(\d{2})$/.exec(value);
-  if (!match) return false;
-  const [y, m, d] = [Number(match[1]), Number(match[2]), Number(match[3])];
-  const date = new Date(Date.UTC(y, m - 1, d));
-  return y >= 1900 && date.getUTCFullYear() === y && date.getUTCMonth() === m - 1 && date.getUTCDate() === d;
-}
 
 export const optionalDate = z
   .preprocess(blank, z.string({ invalid_type_error: 'invalidDate' }).trim().refine(isCalendarDate, 'invalidDate').optional())

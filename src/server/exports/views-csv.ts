@@ -19,7 +19,7 @@ import { z } from 'zod';
 import { accounts, contacts, documentViews, linkEvents, opportunities, pipelineStages, visits } from '../../../db/schema';
 import type { RingiDb } from '../db/client';
 import type { Locale } from '../i18n/format';
-import { addDays, endOfDay, expiryTimeZone, isCalendarDate } from '../rooms/room-builder';
+import { addDays, endOfDay, isCalendarDate, wallClock, workspaceTimeZone } from '../i18n/calendar';
 import { isCompleted } from '../tracking/rules';
 import { tExports, type ExportsMessageKey } from './messages';
 
@@ -50,26 +50,11 @@ export function csvRow(values: readonly CsvValue[]): string {
   return values.map(csvCell).join(',') + CSV_EOL;
 }
 
-const wallClockFormatters = new Map<string, Intl.DateTimeFormat>();
-
 /** "2026-11-20 10:00:05" in the given time zone. */
 export function formatCsvTimestamp(instant: Date, timeZone: string): string {
-  let formatter = wallClockFormatters.get(timeZone);
-  if (!formatter) {
-    formatter = new Intl.DateTimeFormat('en-US', {
-      timeZone,
-      hourCycle: 'h23',
-      year: 'numeric',
-      month: '2-digit',
-      day: '2-digit',
-      hour: '2-digit',
-      minute: '2-digit',
-      second: '2-digit',
-    });
-    wallClockFormatters.set(timeZone, formatter);
-  }
-  const p = Object.fromEntries(formatter.formatToParts(instant).map((part) => [part.type, part.value]));
-  return `${p.year}-${p.month}-${p.day} ${p.hour}:${p.minute}:${p.second}`;
+  const w = wallClock(instant, timeZone);
+  const two = (n: number) => String(n).padStart(2, '0');
+  return `${String(w.y).padStart(4, '0')}-${two(w.m)}-${two(w.d)} ${two(w.hh)}:${two(w.mm)}:${two(w.ss)}`;
 }
 
 export const VIEW_COLUMNS = [
@@ -287,7 +272,7 @@ function countEvents(db: RingiDb, batch: readonly BatchView[]): { downloads: Map
  * to a stream; joining it gives the complete CSV.
  */
 export function* viewsCsvChunks(db: RingiDb, scope: ViewsExportScope, options: ViewsCsvOptions): Generator<string> {
-  const timeZone = options.timeZone ?? expiryTimeZone();
+  const timeZone = options.timeZone ?? workspaceTimeZone();
   yield CSV_BOM + csvRow(viewsCsvHeader(options.locale, timeZone));
   for (const batch of viewExportBatches(db, scope, options)) {
     let text = '';
@@ -366,7 +351,7 @@ function daysBetween(from: string, to: string): number {
 }
 
 /** Validates ?from=YYYY-MM-DD&to=YYYY-MM-DD[&opportunity=id]: real dates, in order, at most MAX_RANGE_DAYS. */
-export function parseExportRange(params: URLSearchParams, locale: Locale, timeZone = expiryTimeZone()): RangeParse {
+export function parseExportRange(params: URLSearchParams, locale: Locale, timeZone = workspaceTimeZone()): RangeParse {
   const raw = {
     from: params.get('from') ?? '',
     to: params.get('to') ?? '',

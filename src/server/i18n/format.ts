@@ -1,9 +1,11 @@
 // Locale-aware formatting. Formatters are cached: building Intl objects per call is slow.
+import { workspaceTimeZone } from './calendar';
+
 export type Locale = 'ja' | 'en';
 
 const intlLocale: Record<Locale, string> = { ja: 'ja-JP', en: 'en-US' };
 // Ringi's customers are in Japan: calendar dates are shown in Japan time unless configured.
-const timeZone = process.env.RINGI_TIME_ZONE ?? 'Asia/Tokyo';
+const timeZone = workspaceTimeZone();
 
 const cache = new Map<string, Intl.DateTimeFormat | Intl.NumberFormat>();
 function cached<T extends Intl.DateTimeFormat | Intl.NumberFormat>(key: string, make: () => T): T {

@@ -8,6 +8,7 @@ import { locales, opportunities, roomDocuments, rooms } from '../../../db/schema
 import { canEditOpportunity } from '../auth/permissions';
 import type { SessionUser } from '../auth/sessions';
 import type { Queryable, RingiDb } from '../db/client';
+import { endOfDay, isCalendarDate, lastValidDay, workspaceTimeZone } from '../i18n/calendar';
 import { isValidSlug } from './access-rules';
 
 export type Actor = Pick<SessionUser, 'id' | 'role'>;
@@ -26,78 +27,12 @@ export const MAX_EXPIRY_DAYS = 3 * 366;
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 
-// --- Calendar dates: reps pick a day; it ends at midnight in the workspace's time zone. ---
-
-/** The time zone expiry dates are meant in (the same variable format.ts shows dates in). */
-export function expiryTimeZone(): string {
-  return process.env.RINGI_TIME_ZONE ?? 'Asia/Tokyo';
-}
-
-const partFormatters = new Map<string, Intl.DateTimeFormat>();
-function wallClock(instant: Date, timeZone: string): { y: number; m: number; d: number; hh: number; mm: number; ss: number } {
-  let formatter = partFormatters.get(timeZone);
-  if (!formatter) {
-    formatter = new Intl.DateTimeFormat('en-US', {
-      timeZone,
-      hourCycle: 'h23',
-      year: 'numeric',
-      month: '2-digit',
-      day: '2-digit',
-      hour: '2-digit',
-      minute: '2-digit',
-      second: '2-digit',
-    });
-    partFormatters.set(timeZone, formatter);
-  }
-  const parts = Object.fromEntries(formatter.formatToParts(instant).map((p) => [p.type, p.value]));
-  return { y: Number(parts.year), m: Number(parts.month), d: Number(parts.day), hh: Number(parts.hour), mm: Number(parts.minute), ss: Number(parts.second) };
-}
-
-/** A calendar date YYYY-MM-DD (what <input type="date"> sends), checked to exist. */
-export function isCalendarDate(value: string): boolean {
-  const match = /^(\d{4})-(\d{2})-(\d{2})$/.exec(value);
-  if (!match) return false;
-  const [y, m, d] = [Number(match[1]), Number(match[2]), Number(match[3])];
-  const date = new Date(Date.UTC(y, m - 1, d));
-  return y >= 2000 && y <= 9999 && date.getUTCFullYear() === y && date.getUTCMonth() === m - 1 && date.getUTCDate() === d;
-}
-
-/** The calendar day of an instant in a time zone, as YYYY-MM-DD. */
-export function calendarDateOf(instant: Date, timeZone = expiryTimeZone()): string {
-  const { y, m, d } = wallClock(instant, timeZone);
-  return `${String(y).padStart(4, '0')}-${String(m).padStart(2, '0')}-${String(d).padStart(2, '0')}`;
-}
-
-/** The instant a calendar day ends in a time zone (midnight starting the next day). */
-export function endOfDay(isoDate: string, timeZone = expiryTimeZone()): Date {
-  if (!isCalendarDate(isoDate)) throw new Error(`not a calendar date: ${isoDate}`);
-  const [y, m, d] = isoDate.split('-').map(Number) as [number, number, number];
-  const target = Date.UTC(y, m - 1, d + 1);
-  const offsetAt = (instant: number) => {
-    const w = wallClock(new Date(instant), timeZone);
-    return Date.UTC(w.y, w.m - 1, w.d, w.hh, w.mm, w.ss) - instant;
-  };
-  let result = target - offsetAt(target);
-  const corrected = target - offsetAt(result); // across an offset change (DST) the second guess is right
-  if (corrected !== result) result = corrected;
-  return new Date(result);
-}
-
-/** The last day an expiry still lets the link work (the day shown to reps as "until"). */
-export function lastValidDay(expiresAt: Date, timeZone = expiryTimeZone()): string {
-  return calendarDateOf(new Date(expiresAt.getTime() - 1), timeZone);
-}
-
-/** A calendar date `days` after another. */
-export function addDays(isoDate: string, days: number): string {
-  const [y, m, d] = isoDate.split('-').map(Number) as [number, number, number];
-  return new Date(Date.UTC(y, m - 1, d + days)).toISOString().slice(0, 10);
-}
+// --- Expiry: reps pick a day; it ends at midnight in the workspace's time zone. ---
 
 export type ExpiryError = 'invalidDate' | 'pastDate' | 'tooFarDate';
 
 /** An expiry from a picked day: must end after `now` and not absurdly far away. */
-export function expiryFromDate(isoDate: string, now: Date, timeZone = expiryTimeZone()): { ok: true; expiresAt: Date } | { ok: false; error: ExpiryError } {
+export function expiryFromDate(isoDate: string, now: Date, timeZone = workspaceTimeZone()): { ok: true; expiresAt: Date } | { ok: false; error: ExpiryError } {
   if (!isCalendarDate(isoDate)) return { ok: false, error: 'invalidDate' };
   const expiresAt = endOfDay(isoDate, timeZone);
   if (expiresAt.getTime() <= now.getTime()) return { ok: false, error: 'pastDate' };
@@ -277,7 +212,7 @@ export function saveRoom(
   } = {},
 ): RoomResult<RoomWithDocuments & { changed: boolean }> {
   const now = options.now ?? new Date();
-  const timeZone = options.timeZone ?? expiryTimeZone();
+  const timeZone = options.timeZone ?? workspaceTimeZone();
   const opportunity = opportunityAccess(db, opportunityId);
   if (!opportunity) return { ok: false, reason: 'not_found' };
   if (!canEditOpportunity(actor, opportunity)) return { ok: false, reason: 'forbidden' };

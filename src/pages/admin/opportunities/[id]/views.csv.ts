@@ -6,7 +6,7 @@ import { getDb } from '../../../../server/db/client';
 import { catalogTitles, csvDownload, exportError } from '../../../../server/exports/http';
 import { tExports } from '../../../../server/exports/messages';
 import { asciiFileName, safeFileName } from '../../../../server/exports/views-csv';
-import { calendarDateOf } from '../../../../server/rooms/room-builder';
+import { calendarDateOf } from '../../../../server/i18n/calendar';
 import { getOpportunity } from '../../../../server/crm/opportunities';
 
 export const prerender = false;
