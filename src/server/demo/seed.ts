@@ -2,12 +2,14 @@
 // Idempotent: fixed ids and "insert or ignore", so re-running neither duplicates nor destroys.
 import { and, eq, isNull } from 'drizzle-orm';
 import { hashPassword } from '../auth/passwords';
-import { accessLinks, accounts, contacts, opportunities, roomDocuments, rooms, users } from '../../../db/schema';
+import { accessLinks, accounts, contacts, opportunities, roomDocuments, rooms, users, workspaceSettings } from '../../../db/schema';
 import { createAccessLink, revealAccessToken } from '../access-links/access-links';
 import type { RingiDb } from '../db/client';
 import type { SecretKey } from '../security/secret-box';
 
 export const demoAdmin = { email: 'admin@ringi.example', password: 'ringi-demo-2026' } as const;
+/** The vendor the demo content speaks for (content/*.md): prospects see its name atop their room. */
+export const demoVendorName = '株式会社ミライクラウド';
 
 const day = 24 * 60 * 60 * 1000;
 
@@ -56,6 +58,7 @@ export async function seedDemo(db: RingiDb, key: SecretKey, documentSlugs: DemoD
   ] as const;
 
   db.transaction((tx) => {
+    tx.insert(workspaceSettings).values({ key: 'organisationName', value: JSON.stringify(demoVendorName), updatedAt: now }).onConflictDoNothing().run();
     for (const user of demoUsers) tx.insert(users).values({ ...user, passwordHash: user.role === 'admin' ? passwordHash : null }).onConflictDoNothing().run();
     for (const account of demoAccounts) tx.insert(accounts).values(account).onConflictDoNothing().run();
     for (const contact of demoContacts) tx.insert(contacts).values(contact).onConflictDoNothing().run();
