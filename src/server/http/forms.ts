@@ -3,13 +3,39 @@
 import { adminHeaders, isSameOrigin } from '../auth/guard';
 
 export type ReadForm =
-  | { ok: true; fields: Record<string, string>; files: Record<string, File> }
+  /** `fields` holds each name's first value; `lists` every value, in order (checkbox lists, ordered inputs). */
+  | { ok: true; fields: Record<string, string>; lists: Record<string, string[]>; files: Record<string, File> }
   | { ok: false; status: 400 | 403 | 413; problem: 'badRequest' | 'crossSite' | 'tooLarge' };
 
+/** The body, or 'tooLarge' as soon as it passes `maxBytes` (a chunked body announces no length). */
+async function boundedBody(request: Request, maxBytes: number): Promise<Uint8Array<ArrayBuffer> | 'tooLarge'> {
+  const reader = request.body?.getReader();
+  if (!reader) return new Uint8Array(0);
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    size += value.byteLength;
+    if (size > maxBytes) {
+      await reader.cancel();
+      return 'tooLarge';
+    }
+    chunks.push(value);
+  }
+  const body = new Uint8Array(size);
+  let offset = 0;
+  for (const chunk of chunks) {
+    body.set(chunk, offset);
+    offset += chunk.byteLength;
+  }
+  return body;
+}
+
 /**
- * The form of a POST, refusing bodies announced larger than `maxBytes` before reading them. Cross-site
- * posts are refused here too: Astro's origin check runs in the built server but not under
- * `astro dev`, and these forms change passwords, roles and secrets.
+ * The form of a POST, at most `maxBytes` long (announced or streamed). Cross-site posts are refused
+ * here too: Astro's origin check runs in the built server but not under `astro dev`, and these forms
+ * change passwords, roles and secrets.
  */
 export async function readForm(request: Request, url: URL, maxBytes: number): Promise<ReadForm> {
   if (!isSameOrigin(request, url)) return { ok: false, status: 403, problem: 'crossSite' };
@@ -17,18 +43,22 @@ export async function readForm(request: Request, url: URL, maxBytes: number): Pr
   if (Number.isFinite(length) && length > maxBytes) return { ok: false, status: 413, problem: 'tooLarge' };
   let form: FormData;
   try {
-    form = await request.formData();
+    const body = await boundedBody(request, maxBytes);
+    if (body === 'tooLarge') return { ok: false, status: 413, problem: 'tooLarge' };
+    form = await new Response(body, { headers: { 'content-type': request.headers.get('content-type') ?? '' } }).formData();
   } catch {
     return { ok: false, status: 400, problem: 'badRequest' };
   }
   const fields: Record<string, string> = {};
+  const lists: Record<string, string[]> = {};
   const files: Record<string, File> = {};
   for (const [name, value] of form) {
     if (typeof value === 'string') {
       if (!(name in fields)) fields[name] = value;
+      (lists[name] ??= []).push(value);
     } else if (!(name in files)) files[name] = value;
   }
-  return { ok: true, fields, files };
+  return { ok: true, fields, lists, files };
 }
 
 /** Form size limits: the logo form carries a file of up to 200 KB, the others only text. */
