@@ -341,11 +341,9 @@ async function main() {
   await build({
     stdin: {
       contents: [
-        "export { heartbeatPayload, MAX_BEACON_BYTES } from './src/server/tracking/beacon-payloads';",
         "export { mergeHeartbeat, isCompleted } from './src/server/tracking/rules';",
         "export { parseAccessToken, secretMatches } from './src/server/access-links/tokens';",
-        "export { describeIssues, errorBody } from './src/server/http/json';",
-        "export { matchBeaconPath, readCappedBody } from './src/server/http/beacon-request';",
+        "export { matchBeaconPath, readBeacon, sendBeaconAnswer } from './src/server/http/beacon-request';",
       ].join('\n'),
       resolveDir: root,
       loader: 'ts',

@@ -1,9 +1,8 @@
 // The raw baseline for bench/beacons.mjs: a bare node:http server that applies reading beacons the
 // way Ringi's beacon endpoint does (src/server/http/beacon-endpoint.ts, src/server/tracking/ingest.ts),
 // minus the ORM. For every beacon it does:
-//   - the same route match and 8 KiB body cap (the project's matchBeaconPath and readCappedBody), the
-//     same Content-Type check and JSON.parse;
-//   - the same validation: the project's own zod schema (heartbeatPayload) and error messages;
+//   - the same request handling: the project's matchBeaconPath and readBeacon (method, Content-Type,
+//     8 KiB body cap, JSON.parse, the zod schema heartbeatPayload, error answers) and sendBeaconAnswer;
 //   - the same token check: the project's parseAccessToken and secretMatches (@oslojs SHA-256 of the
 //     secret, constant-time compare), after the same link-scope query; the same link-state rule
 //     (revoked or expired link or room = no such view);
@@ -14,7 +13,7 @@
 //     server refuses to start unless its statements are the very same text;
 //   - on a copy of the same SQLite file, opened with the same pragmas as src/server/db/client.ts
 //     (WAL, synchronous NORMAL, foreign keys, busy timeout);
-//   - the same status codes, headers and JSON error bodies.
+//   - the same status codes, headers and JSON error bodies (the project's sendBeaconAnswer).
 // What it skips, and why:
 //   - drizzle (query building, parameter mapping, row mapping): that is what the baseline measures;
 //   - the link-state rule runs on the stored integers instead of Date objects (same outcome);
@@ -26,27 +25,15 @@
 // Started by the benchmark only, on 127.0.0.1:  node bench/support/raw-beacon-server.mjs <config.json>
 // config: { port, databasePath, projectModule, statements: [sql, ...] }
 //   projectModule: an ES module bundled by the benchmark (esbuild, as the production server is built)
-//   from the project's own sources; it exports heartbeatPayload, MAX_BEACON_BYTES, mergeHeartbeat,
-//   isCompleted, parseAccessToken, secretMatches, describeIssues, errorBody, matchBeaconPath and
-//   readCappedBody.
+//   from the project's own sources; it exports mergeHeartbeat, isCompleted, parseAccessToken,
+//   secretMatches, matchBeaconPath, readBeacon and sendBeaconAnswer.
 import fs from 'node:fs';
 import http from 'node:http';
 import { pathToFileURL } from 'node:url';
 import Database from 'better-sqlite3';
 
 const config = JSON.parse(fs.readFileSync(process.argv[2], 'utf8'));
-const {
-  heartbeatPayload,
-  MAX_BEACON_BYTES,
-  mergeHeartbeat,
-  isCompleted,
-  parseAccessToken,
-  secretMatches,
-  describeIssues,
-  errorBody,
-  matchBeaconPath,
-  readCappedBody,
-} =
+const { mergeHeartbeat, isCompleted, parseAccessToken, secretMatches, matchBeaconPath, readBeacon, sendBeaconAnswer: send } =
   await import(pathToFileURL(config.projectModule).href);
 
 // What activeLinkScope and recordHeartbeat run, in that order (drizzle's text, byte for byte).
@@ -121,42 +108,16 @@ const recordHeartbeat = db.transaction((scope, viewId, beacon, now) => {
   return 'applied';
 });
 
-// ── HTTP: the same shape as beacon-endpoint.ts ────────────────────────────────────────────────────
-const headers = {
-  'Cache-Control': 'no-store',
-  'Referrer-Policy': 'no-referrer',
-  'X-Robots-Tag': 'noindex',
-  'X-Content-Type-Options': 'nosniff',
-};
-
-function send(res, status, code, message) {
-  if (!code) return void res.writeHead(status, headers).end();
-  res.writeHead(status, { ...headers, 'Content-Type': 'application/json; charset=utf-8' }).end(JSON.stringify(errorBody(code, message ?? code)));
-}
-
+// ── HTTP: the project's own request handling (beacon-request.ts), as beacon-endpoint.ts uses it ──────
 async function handleBeacon(req, res, token, viewId) {
-  if (req.method !== 'POST') {
-    res.setHeader('Allow', 'POST');
-    return send(res, 405, 'method_not_allowed', 'Beacons are POSTed.');
-  }
-  const contentType = (req.headers['content-type'] ?? '').split(';')[0].trim().toLowerCase();
-  if (contentType !== 'application/json') return send(res, 415, 'unsupported_media_type', 'Send application/json.');
-  const body = await readCappedBody(req, MAX_BEACON_BYTES);
-  if (body === 'too-large') return send(res, 413, 'payload_too_large', `Beacons are at most ${MAX_BEACON_BYTES} bytes.`);
-  let json;
-  try {
-    json = JSON.parse(body.toString('utf8'));
-  } catch {
-    return send(res, 400, 'bad_request', 'The body is not JSON.');
-  }
-  const parsed = heartbeatPayload.safeParse(json);
-  if (!parsed.success) return send(res, 400, 'invalid_payload', describeIssues(parsed.error.issues));
-  if (parsed.data.printed) return send(res, 501); // not part of this baseline (see the top of the file)
+  const beacon = await readBeacon(req, res);
+  if (!beacon) return;
+  if (beacon.printed) return send(res, 501); // not part of this baseline (see the top of the file)
 
   const now = Date.now();
   const scope = activeLinkScope(token, now);
   if (!scope) return send(res, 404, 'not_found', 'No such view.');
-  const result = recordHeartbeat.deferred(scope, viewId, parsed.data, now);
+  const result = recordHeartbeat.deferred(scope, viewId, beacon, now);
   if (result === 'not-found') return send(res, 404, 'not_found', 'No such view.');
   if (result === 'unknown-section') return send(res, 422, 'unknown_section', 'A section is not part of this document.');
   send(res, 204);
