@@ -7,6 +7,7 @@ import crypto from 'node:crypto';
 import { expect, signIn, test } from './support/fixtures';
 import { addUserWithCli } from './support/users';
 import { E2E_BASE_URL } from './support/env';
+import { startSecondServer, watchedPage } from './support/second-server';
 
 
 interface Person {
@@ -146,15 +147,23 @@ test('a settings change persists, and a refused one explains itself', async ({ p
   }
 });
 
-test('the organisation name and logo from the settings head the pages prospects see', async ({ page, browser, links }) => {
+// Branding is workspace-wide: on the shared server it would change what every other spec's prospect
+// pages show while they run, so this test has a server of its own.
+test('the organisation name and logo from the settings head the pages prospects see, and go when removed', async ({ browser }) => {
+  test.setTimeout(90_000);
+  const server = await startSecondServer({});
+  const brandAdmin = { email: `brand-admin-${suffix}@vendor.example`, password: `brand-e2e-${suffix}-admin`, name: `管理 ブランド ${suffix}` };
+  await addUserWithCli(brandAdmin, { role: 'admin', databasePath: server.databasePath });
   const onePixelPng = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==', 'base64');
   const organisation = `ベンダー株式会社 ${suffix}`;
-  await signIn(page, admin, '/admin/settings');
-  const nameField = page.locator('#general').getByLabel('組織名');
-  const original = await nameField.inputValue();
-  const prospect = await (await browser.newContext()).newPage();
+  const roomPath = `/r/${server.fixtures.tokens.jaActive}`;
+  const adminSide = await watchedPage(browser, server);
+  const prospectSide = await watchedPage(browser, server);
+  const { page } = adminSide;
+  const prospect = prospectSide.page;
   try {
-    await nameField.fill(organisation);
+    await signIn(page, brandAdmin, '/admin/settings');
+    await page.locator('#general').getByLabel('組織名').fill(organisation);
     await page.locator('#general').getByRole('button', { name: '保存する' }).click();
     await expect(page).toHaveURL('/admin/settings?saved=general#general');
     await page.getByLabel('ロゴ画像ファイル').setInputFiles({ name: 'logo.png', mimeType: 'image/png', buffer: onePixelPng });
@@ -165,7 +174,7 @@ test('the organisation name and logo from the settings head the pages prospects 
     await expect
       .poll(
         async () => {
-          await prospect.goto(links.room('jaActive'));
+          await prospect.goto(roomPath);
           return prospect.locator('[data-brand-name]').textContent();
         },
         { timeout: 15_000, intervals: [1_000] },
@@ -177,12 +186,25 @@ test('the organisation name and logo from the settings head the pages prospects 
     const response = await prospect.request.get((await logo.getAttribute('src'))!);
     expect(response.headers()['content-type']).toBe('image/png');
     expect(Buffer.from(await response.body())).toEqual(onePixelPng);
-  } finally {
-    await prospect.context().close();
-    await page.goto('/admin/settings');
-    await page.locator('#general').getByLabel('組織名').fill(original);
-    await page.locator('#general').getByRole('button', { name: '保存する' }).click();
+
+    // Removed: every page load until the change shows either has the logo and gets it, or has none.
     await page.getByRole('button', { name: 'ロゴを削除する' }).click();
     await expect(page).toHaveURL(/saved=logoRemoved/);
+    await expect
+      .poll(
+        async () => {
+          await prospect.goto(roomPath);
+          await prospect.waitForLoadState('load');
+          return prospect.locator('img.brand-logo').count();
+        },
+        { timeout: 15_000, intervals: [250] },
+      )
+      .toBe(0);
+    expect(prospectSide.problems).toEqual([]);
+    expect(adminSide.problems).toEqual([]);
+  } finally {
+    await adminSide.context.close();
+    await prospectSide.context.close();
+    await server.stop();
   }
 });

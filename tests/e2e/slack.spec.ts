@@ -2,12 +2,12 @@
 // the rep's alert. The shared server has no webhook, so this spec runs its own server (support/
 // second-server.ts) with RINGI_SLACK_WEBHOOK_URL pointing at the stand-in, a two-second coalescing
 // delay and a fast worker tick.
-import type { Browser, BrowserContext, Page } from '@playwright/test';
+import type { Page } from '@playwright/test';
 import { startSlackStandIn, type SlackStandIn } from '../unit/support/slack-stand-in';
 import { readDocument } from './support/content';
 import { E2E_SECRET_KEY } from './support/env';
 import { contactsById, expect, rooms, signIn, test } from './support/fixtures';
-import { startSecondServer, type SecondServer } from './support/second-server';
+import { startSecondServer, watchedPage, type SecondServer } from './support/second-server';
 import { openTrackingDb } from './support/tracking-db';
 import { addUserWithCli } from './support/users';
 
@@ -31,27 +31,13 @@ test.afterAll(async () => {
   await slack?.close();
 });
 
-/** A context on the second server, failing on what the shared `page` fixture fails on. */
-async function watchedPage(browser: Browser): Promise<{ context: BrowserContext; page: Page; problems: string[] }> {
-  const context = await browser.newContext({ baseURL: server.baseURL, locale: 'ja-JP', timezoneId: 'Asia/Tokyo' });
-  const page = await context.newPage();
-  const problems: string[] = [];
-  page.on('request', (request) => {
-    const url = new URL(request.url());
-    if (url.protocol !== 'data:' && url.host !== new URL(server.baseURL).host) problems.push(`request to ${request.url()}`);
-  });
-  page.on('console', (message) => void (message.type() === 'error' && problems.push(`console: ${message.text()}`)));
-  page.on('pageerror', (error) => problems.push(`page error: ${error.message}`));
-  return { context, page, problems };
-}
-
 test('a real browser reads a document and Slack receives one alert for the visit', async ({ browser }) => {
   test.setTimeout(90_000);
   const room = rooms.ja;
   const doc = readDocument('pricing');
   const token = server.fixtures.tokens.jaActive;
 
-  const { context, page, problems } = await watchedPage(browser);
+  const { context, page, problems } = await watchedPage(browser, server);
   try {
     await readOnSecondServer(page, token, 'pricing');
     await expect(page.getByRole('heading', { level: 1 })).toHaveText(doc.title);
@@ -114,7 +100,7 @@ test('a webhook Slack refuses (404) marks the alert failed; an admin sees it and
     }
   };
 
-  const reader = await watchedPage(browser);
+  const reader = await watchedPage(browser, server);
   try {
     await readOnSecondServer(reader.page, server.fixtures.tokens.enActive, 'product-overview-en');
     expect(reader.problems).toEqual([]);
@@ -124,7 +110,7 @@ test('a webhook Slack refuses (404) marks the alert failed; an admin sees it and
   // Permanent: failed after one attempt, never retried on its own.
   await expect.poll(outbox, { timeout: 30_000 }).toEqual([{ status: 'failed', attempts: 1 }]);
 
-  const { context, page } = await watchedPage(browser);
+  const { context, page } = await watchedPage(browser, server);
   try {
     await signIn(page, admin, '/admin/alerts');
     const row = page.locator('tr[data-status="failed"]', { hasText: room.opportunityName });

@@ -1,6 +1,8 @@
 // The vendor name and logo shown to prospects: decoded from the settings, cached for a few seconds.
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { users } from '../../db/schema';
+import { openDatabase } from '../../src/server/db/client';
 import { BRANDING_TTL_MS, decodeLogo, vendorBranding } from '../../src/server/settings/branding';
 import { updateSettings } from '../../src/server/settings/settings';
 import { useTempDatabase } from './support/temp-db';
@@ -24,6 +26,21 @@ describe('vendorBranding', () => {
     expect(fresh.logo).toMatchObject({ contentType: 'image/png' });
     expect(new Uint8Array(fresh.logo!.bytes)).toEqual(png);
     expect(fresh.logo!.version).toMatch(/^[A-Za-z0-9_-]{16}$/);
+  });
+
+  it('is one answer per database file, whichever connection asks (the kept page and the logo agree)', () => {
+    const second = openDatabase(db.$client.name, path.resolve('db/migrations'));
+    try {
+      const shown = vendorBranding(db, 10 * BRANDING_TTL_MS);
+      expect(updateSettings(db, admin, { organisationName: '株式会社べつ', logo: null }, { env: {} }).ok).toBe(true);
+      // Within the TTL the other connection gets the same cached answer, logo included.
+      expect(vendorBranding(second, 10 * BRANDING_TTL_MS + 1)).toBe(shown);
+      const refreshed = vendorBranding(second, 11 * BRANDING_TTL_MS);
+      expect(refreshed).toEqual({ organisationName: '株式会社べつ', logo: null });
+      expect(vendorBranding(db, 11 * BRANDING_TTL_MS + 1)).toBe(refreshed);
+    } finally {
+      second.$client.close();
+    }
   });
 });
 

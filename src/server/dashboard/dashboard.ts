@@ -24,6 +24,7 @@ import {
   type channels,
 } from '../../../db/schema';
 import type { RingiDb } from '../db/client';
+import { processStore } from '../db/process-store';
 import { getSettingValues } from '../settings/settings';
 import type { DocumentCategoryLookup, ScoreReason } from '../tracking/engagement-score';
 import { hottestOpportunities } from '../tracking/read-model';
@@ -480,28 +481,14 @@ export function documentPerformance(db: RingiDb, filters: DashboardFilters = {},
 }
 
 // Results kept per database file and filters: the table is a trend, a minute old is fresh enough.
-// The store is process-wide (globalThis) because the server's background refresh (main.ts, bundled
-// on its own) and the dashboard page (Astro's bundle) are two copies of this module with two
-// connections to the same file.
+// The store is process-wide because the server's background refresh (main.ts) and the dashboard page
+// (Astro's bundle) are two copies of this module with two connections to the same file.
 interface KeptTable {
   at: number;
   limit: number;
   rows: DocumentPerformanceRow[];
 }
-const STORE = Symbol.for('ringi.dashboard.documentTables');
-const fileTables = ((globalThis as Record<symbol, unknown>)[STORE] ??= new Map()) as Map<string, Map<string, KeptTable>>;
-const memoryTables = new WeakMap<RingiDb, Map<string, KeptTable>>();
-
-function keptTables(db: RingiDb): Map<string, KeptTable> {
-  const client = db.$client;
-  let tables = client.memory ? memoryTables.get(db) : fileTables.get(client.name);
-  if (!tables) {
-    tables = new Map();
-    if (client.memory) memoryTables.set(db, tables);
-    else fileTables.set(client.name, tables);
-  }
-  return tables;
-}
+const keptTables = (db: RingiDb) => processStore<KeptTable>('dashboard.documentTables', db);
 
 const tableKey = (filters: DashboardFilters) => `${filters.channel ?? ''}|${filters.stageNumber ?? ''}`;
 

@@ -2,6 +2,7 @@
 // Slack webhook, seconds-long alert delays). Same built server and seed as playwright.config.ts's
 // webServer, on a free loopback port: RINGI_E2E_PORT makes env.ts give it its own directory and
 // database, so the shared server's data is never touched.
+import type { Browser, BrowserContext, Page } from '@playwright/test';
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';
@@ -87,4 +88,21 @@ export async function startSecondServer(env: Record<string, string>, timeoutMs =
 
   const fixtures = JSON.parse(fs.readFileSync(path.join(tmpDir, 'fixtures.json'), 'utf8')) as E2eFixtures;
   return { baseURL, port, databasePath, fixtures, output: () => output, stop };
+}
+
+/**
+ * A browser context on a second server, collecting what the shared `page` fixture fails on: requests
+ * to any other host, console errors, uncaught exceptions. The test asserts `problems` is empty.
+ */
+export async function watchedPage(browser: Browser, server: SecondServer): Promise<{ context: BrowserContext; page: Page; problems: string[] }> {
+  const context = await browser.newContext({ baseURL: server.baseURL, locale: 'ja-JP', timezoneId: 'Asia/Tokyo' });
+  const page = await context.newPage();
+  const problems: string[] = [];
+  page.on('request', (request) => {
+    const url = new URL(request.url());
+    if (url.protocol !== 'data:' && url.host !== new URL(server.baseURL).host) problems.push(`request to ${request.url()}`);
+  });
+  page.on('console', (message) => void (message.type() === 'error' && problems.push(`console: ${message.text()}`)));
+  page.on('pageerror', (error) => problems.push(`page error: ${error.message}`));
+  return { context, page, problems };
 }
