@@ -11,7 +11,7 @@ export interface MessageSection {
   back: { href: string; label: string };
 }
 
-export function escapeHtml(text: string): string {
+function escapeHtml(text: string): string {
   return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 }
 

@@ -1,6 +1,7 @@
 // Loads what an alert says, at send time: a visit alert summarises the visit so far.
 import { and, eq, gte, inArray, sql } from 'drizzle-orm';
 import { accounts, contacts, documentViews, linkEvents, opportunities, opportunityEngagement, pipelineStages, users, visits } from '../../../db/schema';
+import { stageLabel } from '../crm/stages';
 import type { Queryable } from '../db/client';
 import { isCompleted } from '../tracking/rules';
 import type { DigestData, HotAlertData, HotReason, VisitAlertData } from './compose';
@@ -33,7 +34,7 @@ function opportunityLine(db: Queryable, opportunityId: string, publicBaseUrl: st
     accountName: row.accountName,
     opportunityName: row.opportunityName,
     stageNumber: row.stageNumber,
-    stageLabel: row.locale === 'en' ? row.labelEn : row.labelJa,
+    stageLabel: stageLabel(row, row.locale),
     amountJpy: row.amountJpy,
     timelineUrl: timelineUrl(publicBaseUrl, opportunityId),
     ownerSlackUserId: row.ownerSlackUserId,
