@@ -2,6 +2,7 @@
 // See tests/README.md for the conventions.
 import { defineConfig, devices } from '@playwright/test';
 import { E2E_BASE_URL, e2eServerEnv } from './tests/e2e/support/env';
+import { findChromium } from './scripts/chromium.mjs';
 
 const ci = !!process.env.CI;
 
@@ -23,9 +24,10 @@ export default defineConfig({
     baseURL: E2E_BASE_URL,
     browserName: 'chromium',
     ...devices['Desktop Chrome'],
-    // Debian's /usr/bin/chromium: `npx playwright install` has no network to download from.
+    // CHROMIUM_PATH, Debian's /usr/bin/chromium, or Playwright's own (scripts/chromium.mjs; `npm run
+    // test:e2e` installs Debian's first when there is none). `npx playwright install` has no network here.
     launchOptions: {
-      executablePath: '/usr/bin/chromium',
+      executablePath: findChromium() ?? undefined,
       args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
     },
     locale: 'ja-JP',

@@ -112,8 +112,8 @@ function textWidth(text, size) {
 /** Breaks text into lines no wider than maxWidth, keeping ASCII words and closing punctuation intact. */
 function wrap(text, size, maxWidth) {
   const tokens = text.match(/[\x21-\x7e]+|\s|[^\x00-\x7f]/g) ?? [];
-  const hanging = new Set([...'、。，．']);
-  const noLineStart = new Set([...'）」』】％%・：；ーッャュョァィゥェォっゃゅょ']);
+  const hanging = new Set('、。，．');
+  const noLineStart = new Set('）」』】％%・：；ーッャュョァィゥェォっゃゅょ');
   const lines = [];
   let line = '';
   for (const token of tokens) {

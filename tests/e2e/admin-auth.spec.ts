@@ -179,7 +179,7 @@ function toRoute(file: string): AdminRoute {
   return {
     file: relative,
     path: `/${filled.join('/')}`,
-    json: source.includes('requireUserForApi') || /\.json$/.test(filled.at(-1) ?? ''),
+    json: source.includes('requireUserForApi') || (filled.at(-1) ?? '').endsWith('.json'),
     mutating: /export const (POST|PUT|PATCH|DELETE)\b/.test(source) || /request\.method === 'POST'/.test(source),
   };
 }
