@@ -43,6 +43,16 @@ describe('rate limiter', () => {
     expect(limiter.take('b', 0).allowed).toBe(true); // b starts over
   });
 
+  it('peek reports the budget without taking from it', () => {
+    const limiter = new RateLimiter({ burst: 2, perMinute: 60 });
+    expect(limiter.peek('miss:net', 0).allowed).toBe(true);
+    expect(limiter.peek('miss:net', 0).allowed).toBe(true);
+    limiter.take('miss:net', 0);
+    limiter.take('miss:net', 0);
+    expect(limiter.peek('miss:net', 0)).toEqual({ allowed: false, retryAfterSeconds: 1 });
+    expect(limiter.peek('miss:net', 1_000).allowed).toBe(true);
+  });
+
   it('refuses a rule that could never allow anything', () => {
     expect(() => new RateLimiter({ burst: 0, perMinute: 10 })).toThrow();
     expect(() => new RateLimiter({ burst: 1, perMinute: 0 })).toThrow();

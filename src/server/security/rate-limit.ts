@@ -40,6 +40,15 @@ export class RateLimiter {
     return decision.allowed ? { allowed: true } : { allowed: false, retryAfterSeconds: decision.retryAfterSeconds };
   }
 
+  /**
+   * Whether `key` has budget left, without taking any: for limits counted only on some outcome
+   * (e.g. token misses), checked before the request and taken once the outcome is known.
+   */
+  peek(key: string, nowMs: number = Date.now()): RateLimitDecision {
+    const decision = decide(this.buckets.get(key), this.rule, nowMs);
+    return decision.allowed ? { allowed: true } : { allowed: false, retryAfterSeconds: decision.retryAfterSeconds };
+  }
+
   /** Forgets every key (tests, or an operator's reset). */
   clear(): void {
     this.buckets.clear();
