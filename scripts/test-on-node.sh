@@ -18,6 +18,12 @@ echo "test-on-node: $(node --version) in $work/repo"
 git clone --quiet "$root" "$work/repo"
 cd "$work/repo"
 npm ci --no-audit --no-fund
+if [ "$major" -ge 24 ]; then
+  # better-sqlite3 12 built against Node >= 24.19 headers aborts in a statement destructor
+  # (RemoveEnvironmentCleanupHook); 13 is N-API and fine there, but crashes on Node 20. Moving off
+  # Node 20 is therefore one decision: engines >= 22 and better-sqlite3 ^13 together (README).
+  npm install --no-save --no-audit --no-fund "better-sqlite3@^13"
+fi
 # Another port, so a suite running in the checkout itself is not disturbed.
 export RINGI_E2E_PORT="${RINGI_E2E_PORT:-4398}"
 npm test
