@@ -27,7 +27,7 @@ import { runSlackRound } from '../../src/server/slack/worker';
 import { defaultAlertPolicy } from '../../src/server/slack/policy';
 import { opportunityEngagementSummary, opportunityTimeline } from '../../src/server/tracking/read-model';
 import { isCompleted } from '../../src/server/tracking/rules';
-import { loadDemoCatalog } from '../../src/server/demo/content';
+import { loadDemoCatalog, sectionIdsOf } from '../../src/server/demo/content';
 import { demoAdmin, demoRoomDocuments, demoVendorName, seedDemo } from '../../src/server/demo/seed';
 import { verifyPassword } from '../../src/server/auth/passwords';
 import { getSettingValues } from '../../src/server/settings/settings';
@@ -242,5 +242,14 @@ describe('the demo reading history', () => {
       );
     }
     expect(fresh.select().from(slackOutbox).all().filter((row) => row.status !== 'skipped')).toEqual([]);
+  });
+});
+
+describe('demo document sections', () => {
+  it('are the heading ids the build gives h2-h4 (github-slugger over every heading, fenced code skipped)', () => {
+    const markdown = '# 表題\n\n## 料金プラン\n\n```md\n## コード内\n```\n\n### よくあるご質問\n\n## 可用性と事業継続（BCP）\n\n## 料金プラン\n\n##### 小見出し\n';
+    expect(sectionIdsOf(markdown)).toEqual(['料金プラン', 'よくあるご質問', '可用性と事業継続bcp', '料金プラン-1']);
+    expect(catalog.get('pricing')!.sectionIds).toContain('お見積り例');
+    expect(catalog.get('pricing')!.attachments).toEqual(['pricing-2026.pdf']);
   });
 });
