@@ -10,6 +10,8 @@
 //     that it runs exactly the same statements. Writes to the database: give it a throwaway copy.
 //     { statements: [sql, ...], result }
 import { openDatabase } from '../../src/server/db/client';
+import { config } from '../../src/server/config';
+import { loadDemoCatalog } from '../../src/server/demo/content';
 import { seedDemo } from '../../src/server/demo/seed';
 import { loadSecretKey } from '../../src/server/security/secret-box';
 import { heartbeatPayload } from '../../src/server/tracking/beacon-payloads';
@@ -23,9 +25,9 @@ async function links(databasePath: string): Promise<void> {
   const byRoom = new Map<string, string[]>();
   for (const r of rows) byRoom.set(r.roomId, [...(byRoom.get(r.roomId) ?? []), r.slug]);
   // The rooms exist already, so the seeder leaves them alone and only reveals the links again.
-  const demo = await seedDemo(db, loadSecretKey(), { sakura: [], aozora: [], northwind: [] });
+  const demo = await seedDemo(db, loadSecretKey(), loadDemoCatalog(config.contentDir));
   const result = [];
-  for (const link of demo.filter((l) => l.state === 'active')) {
+  for (const link of demo.links.filter((l) => l.state === 'active')) {
     const token = link.path.replace(/^\/r\//, '');
     const room = db.$client.prepare('select room_id as roomId from access_links where id = ?').get(token.split('.')[0]) as { roomId: string } | undefined;
     if (!room) throw new Error(`link ${token.split('.')[0]} is not in the database`);

@@ -5,7 +5,9 @@
 // prepares, so the raw node:http baseline can run exactly the same statements.
 // Prints one JSON line: { token, path, statements: [sql, ...] }.
 import { openDatabase } from '../../src/server/db/client';
-import { seedDemo } from '../../src/server/demo/seed';
+import { config } from '../../src/server/config';
+import { loadDemoCatalog } from '../../src/server/demo/content';
+import { demoRoomDocuments, seedDemo } from '../../src/server/demo/seed';
 import { loadProspectRoom, roomOffers } from '../../src/server/rooms/prospect-room';
 import { loadSecretKey } from '../../src/server/security/secret-box';
 import { recordPreparedSql } from './record-sql';
@@ -18,7 +20,8 @@ async function main(): Promise<void> {
 
   const db = openDatabase(databasePath);
   // Every demo room offers the same realistic list (the room_documents query returns all of them).
-  const links = await seedDemo(db, loadSecretKey(), { sakura: roomSlugs, aozora: roomSlugs, northwind: roomSlugs });
+  const everyRoom = Object.fromEntries(Object.keys(demoRoomDocuments).map((roomId) => [roomId, roomSlugs]));
+  const { links } = await seedDemo(db, loadSecretKey(), loadDemoCatalog(config.contentDir), new Date(), everyRoom);
   const link = links.find((l) => l.state === 'active');
   if (!link) throw new Error('the demo seeder returned no active link');
   const token = link.path.replace(/^\/r\//, '');

@@ -3,6 +3,7 @@ import { parseArgs } from 'node:util';
 import { ZodError } from 'zod';
 import { config } from '../server/config';
 import { openDatabase } from '../server/db/client';
+import { loadDemoCatalog } from '../server/demo/content';
 import { demoAdmin, seedDemo } from '../server/demo/seed';
 import { loadSecretKey } from '../server/security/secret-box';
 import { createUser, DuplicateEmailError, generatePassword } from '../server/users/users';
@@ -16,13 +17,6 @@ Commands:
                create a rep or admin; without --password a random one is generated and printed once
 `;
 
-// Which demo documents each demo room offers, in the rep's order.
-const demoDocuments = {
-  sakura: ['product-overview', 'pricing', 'security-check-sheet', 'case-study-manufacturing', 'roi-model', 'implementation-plan', 'approval-request-template'],
-  aozora: ['product-overview', 'case-study-manufacturing', 'implementation-plan'],
-  northwind: ['product-overview-en', 'case-study-logistics-en', 'pricing', 'roi-model'],
-};
-
 async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
   if (command === 'user') return userCommand(rest);
@@ -35,10 +29,15 @@ async function main(argv: string[]): Promise<number> {
     }
     case 'demo': {
       const db = openDatabase(config.databasePath);
-      const links = await seedDemo(db, loadSecretKey(), demoDocuments);
+      const { links, historySeeded } = await seedDemo(db, loadSecretKey(), loadDemoCatalog(config.contentDir));
       db.$client.close();
       const base = config.publicBaseUrl;
       console.log(`\nRingi demo data is ready (${config.databasePath}).`);
+      console.log(
+        historySeeded.length > 0
+          ? `  Reading history of the last weeks added for ${historySeeded.length} opportunities (one of them is being read right now).`
+          : '  Reading history already there: kept as it is.',
+      );
       console.log(`\n  Admin login: email ${demoAdmin.email}  password ${demoAdmin.password}`);
       console.log('\n  Prospect links (each is the identity of one contact: treat them like passwords):');
       for (const link of links) console.log(`    ${link.accountName} / ${link.contactName}\n      ${base}${link.path}`);
