@@ -105,7 +105,7 @@ describe('a full database', () => {
   });
 });
 
-describe('a read-only database file', () => {
+describe('a read-only database file', { timeout: 60_000 }, () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ringi-readonly-'));
   const file = path.join(dir, 'ringi.db');
   afterAll(() => {
