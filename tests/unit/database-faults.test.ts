@@ -4,19 +4,17 @@
 // file stops start-up with a clear message.
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { eq } from 'drizzle-orm';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { documentViews, linkEvents } from '../../db/schema';
 import { openDatabase } from '../../src/server/db/client';
 import { answerStorageFull, FaultLog, isStorageFull } from '../../src/server/db/faults';
 import { handleBeacon } from '../../src/server/http/beacon-endpoint';
-import { matchBeaconPath } from '../../src/server/http/beacon-request';
 import { loadProspectRoom } from '../../src/server/rooms/prospect-room';
 import { startView } from '../../src/server/tracking/ingest';
+import { useBeaconServer } from './support/beacon-server';
 import { useTempDatabase } from './support/temp-db';
 import { seedTrackingFixture } from './support/tracking-fixture';
 
@@ -27,23 +25,11 @@ describe('a full database', () => {
   const logged: string[] = [];
   const faults = new FaultLog('database full', (line) => logged.push(line));
   let clock = Date.now();
-  let base = '';
-  let server: http.Server;
-
-  beforeAll(async () => {
-    server = http.createServer((req, res) => {
-      const target = matchBeaconPath(req.url ?? '');
-      if (!target) return void res.writeHead(404).end();
-      void handleBeacon(db, req, res, target, () => new Date(clock), faults);
-    });
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  });
-  afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
+  const server = useBeaconServer((req, res, target) => handleBeacon(db, req, res, target, () => new Date(clock), faults));
 
   const stored = () => db.select().from(documentViews).where(eq(documentViews.id, view.viewId)).get()!;
   const beacon = (seq: number) =>
-    fetch(`${base}/r/${world.yamada.token}/views/${view.viewId}`, {
+    fetch(`${server.base()}/r/${world.yamada.token}/views/${view.viewId}`, {
       method: 'POST',
       headers: { 'Content-Type': 'application/json' },
       body: JSON.stringify({ seq, activeSeconds: seq * 10, maxScrollPercent: 50, sections: { plans: seq * 5 }, printed: true }),
