@@ -2,11 +2,13 @@
 // an attacker's failures slow the attacker down, never lock the owner out of a browser they have
 // signed in with before; delays grow per failure; the account-wide allowance is much higher.
 import { describe, expect, it } from 'vitest';
+import { signInThrottle } from '../../db/schema';
 import { knownDeviceFor, MAX_ACCOUNTS_PER_DEVICE, parseKnownDevice, rememberedDevice } from '../../src/server/auth/known-device';
 import { signIn } from '../../src/server/auth/sign-in';
 import {
   delayAfter,
   MAX_DELAY_MS,
+  purgeExpiredSignInFailures,
   signInWaitMs,
   takeSignInAttempt,
   THROTTLE_WINDOW_MS,
@@ -197,6 +199,17 @@ describe('sign-in throttling (database)', async () => {
     // The next failure starts a new window at one.
     failures(1, email, () => ({ network: 'x' }), at(THROTTLE_WINDOW_MS));
     expect(signInWaitMs(db, email, { network: 'x' }, at(THROTTLE_WINDOW_MS))).toBe(0);
+  });
+
+  it('lets the daily job delete counters whose window has ended, and only those', () => {
+    const sprayStart = at(2 * THROTTLE_WINDOW_MS);
+    failures(3, 'sprayed@example.com', (i) => ({ network: `spray-net-${i}` }), sprayStart);
+    const rows = () => db.select().from(signInThrottle).all().filter((r) => r.key.includes('sprayed@example.com') || r.key.includes('spray-net-')).length;
+    expect(rows()).toBe(7); // three account × network, three network, one account
+    purgeExpiredSignInFailures(db, new Date(sprayStart.getTime() + THROTTLE_WINDOW_MS - 1));
+    expect(rows()).toBe(7);
+    purgeExpiredSignInFailures(db, new Date(sprayStart.getTime() + THROTTLE_WINDOW_MS));
+    expect(rows()).toBe(0);
   });
 
   it('lets no more parallel guesses through than the allowance, while the first ones are still hashing', async () => {

@@ -7,7 +7,7 @@
 // - account: a distributed guesser, with a much higher allowance;
 // - account × known device: a browser that has signed in to the account before (known-device.ts)
 //   is counted only against itself, so nobody else's failures can slow its owner down.
-import { eq, inArray, sql } from 'drizzle-orm';
+import { eq, inArray, lte, sql } from 'drizzle-orm';
 import { signInThrottle } from '../../../db/schema';
 import type { Queryable, RingiDb } from '../db/client';
 
@@ -133,4 +133,9 @@ export function signInSucceeded(db: RingiDb, email: string, source: SignInSource
         .run();
     }
   });
+}
+
+/** Keys whose window has ended count for nothing: the daily retention job deletes them, so spraying cannot grow the table without bound. */
+export function purgeExpiredSignInFailures(db: RingiDb, now: Date): number {
+  return db.delete(signInThrottle).where(lte(signInThrottle.windowStartedAt, new Date(now.getTime() - THROTTLE_WINDOW_MS))).run().changes;
 }

@@ -4,8 +4,9 @@
 // one line a minute with how many writes were refused meanwhile.
 import { jsonError } from '../http/json';
 
-/** What a writer is told to wait before retrying while the disk is full. */
+/** What a writer is told to wait before retrying while the disk is full, and why. */
 export const STORAGE_FULL_RETRY_AFTER_SECONDS = 60;
+export const STORAGE_FULL_MESSAGE = 'The server cannot store this right now; retry later.';
 
 export function isStorageFull(error: unknown): boolean {
   return typeof error === 'object' && error !== null && (error as { code?: unknown }).code === 'SQLITE_FULL';
@@ -41,7 +42,7 @@ export function answerStorageFull<A extends unknown[]>(handler: (...args: A) => 
     } catch (error) {
       if (!isStorageFull(error)) throw error;
       faults.report();
-      const response = jsonError(503, 'unavailable', 'The server cannot store this right now; retry later.');
+      const response = jsonError(503, 'unavailable', STORAGE_FULL_MESSAGE);
       response.headers.set('Retry-After', String(STORAGE_FULL_RETRY_AFTER_SECONDS));
       return response;
     }

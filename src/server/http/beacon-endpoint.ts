@@ -2,7 +2,7 @@
 // reader, and Astro's request pipeline would cost more than the work itself (docs/adr/0003).
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { RingiDb } from '../db/client';
-import { FaultLog, isStorageFull, STORAGE_FULL_RETRY_AFTER_SECONDS, storageFullLog } from '../db/faults';
+import { FaultLog, isStorageFull, STORAGE_FULL_MESSAGE, STORAGE_FULL_RETRY_AFTER_SECONDS, storageFullLog } from '../db/faults';
 import { recordHeartbeat } from '../tracking/ingest';
 import { activeLinkScope } from '../tracking/link-scope';
 import { readBeacon, sendBeaconAnswer as send } from './beacon-request';
@@ -32,7 +32,7 @@ export async function handleBeacon(
     if (!isStorageFull(error)) throw error;
     faults.report(at.getTime());
     res.setHeader('Retry-After', String(STORAGE_FULL_RETRY_AFTER_SECONDS));
-    return send(res, 503, 'unavailable', 'The server cannot store this right now; retry later.');
+    return send(res, 503, 'unavailable', STORAGE_FULL_MESSAGE);
   }
   if (result === 'not-found') return send(res, 404, 'not_found', 'No such view.');
   if (result === 'unknown-section') return send(res, 422, 'unknown_section', 'A section is not part of this document.');

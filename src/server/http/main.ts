@@ -118,8 +118,8 @@ function startDailyPurge(db: RingiDb): NodeJS.Timeout {
   const purge = () => {
     try {
       const result = purgeExpiredTracking(db, new Date());
-      if (result.visits + result.linkEvents + result.slackAlerts > 0) {
-        console.log(`retention: purged ${result.visits} visits, ${result.documentViews} views, ${result.linkEvents} link events before ${result.cutoff.toISOString()}; ${result.slackAlerts} done Slack alerts`);
+      if (result.visits + result.linkEvents + result.slackAlerts + result.signInCounters > 0) {
+        console.log(`retention: purged ${result.visits} visits, ${result.documentViews} views, ${result.linkEvents} link events before ${result.cutoff.toISOString()}; ${result.slackAlerts} done Slack alerts; ${result.signInCounters} expired sign-in counters`);
       }
     } catch (error) {
       console.error('retention purge failed:', error instanceof Error ? error.message : error);

@@ -1,9 +1,11 @@
 // Retention of raw view tracking (docs/adr/0004: personal data is kept no longer than needed).
 // Raw visits, document views and link events older than the retention period are deleted; the
 // running totals (reading_totals, opportunity_engagement) are kept, so summaries and scores do not move.
-// The same daily job purges Slack alerts that are done with (delivered or skipped).
+// The same daily job purges Slack alerts that are done with (delivered or skipped) and sign-in
+// throttle counters whose window has ended.
 import { and, eq, gte, inArray, lt, lte, or, sql } from 'drizzle-orm';
 import { documentViews, linkEvents, slackOutbox, visits } from '../../../db/schema';
+import { purgeExpiredSignInFailures } from '../auth/throttle';
 import type { RingiDb } from '../db/client';
 import { getSettingValues } from '../settings/settings';
 import { VISIT_GAP_MS } from './rules';
@@ -126,9 +128,9 @@ export function purgeDoneSlackAlerts(db: RingiDb, now: Date): number {
 
 /**
  * The daily purge with the retention in force: the workspace setting, or RINGI_RETENTION_DAYS when
- * that is set (getSettingValues applies it); and Slack alerts that are done with.
+ * that is set (getSettingValues applies it); Slack alerts that are done with; expired sign-in counters.
  */
-export function purgeExpiredTracking(db: RingiDb, now: Date, env: NodeJS.ProcessEnv = process.env): PurgeResult & { slackAlerts: number } {
+export function purgeExpiredTracking(db: RingiDb, now: Date, env: NodeJS.ProcessEnv = process.env): PurgeResult & { slackAlerts: number; signInCounters: number } {
   const tracking = purgeRawTracking(db, { olderThanDays: getSettingValues(db, env).retentionDays, now });
-  return { ...tracking, slackAlerts: purgeDoneSlackAlerts(db, now) };
+  return { ...tracking, slackAlerts: purgeDoneSlackAlerts(db, now), signInCounters: purgeExpiredSignInFailures(db, now) };
 }
