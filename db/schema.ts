@@ -298,11 +298,13 @@ export const authSessions = sqliteTable(
   (t) => [index('auth_sessions_user_idx').on(t.userId)],
 );
 
-/** Failed sign-ins per e-mail address and per network, for throttling. */
+/** Failed sign-ins per key (account × network, network, account, account × known device), for throttling. */
 export const signInThrottle = sqliteTable('sign_in_throttle', {
   key: text('key').primaryKey(),
   failures: integer('failures').notNull().default(0),
   windowStartedAt: integer('window_started_at', { mode: 'timestamp_ms' }).notNull(),
+  /** The next attempt waits a delay counted from here (src/server/auth/throttle.ts). */
+  lastFailureAt: integer('last_failure_at', { mode: 'timestamp_ms' }).notNull().default(sql`0`),
 });
 
 // --- Workspace settings: one row per key, the value JSON validated by src/server/settings. ---

@@ -2,6 +2,7 @@
 import { parseArgs } from 'node:util';
 import { ZodError } from 'zod';
 import { config } from '../server/config';
+import { BackupError, backupDatabase } from '../server/db/backup';
 import { openDatabase } from '../server/db/client';
 import { loadDemoCatalog } from '../server/demo/content';
 import { demoAdmin, seedDemo } from '../server/demo/seed';
@@ -15,11 +16,14 @@ Commands:
   demo         migrate, then add the demo data (idempotent) and print the admin login and prospect links
   user add --email EMAIL --role admin|rep [--name NAME] [--locale ja|en] [--password PASSWORD]
                create a rep or admin; without --password a random one is generated and printed once
+  backup FILE  write a consistent copy of the database to FILE (a new file), also while the server runs;
+               the secret key is not in it: back it up separately (README "Backup and restore")
 `;
 
 async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
   if (command === 'user') return userCommand(rest);
+  if (command === 'backup') return backupCommand(rest);
   if (rest.length > 0) return fail(`unexpected argument "${rest[0]}"`);
   switch (command) {
     case 'migrate': {
@@ -90,6 +94,19 @@ async function userCommand(argv: string[]): Promise<number> {
   console.log(`Created ${values.role} ${values.email.trim().toLowerCase()}.`);
   if (generated) console.log(`Password (shown once, change it after signing in): ${password}`);
   return 0;
+}
+
+function backupCommand(argv: string[]): number {
+  if (argv.length !== 1 || argv[0]!.startsWith('-')) return fail('backup needs exactly one argument: the new file to write');
+  try {
+    const { file, bytes } = backupDatabase(config.databasePath, argv[0]!);
+    console.log(`Backup written: ${file} (${(bytes / 1024 / 1024).toFixed(1)} MB, integrity check ok).`);
+    console.log('The secret key is not in it: keep a copy of RINGI_SECRET_KEY or the key file (RINGI_SECRET_KEY_FILE) apart from it.');
+    return 0;
+  } catch (error) {
+    if (error instanceof BackupError) return fail(error.message);
+    throw error;
+  }
 }
 
 function fail(message: string): number {

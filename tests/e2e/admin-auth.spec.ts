@@ -2,7 +2,8 @@
 // src/pages/admin at test time, so a new page is covered without editing this file); signing in and
 // out through the real form, and a signed-out cookie staying dead; one generic error for a wrong
 // password and an unknown address; no open redirect after sign-in; the session cookie's attributes;
-// a password change ending the user's other sessions; throttling per account and per network; CSRF
+// a password change ending the user's other sessions; throttling (growing delays per account ×
+// network, per network and account-wide, and a known-device cookie that gets its owner through); CSRF
 // refused on forms and JSON; the admin-only 403 page. (A deactivated user's sessions ending at once
 // is admin-settings.spec.ts's.)
 //
@@ -24,15 +25,17 @@ import { E2E_BASE_URL, E2E_HOST, E2E_PORT, REPO_ROOT } from './support/env';
 // Spelled out on purpose (see support/expectations.ts): a changed text is a visible change.
 const text = {
   invalid: 'メールアドレスまたはパスワードが正しくありません。',
-  throttled: 'ログインの失敗が続いたため、一時的に制限しています。15分ほど待ってから再度お試しください。',
+  throttled: /^ログインの失敗が続いたため、一時的に制限しています。\d+秒ほど待ってから再度お試しください。$/,
   passwordChanged: 'パスワードを変更しました。ほかの端末のログインは終了しました。',
   forbiddenJa: 'この操作の権限がありません。',
   forbiddenEn: 'You do not have permission for this.',
 };
-/** src/server/auth/throttle.ts */
-const MAX_FAILURES_PER_ACCOUNT = 5;
-const MAX_FAILURES_PER_NETWORK = 30;
+/** src/server/auth/throttle.ts: failures let through before any delay (per account × network, per network, per account). */
+const FREE_FAILURES_PER_ACCOUNT_NETWORK = 5;
+const FREE_FAILURES_PER_NETWORK = 30;
+const FREE_FAILURES_PER_ACCOUNT = 100;
 const SESSION_COOKIE = 'ringi_session';
+const KNOWN_DEVICE_COOKIE = 'ringi_known_device';
 const SESSION_MAX_AGE_SECONDS = 10 * 24 * 60 * 60;
 const EVIL_ORIGIN = 'http://evil.example';
 
@@ -47,7 +50,7 @@ let suffix = '';
 let rep: Person;
 /** Changes its password. */
 let mover: Person;
-/** Gets locked out. */
+/** Is attacked: slowed down everywhere but in the browser they signed in with before. */
 let locked: Person;
 
 test.beforeAll(async () => {
@@ -103,6 +106,7 @@ function privateNetwork(avoid: string[] = []): string {
 interface RawSignIn {
   status: number;
   location: string | undefined;
+  retryAfter: string | undefined;
   body: string;
 }
 
@@ -129,7 +133,7 @@ function rawSignIn(localAddress: string, fields: Record<string, string>, headers
       (res) => {
         const chunks: Buffer[] = [];
         res.on('data', (chunk: Buffer) => chunks.push(chunk));
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, location: res.headers.location, body: Buffer.concat(chunks).toString('utf8') }));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, location: res.headers.location, retryAfter: res.headers['retry-after'], body: Buffer.concat(chunks).toString('utf8') }));
         res.on('error', reject);
       },
     );
@@ -413,12 +417,16 @@ test('the session cookie is HttpOnly, SameSite=Lax, Path=/ and not Secure over h
   });
   expect(response.status()).toBe(303);
   const setCookies = response.headersArray().filter((h) => h.name.toLowerCase() === 'set-cookie');
-  expect(setCookies).toHaveLength(1);
+  // The session, and the known-device cookie that exempts this browser from others' failures (throttle.ts).
+  expect(setCookies.map((h) => h.value.split('=')[0])).toEqual([SESSION_COOKIE, KNOWN_DEVICE_COOKIE]);
   const [pair, ...attributes] = setCookies[0]!.value.split(';').map((part) => part.trim());
   expect(pair).toMatch(new RegExp(`^${SESSION_COOKIE}=[a-z2-7]{16}\\.[a-z2-7]{52}$`));
   const lower = attributes.map((a) => a.toLowerCase());
   expect(lower).toEqual(expect.arrayContaining(['httponly', 'samesite=lax', 'path=/', `max-age=${SESSION_MAX_AGE_SECONDS}`]));
   expect(lower.filter((a) => a === 'secure' || a.startsWith('domain='))).toEqual([]);
+  const [devicePair, ...deviceAttributes] = setCookies[1]!.value.split(';').map((part) => part.trim());
+  expect(devicePair).toMatch(new RegExp(`^${KNOWN_DEVICE_COOKIE}=[a-z2-7]{26}\\.[A-Za-z0-9_-]{43}$`));
+  expect(deviceAttributes.map((a) => a.toLowerCase())).toEqual(expect.arrayContaining(['httponly', 'samesite=lax', 'path=/admin']));
 
   // ...and as Chromium stores it after signing in through the form.
   const before = Date.now() / 1000;
@@ -474,42 +482,68 @@ test("changing the password ends the user's other sessions at once", async ({ pa
   }
 });
 
-test('repeated failures lock an account, even against the right password, without touching anyone else', async ({ page, guard }) => {
-  // The failures come from a loopback network of their own (see the top of the file).
+/** The throttle's alert in a sign-in answer, with its wait in seconds. */
+function throttledWait(answer: RawSignIn): number {
+  const message = /<p class="alert" role="alert">([^<]*)<\/p>/.exec(answer.body)?.[1] ?? '';
+  expect(message).toMatch(text.throttled);
+  return Number(/(\d+)秒/.exec(message)![1]);
+}
+
+test('an attacker’s failures slow everyone else down but never keep the owner out of a browser they signed in with before', async ({ page }) => {
+  test.setTimeout(120_000);
+  // The owner signs in once in this browser: it is now a known device for the account.
+  await signIn(page, locked, '/admin/account');
+  await page.context().clearCookies({ name: SESSION_COOKIE });
+  expect((await page.context().cookies()).map((c) => c.name)).toContain(KNOWN_DEVICE_COOKIE);
+
+  // An attacker on a network of its own: free failures, then a wait, even for the right password.
   const network = privateNetwork();
-  for (let attempt = 1; attempt <= MAX_FAILURES_PER_ACCOUNT; attempt++) {
+  for (let attempt = 1; attempt <= FREE_FAILURES_PER_ACCOUNT_NETWORK; attempt++) {
     const answer = await rawSignIn(network, { email: locked.email, password: `wrong-${attempt}-password` });
     expect(answer.status, `failure ${attempt}`).toBe(400);
     expect(answer.body, `failure ${attempt}`).toContain(text.invalid);
   }
-  // Now the right password, from Chromium on another network: refused with the throttle message.
-  guard.expectDocumentStatus(429);
-  expect(await submitSignIn(page, locked.email, locked.password)).toBe(429);
-  await expect(page.getByRole('alert')).toHaveText(text.throttled);
-  expect((await page.context().cookies()).some((c) => c.name === SESSION_COOKIE)).toBe(false);
-  // Other accounts on the same networks are not affected.
-  await signIn(page, rep, '/admin/account');
+  const slowed = await rawSignIn(network, { email: locked.email, password: locked.password });
+  expect(slowed.status).toBe(429);
+  expect(Number(slowed.retryAfter)).toBeGreaterThan(0);
+  expect(throttledWait(slowed)).toBe(Number(slowed.retryAfter));
+
+  // Then from many networks (a botnet), past the account-wide allowance.
+  const used = [network];
+  for (let attempt = FREE_FAILURES_PER_ACCOUNT_NETWORK + 1; attempt <= FREE_FAILURES_PER_ACCOUNT; attempt++) {
+    const from = privateNetwork(used);
+    used.push(from);
+    expect((await rawSignIn(from, { email: locked.email, password: `wrong-${attempt}-password` })).status, `failure ${attempt}`).toBe(400);
+  }
+  // A browser the account has never used is slowed down on any network now (right after the burst:
+  // the first account-wide delay is a few seconds)...
+  const stranger = await rawSignIn(privateNetwork(used), { email: locked.email, password: locked.password });
+  expect(stranger.status).toBe(429);
+  expect(throttledWait(stranger)).toBe(Number(stranger.retryAfter));
+  // ...while the owner's browser goes straight in.
+  await signIn(page, locked, '/admin/account');
+  // Other accounts on the attacker's network are not affected.
   const other = await rawSignIn(network, { email: rep.email, password: rep.password, next: '/admin/account' });
   expect(other.status).toBe(303);
   expect(other.location).toBe('/admin/account');
 });
 
-test('many failures from one network lock it for every address, and X-Forwarded-For does not get around it', async () => {
+test('many failures from one network slow it down for every address, and X-Forwarded-For does not get around it', async () => {
   const network = privateNetwork();
   const elsewhere = privateNetwork([network]);
-  // Password spraying: one failure per address, so no account reaches its own limit.
-  for (let attempt = 1; attempt <= MAX_FAILURES_PER_NETWORK; attempt++) {
+  // Password spraying: one failure per address, so no account reaches its own allowance.
+  for (let attempt = 1; attempt <= FREE_FAILURES_PER_NETWORK; attempt++) {
     const answer = await rawSignIn(network, { email: `spray-${attempt}-${suffix}@vendor.example`, password: 'wrong-password-1' });
     expect(answer.status, `failure ${attempt}`).toBe(400);
   }
-  // The network is locked, whatever the address and even for a real user with the right password.
+  // The network waits now, whatever the address and even for a real user with the right password.
   const realUser = await rawSignIn(network, { email: rep.email, password: rep.password });
   expect(realUser.status).toBe(429);
-  expect(realUser.body).toContain(text.throttled);
+  expect(throttledWait(realUser)).toBeGreaterThan(0);
   // Naming another client address does not help: the server uses the connection's own.
   const spoofed = await rawSignIn(network, { email: rep.email, password: rep.password }, { 'X-Forwarded-For': '198.51.100.7' });
   expect(spoofed.status).toBe(429);
-  expect(spoofed.body).toContain(text.throttled);
+  expect(throttledWait(spoofed)).toBeGreaterThan(0);
   // From another network the same rep signs in as usual.
   const fromElsewhere = await rawSignIn(elsewhere, { email: rep.email, password: rep.password, next: '/admin/account' });
   expect(fromElsewhere.status).toBe(303);

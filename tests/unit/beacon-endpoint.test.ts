@@ -1,12 +1,11 @@
 // The beacon path over real HTTP on loopback: every refusal is a 4xx in the JSON error shape.
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { eq } from 'drizzle-orm';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { documentViews } from '../../db/schema';
 import { handleBeacon } from '../../src/server/http/beacon-endpoint';
 import { matchBeaconPath } from '../../src/server/http/beacon-request';
 import { startView } from '../../src/server/tracking/ingest';
+import { useBeaconServer } from './support/beacon-server';
 import { useTempDatabase } from './support/temp-db';
 import { seedTrackingFixture } from './support/tracking-fixture';
 import { changeLastCharacter } from './support/tamper';
@@ -15,23 +14,11 @@ const db = useTempDatabase();
 const world = seedTrackingFixture(db);
 const viewStartedAt = new Date(Date.now() - 60_000);
 const view = startView(db, { scope: world.yamada.scope, documentSlug: 'pricing', sectionIds: ['plans'], deviceId: 'a'.repeat(26), deviceLabel: '', networkHash: null, now: viewStartedAt });
-let base = '';
-let server: http.Server;
-
-beforeAll(async () => {
-  server = http.createServer((req, res) => {
-    const target = matchBeaconPath(req.url ?? '');
-    if (!target) return void res.writeHead(404).end();
-    void handleBeacon(db, req, res, target);
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-});
-afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
+const server = useBeaconServer((req, res, target) => handleBeacon(db, req, res, target));
 
 const stored = () => db.select().from(documentViews).where(eq(documentViews.id, view.viewId)).get()!;
 function post(path: string, body: string, contentType = 'application/json', method = 'POST') {
-  return fetch(`${base}${path}`, { method, headers: { 'Content-Type': contentType }, body: method === 'GET' ? undefined : body });
+  return fetch(`${server.base()}${path}`, { method, headers: { 'Content-Type': contentType }, body: method === 'GET' ? undefined : body });
 }
 const beaconPath = (token = world.yamada.token, viewId = view.viewId) => `/r/${token}/views/${viewId}`;
 
@@ -80,6 +67,6 @@ describe('beacon endpoint', () => {
   });
 
   it('answers 405 to other methods', async () => {
-    expect((await fetch(`${base}${beaconPath()}`, { method: 'PUT', body: '{}' })).status).toBe(405);
+    expect((await fetch(`${server.base()}${beaconPath()}`, { method: 'PUT', body: '{}' })).status).toBe(405);
   });
 });

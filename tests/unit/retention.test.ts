@@ -1,7 +1,7 @@
 import crypto from 'node:crypto';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { eq } from 'drizzle-orm';
-import { accounts, contacts, documentViews, linkEvents, opportunities, opportunityEngagement, readingTotals, roomDocuments, rooms, users, visits } from '../../db/schema';
+import { accounts, contacts, documentViews, linkEvents, opportunities, opportunityEngagement, readingTotals, roomDocuments, rooms, slackOutbox, users, visits } from '../../db/schema';
 import { createAccessLink } from '../../src/server/access-links/access-links';
 import { updateSettings } from '../../src/server/settings/settings';
 import { parseSecretKey } from '../../src/server/security/secret-box';
@@ -9,7 +9,8 @@ import { heartbeatPayload } from '../../src/server/tracking/beacon-payloads';
 import { recordAutomatedOpen, recordDownload, recordHeartbeat, startView } from '../../src/server/tracking/ingest';
 import { activeLinkScope, type LinkScope } from '../../src/server/tracking/link-scope';
 import { accountEngagementSummary, hottestOpportunities, opportunityEngagementSummary, opportunityTimeline } from '../../src/server/tracking/read-model';
-import { purgeExpiredTracking, purgeRawTracking } from '../../src/server/tracking/retention';
+import { enqueueAlert, markFailed, markSent, markSkipped } from '../../src/server/slack/outbox';
+import { DONE_ALERT_DAYS, purgeExpiredTracking, purgeRawTracking } from '../../src/server/tracking/retention';
 import { useTempDatabase } from './support/temp-db';
 
 const db = useTempDatabase();
@@ -165,5 +166,28 @@ describe('the daily purge', () => {
     expect(updateSettings(db, { id: 'u1', role: 'admin' }, { retentionDays: '40' }, { env: {} }).ok).toBe(true);
     expect(purgeExpiredTracking(db, now, {}).documentViews).toBeGreaterThanOrEqual(1);
     expect(db.select().from(documentViews).where(eq(documentViews.id, old.viewId)).get()).toBeUndefined();
+  });
+});
+
+describe('Slack alerts that are done with', () => {
+  it('are purged by the daily job once delivered or skipped long enough ago; pending and failed ones stay', () => {
+    const longAgo = ago((DONE_ALERT_DAYS + 1) * DAY);
+    const recently = ago((DONE_ALERT_DAYS - 1) * DAY);
+    const alert = (key: string, dueAt: Date) => {
+      expect(enqueueAlert(db, { idempotencyKey: key, kind: 'visit', opportunityId: 'o1', recipientUserId: 'u1', dueAt })).toBe(true);
+      return db.select({ id: slackOutbox.id }).from(slackOutbox).where(eq(slackOutbox.idempotencyKey, key)).get()!.id;
+    };
+    markSent(db, alert('outbox:sent-long-ago', longAgo), longAgo);
+    markSent(db, alert('outbox:sent-recently', longAgo), recently);
+    markSkipped(db, alert('outbox:skipped-long-ago', longAgo), 'no webhook');
+    markSkipped(db, alert('outbox:skipped-recently', recently), 'no webhook');
+    markFailed(db, alert('outbox:failed-long-ago', longAgo), 'invalid_token');
+    alert('outbox:pending-long-ago', longAgo);
+    const keys = () => db.select({ key: slackOutbox.idempotencyKey }).from(slackOutbox).all().map((r) => r.key).filter((k) => k.startsWith('outbox:')).sort();
+
+    expect(purgeExpiredTracking(db, now, {}).slackAlerts).toBe(2);
+    expect(keys()).toEqual(['outbox:failed-long-ago', 'outbox:pending-long-ago', 'outbox:sent-recently', 'outbox:skipped-recently']);
+    // Running it again deletes nothing more.
+    expect(purgeExpiredTracking(db, now, {}).slackAlerts).toBe(0);
   });
 });

@@ -1,11 +1,11 @@
 // The parts of signing in that tests/e2e/admin-auth.spec.ts cannot reach without disturbing the
 // specs that run beside it: where the sign-in page may redirect to, which client address counts
-// for throttling (X-Forwarded-For), the per-network limit, and the same-origin rule of the guard.
+// for throttling (X-Forwarded-For), the per-network allowance, and the same-origin rule of the guard.
 import { describe, expect, it } from 'vitest';
 import { isSameOrigin } from '../../src/server/auth/guard';
 import { safeNextPath } from '../../src/server/auth/next-path';
 import { signIn } from '../../src/server/auth/sign-in';
-import { MAX_FAILURES_PER_NETWORK, THROTTLE_WINDOW_MS } from '../../src/server/auth/throttle';
+import { throttleRules } from '../../src/server/auth/throttle';
 import { trustedForwardedFor, trustProxyFromEnv } from '../../src/server/http/client-address';
 import { createUser } from '../../src/server/users/users';
 import { useTempDatabase } from './support/temp-db';
@@ -84,20 +84,21 @@ describe('per-network sign-in throttling', async () => {
   const at = (ms: number) => new Date(t0.getTime() + ms);
   await createUser(db, { email: 'rep@example.com', displayName: 'Rep', role: 'rep', password: 'rep-password-1' });
 
-  it('locks a network after many failures spread over addresses, for every address, until the window passes', async () => {
-    // Password spraying: one failure per address, so no account reaches its own limit.
-    for (let i = 0; i < MAX_FAILURES_PER_NETWORK - 1; i++) {
+  it('slows a network down after many failures spread over addresses, for every unknown browser, for a delay only', async () => {
+    // Password spraying: one failure per address, so no account reaches its own allowance.
+    const allowance = throttleRules.network.freeFailures;
+    for (let i = 0; i < allowance - 1; i++) {
       expect(await signIn(db, { email: `guess-${i}@example.com`, password: 'wrong-password', network: 'office-a' }, at(i))).toEqual({ ok: false, reason: 'invalid' });
     }
-    // One below the limit the network still signs in; a success does not clear the network's count.
+    // One below the allowance the network still signs in; a success does not clear the network's count.
     expect((await signIn(db, { email: 'rep@example.com', password: 'rep-password-1', network: 'office-a' }, at(100))).ok).toBe(true);
     expect(await signIn(db, { email: 'guess-last@example.com', password: 'wrong-password', network: 'office-a' }, at(101))).toEqual({ ok: false, reason: 'invalid' });
 
-    expect(await signIn(db, { email: 'rep@example.com', password: 'rep-password-1', network: 'office-a' }, at(200))).toEqual({ ok: false, reason: 'throttled' });
+    expect(await signIn(db, { email: 'rep@example.com', password: 'rep-password-1', network: 'office-a' }, at(200))).toEqual({ ok: false, reason: 'throttled', retryAfterSeconds: 5 });
     // Another network is not affected, and neither is the account itself.
     expect((await signIn(db, { email: 'rep@example.com', password: 'rep-password-1', network: 'office-b' }, at(300))).ok).toBe(true);
-    // The window counts from the network's first failure.
-    expect((await signIn(db, { email: 'rep@example.com', password: 'rep-password-1', network: 'office-a' }, at(THROTTLE_WINDOW_MS + 1))).ok).toBe(true);
+    // The delay counts from the network's last failure.
+    expect((await signIn(db, { email: 'rep@example.com', password: 'rep-password-1', network: 'office-a' }, at(101 + 5000))).ok).toBe(true);
   });
 });
 

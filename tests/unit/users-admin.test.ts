@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { users } from '../../db/schema';
 import { createSession, validateSession } from '../../src/server/auth/sessions';
 import { signIn } from '../../src/server/auth/sign-in';
-import { MAX_FAILURES_PER_ACCOUNT } from '../../src/server/auth/throttle';
+import { throttleRules } from '../../src/server/auth/throttle';
 import {
   changeOwnPassword,
   deactivateUserByAdmin,
@@ -195,7 +195,7 @@ describe('own account', async () => {
 
   it('counts wrong current passwords as failed sign-ins and stops guessing', async () => {
     const now = new Date();
-    for (let i = 0; i < MAX_FAILURES_PER_ACCOUNT; i++) {
+    for (let i = 0; i < throttleRules.accountNetwork.freeFailures; i++) {
       await changeOwnPassword(db, id, { currentPassword: `guess-${i}-password`, newPassword: 'my-password-09', confirmPassword: 'my-password-09' }, now);
     }
     expect(await changeOwnPassword(db, id, { currentPassword: 'my-password-02', newPassword: 'my-password-09', confirmPassword: 'my-password-09' }, now)).toEqual({

@@ -3,7 +3,7 @@ import { users } from '../../../db/schema';
 import type { RingiDb } from '../db/client';
 import { hashPassword, verifyPassword } from './passwords';
 import { createSession, type SessionUser } from './sessions';
-import { clearSignInFailures, recordSignInFailure, signInLocked } from './throttle';
+import { signInSucceeded, takeSignInAttempt, type SignInSource } from './throttle';
 
 // Verifying against a real hash when the address is unknown keeps response times alike, so timing
 // does not tell which addresses have accounts.
@@ -11,15 +11,17 @@ let decoyHash: Promise<string> | undefined;
 
 export type SignInResult =
   | { ok: true; token: string; expiresAt: Date; user: SessionUser }
-  | { ok: false; reason: 'invalid' | 'throttled' };
+  | { ok: false; reason: 'invalid' }
+  | { ok: false; reason: 'throttled'; retryAfterSeconds: number };
 
 export async function signIn(
   db: RingiDb,
-  input: { email: string; password: string; network: string | null },
+  input: { email: string; password: string } & SignInSource,
   now = new Date(),
 ): Promise<SignInResult> {
   const email = input.email.trim().toLowerCase();
-  if (signInLocked(db, email, input.network, now)) return { ok: false, reason: 'throttled' };
+  const attempt = takeSignInAttempt(db, email, input, now); // counted as a failure until the password proves right
+  if (!attempt.allowed) return { ok: false, reason: 'throttled', retryAfterSeconds: attempt.retryAfterSeconds };
   const user = db
     .select()
     .from(users)
@@ -27,11 +29,8 @@ export async function signIn(
     .get();
   decoyHash ??= hashPassword('decoy password for unknown accounts');
   const valid = await verifyPassword(user?.passwordHash ?? (await decoyHash), input.password);
-  if (!user || !user.passwordHash || !valid) {
-    recordSignInFailure(db, email, input.network, now);
-    return { ok: false, reason: 'invalid' };
-  }
-  clearSignInFailures(db, email);
+  if (!user || !user.passwordHash || !valid) return { ok: false, reason: 'invalid' };
+  signInSucceeded(db, email, input);
   const { token, expiresAt } = createSession(db, user.id, now);
   return { ok: true, token, expiresAt, user: { id: user.id, email: user.email, displayName: user.displayName, role: user.role, locale: user.locale } };
 }

@@ -14,11 +14,22 @@ export type Queryable = RingiDb | RingiTx;
 /** Opens (creating if needed) a SQLite file in WAL mode and brings it to the latest migration. */
 export function openDatabase(file: string, migrationsDir = config.migrationsDir): RingiDb {
   if (file !== ':memory:') fs.mkdirSync(path.dirname(file), { recursive: true });
-  const sqlite = new Database(file);
-  sqlite.pragma('journal_mode = WAL');
-  sqlite.pragma('synchronous = NORMAL');
-  sqlite.pragma('foreign_keys = ON');
-  sqlite.pragma('busy_timeout = 5000');
+  let sqlite: Database.Database;
+  try {
+    sqlite = new Database(file);
+    sqlite.pragma('journal_mode = WAL');
+    sqlite.pragma('synchronous = NORMAL');
+    sqlite.pragma('foreign_keys = ON');
+    sqlite.pragma('busy_timeout = 5000');
+    // A file SQLite could only open for reading would start fine and fail every write later: check now.
+    sqlite.exec('BEGIN IMMEDIATE; ROLLBACK');
+  } catch (error) {
+    const code = (error as { code?: unknown }).code;
+    if (typeof code === 'string' && /^SQLITE_(?:READONLY|CANTOPEN|PERM|AUTH)/.test(code)) {
+      throw new Error(`the database ${file} cannot be written (${code}): give the server's user write access to the file and its folder (SQLite adds -wal and -shm files beside it)`);
+    }
+    throw error;
+  }
   const db = drizzle(sqlite, { schema });
   migrate(db, { migrationsFolder: migrationsDir });
   return db;

@@ -9,7 +9,9 @@ export type ErrorCode =
   | 'unsupported_media_type'
   | 'unknown_section'
   | 'forbidden'
-  | 'unauthorized';
+  | 'unauthorized'
+  | 'rate_limited'
+  | 'unavailable';
 
 export function errorBody(code: ErrorCode, message: string): { error: { code: ErrorCode; message: string } } {
   return { error: { code, message } };

@@ -17,6 +17,7 @@ import { handleBeacon } from './beacon-endpoint';
 import { matchBeaconPath } from './beacon-request';
 import { trustedForwardedFor, trustProxyFromEnv } from './client-address';
 import { captureRenderedPage, lookUpProspectPage, RenderedPageCache, sendRenderedPage, type PageLookup } from './prospect-page-cache';
+import { tokenGuessingGuard } from './token-guessing';
 
 type NodeHandler = (req: http.IncomingMessage, res: http.ServerResponse, next?: (error?: unknown) => void) => void;
 
@@ -35,11 +36,13 @@ async function main(): Promise<void> {
     });
 
   const trustProxy = trustProxyFromEnv(process.env.RINGI_TRUST_PROXY);
+  const refuseTokenGuessing = tokenGuessingGuard(db);
   const server = http.createServer((req, res) => {
     // Astro.clientAddress (sign-in throttling, network hashes) must not be chosen by the client.
     const forwardedFor = trustedForwardedFor(req.headers['x-forwarded-for'], trustProxy);
     if (forwardedFor) req.headers['x-forwarded-for'] = forwardedFor;
     else delete req.headers['x-forwarded-for'];
+    if (refuseTokenGuessing(req, res, forwardedFor ?? req.socket.remoteAddress)) return;
     const beacon = req.method === 'POST' || req.method === 'PUT' ? matchBeaconPath((req.url ?? '/').split('?')[0]!) : null;
     if (beacon) {
       handleBeacon(db, req, res, beacon).catch((error: unknown) => {
@@ -115,8 +118,8 @@ function startDailyPurge(db: RingiDb): NodeJS.Timeout {
   const purge = () => {
     try {
       const result = purgeExpiredTracking(db, new Date());
-      if (result.visits + result.linkEvents > 0) {
-        console.log(`retention: purged ${result.visits} visits, ${result.documentViews} views, ${result.linkEvents} link events before ${result.cutoff.toISOString()}`);
+      if (result.visits + result.linkEvents + result.slackAlerts + result.signInCounters > 0) {
+        console.log(`retention: purged ${result.visits} visits, ${result.documentViews} views, ${result.linkEvents} link events before ${result.cutoff.toISOString()}; ${result.slackAlerts} done Slack alerts; ${result.signInCounters} expired sign-in counters`);
       }
     } catch (error) {
       console.error('retention purge failed:', error instanceof Error ? error.message : error);

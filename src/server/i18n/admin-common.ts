@@ -1,4 +1,5 @@
 import { defineMessages } from './messages';
+import type { Locale } from './format';
 
 /** Messages of the admin shell and sign-in; each admin area keeps its own dictionary beside it. */
 export const tAdmin = defineMessages({
@@ -18,7 +19,9 @@ export const tAdmin = defineMessages({
     'signIn.password': 'パスワード',
     'signIn.submit': 'ログイン',
     'signIn.invalid': 'メールアドレスまたはパスワードが正しくありません。',
-    'signIn.throttled': 'ログインの失敗が続いたため、一時的に制限しています。15分ほど待ってから再度お試しください。',
+    'signIn.throttled': 'ログインの失敗が続いたため、一時的に制限しています。{wait}ほど待ってから再度お試しください。',
+    'signIn.waitSeconds': '{n}秒',
+    'signIn.waitMinutes': '{n}分',
     'signIn.lead': 'Ringi の営業担当者・管理者用ページです。',
     'role.admin': '管理者',
     'role.rep': '営業担当',
@@ -47,7 +50,9 @@ export const tAdmin = defineMessages({
     'signIn.password': 'Password',
     'signIn.submit': 'Sign in',
     'signIn.invalid': 'The email or password is incorrect.',
-    'signIn.throttled': 'Too many failed sign-ins. Please wait about 15 minutes and try again.',
+    'signIn.throttled': 'Too many failed sign-ins. Please wait about {wait} and try again.',
+    'signIn.waitSeconds': '{n} seconds',
+    'signIn.waitMinutes': '{n} minutes',
     'signIn.lead': 'For Ringi sales reps and admins.',
     'role.admin': 'Admin',
     'role.rep': 'Rep',
@@ -61,3 +66,8 @@ export const tAdmin = defineMessages({
     'common.none': 'None',
   },
 });
+
+/** "45秒" / "3 minutes": the sign-in throttle's wait, in whole minutes from one minute on. */
+export function signInWaitText(locale: Locale, seconds: number): string {
+  return seconds < 60 ? tAdmin(locale, 'signIn.waitSeconds', { n: seconds }) : tAdmin(locale, 'signIn.waitMinutes', { n: Math.ceil(seconds / 60) });
+}

@@ -4,6 +4,7 @@
 import { currentSession, type RequestContext } from '../auth/guard';
 import { SESSION_COOKIE } from '../auth/sessions';
 import { getDb } from '../db/client';
+import { isStorageFull, storageFullLog } from '../db/faults';
 import { applyProspectHeaders } from '../http/prospect-headers';
 import { recordAutomatedOpen } from '../tracking/ingest';
 import { classifyRequest, describeAgent, isAutomated } from '../tracking/request-classifier';
@@ -36,7 +37,12 @@ export function openProspectRoom(context: ProspectRequest): OpenedRoom {
   const internal = access.status === 'active' && isInternalViewer(context);
   if (automated && !internal && access.status === 'active') {
     const slug = documentSlug !== undefined && access.room.documentSlugs.includes(documentSlug) ? documentSlug : null;
-    recordAutomatedOpen(db, access.room, slug, describeAgent(requestClass), new Date());
+    try {
+      recordAutomatedOpen(db, access.room, slug, describeAgent(requestClass), new Date());
+    } catch (error) {
+      if (!isStorageFull(error)) throw error;
+      storageFullLog.report(); // the page is served all the same
+    }
   }
   return { access, automated, internal };
 }

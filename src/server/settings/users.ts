@@ -6,7 +6,7 @@ import { z } from 'zod';
 import { locales, slackAlertModes, userRoles, users } from '../../../db/schema';
 import { passwordProblem, verifyPassword } from '../auth/passwords';
 import { createSession, invalidateUserSessions } from '../auth/sessions';
-import { clearSignInFailures, recordSignInFailure, signInLocked } from '../auth/throttle';
+import { signInSucceeded, takeSignInAttempt, type SignInSource } from '../auth/throttle';
 import type { Queryable, RingiDb } from '../db/client';
 import { createUser, DuplicateEmailError, generatePassword, reactivateUser, setPassword } from '../users/users';
 import type { Actor } from './settings';
@@ -253,7 +253,8 @@ export async function changeOwnPassword(
   const current = typeof input.currentPassword === 'string' ? input.currentPassword : '';
   const next = typeof input.newPassword === 'string' ? input.newPassword : '';
   const confirm = typeof input.confirmPassword === 'string' ? input.confirmPassword : '';
-  if (signInLocked(db, user.email, null, now)) return { ok: false, reason: 'throttled' };
+  // A signed-in session guessing its own password: counted like sign-ins from an unknown network.
+  const source: SignInSource = { network: null };
 
   const errors: UserFieldErrors = {};
   if (current === '') errors.currentPassword = 'required';
@@ -265,15 +266,13 @@ export async function changeOwnPassword(
   }
   if (!errors.newPassword && confirm !== next) errors.confirmPassword = 'passwordMismatch';
   if (!errors.currentPassword) {
+    if (!takeSignInAttempt(db, user.email, source, now).allowed) return { ok: false, reason: 'throttled' };
     const valid = current.length <= 256 && user.passwordHash !== null && (await verifyPassword(user.passwordHash, current));
-    if (!valid) {
-      recordSignInFailure(db, user.email, null, now);
-      errors.currentPassword = 'wrongPassword';
-    }
+    if (!valid) errors.currentPassword = 'wrongPassword';
+    else signInSucceeded(db, user.email, source);
   }
   if (Object.keys(errors).length > 0) return invalid(errors);
 
-  clearSignInFailures(db, user.email);
   await setPassword(db, userId, next);
   return { ok: true, value: createSession(db, userId, now) };
 }

@@ -1,8 +1,11 @@
 // Retention of raw view tracking (docs/adr/0004: personal data is kept no longer than needed).
 // Raw visits, document views and link events older than the retention period are deleted; the
 // running totals (reading_totals, opportunity_engagement) are kept, so summaries and scores do not move.
-import { and, gte, inArray, lt, lte, sql } from 'drizzle-orm';
-import { documentViews, linkEvents, visits } from '../../../db/schema';
+// The same daily job purges Slack alerts that are done with (delivered or skipped) and sign-in
+// throttle counters whose window has ended.
+import { and, eq, gte, inArray, lt, lte, or, sql } from 'drizzle-orm';
+import { documentViews, linkEvents, slackOutbox, visits } from '../../../db/schema';
+import { purgeExpiredSignInFailures } from '../auth/throttle';
 import type { RingiDb } from '../db/client';
 import { getSettingValues } from '../settings/settings';
 import { VISIT_GAP_MS } from './rules';
@@ -109,9 +112,25 @@ export function purgeRawTracking(db: RingiDb, options: PurgeOptions): PurgeResul
 }
 
 /**
- * The daily purge with the retention in force: the workspace setting, or RINGI_RETENTION_DAYS when
- * that is set (getSettingValues applies it).
+ * Delivered and skipped Slack alerts stay this long (the admins' alert page lists the newest), then
+ * go. Well past any re-enqueue of the same cause (idempotency keys name a visit or a day), so a
+ * purged row never lets an alert be sent twice. Pending, sending and failed rows are never purged.
  */
-export function purgeExpiredTracking(db: RingiDb, now: Date, env: NodeJS.ProcessEnv = process.env): PurgeResult {
-  return purgeRawTracking(db, { olderThanDays: getSettingValues(db, env).retentionDays, now });
+export const DONE_ALERT_DAYS = 30;
+
+export function purgeDoneSlackAlerts(db: RingiDb, now: Date): number {
+  const cutoff = new Date(now.getTime() - DONE_ALERT_DAYS * DAY_MS);
+  return db
+    .delete(slackOutbox)
+    .where(or(and(eq(slackOutbox.status, 'sent'), lt(slackOutbox.sentAt, cutoff)), and(eq(slackOutbox.status, 'skipped'), lt(slackOutbox.dueAt, cutoff))))
+    .run().changes;
+}
+
+/**
+ * The daily purge with the retention in force: the workspace setting, or RINGI_RETENTION_DAYS when
+ * that is set (getSettingValues applies it); Slack alerts that are done with; expired sign-in counters.
+ */
+export function purgeExpiredTracking(db: RingiDb, now: Date, env: NodeJS.ProcessEnv = process.env): PurgeResult & { slackAlerts: number; signInCounters: number } {
+  const tracking = purgeRawTracking(db, { olderThanDays: getSettingValues(db, env).retentionDays, now });
+  return { ...tracking, slackAlerts: purgeDoneSlackAlerts(db, now), signInCounters: purgeExpiredSignInFailures(db, now) };
 }

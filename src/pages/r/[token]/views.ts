@@ -2,6 +2,7 @@
 import type { APIRoute } from 'astro';
 import { getDocument, renderDocument } from '../../../server/documents/catalog';
 import { getDb } from '../../../server/db/client';
+import { answerStorageFull } from '../../../server/db/faults';
 import { describeIssues, jsonError, jsonOk } from '../../../server/http/json';
 import { loadProspectRoom, roomOffers } from '../../../server/rooms/prospect-room';
 import { isInternalViewer } from '../../../server/rooms/prospect-request';
@@ -19,7 +20,7 @@ export const prerender = false;
 const MAX_START_BYTES = 1024;
 let serverKey: ReturnType<typeof loadSecretKey> | undefined;
 
-export const POST: APIRoute = async ({ params, request, cookies, clientAddress, url }) => {
+export const POST: APIRoute = answerStorageFull(async ({ params, request, cookies, clientAddress, url }) => {
   const fetchSite = request.headers.get('sec-fetch-site');
   if (fetchSite && fetchSite !== 'same-origin') return jsonError(403, 'forbidden', 'Cross-site requests are refused.');
   if ((request.headers.get('content-type') ?? '').split(';')[0]!.trim().toLowerCase() !== 'application/json') {
@@ -78,6 +79,6 @@ export const POST: APIRoute = async ({ params, request, cookies, clientAddress, 
     201,
     { 'Referrer-Policy': 'no-referrer', 'X-Robots-Tag': 'noindex' },
   );
-};
+});
 
 export const ALL: APIRoute = () => jsonError(405, 'method_not_allowed', 'Views are started with POST.');

@@ -1,0 +1,1 @@
+ALTER TABLE `sign_in_throttle` ADD `last_failure_at` integer DEFAULT 0 NOT NULL;
