@@ -5,25 +5,33 @@ import rehypeStringify from 'rehype-stringify';
 import remarkGfm from 'remark-gfm';
 import remarkParse from 'remark-parse';
 import remarkRehype from 'remark-rehype';
-import { unified } from 'unified';
+import { unified, type Plugin } from 'unified';
 import { describe, expect, it } from 'vitest';
 import { VFile } from 'vfile';
 import { documentRehypePlugins, rehypeSanitiseDocument } from '../../src/server/documents/markdown-sanitise.mjs';
 
 const hostileDir = path.join(import.meta.dirname, 'fixtures/hostile-documents');
 
-/** Astro's Markdown pipeline for documents: raw HTML kept into hast, our rehype plugins, stringified. */
-function render(markdown: string, filePath: string, reports: string[][] = []): string {
-  const [raw] = documentRehypePlugins;
+type Report = (file: string, parts: string[]) => void;
+const rehypeRaw = documentRehypePlugins[0] as Plugin;
+const sanitise = rehypeSanitiseDocument as Plugin<[{ report?: Report }?]>;
+
+/** Astro's Markdown pipeline for documents (GFM, raw HTML kept into hast, our rehype plugins), stringified. */
+function runPipeline(markdown: string, filePath: string, report?: Report): string {
   return String(
     unified()
-      .use(remarkParse).use(remarkGfm)
+      .use(remarkParse)
+      .use(remarkGfm)
       .use(remarkRehype, { allowDangerousHtml: true })
-      .use(raw!)
-      .use(rehypeSanitiseDocument, { report: (_file: string, parts: string[]) => reports.push(parts) })
+      .use(rehypeRaw)
+      .use(sanitise, report ? { report } : undefined)
       .use(rehypeStringify)
       .processSync(new VFile({ path: filePath, value: markdown })),
   );
+}
+
+function render(markdown: string, filePath: string, reports: string[][] = []): string {
+  return runPipeline(markdown, filePath, (_file, parts) => reports.push(parts));
 }
 
 const forbidden = [/<script/i, /<style/i, /<iframe/i, /<object/i, /<embed/i, /<meta/i, /<base/i, /<form/i, /<input/i, /<button/i, /\son[a-z]+=/i, /javascript:/i, /vbscript:/i, /href="data:/i, /\sstyle=/i];
@@ -47,9 +55,7 @@ describe('document sanitiser', () => {
     const original = console.warn;
     console.warn = (message: string) => warnings.push(message);
     try {
-      const [raw] = documentRehypePlugins;
-      unified().use(remarkParse).use(remarkGfm).use(remarkRehype, { allowDangerousHtml: true }).use(raw!).use(rehypeSanitiseDocument).use(rehypeStringify)
-        .processSync(new VFile({ path: 'content/evil.md', value: '<meta http-equiv="refresh" content="0">\n\n<img src="x" onerror="alert(1)">' }));
+      runPipeline('<meta http-equiv="refresh" content="0">\n\n<img src="x" onerror="alert(1)">', 'content/evil.md');
     } finally {
       console.warn = original;
     }
