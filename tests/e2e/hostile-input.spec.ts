@@ -202,7 +202,7 @@ test.describe('sessions and links', () => {
     await signIn(page, rep, '/admin');
     const cookies = await page.context().cookies();
     const cookieHeader = cookies.map((c) => `${c.name}=${c.value}`).join('; ');
-    for (const headers of [
+    for (const headers of <Record<string, string>[]>[
       { Origin: 'https://evil.example', 'Sec-Fetch-Site': 'cross-site' },
       { Origin: 'https://evil.example' },
       {},
