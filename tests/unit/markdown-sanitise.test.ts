@@ -39,6 +39,11 @@ const forbidden = [/<script/i, /<style/i, /<iframe/i, /<object/i, /<embed/i, /<m
 describe('document sanitiser', () => {
   const files = fs.readdirSync(hostileDir).filter((name) => name.endsWith('.md'));
 
+  it('is the plugin list the Astro build uses', async () => {
+    const { default: astroConfig } = await import('../../astro.config.mjs');
+    expect(astroConfig.markdown?.rehypePlugins).toBe(documentRehypePlugins);
+  });
+
   it('has a hostile set to run on', () => expect(files.length).toBeGreaterThanOrEqual(4));
 
   for (const name of files) {
