@@ -1,6 +1,7 @@
 // @ts-check
 import { defineConfig } from 'astro/config';
 import node from '@astrojs/node';
+import { documentRehypePlugins } from './src/server/documents/markdown-sanitise.mjs';
 
 const port = Number(process.env.PORT ?? 4321);
 // Astro's origin check compares against the request host; without allowedDomains the
@@ -22,4 +23,6 @@ export default defineConfig({
   build: { inlineStylesheets: 'never' },
   vite: { build: { assetsInlineLimit: 0 } },
   devToolbar: { enabled: false },
+  // Document HTML sanitised at build (docs/adr/0009).
+  markdown: { rehypePlugins: documentRehypePlugins },
 });

@@ -16,10 +16,11 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
-import { request as apiRequest, type APIResponse, type BrowserContext, type Page } from '@playwright/test';
+import { request as apiRequest, type APIRequestContext, type APIResponse, type BrowserContext, type Page } from '@playwright/test';
+import Database from 'better-sqlite3';
 import { accountsById, contactsById, expect, reps, requiredDocuments, rooms, signIn, test, tracking } from './support/fixtures';
 import { addUserWithCli } from './support/users';
-import { E2E_BASE_URL, E2E_HOST, E2E_PORT, REPO_ROOT } from './support/env';
+import { E2E_BASE_URL, E2E_DATABASE_PATH, E2E_HOST, E2E_PORT, REPO_ROOT } from './support/env';
 
 
 // Spelled out on purpose (see support/expectations.ts): a changed text is a visible change.
@@ -232,27 +233,11 @@ async function expectJsonError(response: APIResponse, status: number, code: stri
   expect(await response.json(), what).toEqual({ error: { code, message: expect.any(String) } });
 }
 
-// --- Tests ---------------------------------------------------------------------------------------
-
-test('anonymous visitors are refused every admin route, on GET and on POST, and shown no data', async ({ request }) => {
-  const routes = adminRoutes().filter((r) => r.path !== '/admin/sign-in' && r.path !== '/admin/sign-out');
-  // The walk must have found the admin area (an empty or broken walk would prove nothing).
-  expect(routes.length, routes.map((r) => r.path).join('\n')).toBeGreaterThanOrEqual(20);
-  expect(routes.map((r) => r.path)).toEqual(
-    expect.arrayContaining([
-      '/admin',
-      '/admin/account',
-      '/admin/activity.json',
-      '/admin/users',
-      '/admin/settings',
-      `/admin/opportunities/${rooms.ja.opportunityId}/links`,
-      '/admin/documents/pricing/files/pricing-2026.pdf',
-      '/admin/exports/views.csv',
-    ]),
-  );
-  expect(routes.filter((r) => r.mutating).length).toBeGreaterThanOrEqual(10);
-  expect(routes.filter((r) => r.json).length).toBeGreaterThanOrEqual(1);
-
+/**
+ * Every admin route refuses `request` (anonymous, or a cookie whose session is over) as it refuses an
+ * anonymous visitor: GET and POST, the sign-in redirect or the JSON 401, and no seeded data.
+ */
+async function expectRefusedEverywhere(request: APIRequestContext, routes: AdminRoute[]): Promise<void> {
   // A field for every form there is, so a page that skipped the guard would have something to act on.
   const form = { _action: 'preferences', locale: 'en', name: `anonymous ${suffix}`, email: `anonymous-${suffix}@evil.example`, role: 'admin', muted: '1', action: 'create', id: '1' };
   for (const route of routes) {
@@ -283,6 +268,31 @@ test('anonymous visitors are refused every admin route, on GET and on POST, and 
     await expectNoData(post, what);
   }
 
+}
+
+// --- Tests ---------------------------------------------------------------------------------------
+
+test('anonymous visitors are refused every admin route, on GET and on POST, and shown no data', async ({ request }) => {
+  const routes = adminRoutes().filter((r) => r.path !== '/admin/sign-in' && r.path !== '/admin/sign-out');
+  // The walk must have found the admin area (an empty or broken walk would prove nothing).
+  expect(routes.length, routes.map((r) => r.path).join('\n')).toBeGreaterThanOrEqual(20);
+  expect(routes.map((r) => r.path)).toEqual(
+    expect.arrayContaining([
+      '/admin',
+      '/admin/account',
+      '/admin/activity.json',
+      '/admin/users',
+      '/admin/settings',
+      `/admin/opportunities/${rooms.ja.opportunityId}/links`,
+      '/admin/documents/pricing/files/pricing-2026.pdf',
+      '/admin/exports/views.csv',
+    ]),
+  );
+  expect(routes.filter((r) => r.mutating).length).toBeGreaterThanOrEqual(10);
+  expect(routes.filter((r) => r.json).length).toBeGreaterThanOrEqual(1);
+
+  await expectRefusedEverywhere(request, routes);
+
   // Sign-out: GET is not a route (a link elsewhere cannot sign anyone out); POST just goes to sign-in.
   const signOutGet = await request.get('/admin/sign-out', { maxRedirects: 0 });
   expect([404, 405]).toContain(signOutGet.status());
@@ -297,6 +307,27 @@ test('anonymous visitors are refused every admin route, on GET and on POST, and 
   expect(signInPage.status()).toBe(200);
   expect(await signInPage.text()).toContain('<form class="stack" method="post">');
   await expectNoData(signInPage, 'GET /admin/sign-in');
+});
+
+test('a session past its inactivity limit opens no admin route: the same answers as for an anonymous visitor', async ({ page }) => {
+  const expiring = { email: `auth-expiring-${suffix}@vendor.example`, password: `auth-e2e-${suffix}-expiring`, name: `認証 四郎 ${suffix}` };
+  await addUserWithCli(expiring);
+  await signIn(page, expiring, '/admin');
+  const token = await sessionCookieOf(page.context());
+  // Last verified long ago, as if the rep had walked away (the server's own clock decides it is over).
+  const db = new Database(E2E_DATABASE_PATH);
+  try {
+    const changed = db.prepare('UPDATE auth_sessions SET last_verified_at = 0 WHERE user_id = (SELECT id FROM users WHERE email = ?)').run(expiring.email).changes;
+    expect(changed).toBe(1);
+  } finally {
+    db.close();
+  }
+  const client = await apiRequest.newContext({ baseURL: E2E_BASE_URL, extraHTTPHeaders: { Cookie: `${SESSION_COOKIE}=${token}` } });
+  try {
+    await expectRefusedEverywhere(client, adminRoutes().filter((r) => r.path !== '/admin/sign-in' && r.path !== '/admin/sign-out'));
+  } finally {
+    await client.dispose();
+  }
 });
 
 test('a rep signs in and out through the form, and the old cookie no longer works anywhere', async ({ page }) => {

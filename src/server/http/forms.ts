@@ -7,14 +7,25 @@ export type ReadForm =
   | { ok: true; fields: Record<string, string>; lists: Record<string, string[]>; files: Record<string, File> }
   | { ok: false; status: 400 | 403 | 413; problem: 'badRequest' | 'crossSite' | 'tooLarge' };
 
-/** The body, or 'tooLarge' as soon as it passes `maxBytes` (a chunked body announces no length). */
-async function boundedBody(request: Request, maxBytes: number): Promise<Uint8Array<ArrayBuffer> | 'tooLarge'> {
+/**
+ * The body, or 'tooLarge' as soon as it passes `maxBytes`, announced or streamed (a chunked body
+ * announces no length); a body that breaks off counts as too large.
+ */
+export async function readBoundedBody(request: Request, maxBytes: number): Promise<Uint8Array<ArrayBuffer> | 'tooLarge'> {
+  const length = Number(request.headers.get('content-length') ?? '0');
+  if (Number.isFinite(length) && length > maxBytes) return 'tooLarge';
   const reader = request.body?.getReader();
   if (!reader) return new Uint8Array(0);
   const chunks: Uint8Array[] = [];
   let size = 0;
   for (;;) {
-    const { done, value } = await reader.read();
+    let next: ReadableStreamReadResult<Uint8Array>;
+    try {
+      next = await reader.read();
+    } catch {
+      return 'tooLarge'; // the production server's cap (request-guard.ts) ended the stream
+    }
+    const { done, value } = next;
     if (done) break;
     size += value.byteLength;
     if (size > maxBytes) {
@@ -39,11 +50,9 @@ async function boundedBody(request: Request, maxBytes: number): Promise<Uint8Arr
  */
 export async function readForm(request: Request, url: URL, maxBytes: number): Promise<ReadForm> {
   if (!isSameOrigin(request, url)) return { ok: false, status: 403, problem: 'crossSite' };
-  const length = Number(request.headers.get('content-length') ?? '0');
-  if (Number.isFinite(length) && length > maxBytes) return { ok: false, status: 413, problem: 'tooLarge' };
   let form: FormData;
   try {
-    const body = await boundedBody(request, maxBytes);
+    const body = await readBoundedBody(request, maxBytes);
     if (body === 'tooLarge') return { ok: false, status: 413, problem: 'tooLarge' };
     form = await new Response(body, { headers: { 'content-type': request.headers.get('content-type') ?? '' } }).formData();
   } catch {

@@ -16,6 +16,7 @@ import { startSlackWorker } from '../slack/worker';
 import { handleBeacon } from './beacon-endpoint';
 import { matchBeaconPath } from './beacon-request';
 import { trustedForwardedFor, trustProxyFromEnv } from './client-address';
+import { guardRequest } from './request-guard';
 import { captureRenderedPage, lookUpProspectPage, RenderedPageCache, sendRenderedPage, type PageLookup } from './prospect-page-cache';
 import { tokenGuessingGuard } from './token-guessing';
 
@@ -42,6 +43,7 @@ async function main(): Promise<void> {
     const forwardedFor = trustedForwardedFor(req.headers['x-forwarded-for'], trustProxy);
     if (forwardedFor) req.headers['x-forwarded-for'] = forwardedFor;
     else delete req.headers['x-forwarded-for'];
+    if (!guardRequest(req, res, trustProxy)) return;
     if (refuseTokenGuessing(req, res, forwardedFor ?? req.socket.remoteAddress)) return;
     const beacon = req.method === 'POST' || req.method === 'PUT' ? matchBeaconPath((req.url ?? '/').split('?')[0]!) : null;
     if (beacon) {

@@ -14,6 +14,8 @@ export interface SecondServer {
   baseURL: string;
   port: number;
   databasePath: string;
+  /** The server process (sh execs node), for /proc/<pid>/status. */
+  pid: number;
   fixtures: E2eFixtures;
   /** Everything the server (and its seed step) printed so far. */
   output: () => string;
@@ -87,7 +89,7 @@ export async function startSecondServer(env: Record<string, string>, timeoutMs =
   }
 
   const fixtures = JSON.parse(fs.readFileSync(path.join(tmpDir, 'fixtures.json'), 'utf8')) as E2eFixtures;
-  return { baseURL, port, databasePath, fixtures, output: () => output, stop };
+  return { baseURL, port, databasePath, pid: child.pid!, fixtures, output: () => output, stop };
 }
 
 /**

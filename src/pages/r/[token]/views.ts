@@ -3,11 +3,12 @@ import type { APIRoute } from 'astro';
 import { getDocument, renderDocument } from '../../../server/documents/catalog';
 import { getDb } from '../../../server/db/client';
 import { answerStorageFull } from '../../../server/db/faults';
+import { readBoundedBody } from '../../../server/http/forms';
 import { describeIssues, jsonError, jsonOk } from '../../../server/http/json';
 import { loadProspectRoom, roomOffers } from '../../../server/rooms/prospect-room';
 import { isInternalViewer } from '../../../server/rooms/prospect-request';
 import { loadSecretKey } from '../../../server/security/secret-box';
-import { viewStartPayload } from '../../../server/tracking/beacon-payloads';
+import { MAX_VIEW_START_BYTES, viewStartPayload } from '../../../server/tracking/beacon-payloads';
 import { ensureDeviceId } from '../../../server/tracking/device';
 import { startView } from '../../../server/tracking/ingest';
 import { networkHash } from '../../../server/tracking/network';
@@ -17,7 +18,6 @@ import { deviceLabel, HEARTBEAT_SECONDS, IDLE_CUTOFF_SECONDS } from '../../../se
 
 export const prerender = false;
 
-const MAX_START_BYTES = 1024;
 let serverKey: ReturnType<typeof loadSecretKey> | undefined;
 
 export const POST: APIRoute = answerStorageFull(async ({ params, request, cookies, clientAddress, url }) => {
@@ -26,8 +26,9 @@ export const POST: APIRoute = answerStorageFull(async ({ params, request, cookie
   if ((request.headers.get('content-type') ?? '').split(';')[0]!.trim().toLowerCase() !== 'application/json') {
     return jsonError(415, 'unsupported_media_type', 'Send application/json.');
   }
-  const raw = await request.text();
-  if (raw.length > MAX_START_BYTES) return jsonError(413, 'payload_too_large', `At most ${MAX_START_BYTES} bytes.`);
+  const body = await readBoundedBody(request, MAX_VIEW_START_BYTES);
+  if (body === 'tooLarge') return jsonError(413, 'payload_too_large', `At most ${MAX_VIEW_START_BYTES} bytes.`);
+  const raw = new TextDecoder().decode(body);
   let json: unknown;
   try {
     json = JSON.parse(raw);
