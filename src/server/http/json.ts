@@ -9,7 +9,8 @@ export type ErrorCode =
   | 'unsupported_media_type'
   | 'unknown_section'
   | 'forbidden'
-  | 'unauthorized';
+  | 'unauthorized'
+  | 'rate_limited';
 
 export function errorBody(code: ErrorCode, message: string): { error: { code: ErrorCode; message: string } } {
   return { error: { code, message } };
