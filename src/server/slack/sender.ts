@@ -26,7 +26,13 @@ export async function deliver(webhookUrl: string, message: SlackMessage, now: ()
       return classifyAnswer(error.statusCode, parseRetryAfter(retryAfter, now()), text);
     }
     // No answer at all (timeout, refused or reset connection, DNS): Slack or the way there may come back.
-    const cause = error instanceof Error ? (error.cause instanceof Error ? error.cause.message : error.message) : String(error);
-    return { kind: 'transient', status: null, message: redactUrls(cause) };
+    return { kind: 'transient', status: null, message: redactUrls(rootCause(error)) };
   }
+}
+
+/** The innermost cause ("connect ECONNREFUSED 127.0.0.1:…" rather than "fetch failed"): what admins can act on. */
+function rootCause(error: unknown): string {
+  let inner = error;
+  while (inner instanceof Error && inner.cause instanceof Error) inner = inner.cause;
+  return inner instanceof Error ? inner.message : String(error);
 }
