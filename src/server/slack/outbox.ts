@@ -58,12 +58,18 @@ export function visitAlertWindowMs(delayMs: number): number {
 
 /** Whether the contact already has a visit alert for a visit that started within the window. */
 function contactAlertedSince(db: Queryable, contactId: string, since: Date): boolean {
+  // The contact's few recent visits (visits_started_idx), each checked by its alert's unique key.
   return (
     db
-      .select({ id: slackOutbox.id })
-      .from(slackOutbox)
-      .innerJoin(visits, eq(visits.id, slackOutbox.visitId))
-      .where(and(eq(visits.contactId, contactId), inArray(slackOutbox.kind, ['visit', 'return']), gte(visits.startedAt, since)))
+      .select({ id: visits.id })
+      .from(visits)
+      .where(
+        and(
+          gte(visits.startedAt, since),
+          eq(visits.contactId, contactId),
+          sql`exists (select 1 from ${slackOutbox} where ${slackOutbox.idempotencyKey} = 'visit:' || ${visits.id})`,
+        ),
+      )
       .limit(1)
       .get() !== undefined
   );
