@@ -137,13 +137,18 @@ test("a mail sandbox's headless browser running the page for 10 s without input:
   }
   expect(slack.received.filter((m) => JSON.stringify(m.body).includes('前田 陽介'))).toEqual([]);
 
-  // The rep sees it beside the other automated opens, never as reading.
+  // The sandbox also follows the attachment link without cookies: an unconfirmed download.
+  expect((await fetch(`${server.baseURL}/r/${headless.token}/d/pricing/files/pricing-2026.pdf`, { headers: { 'User-Agent': humanUserAgent() } })).status).toBe(200);
+
+  // The rep sees both beside the other automated opens, never as reading or downloads.
   const { context, page } = await watchedPage(browser, server);
   try {
     await signIn(page, admin, `/admin/opportunities/${tracking.rooms.reading.opportunityId}/timeline`);
-    const row = page.locator('[data-automated] tr[data-automated-open]', { hasText: '前田 陽介' });
-    await expect(row).toHaveCount(1);
-    await expect(row).toContainText('セキュリティスキャナー（スクリプトを実行）');
+    const rows = page.locator('[data-automated] tr[data-automated-open]', { hasText: '前田 陽介' });
+    await expect(rows).toHaveCount(2);
+    await expect(rows.filter({ has: page.locator('td[data-kind="automated_open"]') })).toContainText('セキュリティスキャナー（スクリプトを実行）');
+    await expect(rows.filter({ has: page.locator('td[data-kind="unconfirmed_download"]') })).toContainText('未確認のダウンロード：pricing-2026.pdf');
+    await expect(page.locator('[data-visit-id]', { hasText: '前田 陽介' })).toHaveCount(0);
   } finally {
     await context.close();
   }
