@@ -3,6 +3,7 @@
 import { defineConfig, devices } from '@playwright/test';
 import { E2E_BASE_URL, e2eServerEnv } from './tests/e2e/support/env';
 import { findChromium } from './scripts/chromium.mjs';
+import { HUMAN_LAUNCH_ARGS, humanUserAgent } from './tests/e2e/support/human';
 
 const ci = !!process.env.CI;
 
@@ -28,8 +29,10 @@ export default defineConfig({
     // test:e2e` installs Debian's first when there is none). `npx playwright install` has no network here.
     launchOptions: {
       executablePath: findChromium() ?? undefined,
-      args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
+      // Without automation markers: the `page` fixture plays a person (tests/e2e/support/human.ts).
+      args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', ...HUMAN_LAUNCH_ARGS],
     },
+    userAgent: humanUserAgent(),
     locale: 'ja-JP',
     timezoneId: 'Asia/Tokyo',
     acceptDownloads: true,

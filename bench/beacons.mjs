@@ -203,9 +203,11 @@ async function beaconLoad(target, seconds) {
 
 // ── view starts and the functional comparison ────────────────────────────────────────────────────
 /**
- * Starts `count` views through the real endpoint (POST /r/<token>/views, as ReadingTracker.astro does),
- * spread over every link and its room's documents, about ten views per browser (device cookie), so a
- * few dozen visits hold them.
+ * Starts `count` views through the real endpoint (POST /r/<token>/views, as ReadingTracker.astro does
+ * after a reader's first input), spread over every link and its room's documents, about ten views per
+ * browser (device cookie), so a few dozen visits hold them. Each browser comes from its own network
+ * (X-Forwarded-For, the server trusts it here), as readers do: view starts are limited per network
+ * and per link (docs/adr/0004); a start refused with 429 is tried again after its Retry-After.
  */
 async function startViews(base, links, count) {
   const perDevice = 10;
@@ -219,17 +221,23 @@ async function startViews(base, links, count) {
     chains.get(key).push({ token: link.token, slug: link.roomDocuments[k % link.roomDocuments.length] });
   }
   const started = [];
-  const queue = [...chains.values()];
+  const queue = [...chains.values()].map((chain, n) => ({ chain, network: `10.${(n >> 8) & 255}.${n & 255}.7` }));
   async function worker() {
-    for (let chain = queue.shift(); chain; chain = queue.shift()) {
+    for (let next = queue.shift(); next; next = queue.shift()) {
       let cookie;
-      for (const { token, slug } of chain) {
-        const response = await fetch(`${base}/r/${token}/views`, {
-          method: 'POST',
-          headers: { ...START_HEADERS, Origin: base, ...(cookie ? { Cookie: cookie } : {}) },
-          body: JSON.stringify({ slug }),
-          signal: AbortSignal.timeout(10_000),
-        });
+      for (const { token, slug } of next.chain) {
+        let response;
+        for (;;) {
+          response = await fetch(`${base}/r/${token}/views`, {
+            method: 'POST',
+            headers: { ...START_HEADERS, Origin: base, 'X-Forwarded-For': next.network, ...(cookie ? { Cookie: cookie } : {}) },
+            body: JSON.stringify({ slug, input: 'wheel' }),
+            signal: AbortSignal.timeout(10_000),
+          });
+          if (response.status !== 429) break;
+          await response.text();
+          await new Promise((resolve) => setTimeout(resolve, Number(response.headers.get('retry-after') ?? '1') * 1000));
+        }
         const text = await response.text();
         if (response.status !== 201) throw new Error(`starting a view of ${slug} answered ${response.status}: ${text.slice(0, 300)}`);
         const body = JSON.parse(text);
@@ -311,7 +319,7 @@ async function main() {
 
   // 3. The Ringi server, and the pool of views started through its view-start endpoint.
   const [appPort, rawPort] = [await freePort(), await freePort()];
-  const app = startServer('ringi', [...cpuProfileFlags(options['cpu-prof']), 'dist/ringi-server.mjs'], { ...appEnv, PORT: String(appPort) });
+  const app = startServer('ringi', [...cpuProfileFlags(options['cpu-prof']), 'dist/ringi-server.mjs'], { ...appEnv, PORT: String(appPort), RINGI_TRUST_PROXY: '1' });
   const appUrl = `http://127.0.0.1:${appPort}`;
   await waitUntilAnswering('ringi', app, `${appUrl}/favicon.ico`);
   const started = await startViews(appUrl, links, viewCount);

@@ -217,9 +217,12 @@ export const documentViews = sqliteTable(
   ],
 );
 
-export const linkEventKinds = ['download', 'print', 'automated_open'] as const;
+export const linkEventKinds = ['download', 'print', 'automated_open', 'unconfirmed_download'] as const;
 
-/** Things that happen on a link besides reading: downloads, prints, and opens by scanners or previews. */
+/**
+ * Things that happen on a link besides reading: downloads, prints, opens by scanners or previews, and
+ * unconfirmed downloads (a browser that never showed a person on the link; never counted).
+ */
 export const linkEvents = sqliteTable(
   'link_events',
   {
@@ -341,6 +344,8 @@ export const slackOutbox = sqliteTable(
     /** While a worker holds the row; a crashed worker's lease runs out and the row is retried. */
     leaseUntil: integer('lease_until', { mode: 'timestamp_ms' }),
     lastError: text('last_error'),
+    /** When the current run of transient failures began: retries go on for a day from then (ADR 0008). */
+    firstFailedAt: integer('first_failed_at', { mode: 'timestamp_ms' }),
     sentAt: integer('sent_at', { mode: 'timestamp_ms' }),
     createdAt: createdAt(),
   },

@@ -18,6 +18,7 @@ import { createUser } from '../../src/server/users/users';
 import { readDocument, type ContentDocument } from './support/content';
 import { E2E_BASE_URL, E2E_DATABASE_PATH, E2E_SECRET_KEY, REPO_ROOT } from './support/env';
 import { expect, signIn, test } from './support/fixtures';
+import { humanContext } from './support/human';
 
 interface Rep {
   email: string;
@@ -148,7 +149,7 @@ test('a prospect starts reading and the live feed shows it without a reload', as
   await expect(live.locator('li', { hasText: world.contactName })).toHaveCount(0);
   const feedRefreshed = page.waitForResponse((r) => new URL(r.url()).pathname === '/admin/activity.json' && r.status() === 200, { timeout: 40_000 });
 
-  const prospectContext = await browser.newContext({ locale: 'ja-JP' });
+  const prospectContext = await browser.newContext(humanContext());
   try {
     const prospect = await prospectContext.newPage();
     const startPath = `/r/${world.reading.token}/views`;

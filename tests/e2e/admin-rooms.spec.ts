@@ -16,6 +16,7 @@ import { createUser } from '../../src/server/users/users';
 import { readDocument, type ContentDocument } from './support/content';
 import { E2E_BASE_URL, E2E_DATABASE_PATH, REPO_ROOT } from './support/env';
 import { expect, signIn, test } from './support/fixtures';
+import { humanContext } from './support/human';
 
 interface Rep {
   email: string;
@@ -154,7 +155,7 @@ test('the owner builds a room, shares a link, and revoking it closes the room to
   await expect(preview).toHaveAttribute('target', '_blank');
 
   // --- The prospect, in a fresh browser context without cookies. ---
-  const prospectContext = await browser.newContext({ locale: 'ja-JP' });
+  const prospectContext = await browser.newContext(humanContext());
   try {
     const prospect = await prospectContext.newPage();
     expect((await prospect.goto(url))?.status()).toBe(200);

@@ -14,6 +14,7 @@ import { createUser } from '../../src/server/users/users';
 import { readDocument } from './support/content';
 import { E2E_DATABASE_PATH, REPO_ROOT } from './support/env';
 import { contactsById, expect, rooms, signIn, test } from './support/fixtures';
+import { humanContext } from './support/human';
 
 interface Rep {
   email: string;
@@ -95,7 +96,7 @@ test('the timeline shows the prospect’s reading, and the opportunity’s CSV e
   const token = links.token('jaFutureExpiry');
 
   // --- The prospect reads in a fresh browser until a beacon reports active time. ---
-  const prospectContext = await browser.newContext({ locale: 'ja-JP', timezoneId: 'Asia/Tokyo' });
+  const prospectContext = await browser.newContext(humanContext());
   let viewId = '';
   let reportedSeconds = 0;
   try {

@@ -1,12 +1,15 @@
-// Slack alerts end to end: a real browser reads a document and the loopback Slack stand-in receives
-// the rep's alert. The shared server has no webhook, so this spec runs its own server (support/
-// second-server.ts) with RINGI_SLACK_WEBHOOK_URL pointing at the stand-in, a two-second coalescing
-// delay and a fast worker tick.
-import type { Page } from '@playwright/test';
+// Slack alerts end to end: a person reads a document (trusted scrolling, no automation markers:
+// support/human.ts) and the loopback Slack stand-in receives the rep's alert; a mail sandbox's
+// headless browser sitting on a document raises nothing and is listed as a scanner; a flood of view
+// starts on one link is cut off with 429 and still gives one alert. The shared server has no webhook,
+// so this spec runs its own server (support/second-server.ts) with RINGI_SLACK_WEBHOOK_URL pointing at
+// the stand-in, a two-second coalescing delay and a fast worker tick.
+import type { Page, Response } from '@playwright/test';
 import { startSlackStandIn, type SlackStandIn } from '../unit/support/slack-stand-in';
 import { readDocument } from './support/content';
 import { E2E_SECRET_KEY } from './support/env';
-import { contactsById, expect, rooms, signIn, test } from './support/fixtures';
+import { contactsById, expect, rooms, signIn, test, tracking } from './support/fixtures';
+import { humanUserAgent, scannerContext, scrollLikeAReader } from './support/human';
 import { startSecondServer, watchedPage, type SecondServer } from './support/second-server';
 import { openTrackingDb } from './support/tracking-db';
 import { addUserWithCli } from './support/users';
@@ -31,16 +34,22 @@ test.afterAll(async () => {
   await slack?.close();
 });
 
-test('a real browser reads a document and Slack receives one alert for the visit', async ({ browser }) => {
+test('a person scrolling a document gets a view with plausible active time and Slack one alert for the visit', async ({ browser }) => {
   test.setTimeout(90_000);
   const room = rooms.ja;
   const doc = readDocument('pricing');
   const token = server.fixtures.tokens.jaActive;
 
   const { context, page, problems } = await watchedPage(browser, server);
+  const openedAt = Date.now();
+  let viewId = '';
   try {
-    await readOnSecondServer(page, token, 'pricing');
+    viewId = await readOnSecondServer(page, token, 'pricing');
     await expect(page.getByRole('heading', { level: 1 })).toHaveText(doc.title);
+    // Keeps reading until a heartbeat reports active time.
+    const timed = page.waitForResponse((r) => isBeaconOf(r, token, viewId) && ((r.request().postDataJSON() as { activeSeconds?: number }).activeSeconds ?? 0) >= 5, { timeout: 30_000 });
+    await page.mouse.wheel(0, 300);
+    expect((await timed).status()).toBe(204);
 
     // The alert waits for the coalescing delay, then the worker posts it.
     await expect.poll(() => slack.received.length, { timeout: 30_000, message: 'messages received by the Slack stand-in' }).toBeGreaterThanOrEqual(1);
@@ -52,6 +61,10 @@ test('a real browser reads a document and Slack receives one alert for the visit
   // Exactly one: the outbox holds one row for this opportunity, sent, and nothing left to send.
   const db = openTrackingDb(server.databasePath);
   try {
+    const views = db.all<{ id: string; active_seconds: number }>('SELECT id, active_seconds FROM document_views WHERE opportunity_id = ?', room.opportunityId);
+    expect(views.map((v) => v.id)).toEqual([viewId]);
+    expect(views[0]!.active_seconds).toBeGreaterThanOrEqual(5);
+    expect(views[0]!.active_seconds).toBeLessThanOrEqual(Math.ceil((Date.now() - openedAt) / 1000));
     await expect
       .poll(() => db.all<{ kind: string; status: string }>('SELECT kind, status FROM slack_outbox WHERE opportunity_id = ? ORDER BY id', room.opportunityId), { timeout: 10_000 })
       .toEqual([{ kind: 'visit', status: 'sent' }]);
@@ -67,6 +80,8 @@ test('a real browser reads a document and Slack receives one alert for the visit
   expect(text).toBe(`${contactsById.yamada.name} 様（${room.account.name}）が資料を閲覧しました`);
   const whole = JSON.stringify(message!.body);
   expect(whole).toContain(room.opportunityName);
+  // Sent while the reader was still reading ("閲覧中"), or with the real total: never a time read so far.
+  expect(whole).toMatch(/• [^\n"]+ — (閲覧中|\d+分|[1-9]\d*秒)/);
   expect(whole).toContain(`• ${doc.title} — `);
   const button = (blocks as { type: string; elements?: { url?: string }[] }[]).find((b) => b.type === 'actions');
   expect(button?.elements?.[0]?.url).toBe(`${server.baseURL}/admin/opportunities/${room.opportunityId}/timeline`);
@@ -78,14 +93,99 @@ test('a real browser reads a document and Slack receives one alert for the visit
   }
 });
 
-/** Reads a document on the second server until the page's script has started a view. */
-async function readOnSecondServer(page: Page, token: string, slug: string): Promise<void> {
+/** Reads a document on the second server, scrolling as a person, until the page's script has started a view; returns its id. */
+async function readOnSecondServer(page: Page, token: string, slug: string): Promise<string> {
   await page.goto(`/r/${token}/d/${slug}`);
   const started = page.waitForResponse((r) => r.request().method() === 'POST' && new URL(r.url()).pathname === `/r/${token}/views`);
-  await page.mouse.move(200, 200);
-  await page.mouse.wheel(0, 400);
-  expect((await started).status()).toBe(201);
+  await scrollLikeAReader(page);
+  const response = await started;
+  expect(response.status()).toBe(201);
+  return ((await response.json()) as { viewId: string }).viewId;
 }
+
+const isBeaconOf = (r: Response, token: string, viewId: string) => r.request().method() === 'POST' && new URL(r.url()).pathname === `/r/${token}/views/${viewId}`;
+
+test("a mail sandbox's headless browser running the page for 10 s without input: no view, no alert, listed as a security scanner", async ({ browser, playwright }) => {
+  test.setTimeout(90_000);
+  const headless = server.fixtures.tracking!.headless;
+  const sandbox = await scannerContext(playwright.chromium, server.baseURL);
+  try {
+    const page = await sandbox.context.newPage();
+    await page.clock.install();
+    await page.goto(`/r/${headless.token}`);
+    const reported = page.waitForResponse((r) => r.request().method() === 'POST' && new URL(r.url()).pathname === `/r/${headless.token}/views`);
+    await page.goto(`/r/${headless.token}/d/pricing`);
+    // The default markers of automated Chromium, as detonation sandboxes have them.
+    expect(await page.evaluate(() => [navigator.webdriver, /HeadlessChrome/.test(navigator.userAgent), document.visibilityState])).toEqual([true, true, 'visible']);
+    const report = await reported;
+    expect(report.status()).toBe(202); // { scanner: true }: recorded as a scanner, nothing started
+    // Ten visible seconds on the page's own clock, no input at all.
+    await page.clock.runFor(10_000);
+    await sandbox.context.close();
+  } finally {
+    await sandbox.browser.close();
+  }
+  // An alert row is only ever written with the view that causes it: none here, so none can reach Slack later.
+  const db = openTrackingDb(server.databasePath);
+  try {
+    expect(db.visits(headless.linkId)).toEqual([]);
+    expect(db.views(headless.linkId)).toEqual([]);
+    expect(db.all('SELECT o.id FROM slack_outbox o JOIN visits v ON v.id = o.visit_id WHERE v.access_link_id = ?', headless.linkId)).toEqual([]);
+    expect(db.linkEvents(headless.linkId).map((e) => [e.kind, e.document_slug, e.detail])).toEqual([['automated_open', 'pricing', 'Security scanner (ran scripts)']]);
+  } finally {
+    db.close();
+  }
+  expect(slack.received.filter((m) => JSON.stringify(m.body).includes('前田 陽介'))).toEqual([]);
+
+  // The sandbox also follows the attachment link without cookies: an unconfirmed download.
+  expect((await fetch(`${server.baseURL}/r/${headless.token}/d/pricing/files/pricing-2026.pdf`, { headers: { 'User-Agent': humanUserAgent() } })).status).toBe(200);
+
+  // The rep sees both beside the other automated opens, never as reading or downloads.
+  const { context, page } = await watchedPage(browser, server);
+  try {
+    await signIn(page, admin, `/admin/opportunities/${tracking.rooms.reading.opportunityId}/timeline`);
+    const rows = page.locator('[data-automated] tr[data-automated-open]', { hasText: '前田 陽介' });
+    await expect(rows).toHaveCount(2);
+    await expect(rows.filter({ has: page.locator('td[data-kind="automated_open"]') })).toContainText('セキュリティスキャナー（スクリプトを実行）');
+    await expect(rows.filter({ has: page.locator('td[data-kind="unconfirmed_download"]') })).toContainText('未確認のダウンロード：pricing-2026.pdf');
+    await expect(page.locator('[data-visit-id]', { hasText: '前田 陽介' })).toHaveCount(0);
+  } finally {
+    await context.close();
+  }
+});
+
+test('a flood of view starts on one link is cut off with 429 and gives Slack one alert for the contact', async () => {
+  test.setTimeout(90_000);
+  const flood = server.fixtures.tracking!.flood;
+  const before = slack.received.length;
+  // 30 starts at once from a script that keeps no cookies: every one would be a new browser, so a new visit.
+  const answers = await Promise.all(
+    Array.from({ length: 30 }, () =>
+      fetch(`${server.baseURL}/r/${flood.token}/views`, {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json', 'User-Agent': humanUserAgent() },
+        body: JSON.stringify({ slug: 'security-check-sheet', input: 'wheel' }),
+      }),
+    ),
+  );
+  const statuses = answers.map((a) => a.status);
+  expect(statuses.filter((s) => s === 201)).toHaveLength(20);
+  expect(statuses.filter((s) => s === 429)).toHaveLength(10);
+  const refused = answers.find((a) => a.status === 429)!;
+  expect(await refused.json()).toEqual({ error: { code: 'rate_limited', message: expect.stringMatching(/^Too many views started; try again in \d+ s\.$/) } });
+  expect(Number(refused.headers.get('retry-after'))).toBeGreaterThan(0);
+
+  await expect.poll(() => slack.received.slice(before).filter((m) => JSON.stringify(m.body).includes('岡田 悠')).length, { timeout: 30_000 }).toBe(1);
+  const db = openTrackingDb(server.databasePath);
+  try {
+    expect(db.visits(flood.linkId)).toHaveLength(20);
+    expect(db.all('SELECT o.id FROM slack_outbox o JOIN visits v ON v.id = o.visit_id WHERE v.access_link_id = ?', flood.linkId)).toHaveLength(1);
+    // Whatever else the flood queued (a hot alert) is sent before the next test scripts Slack's answers.
+    await expect.poll(() => db.all("SELECT id FROM slack_outbox WHERE status IN ('pending', 'sending')").length, { timeout: 30_000 }).toBe(0);
+  } finally {
+    db.close();
+  }
+});
 
 test('a webhook Slack refuses (404) marks the alert failed; an admin sees it and resends it', async ({ browser }) => {
   test.setTimeout(90_000);
@@ -119,11 +219,14 @@ test('a webhook Slack refuses (404) marks the alert failed; an admin sees it and
     await expect(row).toContainText('404');
     expect(await page.content()).not.toContain(new URL(slack.url).pathname);
 
+    // Every admin page says Slack is failing until the alert goes through.
+    await expect(page.locator('[data-slack-health]')).toContainText('失敗しました');
     await row.getByRole('button', { name: '再送' }).click();
     await expect(page.getByRole('status')).toHaveText('再送を予約しました。');
     await expect.poll(outbox, { timeout: 30_000 }).toEqual([{ status: 'sent', attempts: 1 }]);
     await page.reload();
     await expect(page.locator('tr[data-status="sent"]', { hasText: room.opportunityName })).toHaveCount(1);
+    await expect(page.locator('[data-slack-health]')).toHaveCount(0);
     await expect(page.locator('tr[data-status="failed"]')).toHaveCount(0);
   } finally {
     await context.close();

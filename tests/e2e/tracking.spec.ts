@@ -1,6 +1,9 @@
 // View tracking end to end: what a real reading session records, that leaving flushes the last
-// beacon, that opens without the page script (scanners, scripts, a browser with script off) and a
-// signed-in rep's preview are never counted as reading, and that a forged beacon changes nothing.
+// beacon, that opens without the page script (scanners, scripts, a browser with script off), a page
+// left open without any input and a signed-in rep's preview are never counted as reading, that a
+// download counts only from a browser that showed a reader, and that a forged beacon changes nothing.
+// Readers are people (support/human.ts): no automation markers, and trusted wheel, key and pointer
+// input through page.mouse / page.keyboard.
 // Results are read back from the end-to-end database itself (read-only), filtered by the dedicated
 // links of `tracking` in support/scenario.ts, which no other spec opens.
 import crypto from 'node:crypto';
@@ -11,6 +14,7 @@ import { createUser } from '../../src/server/users/users';
 import { readDocument } from './support/content';
 import { E2E_DATABASE_PATH, REPO_ROOT } from './support/env';
 import { expect, expectProspectHeaders, seeded, test, tracking, type TrackingLinkName } from './support/fixtures';
+import { scrollLikeAReader } from './support/human';
 import { openTrackingDb, type TrackingDb, type ViewRow } from './support/tracking-db';
 
 const CHROME_UA = 'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36';
@@ -39,14 +43,14 @@ const BEACON_PATH = /\/views\/[a-z2-7]{26}$/;
 const seqOf = (response: Response) => (response.request().postDataJSON() as { seq?: number } | null)?.seq ?? 0;
 
 /**
- * Confirms a reader by interacting; returns the started view and its first beacon's answer (the
- * page sends one as soon as the view starts). A 5xx start is one the page retries, so it is passed over.
+ * Confirms a reader by scrolling as a person does; returns the started view and its first beacon's
+ * answer (the page sends one as soon as the view starts). A 5xx start is one the page retries, so it
+ * is passed over.
  */
 async function startReading(page: Page, startPath: string): Promise<{ viewId: string; beaconPath: string }> {
   const started = page.waitForResponse((r) => isPost(r, startPath) && r.status() < 500);
   const firstBeacon = page.waitForResponse((r) => r.request().method() === 'POST' && new URL(r.url()).pathname.startsWith(`${startPath}/`) && BEACON_PATH.test(new URL(r.url()).pathname) && seqOf(r) === 1);
-  await page.mouse.move(200, 200);
-  await page.mouse.move(220, 240);
+  await scrollLikeAReader(page, 120);
   const response = await started;
   expect(response.status()).toBe(201);
   const body = (await response.json()) as { viewId: string; beaconPath: string };
@@ -64,16 +68,23 @@ async function beaconAnswered(page: Page, beaconPath: string, minSeq: number, ti
   return response;
 }
 
+/** Wheels the page until the heading sits near the top of the screen, as a reader would. */
 async function scrollHeadingToTop(page: Page, text: string): Promise<string> {
   const heading = page.locator('.document-body').getByRole('heading', { name: text, exact: true });
-  await heading.evaluate((el) => el.scrollIntoView({ block: 'start' }));
-  await page.mouse.move(300, 300);
+  await expect
+    .poll(async () => {
+      const top = (await heading.boundingBox())!.y;
+      if (top > 80 || top < 0) await page.mouse.wheel(0, top - 40);
+      return top >= 0 && top <= 80;
+    }, { message: `"${text}" near the top` })
+    .toBe(true);
   return (await heading.getAttribute('id'))!;
 }
 
+/** The End key, as a reader jumping to the end. */
 async function scrollToEnd(page: Page): Promise<void> {
-  await page.evaluate(() => window.scrollTo(0, document.documentElement.scrollHeight));
-  await page.mouse.move(320, 320);
+  await page.keyboard.press('End');
+  await expect.poll(() => page.evaluate(() => Math.ceil(window.scrollY + window.innerHeight) >= document.documentElement.scrollHeight)).toBe(true);
 }
 
 const sections = (view: ViewRow) => JSON.parse(view.section_seconds) as Record<string, number>;
@@ -206,7 +217,7 @@ test('a scanner fetching the link without script is an automated open, never a v
     expect(await response.text()).toContain(tracking.account.name);
   }
   // A scanner that does run the script is refused at the start.
-  const start = await request.post(scanned.views, { headers: { 'User-Agent': SCANNER_UA, 'Content-Type': 'application/json' }, data: { slug: 'pricing' } });
+  const start = await request.post(scanned.views, { headers: { 'User-Agent': SCANNER_UA, 'Content-Type': 'application/json' }, data: { slug: 'pricing', input: 'pointer' } });
   expect(start.status()).toBe(403);
   expect(((await start.json()) as { error: { code: string } }).error.code).toBe('forbidden');
 
@@ -254,7 +265,7 @@ test('a forged beacon for another link, view or secret changes nothing', async (
   const other = link('forgeOther');
   const headers = { 'User-Agent': CHROME_UA, 'Content-Type': 'application/json' };
   // A view of the owner's link, started and beaten exactly as the page script does.
-  const start = await request.post(owner.views, { headers, data: { slug: 'security-check-sheet' } });
+  const start = await request.post(owner.views, { headers, data: { slug: 'security-check-sheet', input: 'wheel' } });
   expect(start.status()).toBe(201);
   const { viewId, beaconPath } = (await start.json()) as { viewId: string; beaconPath: string };
   const own = await request.post(beaconPath, { headers, data: { seq: 1, activeSeconds: 2, maxScrollPercent: 20, sections: {}, printed: false } });
@@ -317,4 +328,51 @@ test('a signed-in rep previewing a room is not counted', async ({ page }) => {
   expect(db.views(previewed.linkId)).toEqual([]);
   expect(db.linkEvents(previewed.linkId)).toEqual([]);
   expect(db.all('SELECT * FROM reading_totals WHERE contact_id = ?', tracking.contacts.previewed.id)).toEqual([]);
+});
+
+test('a page left open without any input never starts a view, however long it is visible', async ({ page }) => {
+  const idle = link('idle');
+  const starts: string[] = [];
+  page.on('request', (r) => void (r.method() === 'POST' && starts.push(new URL(r.url()).pathname)));
+  // The page's timers run on a controlled clock: ten visible seconds pass without waiting for them.
+  await page.clock.install();
+  await page.goto(idle.doc('pricing'));
+  await expect(page.locator('[data-reading-tracker]')).toHaveCount(1);
+  expect(await page.evaluate(() => [document.visibilityState, navigator.webdriver])).toEqual(['visible', false]);
+  await page.clock.runFor(10_000);
+  // A script scrolling the page is no person either.
+  await page.evaluate(() => window.scrollTo(0, 600));
+  await page.evaluate(() => window.dispatchEvent(new WheelEvent('wheel', { deltaY: 100 })));
+  await page.clock.runFor(10_000);
+  expect(starts).toEqual([]);
+  expect(db.visits(idle.linkId)).toEqual([]);
+  expect(db.views(idle.linkId)).toEqual([]);
+
+  // The server asks for the evidence too: a start that reports no input is refused.
+  const refused = await page.request.post(idle.views, { headers: { 'Content-Type': 'application/json' }, data: { slug: 'pricing' } });
+  expect(refused.status()).toBe(422);
+  expect(((await refused.json()) as { error: { code: string } }).error.code).toBe('invalid_payload');
+  expect(db.views(idle.linkId)).toEqual([]);
+});
+
+test('a download counts only from a browser that showed a reader on the link; a cookie-less fetch is kept apart', async ({ page, request }) => {
+  const downloader = link('downloader');
+  const pdf = readDocument('pricing').attachments.find((a) => a.file === 'pricing-2026.pdf')!;
+  // A scanner following the attachment link with a browser user agent and no cookies.
+  const fetched = await request.get(`${downloader.doc('pricing')}/files/pricing-2026.pdf`, { headers: { 'User-Agent': CHROME_UA } });
+  expect(fetched.status()).toBe(200);
+  expect(db.linkEvents(downloader.linkId).map((e) => [e.kind, e.detail, e.visit_id])).toEqual([['unconfirmed_download', 'pricing-2026.pdf', null]]);
+  expect(db.all('SELECT * FROM reading_totals WHERE contact_id = ?', tracking.contacts.downloader.id)).toEqual([]);
+
+  // A person opens the document and clicks the PDF straight away: the click is the reader's evidence,
+  // the view starts first, and the download is theirs.
+  await page.goto(downloader.doc('pricing'));
+  const started = page.waitForResponse((r) => isPost(r, downloader.views));
+  const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('link', { name: pdf.label }).click()]);
+  expect((await started).status()).toBe(201);
+  expect(download.suggestedFilename()).toBe('pricing-2026.pdf');
+  await expect.poll(() => db.linkEvents(downloader.linkId).map((e) => e.kind)).toEqual(['unconfirmed_download', 'download']);
+  const [visit] = db.visits(downloader.linkId);
+  expect(db.linkEvents(downloader.linkId)[1]!.visit_id).toBe(visit!.id);
+  expect(db.all<{ downloads: number }>('SELECT downloads FROM reading_totals WHERE contact_id = ?', tracking.contacts.downloader.id)).toEqual([{ downloads: 1 }]);
 });

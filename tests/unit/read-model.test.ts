@@ -132,9 +132,9 @@ beforeAll(() => {
   expect(back.newVisit).toBe(true);
   story.visitA2 = back.visitId;
 
-  // A Slack unfurl of 鈴木's link, and a download with no device cookie (outside any visit).
+  // A Slack unfurl of 鈴木's link, and a download from 鈴木's browser hours after its visit (outside any visit).
   recordAutomatedOpen(db, suzuki, 'pricing-2026', 'Slackbot link preview', at(DAY + 2 * HOUR));
-  recordDownload(db, suzuki, 'pricing-2026', 'pricing-2026.pdf', null, at(DAY + 3 * HOUR));
+  recordDownload(db, suzuki, 'pricing-2026', 'pricing-2026.pdf', deviceId('devC'), at(DAY + 3 * HOUR));
 
   // The account's second deal: 山田 works the ROI model for five minutes.
   read(yamadaO2, 'roi-model', 'devA', at(DAY + 4 * HOUR), 300, 100);

@@ -6,10 +6,11 @@ import { opportunities, slackOutbox, users } from '../../db/schema';
 import { heartbeatPayload } from '../../src/server/tracking/beacon-payloads';
 import { recordAutomatedOpen, recordHeartbeat, startView } from '../../src/server/tracking/ingest';
 import type { LinkScope } from '../../src/server/tracking/link-scope';
-import { claimDueAlerts, LEASE_MS } from '../../src/server/slack/outbox';
+import { claimDueAlerts, LEASE_MS, slackHealth, visitAlertWindowMs } from '../../src/server/slack/outbox';
+import { workspaceDay } from '../../src/server/slack/hot-alerts';
 import { defaultAlertPolicy } from '../../src/server/slack/policy';
 import { deliver } from '../../src/server/slack/sender';
-import { runSlackRound, type SlackWorkerDeps } from '../../src/server/slack/worker';
+import { enqueueDueDigests, runSlackRound, type SlackWorkerDeps } from '../../src/server/slack/worker';
 import { startSlackStandIn } from './support/slack-stand-in';
 import { useTempDatabase } from './support/temp-db';
 import { seedTrackingFixture } from './support/tracking-fixture';
@@ -173,6 +174,132 @@ describe('Slack alerts', () => {
     advance(1000);
     await round();
     expect(slack.delivered()).toHaveLength(1);
+  });
+
+  it('send one visit alert per contact however many visits start, folding the others into it', async () => {
+    // 30 starts within a second on one link, each without a cookie: 30 visits, one alert.
+    for (let i = 0; i < 30; i++) read(world.yamada.scope, `flood${String(i).padStart(2, '0')}`.padEnd(26, 'x'));
+    read(world.suzuki.scope, 'l'.repeat(26)); // another contact: their own alert
+    expect(outbox().filter((r) => r.kind === 'visit' && r.opportunityId === world.yamada.scope.opportunityId)).toHaveLength(2);
+    advance(delay);
+    await round();
+    const texts = slack.delivered().map((m) => m.body.text);
+    expect(texts.filter((t) => t.includes('山田 太郎'))).toHaveLength(1);
+    expect(texts.filter((t) => t.includes('鈴木 一郎'))).toHaveLength(1);
+    // The folded visits show up in the one alert: the link was opened in other browsers.
+    expect(JSON.stringify(slack.delivered().find((m) => m.body.text.includes('山田 太郎'))!.body.blocks)).toContain('新しい端末');
+    // More visits within the window add no alert…
+    advance(10 * minute);
+    read(world.yamada.scope, 'late'.padEnd(26, 'x'));
+    advance(delay);
+    await round();
+    expect(slack.delivered().filter((m) => m.body.text.includes('山田 太郎'))).toHaveLength(1);
+    // …a visit after the window does.
+    advance(visitAlertWindowMs(delay));
+    read(world.yamada.scope, 'next'.padEnd(26, 'x'));
+    advance(delay);
+    await round();
+    expect(slack.delivered().filter((m) => m.body.text.includes('山田 太郎'))).toHaveLength(2);
+  });
+
+  it('say "reading now" while the reader is still reading when the alert goes out', async () => {
+    const view = read(world.yamada.scope, 'm'.repeat(26));
+    advance(delay - 5000);
+    recordHeartbeat(db, world.yamada.scope, view.viewId, beacon(1, 20), clock);
+    advance(5000);
+    await round();
+    const blocks = JSON.stringify(slack.delivered()[0]!.body.blocks);
+    expect(blocks).toContain('料金表 — 閲覧中');
+    expect(blocks).not.toContain('料金表 — 20秒');
+  });
+
+  it('deliver exactly once through a Slack outage: 429 with Retry-After, then 500, then a refused connection, then recovery', async () => {
+    const outage = await startSlackStandIn();
+    const port = Number(new URL(outage.url).port);
+    const outageDeps: SlackWorkerDeps = { ...deps, webhookFor: () => outage.url };
+    const outageRound = () => runSlackRound(outageDeps, clock);
+    outage.script({ status: 429, headers: { 'Retry-After': '60' }, body: 'rate_limited' }, { status: 500, body: 'rollup_error' });
+    read(world.yamada.scope, 'n'.repeat(26));
+    advance(delay);
+    await outageRound(); // 429: waits the minute Slack asked for
+    const firstFailure = clock;
+    expect(rowsFor(world.yamada.scope)).toEqual([expect.objectContaining({ status: 'pending', attempts: 1, firstFailedAt: firstFailure })]);
+    expect(rowsFor(world.yamada.scope)[0]!.dueAt.getTime() - clock.getTime()).toBe(60_000);
+    advance(60_000);
+    await outageRound(); // 500
+    expect(rowsFor(world.yamada.scope)).toEqual([expect.objectContaining({ status: 'pending', attempts: 2 })]);
+    await outage.close(); // Slack unreachable: connections refused, for most of a day
+    for (let hours = 0; hours < 23; hours += 0.5) {
+      advance(30 * minute);
+      await outageRound();
+    }
+    const waiting = rowsFor(world.yamada.scope)[0]!;
+    expect(waiting).toMatchObject({ status: 'pending', firstFailedAt: firstFailure });
+    expect(waiting.attempts).toBeGreaterThan(20);
+    expect(waiting.lastError).toContain('ECONNREFUSED');
+    expect(waiting.lastError).not.toContain('stand-in-secret');
+    // Slack is back, on the same address; a restarted worker (fresh deps, same database) picks the row up.
+    const back = await startSlackStandIn(port);
+    try {
+      advance(30 * minute);
+      await runSlackRound({ ...deps, webhookFor: () => back.url }, clock);
+      await runSlackRound({ ...deps, webhookFor: () => back.url }, clock);
+      expect(back.delivered()).toHaveLength(1);
+      expect(back.delivered()[0]!.body.text).toContain('山田 太郎');
+      expect(outage.delivered()).toHaveLength(0);
+      expect(rowsFor(world.yamada.scope)).toEqual([expect.objectContaining({ status: 'sent', firstFailedAt: null, lastError: null })]);
+      advance(60 * minute);
+      await runSlackRound({ ...deps, webhookFor: () => back.url }, clock);
+      expect(back.received).toHaveLength(1);
+    } finally {
+      await back.close();
+    }
+  });
+
+  it('give up on a transient failure only once it has lasted 24 hours', async () => {
+    const down = await startSlackStandIn();
+    await down.close(); // nothing listens there any more
+    const downDeps: SlackWorkerDeps = { ...deps, webhookFor: () => down.url };
+    read(world.yamada.scope, 'p'.repeat(26));
+    advance(delay);
+    await runSlackRound(downDeps, clock);
+    const start = clock;
+    while (clock.getTime() - start.getTime() < 24 * 60 * minute - 30 * minute) {
+      advance(30 * minute);
+      await runSlackRound(downDeps, clock);
+      expect(rowsFor(world.yamada.scope)[0]!.status).toBe('pending');
+    }
+    advance(60 * minute);
+    await runSlackRound(downDeps, clock);
+    const [row] = rowsFor(world.yamada.scope);
+    expect(row).toMatchObject({ status: 'failed' });
+    expect(row!.lastError).toMatch(/^Gave up after 2\d h/);
+    expect(slackHealth(db, clock).failed).toBeGreaterThanOrEqual(1);
+  });
+
+  it('show admins that Slack is failing while alerts wait for a retry', async () => {
+    const before = slackHealth(db, clock);
+    slack.script({ status: 503 });
+    read(world.yamada.scope, 'q'.repeat(26));
+    advance(delay);
+    await round();
+    expect(slackHealth(db, clock).retrying).toBe(before.retrying + 1);
+    advance(1000);
+    await round();
+    expect(slackHealth(db, clock).retrying).toBe(before.retrying);
+  });
+
+  it('use the workspace time zone for the digest time and the hot-alert day', () => {
+    db.update(users).set({ slackAlerts: 'digest' }).where(eq(users.id, `w${n}-u1`)).run();
+    const policy = { ...defaultAlertPolicy, digestAtMinutes: 9 * 60 };
+    // 16:00 UTC: 01:00 the next day in Tokyo (too early), 11:00 in New York (past 09:00).
+    const instant = new Date('2026-11-24T16:00:00Z');
+    expect(enqueueDueDigests(db, instant, policy, 'Asia/Tokyo')).toBe(0);
+    expect(enqueueDueDigests(db, new Date('2026-11-24T13:59:00Z'), policy, 'America/New_York')).toBe(0);
+    expect(enqueueDueDigests(db, instant, policy, 'America/New_York')).toBeGreaterThanOrEqual(1);
+    expect(outbox().some((r) => r.idempotencyKey === `digest:w${n}-u1:2026-11-24`)).toBe(true);
+    expect(workspaceDay(instant, 'Asia/Tokyo')).toBe('2026-11-25');
+    expect(workspaceDay(instant, 'America/New_York')).toBe('2026-11-24');
   });
 
   it('mark an invalid webhook (404) failed, with no URL in the error, and stop retrying', async () => {

@@ -85,12 +85,38 @@ describe('view ingestion', () => {
   });
 
   it('moves the opportunity last-seen time with every reading activity, never backwards', () => {
-    recordDownload(db, world.suzuki.scope, 'pricing', 'pricing-2026.pdf', null, at(6500));
+    recordDownload(db, world.suzuki.scope, 'pricing', 'pricing-2026.pdf', deviceB, at(6500));
     expect(engagement()!.lastSeenAt).toEqual(at(6500));
     start(world.suzuki.scope, deviceB, at(6600)); // a second view in the same visit
     expect(engagement()!.lastSeenAt).toEqual(at(6600));
-    recordDownload(db, world.suzuki.scope, 'pricing', 'pricing-2026.pdf', null, at(6550)); // a late, older event
+    recordDownload(db, world.suzuki.scope, 'pricing', 'pricing-2026.pdf', deviceB, at(6550)); // a late, older event
     expect(engagement()!.lastSeenAt).toEqual(at(6600));
+  });
+
+  it('counts a download only from a browser that showed a person on that link; others are unconfirmed, listed, not counted', () => {
+    const stranger = 's'.repeat(26);
+    const otherLinkOnly = 'o'.repeat(26);
+    start(world.suzuki.scope, otherLinkOnly, at(6690));
+    const before = { totals: totals().find((row) => row.contactId === world.yamada.scope.contactId), engagement: engagement() };
+    // A scanner following the link without cookies, a browser that never read on this link, and
+    // a browser that read on 鈴木's link only: all unconfirmed on 山田's link.
+    expect(recordDownload(db, world.yamada.scope, 'pricing', 'pricing-2026.pdf', null, at(6700))).toBe('unconfirmed_download');
+    expect(recordDownload(db, world.yamada.scope, 'pricing', 'pricing-2026.pdf', stranger, at(6701))).toBe('unconfirmed_download');
+    expect(recordDownload(db, world.yamada.scope, 'pricing', 'pricing-2026.pdf', otherLinkOnly, at(6702))).toBe('unconfirmed_download');
+    expect(totals().find((row) => row.contactId === world.yamada.scope.contactId)).toEqual(before.totals);
+    expect(engagement()).toEqual(before.engagement);
+    const apart = db.select().from(linkEvents).where(eq(linkEvents.accessLinkId, world.yamada.scope.accessLinkId)).all().filter((e) => e.occurredAt >= at(6700));
+    expect(apart.map((e) => [e.kind, e.visitId, e.detail])).toEqual([
+      ['unconfirmed_download', null, 'pricing-2026.pdf'],
+      ['unconfirmed_download', null, 'pricing-2026.pdf'],
+      ['unconfirmed_download', null, 'pricing-2026.pdf'],
+    ]);
+    // The same stranger browser after it showed a person on 山田's link (a started view): counted.
+    const view = start(world.yamada.scope, stranger, at(6800));
+    expect(recordDownload(db, world.yamada.scope, 'pricing', 'pricing-2026.pdf', stranger, at(6810))).toBe('download');
+    const counted = db.select().from(linkEvents).where(eq(linkEvents.accessLinkId, world.yamada.scope.accessLinkId)).all().at(-1)!;
+    expect([counted.kind, counted.visitId]).toEqual(['download', view.visitId]);
+    expect(totals().find((row) => row.contactId === world.yamada.scope.contactId)!.downloads).toBe((before.totals?.downloads ?? 0) + 1);
   });
 
   it('files automated opens apart from visits and readers', () => {

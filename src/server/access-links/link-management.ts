@@ -135,7 +135,7 @@ export function listLinksForOpportunity(db: Queryable, opportunityId: string, no
       .groupBy(linkEvents.accessLinkId, linkEvents.kind)
       .all()) {
       if (!row.at) continue;
-      const into = row.kind === 'automated_open' ? lastAutomated : lastEvent;
+      const into = row.kind === 'automated_open' || row.kind === 'unconfirmed_download' ? lastAutomated : lastEvent;
       const seen = into.get(row.linkId);
       if (!seen || seen.getTime() < row.at.getTime()) into.set(row.linkId, row.at);
     }

@@ -86,7 +86,7 @@ export const settingsSchema = z.object({
   slackAlertDelayMinutes: integerIn(settingsLimits.slackAlertDelayMinutes).default(3),
   /** Whether reps who chose the digest get it; on by default so choosing it in /admin/account just works. */
   slackDigest: choice(digestModes).default('daily'),
-  /** HH:MM in Japan time. */
+  /** HH:MM in the workspace time zone (RINGI_TIME_ZONE). */
   slackDigestTime: z
     .string({ invalid_type_error: 'invalidTime' })
     .trim()

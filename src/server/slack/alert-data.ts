@@ -3,7 +3,7 @@ import { and, eq, gte, inArray, sql } from 'drizzle-orm';
 import { accounts, contacts, documentViews, linkEvents, opportunities, opportunityEngagement, pipelineStages, users, visits } from '../../../db/schema';
 import { stageLabel } from '../crm/stages';
 import type { Queryable } from '../db/client';
-import { isCompleted } from '../tracking/rules';
+import { HEARTBEAT_SECONDS, isCompleted } from '../tracking/rules';
 import type { DigestData, HotAlertData, HotReason, VisitAlertData } from './compose';
 
 export function timelineUrl(publicBaseUrl: string, opportunityId: string): string {
@@ -41,7 +41,15 @@ function opportunityLine(db: Queryable, opportunityId: string, publicBaseUrl: st
   };
 }
 
-export function loadVisitAlertData(db: Queryable, visitId: string, kind: 'visit' | 'return', publicBaseUrl: string): VisitAlertData | null {
+/** A view with a beacon this recent is being read now: its time so far is not its total (HEARTBEAT_SECONDS apart). */
+export const READING_NOW_MS = (2 * HEARTBEAT_SECONDS + 5) * 1000;
+
+/**
+ * The visit alert's content at send time. Other visits of the same contact since this one started
+ * (other browsers, a flood of cookie-less starts) are folded in: one alert per contact per window
+ * (outbox.ts). A document still being read says so instead of a time that is not yet its total.
+ */
+export function loadVisitAlertData(db: Queryable, visitId: string, kind: 'visit' | 'return', publicBaseUrl: string, now: Date): VisitAlertData | null {
   const visit = db
     .select({ visit: visits, contactName: contacts.name })
     .from(visits)
@@ -51,27 +59,36 @@ export function loadVisitAlertData(db: Queryable, visitId: string, kind: 'visit'
   if (!visit) return null;
   const line = opportunityLine(db, visit.visit.opportunityId, publicBaseUrl);
   if (!line) return null;
-  const views = db.select().from(documentViews).where(eq(documentViews.visitId, visitId)).orderBy(documentViews.startedAt).all();
-  const byDocument = new Map<string, { title: string; activeSeconds: number; completed: boolean }>();
+  const folded = db
+    .select({ id: visits.id, newDevice: visits.newDevice, deviceLabel: visits.deviceLabel })
+    .from(visits)
+    .where(and(eq(visits.contactId, visit.visit.contactId), eq(visits.opportunityId, visit.visit.opportunityId), gte(visits.startedAt, visit.visit.startedAt)))
+    .orderBy(visits.startedAt)
+    .all();
+  const visitIds = folded.map((v) => v.id);
+  const views = db.select().from(documentViews).where(inArray(documentViews.visitId, visitIds)).orderBy(documentViews.startedAt).all();
+  const byDocument = new Map<string, { title: string; activeSeconds: number; completed: boolean; readingNow: boolean }>();
   for (const view of views) {
-    const entry = byDocument.get(view.documentSlug) ?? { title: view.documentTitle ?? view.documentSlug, activeSeconds: 0, completed: false };
+    const entry = byDocument.get(view.documentSlug) ?? { title: view.documentTitle ?? view.documentSlug, activeSeconds: 0, completed: false, readingNow: false };
     entry.activeSeconds += view.activeSeconds;
     entry.completed ||= isCompleted(view.activeSeconds, view.maxScrollPercent);
+    entry.readingNow ||= now.getTime() - view.lastBeaconAt.getTime() < READING_NOW_MS;
     byDocument.set(view.documentSlug, entry);
   }
   const events = db
     .select({ kind: linkEvents.kind, count: sql<number>`count(*)` })
     .from(linkEvents)
-    .where(and(eq(linkEvents.visitId, visitId), inArray(linkEvents.kind, ['download', 'print'])))
+    .where(and(inArray(linkEvents.visitId, visitIds), inArray(linkEvents.kind, ['download', 'print'])))
     .groupBy(linkEvents.kind)
     .all();
   const count = (k: string) => events.find((e) => e.kind === k)?.count ?? 0;
+  const newReader = folded.find((v) => v.newDevice);
   return {
     ...line,
     kind,
     contactName: visit.contactName,
-    newDevice: visit.visit.newDevice,
-    deviceLabel: visit.visit.deviceLabel,
+    newDevice: newReader !== undefined,
+    deviceLabel: newReader?.deviceLabel ?? visit.visit.deviceLabel,
     startedAt: visit.visit.startedAt,
     documents: [...byDocument.values()],
     downloads: count('download'),

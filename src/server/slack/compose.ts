@@ -26,7 +26,8 @@ export interface VisitAlertData extends OpportunityLine {
   newDevice: boolean;
   deviceLabel: string;
   startedAt: Date;
-  documents: { title: string; activeSeconds: number; completed: boolean }[];
+  /** `readingNow`: a beacon within the last seconds; its time so far would understate the read, so none is shown. */
+  documents: { title: string; activeSeconds: number; completed: boolean; readingNow: boolean }[];
   downloads: number;
   prints: number;
 }
@@ -58,6 +59,7 @@ const t = defineMessages({
     'read': '*閲覧した資料*',
     'noneYet': 'まだ資料を開いたところです。',
     'completed': '（最後まで）',
+    'readingNow': '閲覧中',
     'newReader': '⚠️ このリンクは新しい端末（{device}）で開かれました。転送された可能性があります。',
     'downloads': 'ダウンロード {count} 件',
     'prints': '印刷 {count} 件',
@@ -78,6 +80,7 @@ const t = defineMessages({
     'read': '*Documents read*',
     'noneYet': 'Just opened the first document.',
     'completed': ' (to the end)',
+    'readingNow': 'reading now',
     'newReader': '⚠️ This link was opened on a new device ({device}): it may have been forwarded.',
     'downloads': '{count} download(s)',
     'prints': '{count} print(s)',
@@ -135,7 +138,7 @@ export function composeVisitAlert(d: VisitAlertData): SlackMessage {
   });
   const documentLines = d.documents.length
     ? d.documents
-        .map((doc) => `• ${escapeMrkdwn(doc.title)} — ${formatDuration(d.locale, doc.activeSeconds)}${doc.completed ? t(d.locale, 'completed') : ''}`)
+        .map((doc) => `• ${escapeMrkdwn(doc.title)} — ${doc.readingNow ? t(d.locale, 'readingNow') : formatDuration(d.locale, doc.activeSeconds)}${doc.completed ? t(d.locale, 'completed') : ''}`)
         .join('\n')
     : t(d.locale, 'noneYet');
   const extras = [

@@ -2,15 +2,16 @@
 import { and, desc, eq, gte, inArray, sql } from 'drizzle-orm';
 import { contacts, documentViews, opportunities, visits } from '../../../db/schema';
 import type { Queryable } from '../db/client';
+import { calendarDateOf, workspaceTimeZone } from '../i18n/calendar';
 import type { HotReason } from './compose';
 import { enqueueAlert, instantAlertRecipient } from './outbox';
 import { keyCategories, type AlertPolicy } from './policy';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 
-/** The calendar day in Japan: one hot alert per opportunity per Japanese business day. */
-export function japanDay(now: Date): string {
-  return new Date(now.getTime() + 9 * 60 * 60 * 1000).toISOString().slice(0, 10);
+/** The calendar day in the workspace time zone: one hot alert per opportunity per business day there. */
+export function workspaceDay(now: Date, timeZone = workspaceTimeZone()): string {
+  return calendarDateOf(now, timeZone);
 }
 
 export interface HotSignals {
@@ -70,13 +71,13 @@ export function hotSignals(db: Queryable, opportunityId: string, now: Date, scor
 }
 
 /** Queues a hot alert for the opportunity if it crossed a threshold and has none today. */
-export function evaluateHotOpportunity(db: Queryable, opportunityId: string, now: Date, policy: AlertPolicy, score: number | null): boolean {
+export function evaluateHotOpportunity(db: Queryable, opportunityId: string, now: Date, policy: AlertPolicy, score: number | null, timeZone = workspaceTimeZone()): boolean {
   const recipient = instantAlertRecipient(db, opportunityId);
   if (!recipient) return false;
   const reasons = hotReasons(hotSignals(db, opportunityId, now, score), policy);
   if (reasons.length === 0) return false;
   return enqueueAlert(db, {
-    idempotencyKey: `hot:${opportunityId}:${japanDay(now)}`,
+    idempotencyKey: `hot:${opportunityId}:${workspaceDay(now, timeZone)}`,
     kind: 'hot',
     opportunityId,
     recipientUserId: recipient,

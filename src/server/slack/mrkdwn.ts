@@ -1,9 +1,21 @@
 /**
- * Escapes text for Slack mrkdwn. Slack reads `<…>` as links and mentions (`<!channel>`, `<@U…>`) and
- * `&` starts an entity; escaping these three makes any account or contact name inert text.
+ * Look-alikes for mrkdwn's formatting marks. Slack has no escape for `*bold*`, `_italic_`, `~strike~`
+ * or `` `code` `` (a backslash shows as is), so a name like "*URGENT* call" would render bold; these
+ * characters look the same to a reader and are never delimiters.
+ */
+const FORMATTING_LOOKALIKES: Record<string, string> = { '*': '\u2217', _: '\uFF3F', '~': '\u223C', '`': '\u02CB' };
+
+/**
+ * Makes text from users (names, titles) inert in Slack mrkdwn: `<…>` would be a link or a mention
+ * (`<!channel>`, `<@U…>`) and `&` an entity, so those three are escaped as Slack documents; the
+ * formatting marks become look-alikes.
  */
 export function escapeMrkdwn(text: string): string {
-  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+  return text
+    .replace(/&/g, '&amp;')
+    .replace(/</g, '&lt;')
+    .replace(/>/g, '&gt;')
+    .replace(/[*_~`]/g, (mark) => FORMATTING_LOOKALIKES[mark]!);
 }
 
 /** A mention of a Slack user id; ids that are not of Slack's shape are dropped, not interpolated. */

@@ -1,8 +1,9 @@
 // The Slack outbox: alerts are rows written in the same transaction as their cause, and sent later
 // by the worker. A unique idempotency key per cause makes enqueueing repeatable.
-import { and, eq, inArray, lt, lte, or, sql } from 'drizzle-orm';
-import { opportunities, slackOutbox, users } from '../../../db/schema';
+import { and, eq, gte, inArray, isNotNull, lt, lte, or, sql } from 'drizzle-orm';
+import { opportunities, slackOutbox, users, visits } from '../../../db/schema';
 import type { Queryable } from '../db/client';
+import { VISIT_GAP_MS } from '../tracking/rules';
 
 export type AlertKind = (typeof slackOutbox.$inferSelect)['kind'];
 export type OutboxRow = typeof slackOutbox.$inferSelect;
@@ -47,15 +48,43 @@ export function instantAlertRecipient(db: Queryable, opportunityId: string): str
   return row.ownerUserId;
 }
 
-/** Queues the one alert of a new visit, due after the coalescing delay. */
+/**
+ * At most one visit alert per contact in this window, however many visits start (new browsers, a
+ * script without cookies): later visits fold into the queued alert (alert-data.ts) or the digest.
+ */
+export function visitAlertWindowMs(delayMs: number): number {
+  return Math.max(delayMs, VISIT_GAP_MS);
+}
+
+/** Whether the contact already has a visit alert for a visit that started within the window. */
+function contactAlertedSince(db: Queryable, contactId: string, since: Date): boolean {
+  // The contact's few recent visits (visits_started_idx), each checked by its alert's unique key.
+  return (
+    db
+      .select({ id: visits.id })
+      .from(visits)
+      .where(
+        and(
+          gte(visits.startedAt, since),
+          eq(visits.contactId, contactId),
+          sql`exists (select 1 from ${slackOutbox} where ${slackOutbox.idempotencyKey} = 'visit:' || ${visits.id})`,
+        ),
+      )
+      .limit(1)
+      .get() !== undefined
+  );
+}
+
+/** Queues the one alert of a new visit, due after the coalescing delay, unless the contact has one in the window. */
 export function enqueueVisitAlert(
   db: Queryable,
-  visit: { visitId: string; opportunityId: string; isReturn: boolean },
+  visit: { visitId: string; opportunityId: string; contactId: string; isReturn: boolean },
   now: Date,
   delayMs: number,
 ): boolean {
   const recipient = instantAlertRecipient(db, visit.opportunityId);
   if (!recipient) return false;
+  if (contactAlertedSince(db, visit.contactId, new Date(now.getTime() - visitAlertWindowMs(delayMs)))) return false;
   return enqueueAlert(db, {
     idempotencyKey: `visit:${visit.visitId}`,
     kind: visit.isReturn ? 'return' : 'visit',
@@ -101,7 +130,7 @@ export function claimDueAlerts(db: Queryable, now: Date, limit = 10): OutboxRow[
 }
 
 export function markSent(db: Queryable, id: number, now: Date): void {
-  db.update(slackOutbox).set({ status: 'sent', sentAt: now, leaseUntil: null, lastError: null }).where(eq(slackOutbox.id, id)).run();
+  db.update(slackOutbox).set({ status: 'sent', sentAt: now, leaseUntil: null, lastError: null, firstFailedAt: null }).where(eq(slackOutbox.id, id)).run();
 }
 
 export function markSkipped(db: Queryable, id: number, reason: string): void {
@@ -112,8 +141,38 @@ export function markFailed(db: Queryable, id: number, error: string): void {
   db.update(slackOutbox).set({ status: 'failed', leaseUntil: null, lastError: error }).where(eq(slackOutbox.id, id)).run();
 }
 
-export function scheduleRetry(db: Queryable, id: number, dueAt: Date, error: string): void {
-  db.update(slackOutbox).set({ status: 'pending', dueAt, leaseUntil: null, lastError: error }).where(eq(slackOutbox.id, id)).run();
+/** A transient failure: pending again at `dueAt`; the first failure's time is kept for the retry budget. */
+export function scheduleRetry(db: Queryable, id: number, dueAt: Date, error: string, now: Date): void {
+  db.update(slackOutbox)
+    .set({ status: 'pending', dueAt, leaseUntil: null, lastError: error, firstFailedAt: sql`coalesce(${slackOutbox.firstFailedAt}, ${now.getTime()})` })
+    .where(eq(slackOutbox.id, id))
+    .run();
+}
+
+export interface SlackHealth {
+  /** Alerts waiting for another attempt after a failure (Slack down, rate-limited, unreachable). */
+  retrying: number;
+  /** Alerts that failed for good in the last day (permanent answer, or the retry budget ran out). */
+  failed: number;
+}
+
+/** Whether Slack deliveries are failing now: the admin pages show a banner when any count is non-zero. */
+export function slackHealth(db: Queryable, now: Date): SlackHealth {
+  const since = new Date(now.getTime() - 24 * 60 * 60 * 1000);
+  const row = db
+    .select({
+      retrying: sql<number>`coalesce(sum(case when ${slackOutbox.status} in ('pending', 'sending') then 1 else 0 end), 0)`,
+      failed: sql<number>`coalesce(sum(case when ${slackOutbox.status} = 'failed' then 1 else 0 end), 0)`,
+    })
+    .from(slackOutbox)
+    .where(
+      or(
+        and(inArray(slackOutbox.status, ['pending', 'sending']), isNotNull(slackOutbox.firstFailedAt)),
+        and(eq(slackOutbox.status, 'failed'), gte(slackOutbox.dueAt, since)),
+      ),
+    )
+    .get();
+  return { retrying: row?.retrying ?? 0, failed: row?.failed ?? 0 };
 }
 
 /** The newest alerts with their opportunity names, failures first, for the admins' alert page. */
@@ -131,7 +190,7 @@ export function recentAlerts(db: Queryable, limit = 100) {
 export function retryFailedAlert(db: Queryable, id: number, now: Date): boolean {
   const result = db
     .update(slackOutbox)
-    .set({ status: 'pending', attempts: 0, dueAt: now, lastError: null })
+    .set({ status: 'pending', attempts: 0, dueAt: now, lastError: null, firstFailedAt: null })
     .where(and(eq(slackOutbox.id, id), eq(slackOutbox.status, 'failed')))
     .run();
   return result.changes > 0;

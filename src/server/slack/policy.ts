@@ -13,7 +13,7 @@ export interface AlertPolicy {
   readersPerDay: number;
   /** Whether reps who chose the daily digest get it (workspace switch). */
   digestEnabled: boolean;
-  /** Daily digest time, minutes after midnight in Japan time. */
+  /** Daily digest time, minutes after midnight in the workspace time zone (RINGI_TIME_ZONE). */
   digestAtMinutes: number;
 }
 

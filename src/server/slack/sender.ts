@@ -1,7 +1,7 @@
 // Posts one message to an incoming webhook with @slack/webhook, reporting what Slack answered.
 import { IncomingWebhook, IncomingWebhookHTTPError, type IncomingWebhookSendArguments } from '@slack/webhook';
 import type { SlackMessage } from './compose';
-import { parseRetryAfter, redactUrls, type DeliveryResult } from './retry';
+import { classifyAnswer, parseRetryAfter, redactUrls, type DeliveryResult } from './retry';
 
 const TIMEOUT_MS = 10_000;
 
@@ -22,12 +22,17 @@ export async function deliver(webhookUrl: string, message: SlackMessage, now: ()
     return { kind: 'sent' };
   } catch (error) {
     if (error instanceof IncomingWebhookHTTPError) {
-      if (error.statusCode === 429) return { kind: 'rate-limited', retryAfterMs: parseRetryAfter(retryAfter, now()) };
       const text = redactUrls(`${error.statusCode} ${String(error.body ?? '').slice(0, 100)}`);
-      if (error.statusCode >= 500) return { kind: 'server-error', status: error.statusCode, message: text };
-      return { kind: 'rejected', status: error.statusCode, message: text };
+      return classifyAnswer(error.statusCode, parseRetryAfter(retryAfter, now()), text);
     }
-    const cause = error instanceof Error ? (error.cause instanceof Error ? error.cause.message : error.message) : String(error);
-    return { kind: 'server-error', status: null, message: redactUrls(cause) };
+    // No answer at all (timeout, refused or reset connection, DNS): Slack or the way there may come back.
+    return { kind: 'transient', status: null, message: redactUrls(rootCause(error)) };
   }
+}
+
+/** The innermost cause ("connect ECONNREFUSED 127.0.0.1:…" rather than "fetch failed"): what admins can act on. */
+function rootCause(error: unknown): string {
+  let inner = error;
+  while (inner instanceof Error && inner.cause instanceof Error) inner = inner.cause;
+  return inner instanceof Error ? inner.message : String(error);
 }

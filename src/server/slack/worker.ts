@@ -5,10 +5,11 @@ import { users } from '../../../db/schema';
 import type { RingiDb } from '../db/client';
 import { composeDigest, composeHotAlert, composeVisitAlert, type HotReason, type SlackMessage } from './compose';
 import { loadDigestData, loadHotAlertData, loadVisitAlertData, recentlyActiveOpportunities } from './alert-data';
-import { evaluateHotOpportunity, japanDay } from './hot-alerts';
+import { wallClock, workspaceTimeZone } from '../i18n/calendar';
+import { evaluateHotOpportunity, workspaceDay } from './hot-alerts';
 import { claimDueAlerts, enqueueAlert, instantAlertRecipient, markFailed, markSent, markSkipped, scheduleRetry, type OutboxRow } from './outbox';
 import type { AlertPolicy } from './policy';
-import { nextStep, type DeliveryResult } from './retry';
+import { describeFailure, nextStep, type DeliveryResult } from './retry';
 
 export interface SlackWorkerDeps {
   db: RingiDb;
@@ -21,6 +22,8 @@ export interface SlackWorkerDeps {
   /** Engagement score of an opportunity for hot alerts; null where it is not known. */
   scoreOf?: (opportunityId: string, now: Date) => number | null;
   retryBaseDelayMs?: number;
+  /** The workspace time zone (RINGI_TIME_ZONE): digest time and hot-alert days. */
+  timeZone?: string;
 }
 
 /** Builds the message for a row from the current data, or a reason to skip it. */
@@ -38,7 +41,7 @@ function messageFor(deps: SlackWorkerDeps, row: OutboxRow): SlackMessage | { ski
     const data = loadHotAlertData(db, row.opportunityId, JSON.parse(row.detail ?? '[]') as HotReason[], publicBaseUrl);
     return data ? composeHotAlert(data) : { skip: 'opportunity no longer exists' };
   }
-  const data = row.visitId ? loadVisitAlertData(db, row.visitId, row.kind, publicBaseUrl) : null;
+  const data = row.visitId ? loadVisitAlertData(db, row.visitId, row.kind, publicBaseUrl, deps.now()) : null;
   return data ? composeVisitAlert(data) : { skip: 'visit no longer exists' };
 }
 
@@ -48,23 +51,18 @@ async function deliverRow(deps: SlackWorkerDeps, row: OutboxRow): Promise<void> 
   if ('skip' in message) return markSkipped(db, row.id, message.skip);
   const webhook = deps.webhookFor(row.recipientUserId);
   if (!webhook) return markFailed(db, row.id, 'No Slack webhook is configured.');
-  const result = await deps.deliver(webhook, message);
-  const step = nextStep(result, row.attempts, deps.retryBaseDelayMs);
-  if (step.kind === 'done') return markSent(db, row.id, deps.now());
+  const result: DeliveryResult = await deps.deliver(webhook, message);
+  const now = deps.now();
+  const step = nextStep(result, row.attempts, row.firstFailedAt ?? now, now, deps.retryBaseDelayMs);
+  if (step.kind === 'done') return markSent(db, row.id, now);
   if (step.kind === 'fail') return markFailed(db, row.id, step.reason);
-  scheduleRetry(db, row.id, new Date(deps.now().getTime() + step.delayMs), describe(result));
+  scheduleRetry(db, row.id, new Date(now.getTime() + step.delayMs), describeFailure(result), now);
 }
 
-function describe(result: DeliveryResult): string {
-  if (result.kind === 'rate-limited') return 'Rate-limited by Slack (429).';
-  if (result.kind === 'server-error' || result.kind === 'rejected') return result.message;
-  return '';
-}
-
-/** Queues today's digest for every rep who chose digests, once the digest time has passed. */
-export function enqueueDueDigests(db: RingiDb, now: Date, policy: AlertPolicy): number {
-  const japanMinutes = (now.getUTCHours() * 60 + now.getUTCMinutes() + 9 * 60) % (24 * 60);
-  if (!policy.digestEnabled || japanMinutes < policy.digestAtMinutes) return 0;
+/** Queues today's digest for every rep who chose digests, once the digest time has passed in the workspace time zone. */
+export function enqueueDueDigests(db: RingiDb, now: Date, policy: AlertPolicy, timeZone = workspaceTimeZone()): number {
+  const { hh, mm } = wallClock(now, timeZone);
+  if (!policy.digestEnabled || hh * 60 + mm < policy.digestAtMinutes) return 0;
   const readers = db
     .select({ id: users.id })
     .from(users)
@@ -72,7 +70,7 @@ export function enqueueDueDigests(db: RingiDb, now: Date, policy: AlertPolicy): 
     .all();
   let queued = 0;
   for (const { id } of readers) {
-    if (enqueueAlert(db, { idempotencyKey: `digest:${id}:${japanDay(now)}`, kind: 'digest', recipientUserId: id, dueAt: now })) queued++;
+    if (enqueueAlert(db, { idempotencyKey: `digest:${id}:${workspaceDay(now, timeZone)}`, kind: 'digest', recipientUserId: id, dueAt: now })) queued++;
   }
   return queued;
 }
@@ -84,9 +82,10 @@ export function enqueueDueDigests(db: RingiDb, now: Date, policy: AlertPolicy): 
 export async function runSlackRound(deps: SlackWorkerDeps, since: Date): Promise<{ delivered: number }> {
   const now = deps.now();
   const policy = deps.policy();
-  enqueueDueDigests(deps.db, now, policy);
+  const timeZone = deps.timeZone ?? workspaceTimeZone();
+  enqueueDueDigests(deps.db, now, policy, timeZone);
   for (const opportunityId of recentlyActiveOpportunities(deps.db, since)) {
-    evaluateHotOpportunity(deps.db, opportunityId, now, policy, deps.scoreOf?.(opportunityId, now) ?? null);
+    evaluateHotOpportunity(deps.db, opportunityId, now, policy, deps.scoreOf?.(opportunityId, now) ?? null, timeZone);
   }
   let delivered = 0;
   for (;;) {

@@ -1,5 +1,6 @@
 // What the page script may send. Every field is capped; anything else is a 4xx that changes nothing.
 import { z } from 'zod';
+import { automationMarkers, presenceInputs } from './presence';
 
 export const MAX_BEACON_BYTES = 8 * 1024;
 /** The JSON that starts a view (POST /r/<token>/views): a slug and a few flags. */
@@ -9,7 +10,15 @@ const MAX_SECONDS = 24 * 60 * 60;
 
 export const sectionIdPattern = /^[^\s"'<>\\]{1,200}$/u;
 
-export const viewStartPayload = z.object({ slug: z.string().min(1).max(120) }).strict();
+export const viewStartPayload = z
+  .object({
+    slug: z.string().min(1).max(120),
+    /** The first trusted input event the page saw: a view starts only with one (presence.ts). */
+    input: z.enum(presenceInputs).optional(),
+    /** Automation markers the page saw: the page reports itself as a scanner that ran scripts. */
+    automation: z.array(z.enum(automationMarkers)).max(automationMarkers.length).optional(),
+  })
+  .strict();
 
 export const heartbeatPayload = z
   .object({

@@ -4,10 +4,11 @@ import crypto from 'node:crypto';
 import { and, desc, eq, gte, ne, sql } from 'drizzle-orm';
 import { encodeBase32LowerCaseNoPadding } from '@oslojs/encoding';
 import { documentViews, linkEvents, opportunityEngagement, readingTotals, visits } from '../../../db/schema';
-import type { RingiDb, RingiTx as Tx } from '../db/client';
+import type { Queryable, RingiDb, RingiTx as Tx } from '../db/client';
 import type { HeartbeatPayload } from './beacon-payloads';
 import type { LinkScope } from './link-scope';
 import { enqueueVisitAlert } from '../slack/outbox';
+import { downloadKind } from './presence';
 import { isCompleted, mergeHeartbeat, VISIT_GAP_MS } from './rules';
 
 /** 128 random bits: a view id is a capability for its beacons, together with the link's token. */
@@ -43,7 +44,7 @@ export function startView(db: RingiDb, start: ViewStart, alerts?: { delayMs: num
   const { scope, now } = start;
   return db.transaction((tx) => {
     const { visitId, newVisit, newDevice, returning } = findOrStartVisit(tx, start);
-    if (newVisit && alerts) enqueueVisitAlert(tx, { visitId, opportunityId: scope.opportunityId, isReturn: returning }, now, alerts.delayMs);
+    if (newVisit && alerts) enqueueVisitAlert(tx, { visitId, opportunityId: scope.opportunityId, contactId: scope.contactId, isReturn: returning }, now, alerts.delayMs);
     const viewId = newTrackingId();
     tx.insert(documentViews)
       .values({
@@ -256,13 +257,35 @@ function recordPrintOnce(tx: Tx, scope: LinkScope, visitId: string, viewId: stri
   bumpTotals(tx, scope, documentSlug, now, { prints: sql`${readingTotals.prints} + 1` });
 }
 
-/** An attachment fetched by a browser, tied to the device's current visit when there is one. */
-export function recordDownload(db: RingiDb, scope: LinkScope, documentSlug: string, file: string, deviceId: string | null, now: Date): void {
-  db.transaction((tx) => {
+/** Whether this browser showed a person on this link: it started a view there (presence.ts). */
+export function hasShownPresence(db: Queryable, accessLinkId: string, deviceId: string | null): boolean {
+  if (!deviceId) return false;
+  return (
+    db
+      .select({ id: visits.id })
+      .from(visits)
+      .where(and(eq(visits.accessLinkId, accessLinkId), eq(visits.deviceId, deviceId)))
+      .limit(1)
+      .get() !== undefined
+  );
+}
+
+/**
+ * An attachment fetched by a browser. It counts (totals, score, timeline, CSV) only when the browser
+ * showed a person on this link; otherwise it is kept apart as an unconfirmed download.
+ */
+export function recordDownload(db: RingiDb, scope: LinkScope, documentSlug: string, file: string, deviceId: string | null, now: Date): 'download' | 'unconfirmed_download' {
+  return db.transaction((tx) => {
+    const kind = downloadKind(hasShownPresence(tx, scope.accessLinkId, deviceId));
+    if (kind === 'unconfirmed_download') {
+      tx.insert(linkEvents).values({ ...scope, kind, documentSlug, detail: file, occurredAt: now }).run();
+      return kind;
+    }
     const visit = deviceId ? currentVisit(tx, scope.accessLinkId, deviceId, now) : undefined;
     tx.insert(linkEvents).values({ ...scope, kind: 'download', visitId: visit?.id ?? null, documentSlug, detail: file, occurredAt: now }).run();
     if (visit) tx.update(visits).set({ lastActivityAt: now }).where(eq(visits.id, visit.id)).run();
     bumpTotals(tx, scope, documentSlug, now, { downloads: sql`${readingTotals.downloads} + 1` });
+    return kind;
   });
 }
 

@@ -394,7 +394,7 @@ export interface TimelineView {
 
 export interface TimelineEvent {
   id: number;
-  kind: 'download' | 'print' | 'automated_open';
+  kind: 'download' | 'print' | 'automated_open' | 'unconfirmed_download';
   contactId: string;
   accessLinkId: string;
   visitId: string | null;
@@ -434,7 +434,10 @@ export interface OpportunityTimeline {
    * outside visits are listed for this slice, so pages neither repeat nor miss them.
    */
   slice: { from: Date | null; to: Date | null };
-  /** Scanner, preview and prefetch hits in the slice, newest first: never visits, never readers. */
+  /**
+   * Scanner, preview and prefetch hits in the slice, and unconfirmed downloads (from a browser that never
+   * showed a person on the link), newest first: never visits, never readers, never counted.
+   */
   automatedOpens: TimelineEvent[];
   /** Automated opens in the slice beyond apartLimit. */
   automatedOpensOmitted: number;
@@ -576,14 +579,15 @@ export function opportunityTimeline(db: RingiDb, opportunityId: string, options:
           .orderBy(desc(linkEvents.occurredAt), desc(linkEvents.id))
           .limit(n)
           .all();
-  const automated = apart(eq(linkEvents.kind, 'automated_open'), apartLimit + 1);
+  const apartKinds = inArray(linkEvents.kind, ['automated_open', 'unconfirmed_download']);
+  const automated = apart(apartKinds, apartLimit + 1);
   let automatedOpensOmitted = 0;
   if (automated.length > apartLimit || apartLimit === 0) {
     const total =
       db
         .select({ n: sql<number>`count(*)` })
         .from(linkEvents)
-        .where(and(...inSlice, eq(linkEvents.kind, 'automated_open')))
+        .where(and(...inSlice, apartKinds))
         .get()?.n ?? 0;
     automatedOpensOmitted = total - Math.min(apartLimit, automated.length);
   }

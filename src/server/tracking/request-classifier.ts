@@ -49,10 +49,10 @@ const rule = (pattern: RegExp, kind: RuleKind, agent: string): AgentRule => Obje
  *    Cybozu's (kintone, Garoon) unfurlers publish no distinctive user agent we can rely on; if they announce
  *    themselves as a bot/crawler, the generic rules at the end catch them.)
  *
- * HeadlessChrome is deliberately NOT a rule. Our own end-to-end tests drive Debian Chromium in headless mode,
- * whose user agent says "HeadlessChrome", and they must count as a person. More generally, automation that
- * runs the page script is indistinguishable from a person by user agent; it is handled by the
- * script-confirmation rule (and its pacing checks), not here.
+ * HeadlessChrome is deliberately NOT a rule here: a headless browser runs the page's script, which reports
+ * the page as "opened by a security scanner (ran scripts)" (presence.ts), a more telling entry than a bare
+ * fetch. Automation that hides its markers is stopped by the presence rule instead: without a trusted input
+ * event no view starts (docs/adr/0004).
  */
 export const AGENT_RULES: readonly AgentRule[] = Object.freeze([
   // ── Unfurlers that borrow other bots' names (must precede facebookexternalhit / Twitterbot) ──────────

@@ -120,6 +120,10 @@ export const tracking = {
     previewed: { id: 'e2e-contact-hoshino-previewed', name: '松本 大輔' },
     forgeOwner: { id: 'e2e-contact-hoshino-forge-owner', name: '清水 玲奈' },
     forgeOther: { id: 'e2e-contact-hoshino-forge-other', name: '石井 拓海' },
+    idle: { id: 'e2e-contact-hoshino-idle', name: '山口 翼' },
+    downloader: { id: 'e2e-contact-hoshino-downloader', name: '林 美咲' },
+    headless: { id: 'e2e-contact-hoshino-headless', name: '前田 陽介' },
+    flood: { id: 'e2e-contact-hoshino-flood', name: '岡田 悠' },
   },
   rooms: {
     reading: {
@@ -145,6 +149,11 @@ export const tracking = {
     previewed: { room: 'reading', contact: 'previewed' },
     forgeOwner: { room: 'forge', contact: 'forgeOwner' },
     forgeOther: { room: 'forge', contact: 'forgeOther' },
+    idle: { room: 'reading', contact: 'idle' },
+    downloader: { room: 'reading', contact: 'downloader' },
+    /** slack.spec.ts (its own server): a mail sandbox's headless browser, and a flood of view starts. */
+    headless: { room: 'reading', contact: 'headless' },
+    flood: { room: 'forge', contact: 'flood' },
   },
 } as const;
 export type TrackingLinkName = keyof typeof tracking.links;

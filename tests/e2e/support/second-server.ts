@@ -8,6 +8,7 @@ import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { E2E_HOST, e2eServerEnv, REPO_ROOT } from './env';
+import { humanContext } from './human';
 import type { E2eFixtures } from './scenario';
 
 export interface SecondServer {
@@ -93,11 +94,11 @@ export async function startSecondServer(env: Record<string, string>, timeoutMs =
 }
 
 /**
- * A browser context on a second server, collecting what the shared `page` fixture fails on: requests
+ * A browser context on a second server, as a person's (support/human.ts), collecting what the shared `page` fixture fails on: requests
  * to any other host, console errors, uncaught exceptions. The test asserts `problems` is empty.
  */
 export async function watchedPage(browser: Browser, server: SecondServer): Promise<{ context: BrowserContext; page: Page; problems: string[] }> {
-  const context = await browser.newContext({ baseURL: server.baseURL, locale: 'ja-JP', timezoneId: 'Asia/Tokyo' });
+  const context = await browser.newContext(humanContext({ baseURL: server.baseURL }));
   const page = await context.newPage();
   const problems: string[] = [];
   page.on('request', (request) => {

@@ -26,7 +26,8 @@ export interface SlackStandIn {
   close: () => Promise<void>;
 }
 
-export async function startSlackStandIn(): Promise<SlackStandIn> {
+/** `port`: listen there (a stand-in started again on the same port is Slack coming back after an outage). */
+export async function startSlackStandIn(port = 0): Promise<SlackStandIn> {
   const received: ReceivedMessage[] = [];
   const queue: ScriptedReply[] = [];
   const server = http.createServer((req, res) => {
@@ -39,10 +40,10 @@ export async function startSlackStandIn(): Promise<SlackStandIn> {
       res.writeHead(reply.status, { 'Content-Type': 'text/plain', ...reply.headers }).end(reply.body ?? (reply.status === 200 ? 'ok' : 'error'));
     });
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
+  await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
+  const listening = (server.address() as AddressInfo).port;
   return {
-    url: `http://127.0.0.1:${port}/services/T000/B000/stand-in-secret`,
+    url: `http://127.0.0.1:${listening}/services/T000/B000/stand-in-secret`,
     received,
     delivered: () => received.filter((r) => r.status === 200),
     script: (...replies) => queue.push(...replies),

@@ -1,4 +1,5 @@
-// POST: the page script confirms a real reader and gets a view id for its beacons.
+// POST: the page script confirms a real reader (a trusted input event) and gets a view id for its
+// beacons, or reports a page run by automation, which is recorded as a scanner (docs/adr/0004).
 import type { APIRoute } from 'astro';
 import { getDocument, renderDocument } from '../../../server/documents/catalog';
 import { getDb } from '../../../server/db/client';
@@ -10,11 +11,14 @@ import { isInternalViewer } from '../../../server/rooms/prospect-request';
 import { loadSecretKey } from '../../../server/security/secret-box';
 import { MAX_VIEW_START_BYTES, viewStartPayload } from '../../../server/tracking/beacon-payloads';
 import { ensureDeviceId } from '../../../server/tracking/device';
-import { startView } from '../../../server/tracking/ingest';
+import { recordAutomatedOpen, startView } from '../../../server/tracking/ingest';
 import { networkHash } from '../../../server/tracking/network';
 import { alertPolicy } from '../../../server/slack/policy';
 import { classifyRequest, isAutomated } from '../../../server/tracking/request-classifier';
+import { headerAutomationMarkers, judgeViewStart, SCRIPT_SCANNER_LABEL } from '../../../server/tracking/presence';
 import { deviceLabel, HEARTBEAT_SECONDS, IDLE_CUTOFF_SECONDS } from '../../../server/tracking/rules';
+import { viewStartLimits } from '../../../server/tracking/view-start-limits';
+import type { RateLimitDecision } from '../../../server/security/rate-limit';
 
 export const prerender = false;
 
@@ -43,18 +47,36 @@ export const POST: APIRoute = answerStorageFull(async ({ params, request, cookie
     return jsonError(403, 'forbidden', 'Automated clients are not counted.');
   }
 
+  serverKey ??= loadSecretKey();
+  const network = networkHash(serverKey, clientAddress);
+  const now = new Date();
+  const byNetwork = viewStartLimits.takeNetwork(network, now.getTime());
+  if (!byNetwork.allowed) return tooMany(byNetwork);
+
   const db = getDb();
   const access = loadProspectRoom(db, params.token ?? '');
   // A signed-in rep previewing the room: answer, but count nothing.
   if (access.status === 'active' && isInternalViewer({ cookies, url, request })) return jsonOk({ preview: true });
   if (access.status === 'unknown') return jsonError(404, 'not_found', 'No such link.');
   if (access.status !== 'active') return jsonError(410, 'gone', 'This link is no longer active.');
+  const byLink = viewStartLimits.takeLink(access.room.accessLinkId, now.getTime());
+  if (!byLink.allowed) return tooMany(byLink);
   const slug = parsed.data.slug;
   const entry = roomOffers(access.room, slug) ? await getDocument(slug) : undefined;
   if (!entry) return jsonError(404, 'not_found', 'No such document in this room.');
-  const { headings } = await renderDocument(entry);
 
-  serverKey ??= loadSecretKey();
+  const judgement = judgeViewStart({
+    headerMarkers: headerAutomationMarkers(request.headers),
+    pageMarkers: parsed.data.automation ?? [],
+    input: parsed.data.input ?? null,
+  });
+  if (judgement.kind === 'scanner') {
+    recordAutomatedOpen(db, access.room, slug, SCRIPT_SCANNER_LABEL, now);
+    return jsonOk({ scanner: true }, 202);
+  }
+  if (judgement.kind === 'no-presence') return jsonError(422, 'invalid_payload', 'A view starts only after the reader scrolls, types, touches, clicks or moves the pointer (input).');
+
+  const { headings } = await renderDocument(entry);
   const started = startView(
     db,
     {
@@ -65,8 +87,8 @@ export const POST: APIRoute = answerStorageFull(async ({ params, request, cookie
     sectionIds: headings.map((h) => h.slug),
     deviceId: ensureDeviceId(cookies, url.protocol === 'https:'),
     deviceLabel: deviceLabel(userAgent),
-    networkHash: networkHash(serverKey, clientAddress),
-    now: new Date(),
+    networkHash: network,
+    now,
     },
     { delayMs: alertPolicy(db).delayMs },
   );
@@ -81,5 +103,11 @@ export const POST: APIRoute = answerStorageFull(async ({ params, request, cookie
     { 'Referrer-Policy': 'no-referrer', 'X-Robots-Tag': 'noindex' },
   );
 });
+
+function tooMany(decision: RateLimitDecision & { allowed: false }): Response {
+  const response = jsonError(429, 'rate_limited', `Too many views started; try again in ${decision.retryAfterSeconds} s.`);
+  response.headers.set('Retry-After', String(decision.retryAfterSeconds));
+  return response;
+}
 
 export const ALL: APIRoute = () => jsonError(405, 'method_not_allowed', 'Views are started with POST.');

@@ -1,0 +1,1 @@
+ALTER TABLE `slack_outbox` ADD `first_failed_at` integer;
