@@ -98,6 +98,11 @@ test('the owner builds a room, shares a link, and revoking it closes the room to
   const message = `${world.yamada.name} 様\n\n先日はありがとうございました。\n稟議用の資料をお送りします。\n\nご不明点はお気軽にどうぞ。`;
   await page.getByLabel('お客様へのメッセージ').fill(message);
   await page.getByLabel('お客様向け画面の言語').selectOption('en');
+  // The heading defaults to the account's name; the rep may give the room its own.
+  const roomHeading = page.getByLabel('ルームの見出し（お客様に表示）');
+  await expect(roomHeading).toHaveAttribute('placeholder', `${world.accountName} 様向け資料`);
+  const buyerTitle = `Approval pack for ${world.accountName}`;
+  await roomHeading.fill(buyerTitle);
 
   // Find the documents through the catalog search, then add them.
   await page.getByLabel('キーワード').fill(pricing.title);
@@ -162,7 +167,9 @@ test('the owner builds a room, shares a link, and revoking it closes the room to
     const opened = await prospect.goto(url);
     expect(opened?.status()).toBe(200);
     await expect(prospect.locator('html')).toHaveAttribute('lang', 'en');
-    await expect(prospect.getByRole('heading', { level: 1 })).toHaveText(`Documents for ${world.accountName}`);
+    await expect(prospect.getByRole('heading', { level: 1 })).toHaveText(buyerTitle);
+    await expect(prospect).toHaveTitle(buyerTitle);
+    expect(await prospect.locator('body').innerText()).not.toContain(world.opportunityName);
     await expect(prospect.locator('.greeting')).toHaveText(`Dear ${world.yamada.name}`);
     const paragraphs = message.split(/\n{2,}/);
     const shown = prospect.locator('.rep-message p:not(.signature)');

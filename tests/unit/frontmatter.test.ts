@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { attachmentContentType, documentFrontmatter } from '../../src/server/documents/frontmatter';
-import { groupByCategoryInOrder, readingMinutes } from '../../src/server/documents/presentation';
+import { readingMinutes } from '../../src/server/documents/presentation';
 
 const valid = {
   title: '料金表',
@@ -56,20 +56,5 @@ describe('readingMinutes', () => {
   it('is never zero and ignores markup', () => {
     expect(readingMinutes('', 'ja')).toBe(1);
     expect(readingMinutes('| --- | --- |\n'.repeat(400), 'ja')).toBe(1);
-  });
-});
-
-describe('groupByCategoryInOrder', () => {
-  it("keeps the rep's order for groups and within them", () => {
-    const docs = [
-      { slug: 'price', category: 'pricing' },
-      { slug: 'case-a', category: 'case-study' },
-      { slug: 'price-2', category: 'pricing' },
-      { slug: 'case-b', category: 'case-study' },
-    ] as const;
-    const groups = groupByCategoryInOrder(docs);
-    expect(groups.map((g) => g.category)).toEqual(['pricing', 'case-study']);
-    expect(groups[0]!.documents.map((d) => d.slug)).toEqual(['price', 'price-2']);
-    expect(groups[1]!.documents.map((d) => d.slug)).toEqual(['case-a', 'case-b']);
   });
 });

@@ -30,6 +30,6 @@ describe('messages', () => {
   it('fill placeholders and leave unknown ones visible', () => {
     expect(translate('ja', 'room.readingTime', { minutes: 4 })).toBe('約4分');
     expect(translate('en', 'room.readingTime', { minutes: 4 })).toBe('4 min read');
-    expect(translate('en', 'room.title')).toBe('Documents for {account}');
+    expect(translate('en', 'room.title')).toBe('Materials for {account}');
   });
 });

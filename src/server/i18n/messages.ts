@@ -40,7 +40,7 @@ export type MessageKey = keyof typeof ja;
 
 const en: Record<MessageKey, string> = {
   'room.greeting': 'Dear {contact}',
-  'room.title': 'Documents for {account}',
+  'room.title': 'Materials for {account}',
   'room.messageFrom': 'A message from {rep}',
   'room.documents': 'Documents',
   'room.empty': 'No documents are available yet. Please contact your representative.',

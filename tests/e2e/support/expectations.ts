@@ -49,7 +49,7 @@ export const ui = {
     goneBody: '引き続き資料をご覧になる場合は、担当者に新しいリンクをご依頼ください。',
   },
   en: {
-    roomTitle: (account: string) => `Documents for ${account}`,
+    roomTitle: (account: string) => `Materials for ${account}`,
     greeting: (contact: string) => `Dear ${contact}`,
     documents: 'Documents',
     yourContact: 'Your contact',
@@ -73,25 +73,9 @@ export const ui = {
   },
 } as const;
 
-export interface ExpectedGroup {
-  category: DocumentCategory;
-  documents: ContentDocument[];
-}
-
-/**
- * The room's documents as the page must list them: slugs without a file skipped, grouped by
- * category, groups in the order of their first document, documents in the rep's order.
- */
-export function expectedGroups(slugs: readonly string[]): ExpectedGroup[] {
-  const groups: ExpectedGroup[] = [];
-  for (const slug of slugs) {
-    if (!documentExists(slug)) continue;
-    const doc = readDocument(slug);
-    const group = groups.find((g) => g.category === doc.category);
-    if (group) group.documents.push(doc);
-    else groups.push({ category: doc.category, documents: [doc] });
-  }
-  return groups;
+/** The room's documents as the page must list them: the rep's order, slugs without a file skipped. */
+export function expectedDocuments(slugs: readonly string[]): ContentDocument[] {
+  return slugs.filter(documentExists).map(readDocument);
 }
 
 /** "03-1234-5678" → "tel:0312345678", "+81-3-1234-5680" → "tel:+81312345680". */
