@@ -184,7 +184,16 @@ describe('rules', () => {
 
 describe('filters from the query string', () => {
   const stages = [1, 2, 3, 7, 8];
-  const parse = (query: string) => parseDashboardFilters(new URLSearchParams(query), stages);
+  const admin = { id: 'u-admin', role: 'admin' as const };
+  const parse = (query: string, viewer: { id: string; role: 'admin' | 'rep' } = admin) => parseDashboardFilters(new URLSearchParams(query), stages, viewer);
+
+  it('shows a rep their own deals by default, an admin everyone\'s; either can switch', () => {
+    const rep = { id: 'u-rep', role: 'rep' as const };
+    expect(parse('', rep)).toEqual({ ok: true, filters: { ownerUserId: 'u-rep' } });
+    expect(parse('deals=all', rep)).toEqual({ ok: true, filters: {} });
+    expect(parse('deals=mine')).toEqual({ ok: true, filters: { ownerUserId: 'u-admin' } });
+    expect(parse('deals=theirs')).toEqual({ ok: false, field: 'deals' });
+  });
 
   it('accepts a known channel and stage, and blanks as "all"', () => {
     expect(parse('channel=event&stage=3')).toEqual({ ok: true, filters: { channel: 'event', stageNumber: 3 } });
@@ -202,8 +211,9 @@ describe('filters from the query string', () => {
   });
 
   it('round-trips into a query string', () => {
-    expect(filtersQuery({ channel: 'event', stageNumber: 3 })).toBe('?channel=event&stage=3');
-    expect(filtersQuery({})).toBe('');
+    expect(filtersQuery({ channel: 'event', stageNumber: 3 })).toBe('?channel=event&stage=3&deals=all');
+    expect(filtersQuery({ ownerUserId: 'u-rep' })).toBe('?deals=mine');
+    expect(parse(filtersQuery({ channel: 'event', ownerUserId: 'u-admin' }).slice(1))).toEqual({ ok: true, filters: { channel: 'event', ownerUserId: 'u-admin' } });
   });
 });
 
@@ -305,8 +315,16 @@ describe('hottest opportunities', () => {
     expect(top.why.find((r) => r.code === 'readers')?.value).toBe(2);
     expect(top.reasons.reduce((sum, r) => sum + r.points, 0)).toBe(top.score);
 
-    expect(loadDashboard(db, NOW, { channel: 'referral' }, { documentMaxAgeMs: 0 }).hottest.map((h) => h.opportunityId)).toEqual(['won']);
+    // Won and lost deals were read too, but need no call: only open deals, unless a closed stage is asked for.
+    expect(dash.hottest.map((h) => h.opportunityId)).not.toContain('won');
+    expect(dash.hottest.map((h) => h.opportunityId)).not.toContain('lost');
+    expect(loadDashboard(db, NOW, { channel: 'referral' }, { documentMaxAgeMs: 0 }).hottest).toEqual([]);
+    expect(loadDashboard(db, NOW, { stageNumber: 7 }, { documentMaxAgeMs: 0 }).hottest.map((h) => h.opportunityId)).toEqual(['won']);
     expect(loadDashboard(db, NOW, { stageNumber: 3 }, { documentMaxAgeMs: 0 }).hottest.map((h) => h.opportunityId)).toEqual(['hot']);
+    // "My deals".
+    expect(loadDashboard(db, NOW, { ownerUserId: 'u1' }, { documentMaxAgeMs: 0 }).hottest.map((h) => h.opportunityId)).toEqual(dash.hottest.map((h) => h.opportunityId));
+    const someoneElse = loadDashboard(db, NOW, { ownerUserId: 'u-other' }, { documentMaxAgeMs: 0 });
+    expect([someoneElse.hottest, someoneElse.liveActivity.readingNow, someoneElse.liveActivity.recentVisits, someoneElse.unopened.rows]).toEqual([[], [], [], []]);
     expect(loadDashboard(db, NOW, {}, { hottestLimit: 1, documentMaxAgeMs: 0 }).hottest).toHaveLength(1);
   });
 });
