@@ -101,8 +101,8 @@ beforeAll(() => {
   const tanaka = link('lost', 'tanaka').scope;
   link('won-unread', 'kobayashi');
 
-  // 山田 is reading the price list now: 4 minutes, last beacon a minute ago.
-  ids.liveView = read(yamada, 'pricing', 'dev-yamada', ago(MIN), 240).viewId;
+  // 山田 is reading the price list now: 4 minutes, last beacon 10 s ago.
+  ids.liveView = read(yamada, 'pricing', 'dev-yamada', ago(10 * 1000), 240).viewId;
   // 鈴木 read the security sheet to the end yesterday (2 minutes), then glanced at the case study.
   const security = read(suzuki, 'security', 'dev-suzuki', ago(DAY), 120, 100);
   ids.suzukiVisit = security.visitId;
@@ -145,8 +145,8 @@ beforeAll(() => {
 // --- Pure rules ---
 
 describe('rules', () => {
-  it('reading now means a beacon within the last three minutes', () => {
-    expect(liveSince(NOW).getTime()).toBe(NOW.getTime() - 3 * MIN);
+  it('reading now means a beacon within the last three heartbeats (30 s), not minutes after the reader idled out or left', () => {
+    expect(liveSince(NOW).getTime()).toBe(NOW.getTime() - 30 * 1000);
   });
 
   it('a room is overdue exactly N days after the share, and only without reading since', () => {
@@ -261,8 +261,8 @@ describe('live activity', () => {
     });
   });
 
-  it('a view stops being "reading now" three minutes after its last beacon', () => {
-    const later = new Date(NOW.getTime() - MIN + 3 * MIN);
+  it('a view stops being "reading now" 30 s after its last beacon (the reader idled out or left)', () => {
+    const later = new Date(NOW.getTime() - 10 * 1000 + 30 * 1000);
     expect(liveActivity(db, later).readingNow.map((v) => v.viewId)).toEqual([ids.liveView]);
     const afterWindow = new Date(later.getTime() + 1);
     const activity = liveActivity(db, afterWindow);
@@ -288,7 +288,7 @@ describe('live activity', () => {
     expect(ja[0]).toMatchObject({
       kind: 'reading',
       text: '山田 太郎 様（株式会社アルファ）が「料金表」を 4分 閲覧中',
-      ago: '1分前',
+      ago: 'たった今',
       opportunityHref: '/admin/opportunities/hot',
       timelineHref: '/admin/opportunities/hot/timeline',
       opportunityLabel: '商談「商談 hot」を開く',
