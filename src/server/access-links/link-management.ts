@@ -79,6 +79,11 @@ export interface ContactLinks {
   current: ManagedLink | null;
   /** Every other link of the contact into this room, newest first. */
   previous: ManagedLink[];
+  /**
+   * The contact's last reading over all their links into this room: regenerating or revoking a link
+   * starts a new link, not a new reader.
+   */
+  lastOpenedAt: Date | null;
   /** One click gives this contact a link: no active link and not archived. */
   canCreate: boolean;
 }
@@ -200,6 +205,7 @@ export function listLinksForOpportunity(db: Queryable, opportunityId: string, no
       contact,
       current,
       previous: links.filter((l) => l !== current),
+      lastOpenedAt: links.reduce<Date | null>((last, l) => (l.lastOpenedAt && (!last || l.lastOpenedAt > last) ? l.lastOpenedAt : last), null),
       canCreate: !active && contact.archivedAt === null && contact.accountId === opportunity.accountId,
     };
   });
