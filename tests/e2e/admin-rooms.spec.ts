@@ -182,6 +182,12 @@ test('the owner builds a room, shares a link, and revoking it closes the room to
     // --- Revoke: takes effect with the prospect's next request. ---
     await card.locator('summary', { hasText: 'その他の操作' }).click();
     await card.getByRole('button', { name: `${world.yamada.name} 様のリンクを無効にする` }).click();
+    // A second step: the first press changes nothing; the confirm button has the keyboard focus.
+    const confirmation = card.getByRole('group', { name: `${world.yamada.name} 様のリンクを無効にしますか？` });
+    await expect(confirmation).toBeVisible();
+    await expect(card).toHaveAttribute('data-link-status', 'active');
+    await expect(confirmation.getByRole('button', { name: '無効にする' })).toBeFocused();
+    await page.keyboard.press('Enter');
     await expect(page.locator('[data-notice="revoked"]')).toContainText(world.yamada.name);
     await expect(card).toHaveAttribute('data-link-status', 'revoked');
     await expect(card.locator('[data-status]')).toHaveText('無効');

@@ -6,6 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { accessLinks, accounts, contacts, linkEvents, opportunities, rooms, users, visits } from '../../db/schema';
 import {
   accessLinkUrl,
+  awaitsConfirmation,
   createLinkForContact,
   defaultLinkExpiry,
   extendLink,
@@ -283,5 +284,16 @@ describe('parseLinkAction', () => {
     expect(parseLinkAction({ action: 'delete', linkId: 'abc' })).toBeNull();
     expect(parseLinkAction({ action: 'revoke' })).toBeNull();
     expect(parseLinkAction({ action: 'create', contactId: "x' or 1=1" })).toBeNull();
+  });
+
+  it('runs revoke and regenerate only from the confirmation step', () => {
+    for (const action of ['revoke', 'regenerate'] as const) {
+      const parsed = parseLinkAction({ action, linkId: 'abc' })!;
+      expect(awaitsConfirmation(parsed, { action, linkId: 'abc' })).toBe(true);
+      expect(awaitsConfirmation(parsed, { action, linkId: 'abc', confirmed: 'yes' })).toBe(true);
+      expect(awaitsConfirmation(parsed, { action, linkId: 'abc', confirmed: '1' })).toBe(false);
+    }
+    expect(awaitsConfirmation({ action: 'create', contactId: 'c1' }, {})).toBe(false);
+    expect(awaitsConfirmation({ action: 'extend', linkId: 'abc', change: { kind: 'never' } }, {})).toBe(false);
   });
 });

@@ -405,6 +405,14 @@ export function parseLinkAction(fields: Record<string, string | undefined>): Lin
   return null;
 }
 
+/**
+ * Revoking and regenerating cut the buyer off at once, so they run only from the confirmation step
+ * (its form posts `confirmed=1`); the first press only asks.
+ */
+export function awaitsConfirmation(action: LinkAction, fields: Record<string, string | undefined>): action is Extract<LinkAction, { action: 'revoke' | 'regenerate' }> {
+  return (action.action === 'revoke' || action.action === 'regenerate') && fields.confirmed !== '1';
+}
+
 export type LinkNotice = 'created' | 'revoked' | 'extended' | 'regenerated';
 
 /** What the workspace settings (/admin/settings) decide for a link created in one click. */
