@@ -91,6 +91,11 @@ test('the owner builds a room, shares a link, and revoking it closes the room to
   await signIn(page, owner, detailPath(world.opportunityId));
   await expect(page.getByRole('heading', { level: 1 })).toHaveText(world.opportunityName);
   await expect(page.locator('[data-room]')).toHaveAttribute('data-room', '');
+  // Without documents, a link would open an empty page: the rep is warned and shown what the buyer would see.
+  const emptyWarning = page.locator('[data-empty-room-warning]');
+  await expect(emptyWarning).toContainText('このルームにはまだ資料がありません');
+  await expect(emptyWarning.locator('[data-buyer-view]')).toHaveText(`${world.accountName} 様向け資料現在ご覧いただける資料はありません。担当者にお問い合わせください。`);
+  await expect(page.getByRole('button', { name: `${world.yamada.name} 様のリンクを発行` })).toHaveAttribute('aria-describedby', 'empty-room-warning');
 
   // --- Build the room: message and language first; every builder button saves the whole form. ---
   await page.getByRole('link', { name: 'ルームを作成' }).click();
@@ -133,6 +138,8 @@ test('the owner builds a room, shares a link, and revoking it closes the room to
   await expect(page.locator('[data-room-locale]')).toHaveAttribute('data-room-locale', 'en');
   await expect(page.locator('[data-room-documents] > li > a')).toHaveText([caseStudy.title, pricing.title]);
   await expect(page.locator('[data-room-message]')).toHaveText(message);
+  await expect(page.locator('[data-room-title]')).toHaveText(buyerTitle);
+  await expect(page.locator('[data-empty-room-warning]')).toHaveCount(0);
 
   const card = page.locator(`[data-contact-id="${world.yamada.id}"]`);
   await expect(card).toHaveAttribute('data-link-status', 'none');
