@@ -63,6 +63,11 @@ test.describe('Japanese document', () => {
     const headingTexts = await headings.allInnerTexts();
     expect(headingTexts.length).toBeGreaterThan(1);
     await expect(entries).toHaveText(headingTexts.map((h) => h.trim()));
+    // Numbered per level: each ## is an item of the outer list, its ### a list of their own (1, 2, … again).
+    const chapters = toc.locator(':scope > ol > li');
+    await expect(chapters).toHaveCount(await page.locator('.document-body h2[id]').count());
+    const plans = chapters.filter({ has: page.getByRole('link', { name: '料金プラン', exact: true }) });
+    await expect(plans.locator('ol > li > a')).toHaveText(['プラン一覧', 'プラン別の機能比較']);
 
     const hrefs = await entries.evaluateAll((as) => as.map((a) => a.getAttribute('href') ?? ''));
     for (const [i, href] of hrefs.entries()) {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { attachmentContentType, documentFrontmatter } from '../../src/server/documents/frontmatter';
-import { readingMinutes } from '../../src/server/documents/presentation';
+import { readingMinutes, tableOfContents } from '../../src/server/documents/presentation';
 
 const valid = {
   title: '料金表',
@@ -56,5 +56,17 @@ describe('readingMinutes', () => {
   it('is never zero and ignores markup', () => {
     expect(readingMinutes('', 'ja')).toBe(1);
     expect(readingMinutes('| --- | --- |\n'.repeat(400), 'ja')).toBe(1);
+  });
+});
+
+describe('tableOfContents', () => {
+  it('nests ### under their ## so each level is numbered on its own', () => {
+    const h = (depth: number, text: string) => ({ depth, slug: text, text });
+    const toc = tableOfContents([h(3, 'はじめに'), h(2, '料金プラン'), h(3, 'プラン一覧'), h(3, 'オプション'), h(4, '細目'), h(2, '第2章'), h(1, 'タイトル')]);
+    expect(toc.map((e) => [e.text, e.children.map((c) => c.text)])).toEqual([
+      ['はじめに', []],
+      ['料金プラン', ['プラン一覧', 'オプション']],
+      ['第2章', []],
+    ]);
   });
 });
