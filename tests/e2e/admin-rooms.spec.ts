@@ -94,7 +94,7 @@ test('the owner builds a room, shares a link, and revoking it closes the room to
   // Without documents, a link would open an empty page: the rep is warned and shown what the buyer would see.
   const emptyWarning = page.locator('[data-empty-room-warning]');
   await expect(emptyWarning).toContainText('このルームにはまだ資料がありません');
-  await expect(emptyWarning.locator('[data-buyer-view]')).toHaveText(`${world.accountName} 様向け資料現在ご覧いただける資料はありません。担当者にお問い合わせください。`);
+  await expect(emptyWarning.locator('[data-buyer-view]')).toHaveText(`${world.accountName} 様向け資料 現在ご覧いただける資料はありません。担当者にお問い合わせください。`);
   await expect(page.getByRole('button', { name: `${world.yamada.name} 様のリンクを発行` })).toHaveAttribute('aria-describedby', 'empty-room-warning');
 
   // --- Build the room: message and language first; every builder button saves the whole form. ---
