@@ -45,10 +45,23 @@ for (const [link, slug] of [
       const box = (await table.boundingBox())!;
       expect(box.x).toBeGreaterThanOrEqual(0);
       expect(box.x + box.width).toBeLessThanOrEqual(390);
+      // No column is squeezed to a character or two per line: the table scrolls sideways instead.
+      const narrowest = await table.evaluate((t) =>
+        Math.min(...[...t.querySelectorAll('th, td')].map((cell) => cell.getBoundingClientRect().width / parseFloat(getComputedStyle(cell).fontSize))),
+      );
+      expect(narrowest, 'narrowest cell, in em').toBeGreaterThanOrEqual(5);
     }
     await expect(page.getByRole('button', { name: link === 'enActive' ? ui.en.print : ui.ja.print })).toBeVisible();
   });
 }
+
+test('a wide Japanese table scrolls sideways inside itself on a phone', async ({ page, links }) => {
+  await page.goto(links.doc('jaActive', 'security-check-sheet'));
+  const table = page.locator('.document-body table').first();
+  const { scrollWidth, clientWidth } = await table.evaluate((t) => ({ scrollWidth: t.scrollWidth, clientWidth: t.clientWidth }));
+  expect(scrollWidth).toBeGreaterThan(clientWidth);
+  await expectNoHorizontalOverflow(page);
+});
 
 test('the 404 and 410 pages fit a 390px phone', async ({ page, guard }) => {
   guard.expectDocumentStatus(404, 410);
