@@ -55,6 +55,20 @@ for (const [link, slug] of [
   });
 }
 
+test("the rep's email breaks after the @ on a narrow card, never inside the domain", async ({ page, links }) => {
+  await page.goto(links.room('jaActive'));
+  const card = page.locator('.rep-card');
+  // Narrower than any phone, so the address cannot fit on one line.
+  await card.evaluate((el) => (el.style.width = '190px'));
+  const email = card.getByRole('link', { name: rooms.ja.rep.email });
+  await expect(email).toHaveAttribute('href', `mailto:${rooms.ja.rep.email}`);
+  const lines = await email.evaluate((a) => {
+    const domain = a.querySelector('.email-domain')!;
+    return { link: a.getClientRects().length, domain: domain.getClientRects().length, text: domain.textContent };
+  });
+  expect(lines).toEqual({ link: 2, domain: 1, text: rooms.ja.rep.email.split('@')[1] });
+});
+
 test('a wide Japanese table scrolls sideways inside itself on a phone', async ({ page, links }) => {
   await page.goto(links.doc('jaActive', 'security-check-sheet'));
   const table = page.locator('.document-body table').first();
