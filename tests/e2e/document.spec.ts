@@ -23,7 +23,7 @@ test.describe('Japanese document', () => {
     ]);
     await expect(page.locator('.site-header .prepared-for')).toHaveText(t.preparedFor(room.account.name));
     await expect(page.getByRole('complementary', { name: t.yourContact }).locator('.rep-name')).toContainText(room.rep.displayName);
-    await expect(page.locator('.site-footer .privacy-notice')).toHaveText(t.privacy);
+    await expect(page.locator('.notice-bar .privacy-notice')).toHaveText(t.privacy);
     await expect(page.locator('script:not([src])')).toHaveCount(0);
     await expect(page.locator('[style]')).toHaveCount(0);
 
@@ -96,7 +96,7 @@ test.describe('Japanese document', () => {
     await button.click();
     expect(await page.evaluate(() => (window as unknown as { __prints: number }).__prints)).toBe(1);
 
-    const chrome = ['.site-header', '.site-footer', '.breadcrumb', '.rep-card', '.print-button', 'section.attachments'];
+    const chrome = ['.site-header', '.notice-bar', '.breadcrumb', '.rep-card', '.print-button', 'section.attachments'];
     for (const selector of chrome) await expect(page.locator(selector).first(), `${selector} on screen`).toBeVisible();
 
     await page.emulateMedia({ media: 'print' });
@@ -145,7 +145,7 @@ test.describe('English document', () => {
     await expect(page.getByRole('link', { name: t.back })).toHaveAttribute('href', links.room('enActive'));
     await expect(page.getByRole('button', { name: t.print })).toBeVisible();
     await expect(page.getByRole('navigation', { name: t.toc }).getByRole('heading')).toHaveText(t.toc);
-    await expect(page.locator('.site-footer .privacy-notice')).toHaveText(t.privacy);
+    await expect(page.locator('.notice-bar .privacy-notice')).toHaveText(t.privacy);
   });
 
   test('a Japanese document in an English room keeps the English UI', async ({ page, links }) => {

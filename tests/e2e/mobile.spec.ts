@@ -55,6 +55,25 @@ for (const [link, slug] of [
   });
 }
 
+for (const [link, slug, t] of [
+  ['jaActive', 'security-check-sheet', ui.ja],
+  ['enActive', 'product-overview-en', ui.en],
+] as const) {
+  test(`the recording notice of the ${slug} page is seen without scrolling, in one line`, async ({ page, links }) => {
+    await page.goto(links.doc(link, slug));
+    const notice = page.locator('.privacy-notice');
+    await expect(notice).toHaveText(t.privacy);
+    await expect(notice).toBeInViewport();
+    // A long page: the notice is above the document, not after it.
+    expect(await page.evaluate(() => document.documentElement.scrollHeight)).toBeGreaterThan(844 * 2);
+    const lines = await notice.evaluate((p) => {
+      const style = getComputedStyle(p);
+      return (p.getBoundingClientRect().height - parseFloat(style.paddingTop) - parseFloat(style.paddingBottom)) / parseFloat(style.lineHeight);
+    });
+    expect(lines).toBeLessThan(1.5);
+  });
+}
+
 test("the rep's email breaks after the @ on a narrow card, never inside the domain", async ({ page, links }) => {
   await page.goto(links.room('jaActive'));
   const card = page.locator('.rep-card');

@@ -32,7 +32,7 @@ test.describe('Japanese room', () => {
     await expect(card.getByRole('link', { name: room.rep.phone })).toHaveAttribute('href', telHref(room.rep.phone));
     await expect(card.locator('dt')).toHaveText([t.email, t.phone]);
 
-    await expect(page.locator('.site-footer .privacy-notice')).toHaveText(t.privacy);
+    await expect(page.locator('.notice-bar .privacy-notice')).toHaveText(t.privacy);
     // Everything is served as files: no inline script the CSP would have to allow.
     await expect(page.locator('script:not([src])')).toHaveCount(0);
     await expect(page.locator('[style]')).toHaveCount(0);
@@ -123,9 +123,9 @@ test.describe('English room', () => {
     }
     // The Japanese pricing document is offered, labelled as Japanese.
     await expect(page.locator('li.document-card', { has: page.locator('a[href$="/d/pricing"]') }).locator('.meta')).toContainText('Japanese');
-    await expect(page.locator('.site-footer .privacy-notice')).toHaveText(t.privacy);
+    await expect(page.locator('.notice-bar .privacy-notice')).toHaveText(t.privacy);
     // No Japanese UI text leaks into the English room.
-    const chrome = await page.locator('.site-header, .room-intro h1, .greeting, #documents-heading, .category-label, .meta, .rep-card, .site-footer').allInnerTexts();
+    const chrome = await page.locator('.site-header, .room-intro h1, .greeting, #documents-heading, .category-label, .meta, .rep-card, .notice-bar').allInnerTexts();
     expect(chrome.join('\n')).not.toMatch(/[\u3040-\u30ff]/);
   });
 });
