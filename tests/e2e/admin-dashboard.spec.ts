@@ -219,4 +219,11 @@ test('English for a rep whose language is English', async ({ page }) => {
   await page.getByRole('button', { name: 'Apply' }).click();
   await expect(page.locator('[data-active-filters]')).toHaveText('Filtered: Outbound');
   await expect(waitingRow.locator('td.num')).toHaveText('5 d');
+
+  // Half-width punctuation in English: the signed-in rep and required fields.
+  await expect(page.locator('.whoami a[href="/admin/account"]')).toHaveText(`${repEn.name} (Rep)`);
+  await page.goto('/admin/accounts/new');
+  const required = page.locator('.form-required').first();
+  await expect(required).toHaveText('(required)');
+  expect(await page.locator('main').innerText()).not.toMatch(/[（）]/);
 });

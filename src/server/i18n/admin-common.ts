@@ -28,7 +28,8 @@ export const tAdmin = defineMessages({
     'common.none': 'ありません',
     'form.errorSummary': '入力内容を確認してください（{count}件のエラー）。',
     'form.fieldError': '{field}: {message}',
-    'form.required': '必須',
+    'form.required': '（必須）',
+    'nav.userWithRole': '{name}（{role}）',
     'form.choose': '選択してください',
   },
   en: {
@@ -56,7 +57,9 @@ export const tAdmin = defineMessages({
     'common.search': 'Search',
     'form.errorSummary': 'Please check your input ({count} errors).',
     'form.fieldError': '{field}: {message}',
-    'form.required': 'required',
+    // Half-width punctuation in English: "(required)", "Shota Kobayashi (Rep)".
+    'form.required': ' (required)',
+    'nav.userWithRole': '{name} ({role})',
     'form.choose': 'Choose…',
     'common.none': 'None',
   },
