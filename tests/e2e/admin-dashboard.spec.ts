@@ -227,3 +227,17 @@ test('English for a rep whose language is English', async ({ page }) => {
   await expect(required).toHaveText('(required)');
   expect(await page.locator('main').innerText()).not.toMatch(/[（）]/);
 });
+
+test('a skip link is the first Tab stop and takes the keyboard past the menu to the page', async ({ page }) => {
+  await signIn(page, rep, '/admin');
+  await page.reload();
+  await page.keyboard.press('Tab');
+  const skip = page.getByRole('link', { name: '本文へ移動' });
+  await expect(skip).toBeFocused();
+  await expect(skip).toBeInViewport();
+  await page.keyboard.press('Enter');
+  await expect(page.locator('main#main')).toBeFocused();
+  // The next Tab lands inside the page, not on the menu.
+  await page.keyboard.press('Tab');
+  expect(await page.evaluate(() => document.activeElement?.closest('main')?.id)).toBe('main');
+});

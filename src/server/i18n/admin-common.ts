@@ -4,6 +4,7 @@ import { defineMessages } from './messages';
 export const tAdmin = defineMessages({
   ja: {
     'nav.home': 'ホーム',
+    'nav.skipToContent': '本文へ移動',
     'nav.accounts': '取引先',
     'nav.opportunities': '商談',
     'nav.documents': '資料',
@@ -34,6 +35,7 @@ export const tAdmin = defineMessages({
   },
   en: {
     'nav.home': 'Home',
+    'nav.skipToContent': 'Skip to main content',
     'nav.accounts': 'Accounts',
     'nav.opportunities': 'Opportunities',
     'nav.documents': 'Documents',
