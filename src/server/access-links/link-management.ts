@@ -19,6 +19,8 @@ import {
 } from '../rooms/room-builder';
 import type { SecretKey } from '../security/secret-box';
 import { createAccessLink, revealAccessToken } from './access-links';
+import type { FieldErrors } from '../crm/common';
+import { createContact, type ContactField } from '../crm/contacts';
 
 export type LinkFailureReason =
   | 'not_found'
@@ -281,6 +283,50 @@ export function createLinkForContact(
     });
     return { ok: true as const, value: { ...created, contactId: input.contactId, roomId: room.id } };
   });
+}
+
+export type AddContactResult =
+  | { ok: true; value: CreatedLink }
+  | { ok: false; reason: LinkFailureReason }
+  | { ok: false; reason: 'invalid'; fieldErrors: FieldErrors<ContactField> };
+
+/**
+ * The opportunity page's shortcut: a new contact at the opportunity's account and their link, in one
+ * step and one transaction (both or neither). Only the opportunity's owner or an admin.
+ */
+export function addContactWithLink(
+  db: RingiDb,
+  key: SecretKey,
+  actor: Actor,
+  opportunityId: string,
+  contact: unknown,
+  now = new Date(),
+  defaults: NewLinkDefaults = { roomLocale: 'ja', linkExpiryDays: 0 },
+): AddContactResult {
+  const opportunity = opportunityAccess(db, opportunityId);
+  if (!opportunity) return fail('not_found');
+  if (!canEditOpportunity(actor, opportunity)) return fail('forbidden');
+  const refused = new Error('link refused');
+  let failure: AddContactResult | null = null;
+  try {
+    return db.transaction((tx) => {
+      const created = createContact(tx as unknown as RingiDb, actor, opportunity.accountId, contact);
+      if (!created.ok) {
+        failure = created.reason === 'invalid' ? { ok: false, reason: 'invalid', fieldErrors: created.fieldErrors } : fail(created.reason === 'forbidden' ? 'forbidden' : 'not_found');
+        throw refused;
+      }
+      const input = { opportunityId, contactId: created.value.id, expiresAt: defaultLinkExpiry(defaults.linkExpiryDays, now), roomDefaults: { locale: defaults.roomLocale } };
+      const link = createLinkForContact(tx as unknown as RingiDb, key, actor, input, now);
+      if (!link.ok) {
+        failure = fail(link.reason, link.contactId);
+        throw refused;
+      }
+      return link;
+    });
+  } catch (error) {
+    if (error === refused && failure) return failure;
+    throw error;
+  }
 }
 
 /** Revokes a link at `now`; the prospect's next request answers 410. Revoking twice changes nothing. */
