@@ -96,7 +96,7 @@ test.describe('Japanese document', () => {
     await button.click();
     expect(await page.evaluate(() => (window as unknown as { __prints: number }).__prints)).toBe(1);
 
-    const chrome = ['.site-header', '.notice-bar', '.breadcrumb', '.rep-card', '.print-button', 'section.attachments'];
+    const chrome = ['.notice-bar', '.breadcrumb', '.rep-card', '.print-button', 'section.attachments', '.reading-time'];
     for (const selector of chrome) await expect(page.locator(selector).first(), `${selector} on screen`).toBeVisible();
 
     await page.emulateMedia({ media: 'print' });
@@ -105,6 +105,11 @@ test.describe('Japanese document', () => {
     await expect(page.locator('.document-body')).toBeVisible();
     await expect(page.locator('.document-body table').first()).toHaveCSS('display', 'table');
     await expect(page.locator('.toc')).toBeVisible();
+    // The printed header: the vendor, whom the copy is for, the document's version and date; no reading time.
+    await expect(page.locator('.site-header [data-brand-name]')).toBeVisible();
+    await expect(page.locator('.site-header .prepared-for')).toHaveText(t.preparedFor(rooms.ja.account.name));
+    const doc = readDocument('pricing');
+    await expect(page.locator('.document-header .meta span:visible')).toHaveText([t.version(doc.version), t.updated(expectedDate('ja', doc.updated))]);
 
     await page.emulateMedia({ media: 'screen' });
     await expect(page.locator('.rep-card')).toBeVisible();

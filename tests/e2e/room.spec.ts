@@ -85,6 +85,30 @@ test.describe('Japanese room', () => {
     await expect(page.getByRole('heading', { level: 1 })).toHaveText(t.roomTitle(room.account.name));
   });
 
+  test('prints every document in the rep order as one copy for circulation, with a cover and contents', async ({ page, links }) => {
+    await page.addInitScript(() => {
+      (window as unknown as { __prints: number }).__prints = 0;
+      window.print = () => void ((window as unknown as { __prints: number }).__prints += 1);
+    });
+    await page.goto(links.room('jaActive'));
+    await page.getByRole('link', { name: 'すべての資料をまとめて印刷（回覧用）' }).click();
+    await expect(page).toHaveURL(`${links.room('jaActive')}/print`);
+    const documents = expectedDocuments(room.documents);
+    await expect(page.getByRole('heading', { level: 1 })).toHaveText(t.roomTitle(room.account.name));
+    await expect(page.getByRole('navigation', { name: t.toc }).locator('li > a')).toHaveText(documents.map((d) => d.title));
+    await expect(page.locator('article.print-document')).toHaveCount(documents.length);
+    expect(await page.locator('article.print-document').evaluateAll((as) => as.map((a) => a.getAttribute('data-slug')))).toEqual(documents.map((d) => d.slug));
+    expect(await page.locator('body').innerText()).not.toContain(room.opportunityName);
+
+    await page.getByRole('button', { name: t.print }).click();
+    expect(await page.evaluate(() => (window as unknown as { __prints: number }).__prints)).toBe(1);
+    await page.emulateMedia({ media: 'print' });
+    // Each document starts on a new page; the header says whom the copy is for.
+    await expect(page.locator('article.print-document').first()).toHaveCSS('break-before', 'page');
+    await expect(page.locator('.site-header .prepared-for')).toHaveText(t.preparedFor(room.account.name));
+    await expect(page.locator('.breadcrumb')).toBeHidden();
+  });
+
   test('a link whose expiry is still ahead opens the room', async ({ page, links }) => {
     const response = await page.goto(links.room('jaFutureExpiry'));
     expect(response?.status()).toBe(200);
