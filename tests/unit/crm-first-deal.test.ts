@@ -72,9 +72,9 @@ describe('addContactWithLink', () => {
   it('adds a contact at the opportunity’s account and gives them a working link, in one step', () => {
     const result = addContactWithLink(db, key, sato, opportunityId, { name: '森 翔', email: 'mori@minato.example' }, now);
     if (!result.ok) throw new Error(result.reason);
-    expect(loadProspectRoom(db, result.value.token, now).status).toBe('active');
-    const card = listLinksForOpportunity(db, opportunityId, now).find((c) => c.contact.id === result.value.contactId)!;
+    const card = listLinksForOpportunity(db, opportunityId, now, { key, baseUrl: 'https://ringi.example' }).find((c) => c.contact.id === result.value.contactId)!;
     expect(card).toMatchObject({ contact: { name: '森 翔', accountId: deal.value.accountId }, current: { status: 'active' } });
+    expect(loadProspectRoom(db, card.current!.url!.split('/r/')[1]!, now).status).toBe('active');
   });
 
   it('writes nothing for an invalid contact or a rep who does not own the deal', () => {

@@ -286,7 +286,7 @@ export function createLinkForContact(
 }
 
 export type AddContactResult =
-  | { ok: true; value: CreatedLink }
+  | { ok: true; value: { contactId: string } }
   | { ok: false; reason: LinkFailureReason }
   | { ok: false; reason: 'invalid'; fieldErrors: FieldErrors<ContactField> };
 
@@ -315,13 +315,12 @@ export function addContactWithLink(
         failure = created.reason === 'invalid' ? { ok: false, reason: 'invalid', fieldErrors: created.fieldErrors } : fail(created.reason === 'forbidden' ? 'forbidden' : 'not_found');
         throw refused;
       }
-      const input = { opportunityId, contactId: created.value.id, expiresAt: defaultLinkExpiry(defaults.linkExpiryDays, now), roomDefaults: { locale: defaults.roomLocale } };
-      const link = createLinkForContact(tx as unknown as RingiDb, key, actor, input, now);
+      const link = performLinkAction(tx as unknown as RingiDb, key, actor, opportunityId, { action: 'create', contactId: created.value.id }, now, defaults);
       if (!link.ok) {
         failure = fail(link.reason, link.contactId);
         throw refused;
       }
-      return link;
+      return { ok: true as const, value: { contactId: created.value.id } };
     });
   } catch (error) {
     if (error === refused && failure) return failure;
