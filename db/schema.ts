@@ -102,6 +102,8 @@ export const rooms = sqliteTable('rooms', {
     .notNull()
     .unique()
     .references(() => opportunities.id),
+  /** What the buyer sees as the room's heading; null: "<account> 様向け資料" in the room's language. Never the opportunity name. */
+  title: text('title'),
   message: text('message').notNull().default(''),
   locale: text('locale', { enum: locales }).notNull().default('ja'),
   expiresAt: integer('expires_at', { mode: 'timestamp_ms' }),

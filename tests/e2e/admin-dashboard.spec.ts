@@ -115,17 +115,18 @@ test('the four sections, the filters, and a refused filter', async ({ page, guar
   await expect(waitingRow.getByRole('link', { name: world.waiting.name })).toHaveAttribute('href', `/admin/opportunities/${world.waiting.id}`);
   await expect(unopened).not.toContainText(world.reading.name); // shared today: not overdue
 
-  // Filters: GET form with labelled selects.
+  // Filters: GET form with labelled selects. A rep starts on their own deals.
+  await expect(page.getByLabel('対象の商談')).toHaveValue('mine');
   await page.getByLabel('流入経路').selectOption('partner');
   await page.getByRole('button', { name: '絞り込む' }).click();
-  await expect(page).toHaveURL(/\/admin\?channel=partner&stage=$/);
+  await expect(page).toHaveURL(/\/admin\?channel=partner&stage=&deals=mine$/);
   await expect(page.getByLabel('流入経路')).toHaveValue('partner');
-  await expect(page.locator('[data-active-filters]')).toHaveText('絞り込み中: パートナー');
+  await expect(page.locator('[data-active-filters]')).toHaveText('絞り込み中: パートナー / 自分の商談');
   await expect(section(page, '共有後に開かれていないルーム').locator(`tr[data-opportunity-id="${world.waiting.id}"]`)).toHaveCount(0);
   await page.getByLabel('流入経路').selectOption('outbound');
   await page.getByLabel('フェーズ').selectOption('2');
   await page.getByRole('button', { name: '絞り込む' }).click();
-  await expect(page).toHaveURL(/\/admin\?channel=outbound&stage=2$/);
+  await expect(page).toHaveURL(/\/admin\?channel=outbound&stage=2&deals=mine$/);
   await expect(section(page, '共有後に開かれていないルーム').locator(`tr[data-opportunity-id="${world.waiting.id}"]`)).toBeVisible();
   // The document table under these filters: the waiting room offers the price list, unread.
   const pricingRow = section(page, '資料別の効果').locator('tr[data-slug="pricing"]');
@@ -164,7 +165,7 @@ test('a prospect starts reading and the live feed shows it without a reload', as
 
     // The rep's page polls the feed (filters kept) and shows the reader as "reading now".
     const response = await feedRefreshed;
-    expect(new URL(response.url()).search).toBe('?channel=partner');
+    expect(new URL(response.url()).search).toBe('?channel=partner&deals=mine');
     const item = live.locator('li[data-kind="reading"]', { hasText: world.contactName });
     await expect(item).toBeVisible({ timeout: 20_000 });
     await expect(item).toContainText(`${world.contactName} 様（${world.accountName}）が「${pricing.title}」を`);
@@ -211,6 +212,33 @@ test('English for a rep whose language is English', async ({ page }) => {
     await expect(page.getByRole('heading', { level: 2, name: heading })).toBeVisible();
   }
   await expect(page.getByLabel('Channel')).toHaveValue('outbound');
+  // This rep owns none of the world's deals: "My deals" (a rep's default) leaves them out, "All deals" shows them.
+  await expect(page.getByLabel('Deals')).toHaveValue('mine');
   const waitingRow = section(page, 'Shared but unopened').locator(`tr[data-opportunity-id="${world.waiting.id}"]`);
+  await expect(waitingRow).toHaveCount(0);
+  await page.getByLabel('Deals').selectOption('all');
+  await page.getByRole('button', { name: 'Apply' }).click();
+  await expect(page.locator('[data-active-filters]')).toHaveText('Filtered: Outbound');
   await expect(waitingRow.locator('td.num')).toHaveText('5 d');
+
+  // Half-width punctuation in English: the signed-in rep and required fields.
+  await expect(page.locator('.whoami a[href="/admin/account"]')).toHaveText(`${repEn.name} (Rep)`);
+  await page.goto('/admin/accounts/new');
+  const required = page.locator('.form-required').first();
+  await expect(required).toHaveText('(required)');
+  expect(await page.locator('main').innerText()).not.toMatch(/[（）]/);
+});
+
+test('a skip link is the first Tab stop and takes the keyboard past the menu to the page', async ({ page }) => {
+  await signIn(page, rep, '/admin');
+  await page.reload();
+  await page.keyboard.press('Tab');
+  const skip = page.getByRole('link', { name: '本文へ移動' });
+  await expect(skip).toBeFocused();
+  await expect(skip).toBeInViewport();
+  await page.keyboard.press('Enter');
+  await expect(page.locator('main#main')).toBeFocused();
+  // The next Tab lands inside the page, not on the menu.
+  await page.keyboard.press('Tab');
+  expect(await page.evaluate(() => document.activeElement?.closest('main')?.id)).toBe('main');
 });

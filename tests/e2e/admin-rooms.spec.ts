@@ -92,6 +92,11 @@ test('the owner builds a room, shares a link, and revoking it closes the room to
   await signIn(page, owner, detailPath(world.opportunityId));
   await expect(page.getByRole('heading', { level: 1 })).toHaveText(world.opportunityName);
   await expect(page.locator('[data-room]')).toHaveAttribute('data-room', '');
+  // Without documents, a link would open an empty page: the rep is warned and shown what the buyer would see.
+  const emptyWarning = page.locator('[data-empty-room-warning]');
+  await expect(emptyWarning).toContainText('このルームにはまだ資料がありません');
+  await expect(emptyWarning.locator('[data-buyer-view]')).toHaveText(`${world.accountName} 様向け資料 現在ご覧いただける資料はありません。担当者にお問い合わせください。`);
+  await expect(page.getByRole('button', { name: `${world.yamada.name} 様のリンクを発行` })).toHaveAttribute('aria-describedby', 'empty-room-warning');
 
   // --- Build the room: message and language first; every builder button saves the whole form. ---
   await page.getByRole('link', { name: 'ルームを作成' }).click();
@@ -99,6 +104,11 @@ test('the owner builds a room, shares a link, and revoking it closes the room to
   const message = `${world.yamada.name} 様\n\n先日はありがとうございました。\n稟議用の資料をお送りします。\n\nご不明点はお気軽にどうぞ。`;
   await page.getByLabel('お客様へのメッセージ').fill(message);
   await page.getByLabel('お客様向け画面の言語').selectOption('en');
+  // The heading defaults to the account's name; the rep may give the room its own.
+  const roomHeading = page.getByLabel('ルームの見出し（お客様に表示）');
+  await expect(roomHeading).toHaveAttribute('placeholder', `${world.accountName} 様向け資料`);
+  const buyerTitle = `Approval pack for ${world.accountName}`;
+  await roomHeading.fill(buyerTitle);
 
   // Find the documents through the catalog search, then add them.
   await page.getByLabel('キーワード').fill(pricing.title);
@@ -129,6 +139,8 @@ test('the owner builds a room, shares a link, and revoking it closes the room to
   await expect(page.locator('[data-room-locale]')).toHaveAttribute('data-room-locale', 'en');
   await expect(page.locator('[data-room-documents] > li > a')).toHaveText([caseStudy.title, pricing.title]);
   await expect(page.locator('[data-room-message]')).toHaveText(message);
+  await expect(page.locator('[data-room-title]')).toHaveText(buyerTitle);
+  await expect(page.locator('[data-empty-room-warning]')).toHaveCount(0);
 
   const card = page.locator(`[data-contact-id="${world.yamada.id}"]`);
   await expect(card).toHaveAttribute('data-link-status', 'none');
@@ -163,7 +175,9 @@ test('the owner builds a room, shares a link, and revoking it closes the room to
     const opened = await prospect.goto(url);
     expect(opened?.status()).toBe(200);
     await expect(prospect.locator('html')).toHaveAttribute('lang', 'en');
-    await expect(prospect.getByRole('heading', { level: 1 })).toHaveText(`Documents for ${world.accountName}`);
+    await expect(prospect.getByRole('heading', { level: 1 })).toHaveText(buyerTitle);
+    await expect(prospect).toHaveTitle(buyerTitle);
+    expect(await prospect.locator('body').innerText()).not.toContain(world.opportunityName);
     await expect(prospect.locator('.greeting')).toHaveText(`Dear ${world.yamada.name}`);
     const paragraphs = message.split(/\n{2,}/);
     const shown = prospect.locator('.rep-message p:not(.signature)');
@@ -176,6 +190,12 @@ test('the owner builds a room, shares a link, and revoking it closes the room to
     // --- Revoke: takes effect with the prospect's next request. ---
     await card.locator('summary', { hasText: 'その他の操作' }).click();
     await card.getByRole('button', { name: `${world.yamada.name} 様のリンクを無効にする` }).click();
+    // A second step: the first press changes nothing; the confirm button has the keyboard focus.
+    const confirmation = card.getByRole('group', { name: `${world.yamada.name} 様のリンクを無効にしますか？` });
+    await expect(confirmation).toBeVisible();
+    await expect(card).toHaveAttribute('data-link-status', 'active');
+    await expect(confirmation.getByRole('button', { name: '無効にする' })).toBeFocused();
+    await page.keyboard.press('Enter');
     await expect(page.locator('[data-notice="revoked"]')).toContainText(world.yamada.name);
     await expect(card).toHaveAttribute('data-link-status', 'revoked');
     await expect(card.locator('[data-status]')).toHaveText('無効');

@@ -29,24 +29,27 @@ const base = `/admin/opportunities/${opportunityId}`;
 
 /** The CSV header a Japanese-speaking rep gets (src/server/exports/messages.ts), spelled out on purpose. */
 const JA_HEADER = [
-  'ビューID',
-  '訪問ID',
   '開始日時 (Asia/Tokyo)',
-  '最終記録日時 (Asia/Tokyo)',
   '取引先',
-  '商談',
-  'フェーズ',
   '取引先責任者',
   'メールアドレス',
-  '資料スラッグ',
   '資料名',
   '閲覧秒数',
-  '最大スクロール率(%)',
   '読了(1/0)',
+  '最大スクロール率(%)',
   'ダウンロード数',
   '印刷数',
+  '商談',
+  '担当者',
+  '金額(円)',
+  'フェーズ',
+  '流入経路',
   'デバイス',
   '新しい閲覧者(1/0)',
+  '最終記録日時 (Asia/Tokyo)',
+  '資料スラッグ',
+  'ビューID',
+  '訪問ID',
 ];
 
 test.beforeAll(async () => {
@@ -158,13 +161,14 @@ test('the timeline shows the prospect’s reading, and the opportunity’s CSV e
   expect([...bytes.subarray(0, 3)], 'UTF-8 BOM').toEqual([0xef, 0xbb, 0xbf]);
   const rows = parseCsv(bytes.subarray(3).toString('utf8'));
   expect(rows[0]).toEqual(JA_HEADER);
-  const mine = rows.find((r) => r[0] === viewId);
+  const mine = rows.find((r) => r[JA_HEADER.indexOf('ビューID')] === viewId);
   expect(mine, 'a row for the view just read').toBeDefined();
   const cells = Object.fromEntries(JA_HEADER.map((name, i) => [name, mine![i]]));
   expect(cells).toMatchObject({
     取引先: rooms.ja.account.name,
     商談: rooms.ja.opportunityName,
     取引先責任者: contactsById.yamada.name,
+    担当者: rooms.ja.rep.displayName,
     資料スラッグ: 'security-check-sheet',
     資料名: doc.title,
   });

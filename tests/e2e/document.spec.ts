@@ -23,7 +23,7 @@ test.describe('Japanese document', () => {
     ]);
     await expect(page.locator('.site-header .prepared-for')).toHaveText(t.preparedFor(room.account.name));
     await expect(page.getByRole('complementary', { name: t.yourContact }).locator('.rep-name')).toContainText(room.rep.displayName);
-    await expect(page.locator('.site-footer .privacy-notice')).toHaveText(t.privacy);
+    await expect(page.locator('.notice-bar .privacy-notice')).toHaveText(t.privacy);
     await expect(page.locator('script:not([src])')).toHaveCount(0);
     await expect(page.locator('[style]')).toHaveCount(0);
 
@@ -63,6 +63,11 @@ test.describe('Japanese document', () => {
     const headingTexts = await headings.allInnerTexts();
     expect(headingTexts.length).toBeGreaterThan(1);
     await expect(entries).toHaveText(headingTexts.map((h) => h.trim()));
+    // Numbered per level: each ## is an item of the outer list, its ### a list of their own (1, 2, … again).
+    const chapters = toc.locator(':scope > ol > li');
+    await expect(chapters).toHaveCount(await page.locator('.document-body h2[id]').count());
+    const plans = chapters.filter({ has: page.getByRole('link', { name: '料金プラン', exact: true }) });
+    await expect(plans.locator('ol > li > a')).toHaveText(['プラン一覧', 'プラン別の機能比較']);
 
     const hrefs = await entries.evaluateAll((as) => as.map((a) => a.getAttribute('href') ?? ''));
     for (const [i, href] of hrefs.entries()) {
@@ -91,7 +96,7 @@ test.describe('Japanese document', () => {
     await button.click();
     expect(await page.evaluate(() => (window as unknown as { __prints: number }).__prints)).toBe(1);
 
-    const chrome = ['.site-header', '.site-footer', '.breadcrumb', '.rep-card', '.print-button', 'section.attachments'];
+    const chrome = ['.notice-bar', '.breadcrumb', '.rep-card', '.print-button', 'section.attachments', '.reading-time'];
     for (const selector of chrome) await expect(page.locator(selector).first(), `${selector} on screen`).toBeVisible();
 
     await page.emulateMedia({ media: 'print' });
@@ -100,6 +105,11 @@ test.describe('Japanese document', () => {
     await expect(page.locator('.document-body')).toBeVisible();
     await expect(page.locator('.document-body table').first()).toHaveCSS('display', 'table');
     await expect(page.locator('.toc')).toBeVisible();
+    // The printed header: the vendor, whom the copy is for, the document's version and date; no reading time.
+    await expect(page.locator('.site-header [data-brand-name]')).toBeVisible();
+    await expect(page.locator('.site-header .prepared-for')).toHaveText(t.preparedFor(rooms.ja.account.name));
+    const doc = readDocument('pricing');
+    await expect(page.locator('.document-header .meta span:visible')).toHaveText([t.version(doc.version), t.updated(expectedDate('ja', doc.updated))]);
 
     await page.emulateMedia({ media: 'screen' });
     await expect(page.locator('.rep-card')).toBeVisible();
@@ -140,7 +150,7 @@ test.describe('English document', () => {
     await expect(page.getByRole('link', { name: t.back })).toHaveAttribute('href', links.room('enActive'));
     await expect(page.getByRole('button', { name: t.print })).toBeVisible();
     await expect(page.getByRole('navigation', { name: t.toc }).getByRole('heading')).toHaveText(t.toc);
-    await expect(page.locator('.site-footer .privacy-notice')).toHaveText(t.privacy);
+    await expect(page.locator('.notice-bar .privacy-notice')).toHaveText(t.privacy);
   });
 
   test('a Japanese document in an English room keeps the English UI', async ({ page, links }) => {

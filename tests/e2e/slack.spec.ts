@@ -234,3 +234,16 @@ test('a webhook Slack refuses (404) marks the alert failed; an admin sees it and
   const delivered = slack.delivered().filter((m) => JSON.stringify(m.body).includes(room.opportunityName));
   expect(delivered).toHaveLength(1);
 });
+
+test('the settings page marks the alert delay overridden by RINGI_SLACK_ALERT_DELAY_SECONDS, as it does the webhook', async ({ browser }) => {
+  const { context, page } = await watchedPage(browser, server);
+  try {
+    await signIn(page, admin, '/admin/settings');
+    const delay = page.getByLabel('通知をまとめる待ち時間（分）');
+    await expect(delay).toHaveAccessibleDescription('環境変数 RINGI_SLACK_ALERT_DELAY_SECONDS により 2 秒が使われています。ここでの値は、環境変数を外すと有効になります。');
+    await expect(page.locator('#slack [data-overridden="env"]')).toHaveText('RINGI_SLACK_ALERT_DELAY_SECONDS');
+    await expect(page.locator('[data-source="env"]')).toContainText('RINGI_SLACK_WEBHOOK_URL');
+  } finally {
+    await context.close();
+  }
+});

@@ -101,8 +101,8 @@ beforeAll(() => {
   const tanaka = link('lost', 'tanaka').scope;
   link('won-unread', 'kobayashi');
 
-  // 山田 is reading the price list now: 4 minutes, last beacon a minute ago.
-  ids.liveView = read(yamada, 'pricing', 'dev-yamada', ago(MIN), 240).viewId;
+  // 山田 is reading the price list now: 4 minutes, last beacon 10 s ago.
+  ids.liveView = read(yamada, 'pricing', 'dev-yamada', ago(10 * 1000), 240).viewId;
   // 鈴木 read the security sheet to the end yesterday (2 minutes), then glanced at the case study.
   const security = read(suzuki, 'security', 'dev-suzuki', ago(DAY), 120, 100);
   ids.suzukiVisit = security.visitId;
@@ -145,8 +145,8 @@ beforeAll(() => {
 // --- Pure rules ---
 
 describe('rules', () => {
-  it('reading now means a beacon within the last three minutes', () => {
-    expect(liveSince(NOW).getTime()).toBe(NOW.getTime() - 3 * MIN);
+  it('reading now means a beacon within the last three heartbeats (30 s), not minutes after the reader idled out or left', () => {
+    expect(liveSince(NOW).getTime()).toBe(NOW.getTime() - 30 * 1000);
   });
 
   it('a room is overdue exactly N days after the share, and only without reading since', () => {
@@ -184,7 +184,16 @@ describe('rules', () => {
 
 describe('filters from the query string', () => {
   const stages = [1, 2, 3, 7, 8];
-  const parse = (query: string) => parseDashboardFilters(new URLSearchParams(query), stages);
+  const admin = { id: 'u-admin', role: 'admin' as const };
+  const parse = (query: string, viewer: { id: string; role: 'admin' | 'rep' } = admin) => parseDashboardFilters(new URLSearchParams(query), stages, viewer);
+
+  it('shows a rep their own deals by default, an admin everyone\'s; either can switch', () => {
+    const rep = { id: 'u-rep', role: 'rep' as const };
+    expect(parse('', rep)).toEqual({ ok: true, filters: { ownerUserId: 'u-rep' } });
+    expect(parse('deals=all', rep)).toEqual({ ok: true, filters: {} });
+    expect(parse('deals=mine')).toEqual({ ok: true, filters: { ownerUserId: 'u-admin' } });
+    expect(parse('deals=theirs')).toEqual({ ok: false, field: 'deals' });
+  });
 
   it('accepts a known channel and stage, and blanks as "all"', () => {
     expect(parse('channel=event&stage=3')).toEqual({ ok: true, filters: { channel: 'event', stageNumber: 3 } });
@@ -202,8 +211,9 @@ describe('filters from the query string', () => {
   });
 
   it('round-trips into a query string', () => {
-    expect(filtersQuery({ channel: 'event', stageNumber: 3 })).toBe('?channel=event&stage=3');
-    expect(filtersQuery({})).toBe('');
+    expect(filtersQuery({ channel: 'event', stageNumber: 3 })).toBe('?channel=event&stage=3&deals=all');
+    expect(filtersQuery({ ownerUserId: 'u-rep' })).toBe('?deals=mine');
+    expect(parse(filtersQuery({ channel: 'event', ownerUserId: 'u-admin' }).slice(1))).toEqual({ ok: true, filters: { channel: 'event', ownerUserId: 'u-admin' } });
   });
 });
 
@@ -251,8 +261,8 @@ describe('live activity', () => {
     });
   });
 
-  it('a view stops being "reading now" three minutes after its last beacon', () => {
-    const later = new Date(NOW.getTime() - MIN + 3 * MIN);
+  it('a view stops being "reading now" 30 s after its last beacon (the reader idled out or left)', () => {
+    const later = new Date(NOW.getTime() - 10 * 1000 + 30 * 1000);
     expect(liveActivity(db, later).readingNow.map((v) => v.viewId)).toEqual([ids.liveView]);
     const afterWindow = new Date(later.getTime() + 1);
     const activity = liveActivity(db, afterWindow);
@@ -278,7 +288,7 @@ describe('live activity', () => {
     expect(ja[0]).toMatchObject({
       kind: 'reading',
       text: '山田 太郎 様（株式会社アルファ）が「料金表」を 4分 閲覧中',
-      ago: '1分前',
+      ago: 'たった今',
       opportunityHref: '/admin/opportunities/hot',
       timelineHref: '/admin/opportunities/hot/timeline',
       opportunityLabel: '商談「商談 hot」を開く',
@@ -305,8 +315,16 @@ describe('hottest opportunities', () => {
     expect(top.why.find((r) => r.code === 'readers')?.value).toBe(2);
     expect(top.reasons.reduce((sum, r) => sum + r.points, 0)).toBe(top.score);
 
-    expect(loadDashboard(db, NOW, { channel: 'referral' }, { documentMaxAgeMs: 0 }).hottest.map((h) => h.opportunityId)).toEqual(['won']);
+    // Won and lost deals were read too, but need no call: only open deals, unless a closed stage is asked for.
+    expect(dash.hottest.map((h) => h.opportunityId)).not.toContain('won');
+    expect(dash.hottest.map((h) => h.opportunityId)).not.toContain('lost');
+    expect(loadDashboard(db, NOW, { channel: 'referral' }, { documentMaxAgeMs: 0 }).hottest).toEqual([]);
+    expect(loadDashboard(db, NOW, { stageNumber: 7 }, { documentMaxAgeMs: 0 }).hottest.map((h) => h.opportunityId)).toEqual(['won']);
     expect(loadDashboard(db, NOW, { stageNumber: 3 }, { documentMaxAgeMs: 0 }).hottest.map((h) => h.opportunityId)).toEqual(['hot']);
+    // "My deals".
+    expect(loadDashboard(db, NOW, { ownerUserId: 'u1' }, { documentMaxAgeMs: 0 }).hottest.map((h) => h.opportunityId)).toEqual(dash.hottest.map((h) => h.opportunityId));
+    const someoneElse = loadDashboard(db, NOW, { ownerUserId: 'u-other' }, { documentMaxAgeMs: 0 });
+    expect([someoneElse.hottest, someoneElse.liveActivity.readingNow, someoneElse.liveActivity.recentVisits, someoneElse.unopened.rows]).toEqual([[], [], [], []]);
     expect(loadDashboard(db, NOW, {}, { hottestLimit: 1, documentMaxAgeMs: 0 }).hottest).toHaveLength(1);
   });
 });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { attachmentContentType, documentFrontmatter } from '../../src/server/documents/frontmatter';
-import { groupByCategoryInOrder, readingMinutes } from '../../src/server/documents/presentation';
+import { readingMinutes, tableOfContents } from '../../src/server/documents/presentation';
 
 const valid = {
   title: '料金表',
@@ -59,17 +59,14 @@ describe('readingMinutes', () => {
   });
 });
 
-describe('groupByCategoryInOrder', () => {
-  it("keeps the rep's order for groups and within them", () => {
-    const docs = [
-      { slug: 'price', category: 'pricing' },
-      { slug: 'case-a', category: 'case-study' },
-      { slug: 'price-2', category: 'pricing' },
-      { slug: 'case-b', category: 'case-study' },
-    ] as const;
-    const groups = groupByCategoryInOrder(docs);
-    expect(groups.map((g) => g.category)).toEqual(['pricing', 'case-study']);
-    expect(groups[0]!.documents.map((d) => d.slug)).toEqual(['price', 'price-2']);
-    expect(groups[1]!.documents.map((d) => d.slug)).toEqual(['case-a', 'case-b']);
+describe('tableOfContents', () => {
+  it('nests ### under their ## so each level is numbered on its own', () => {
+    const h = (depth: number, text: string) => ({ depth, slug: text, text });
+    const toc = tableOfContents([h(3, 'はじめに'), h(2, '料金プラン'), h(3, 'プラン一覧'), h(3, 'オプション'), h(4, '細目'), h(2, '第2章'), h(1, 'タイトル')]);
+    expect(toc.map((e) => [e.text, e.children.map((c) => c.text)])).toEqual([
+      ['はじめに', []],
+      ['料金プラン', ['プラン一覧', 'オプション']],
+      ['第2章', []],
+    ]);
   });
 });

@@ -6,6 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { accessLinks, accounts, contacts, linkEvents, opportunities, rooms, users, visits } from '../../db/schema';
 import {
   accessLinkUrl,
+  awaitsConfirmation,
   createLinkForContact,
   defaultLinkExpiry,
   extendLink,
@@ -232,6 +233,27 @@ describe('listLinksForOpportunity', () => {
     expect(tokenOf(yamada.current?.url)).toBe(yamadaNew.value.token);
   });
 
+  it("keeps the contact's reading history when their link is regenerated or revoked", () => {
+    const w = world();
+    const first = createLinkForContact(db, key, sato, { opportunityId: w.opp, contactId: w.yamada }, new Date(now.getTime() - 5 * DAY));
+    if (!first.ok) throw new Error(first.reason);
+    const room = getRoomForOpportunity(db, w.opp)!;
+    const read = new Date(now.getTime() - 4 * DAY);
+    const scope = { accessLinkId: first.value.id, roomId: room.id, contactId: w.yamada, opportunityId: w.opp, accountId: w.account };
+    db.insert(visits).values({ id: `${w.opp}-v1`, ...scope, deviceId: 'd1', startedAt: new Date(read.getTime() - 60_000), lastActivityAt: read }).run();
+
+    const second = regenerateLink(db, key, sato, { opportunityId: w.opp, linkId: first.value.id }, new Date(now.getTime() - 3 * DAY));
+    if (!second.ok) throw new Error(second.reason);
+    const afterRegenerate = listLinksForOpportunity(db, w.opp, now).find((c) => c.contact.id === w.yamada)!;
+    expect(afterRegenerate.current).toMatchObject({ id: second.value.id, lastOpenedAt: null });
+    expect(afterRegenerate.lastOpenedAt).toEqual(read);
+
+    expect(revokeLink(db, sato, { opportunityId: w.opp, linkId: second.value.id }, now).ok).toBe(true);
+    expect(listLinksForOpportunity(db, w.opp, now).find((c) => c.contact.id === w.yamada)!.lastOpenedAt).toEqual(read);
+    // Another contact's reading is not theirs.
+    expect(listLinksForOpportunity(db, w.opp, now).find((c) => c.contact.id === w.suzuki)!.lastOpenedAt).toBeNull();
+  });
+
   it('says when links expired with their room, and keeps archived contacts that have links', () => {
     const w = world();
     const created = createLinkForContact(db, key, sato, { opportunityId: w.opp, contactId: w.suzuki }, now);
@@ -262,5 +284,16 @@ describe('parseLinkAction', () => {
     expect(parseLinkAction({ action: 'delete', linkId: 'abc' })).toBeNull();
     expect(parseLinkAction({ action: 'revoke' })).toBeNull();
     expect(parseLinkAction({ action: 'create', contactId: "x' or 1=1" })).toBeNull();
+  });
+
+  it('runs revoke and regenerate only from the confirmation step', () => {
+    for (const action of ['revoke', 'regenerate'] as const) {
+      const parsed = parseLinkAction({ action, linkId: 'abc' })!;
+      expect(awaitsConfirmation(parsed, { action, linkId: 'abc' })).toBe(true);
+      expect(awaitsConfirmation(parsed, { action, linkId: 'abc', confirmed: 'yes' })).toBe(true);
+      expect(awaitsConfirmation(parsed, { action, linkId: 'abc', confirmed: '1' })).toBe(false);
+    }
+    expect(awaitsConfirmation({ action: 'create', contactId: 'c1' }, {})).toBe(false);
+    expect(awaitsConfirmation({ action: 'extend', linkId: 'abc', change: { kind: 'never' } }, {})).toBe(false);
   });
 });

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { tAdmin } from '../../src/server/i18n/admin-common';
 import { formatDate, formatDateTime, formatJpy, formatNumber } from '../../src/server/i18n/format';
 import { dictionariesForTests, messageKeys, translate } from '../../src/server/i18n/messages';
 
@@ -30,6 +31,16 @@ describe('messages', () => {
   it('fill placeholders and leave unknown ones visible', () => {
     expect(translate('ja', 'room.readingTime', { minutes: 4 })).toBe('約4分');
     expect(translate('en', 'room.readingTime', { minutes: 4 })).toBe('4 min read');
-    expect(translate('en', 'room.title')).toBe('Documents for {account}');
+    expect(translate('en', 'room.title')).toBe('Materials for {account}');
+  });
+});
+
+describe('punctuation', () => {
+  it('is full-width in Japanese and half-width in English', () => {
+    expect(tAdmin('ja', 'form.required')).toBe('（必須）');
+    expect(tAdmin('en', 'form.required')).toBe(' (required)');
+    expect(tAdmin('ja', 'nav.userWithRole', { name: '小林 翔太', role: tAdmin('ja', 'role.rep') })).toBe('小林 翔太（営業担当）');
+    expect(tAdmin('en', 'nav.userWithRole', { name: 'Shota Kobayashi', role: tAdmin('en', 'role.rep') })).toBe('Shota Kobayashi (Rep)');
+    for (const text of Object.values(dictionariesForTests.en)) expect(text).not.toMatch(/[（）：、。「」]/);
   });
 });

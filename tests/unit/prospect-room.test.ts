@@ -47,11 +47,17 @@ describe('access links in the database', () => {
     expect(access.room).toMatchObject({
       accountName: '株式会社テスト',
       contactName: '鈴木 一郎',
-      opportunityName: '全社導入',
+      title: '株式会社テスト 様向け資料',
       locale: 'ja',
       rep: { name: '佐藤 健太', email: 'rep@example.com', phone: '03-0000-0000' },
       documentSlugs: ['pricing', 'security-check-sheet'],
     });
+    // The opportunity's internal name is not even loaded for a prospect page.
+    expect(JSON.stringify(access.room)).not.toContain('全社導入');
+    db.update(rooms).set({ title: '稟議用資料' }).where(eq(rooms.id, 'r1')).run();
+    const titled = loadProspectRoom(db, token, now);
+    expect(titled.status === 'active' && titled.room.title).toBe('稟議用資料');
+    db.update(rooms).set({ title: null }).where(eq(rooms.id, 'r1')).run();
     expect(roomOffers(access.room, 'pricing')).toBe(true);
     expect(roomOffers(access.room, 'roi-model')).toBe(false);
   });

@@ -14,6 +14,7 @@ import {
   saveRoom,
   setRoomDocuments,
 } from '../../src/server/rooms/room-builder';
+import { MAX_ROOM_TITLE_LENGTH, roomTitle } from '../../src/server/rooms/room-title';
 import { calendarDateOf, endOfDay, lastValidDay } from '../../src/server/i18n/calendar';
 import { useTempDatabase } from './support/temp-db';
 
@@ -182,6 +183,25 @@ describe('saveRoom', () => {
     expect(saveRoom(db, sato, opp, { ...form, message: '更新', expiresOn: '2026-11-30' }, catalog, { now: later, timeZone: TZ }).ok).toBe(true);
     expect(getRoomForOpportunity(db, opp)).toMatchObject({ message: '更新', expiresAt: new Date('2026-11-30T15:00:00Z') });
     expect(saveRoom(db, sato, opp, { ...form, expiresOn: '2026-12-01' }, catalog, { now: later, timeZone: TZ })).toMatchObject({ fieldErrors: { expiresOn: 'pastDate' } });
+  });
+});
+
+describe('the room title the buyer sees', () => {
+  it('defaults to the account name in the room language, never the opportunity name', () => {
+    expect(roomTitle(null, 'ja', '株式会社さくら製作所')).toBe('株式会社さくら製作所 様向け資料');
+    expect(roomTitle('  ', 'en', 'Sakura Works')).toBe('Materials for Sakura Works');
+    expect(roomTitle('ご検討資料一式', 'en', 'Sakura Works')).toBe('ご検討資料一式');
+  });
+
+  it('is saved trimmed, cleared back to the default by an empty field, and refused when too long', () => {
+    const opp = newOpportunity();
+    const form = { message: '', locale: 'ja', expiresOn: '', documents: ['pricing'] };
+    expect(saveRoom(db, sato, opp, { ...form, title: '  稟議用  資料 ' }, catalog, { now, timeZone: TZ })).toMatchObject({ ok: true, value: { changed: true } });
+    expect(getRoomForOpportunity(db, opp)!.title).toBe('稟議用 資料');
+    expect(saveRoom(db, sato, opp, { ...form, title: 'x'.repeat(MAX_ROOM_TITLE_LENGTH + 1) }, catalog, { now, timeZone: TZ })).toMatchObject({ ok: false, fieldErrors: { title: 'tooLong' } });
+    expect(getRoomForOpportunity(db, opp)!.title).toBe('稟議用 資料');
+    expect(saveRoom(db, sato, opp, { ...form, title: '' }, catalog, { now, timeZone: TZ })).toMatchObject({ ok: true, value: { changed: true } });
+    expect(getRoomForOpportunity(db, opp)!.title).toBeNull();
   });
 });
 

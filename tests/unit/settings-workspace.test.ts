@@ -69,6 +69,7 @@ describe('settings defaults', () => {
       slackDigestTime: '09:00',
       retentionSource: 'settings',
       retentionEnvInvalid: false,
+      alertDelaySecondsFromEnv: null,
       workspaceWebhook: { source: 'none', masked: null, undecryptable: false },
     });
     expect(defaultSettings.hotScoreThreshold).toBe(60);
@@ -318,6 +319,11 @@ describe('environment overrides', () => {
     expect(updateSettings(db, admin, { retentionDays: '120' }, locked)).toMatchObject({ fieldErrors: { retentionDays: 'lockedByEnv' } });
     // Other settings still save while retention is locked.
     expect(updateSettings(db, admin, { hotScoreThreshold: '70' }, locked).ok).toBe(true);
+  });
+
+  it('says when RINGI_SLACK_ALERT_DELAY_SECONDS overrides the alert delay', () => {
+    expect(getSettings(db, { key, env: { RINGI_SLACK_ALERT_DELAY_SECONDS: '5' } })).toMatchObject({ slackAlertDelayMinutes: getSettings(db, opts).slackAlertDelayMinutes, alertDelaySecondsFromEnv: 5 });
+    for (const value of ['', 'soon', '-1']) expect(getSettings(db, { key, env: { RINGI_SLACK_ALERT_DELAY_SECONDS: value } }).alertDelaySecondsFromEnv).toBeNull();
   });
 
   it('ignores an invalid RINGI_RETENTION_DAYS, and says so', () => {

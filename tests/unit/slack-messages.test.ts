@@ -16,6 +16,7 @@ const visit: VisitAlertData = {
   timelineUrl: 'http://127.0.0.1:4321/admin/opportunities/o1/timeline',
   ownerSlackUserId: 'U012AB3CD',
   contactName: '山田 太郎',
+  contactJobTitle: null,
   newDevice: false,
   deviceLabel: 'Chrome / Windows',
   startedAt: new Date('2026-11-22T01:00:00Z'),
@@ -37,6 +38,28 @@ describe('Slack messages', () => {
     expect(message.blocks[0]).toEqual({ type: 'section', text: { type: 'mrkdwn', text: expect.stringContaining('<@U012AB3CD>') } });
   });
 
+  it("name the contact's job title, in both languages", () => {
+    expect(composeVisitAlert({ ...visit, contactJobTitle: '経理部長' }).text).toBe('<@U012AB3CD> 山田 太郎 様（株式会社さくら製作所・経理部長）が資料を閲覧しました');
+    expect(composeVisitAlert({ ...visit, locale: 'en', contactJobTitle: 'CFO', ownerSlackUserId: null }).text).toBe('山田 太郎 (CFO, 株式会社さくら製作所) is reading your documents');
+  });
+
+  it('give a hot alert its score, the score’s top reasons, what crossed the line and the timeline link', () => {
+    const message = composeHotAlert({
+      ...visit,
+      reasons: [{ code: 'many-readers', readers: 2 }],
+      score: 72,
+      scoreReasons: [
+        { text: '閲覧者 3名', points: '+20点' },
+        { text: '重要資料 2件を読了', points: '+15点' },
+      ],
+    });
+    expect(message.text).toBe('<@U012AB3CD> 🔥 株式会社さくら製作所 の商談が活発です — エンゲージメントスコア 72 / 100');
+    const text = allText(message);
+    expect(text).toContain('*エンゲージメントスコア 72 / 100*\\n• 閲覧者 3名（+20点）\\n• 重要資料 2件を読了（+15点）');
+    expect(text).toContain('24時間以内に 2 人が閲覧');
+    expect(text).toContain('<http://127.0.0.1:4321/admin/opportunities/o1/timeline|タイムラインを見る>');
+  });
+
   it('speak English to an English-speaking owner, and flag a new reader', () => {
     const message = composeVisitAlert({ ...visit, locale: 'en', kind: 'return', newDevice: true, stageLabel: 'Internal approval' });
     expect(message.text).toContain('is back reading your documents');
@@ -52,7 +75,7 @@ describe('Slack messages', () => {
     expect(text).not.toContain('<https://evil.example');
     expect(text).toContain('&lt;!channel&gt;');
     expect(escapeMrkdwn('a & b < c > d')).toBe('a &amp; b &lt; c &gt; d');
-    expect(allText(composeHotAlert({ ...visit, reasons: [{ code: 'long-read', title: evil, contactName: evil, seconds: 400 }] }))).not.toContain('<!channel>');
+    expect(allText(composeHotAlert({ ...visit, reasons: [{ code: 'long-read', title: evil, contactName: evil, seconds: 400 }], score: 70, scoreReasons: [{ text: evil, points: evil }] }))).not.toContain('<!channel>');
     expect(allText(composeDigest({ locale: 'ja', slackUserId: null, periodEnd: new Date(), opportunities: [{ accountName: evil, opportunityName: evil, visits: 1, readers: 1, activeSeconds: 60, timelineUrl: 'http://x/y' }] }))).not.toContain('<!channel>');
   });
 

@@ -2,7 +2,7 @@
 // them to a real HTTP stand-in on loopback. A controllable clock replaces waiting.
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeEach, describe, expect, it } from 'vitest';
-import { opportunities, slackOutbox, users } from '../../db/schema';
+import { contacts, opportunities, slackOutbox, users } from '../../db/schema';
 import { heartbeatPayload } from '../../src/server/tracking/beacon-payloads';
 import { recordAutomatedOpen, recordHeartbeat, startView } from '../../src/server/tracking/ingest';
 import type { LinkScope } from '../../src/server/tracking/link-scope';
@@ -60,6 +60,7 @@ const beacon = (seq: number, activeSeconds: number) => heartbeatPayload.parse({ 
 
 describe('Slack alerts', () => {
   it('send one alert per visit, after the coalescing delay, summarising the visit so far', async () => {
+    db.update(contacts).set({ jobTitle: '経理部長' }).where(eq(contacts.id, world.yamada.scope.contactId)).run();
     const view = read(world.yamada.scope, 'a'.repeat(26));
     await round();
     expect(slack.received).toHaveLength(0); // still coalescing
@@ -70,7 +71,7 @@ describe('Slack alerts', () => {
     await round();
     expect(slack.delivered()).toHaveLength(1);
     const [message] = slack.delivered();
-    expect(message!.body.text).toContain('山田 太郎 様（株式会社テスト）が資料を閲覧しました');
+    expect(message!.body.text).toContain('山田 太郎 様（株式会社テスト・経理部長）が資料を閲覧しました');
     expect(JSON.stringify(message!.body.blocks)).toContain('料金表 — 55秒（最後まで）');
     advance(10 * minute);
     await round();
@@ -99,6 +100,10 @@ describe('Slack alerts', () => {
     const hot = slack.delivered().filter((m) => m.body.text.includes('🔥'));
     expect(hot).toHaveLength(1);
     expect(JSON.stringify(hot[0]!.body.blocks)).toContain('山田 太郎 様が「料金表」を 5分30秒 閲覧');
+    // The score as it stands, its strongest reasons and the timeline.
+    expect(hot[0]!.body.text).toMatch(/エンゲージメントスコア \d+ \/ 100$/);
+    expect(JSON.stringify(hot[0]!.body.blocks)).toMatch(/• [^•]+（\+\d+点）/);
+    expect(JSON.stringify(hot[0]!.body.blocks)).toContain('/timeline|タイムラインを見る>');
     recordHeartbeat(db, world.yamada.scope, view.viewId, beacon(2, 340), advance(10_000));
     await round();
     expect(slack.delivered().filter((m) => m.body.text.includes('🔥'))).toHaveLength(1);

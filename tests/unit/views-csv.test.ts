@@ -65,9 +65,32 @@ describe('CSV cells and rows', () => {
 
   it('names the time zone in the header, in the reader’s language', () => {
     const ja = viewsCsvHeader('ja', 'Asia/Tokyo');
-    expect(ja[2]).toBe('開始日時 (Asia/Tokyo)');
-    expect(ja).toHaveLength(18);
-    expect(viewsCsvHeader('en', 'Asia/Tokyo').slice(0, 4)).toEqual(['view_id', 'visit_id', 'started_at (Asia/Tokyo)', 'last_recorded_at (Asia/Tokyo)']);
+    expect(ja[0]).toBe('開始日時 (Asia/Tokyo)');
+    expect(ja).toHaveLength(21);
+    // People's columns first (when, who, what, how long), the deal next, ids last.
+    expect(viewsCsvHeader('en', 'Asia/Tokyo')).toEqual([
+      'started_at (Asia/Tokyo)',
+      'account',
+      'contact',
+      'contact_email',
+      'document_title',
+      'active_seconds',
+      'completed (1/0)',
+      'max_scroll_percent',
+      'downloads',
+      'prints',
+      'opportunity',
+      'owner',
+      'amount_jpy',
+      'stage',
+      'channel',
+      'device',
+      'new_reader (1/0)',
+      'last_recorded_at (Asia/Tokyo)',
+      'document_slug',
+      'view_id',
+      'visit_id',
+    ]);
   });
 
   it('builds an ASCII file name and a UTF-8 one for the download', () => {
@@ -154,7 +177,7 @@ beforeAll(() => {
   db.insert(accounts).values({ id: 'a1', name: '株式会社さくら, 本社' }).run();
   db.insert(contacts).values({ id: 'c1', accountId: 'a1', name: '山田 太郎', email: 'yamada@sakura.example' }).run();
   db.insert(contacts).values({ id: 'c2', accountId: 'a1', name: '=鈴木 "一郎"', email: null }).run();
-  db.insert(opportunities).values({ id: 'o1', accountId: 'a1', name: '経費精算\n刷新', stage: 3, channel: 'event', ownerUserId: 'u1' }).run();
+  db.insert(opportunities).values({ id: 'o1', accountId: 'a1', name: '経費精算\n刷新', stage: 3, amountJpy: 1_200_000, channel: 'event', ownerUserId: 'u1' }).run();
   db.insert(opportunities).values({ id: 'o2', accountId: 'a1', name: '別の商談', stage: 3, channel: 'event', ownerUserId: 'u1' }).run();
   db.insert(rooms).values({ id: 'r1', opportunityId: 'o1' }).run();
   db.insert(rooms).values({ id: 'r2', opportunityId: 'o2' }).run();
@@ -234,36 +257,40 @@ describe('views CSV from the database', () => {
     expect(text.startsWith(CSV_BOM)).toBe(true);
     const rows = parseCsv(text.slice(1));
     expect(rows[0]).toEqual(viewsCsvHeader('ja', 'Asia/Tokyo'));
-    expect(rows.slice(1).map((r) => r[0])).toEqual([ids.pricing, ids.security, ids.pricingAgain, ids.forwarded, ids.suzuki]);
+    const cells = (row: string[], names: string[]) => names.map((name) => row[rows[0]!.indexOf(name)]);
+    expect(rows.slice(1).map((r) => cells(r, ['ビューID'])[0])).toEqual([ids.pricing, ids.security, ids.pricingAgain, ids.forwarded, ids.suzuki]);
     expect(rows[1]).toEqual([
-      ids.pricing,
-      ids.visitA,
       '2026-11-20 10:00:00',
-      '2026-11-20 10:02:05',
       '株式会社さくら, 本社',
-      '経費精算\n刷新',
-      '3. 提案',
       '山田 太郎',
       'yamada@sakura.example',
-      'pricing',
       '料金表（2026年度版）',
       '120',
+      '1',
       '95',
       '1',
       '1',
-      '1',
+      '経費精算\n刷新',
+      '佐藤',
+      '1200000',
+      '3. 提案',
+      '展示会・イベント',
       'Chrome / Windows',
       '0',
+      '2026-11-20 10:02:05',
+      'pricing',
+      ids.pricing,
+      ids.visitA,
     ]);
+    const counts = ['閲覧秒数', '読了(1/0)', '最大スクロール率(%)', 'ダウンロード数', '印刷数'];
     // Not in the catalog: the title recorded on the view.
-    expect(rows[2]!.slice(9, 16)).toEqual(['security', 'recorded security', '20', '30', '0', '0', '0']);
+    expect(cells(rows[2]!, ['資料スラッグ', '資料名', ...counts])).toEqual(['security', 'recorded security', '20', '0', '30', '0', '0']);
     // The second download of the visit belongs to the second pricing view.
-    expect(rows[3]!.slice(11, 16)).toEqual(['15', '100', '0', '1', '0']);
+    expect(cells(rows[3]!, counts)).toEqual(['15', '0', '100', '1', '0']);
     // The forwarded link: a new reader on another device; the cookieless download is on no view.
-    expect(rows[4]!.slice(14)).toEqual(['0', '0', 'Safari / iPhone', '1']);
+    expect(cells(rows[4]!, ['ダウンロード数', '印刷数', 'デバイス', '新しい閲覧者(1/0)'])).toEqual(['0', '0', 'Safari / iPhone', '1']);
     // A contact name starting with "=" stays text; its quotes survive the round trip.
-    expect(rows[5]!.slice(7, 9)).toEqual([`'=鈴木 "一郎"`, '']);
-    expect(rows[5]![2]).toBe('2026-11-21 06:00:00');
+    expect(cells(rows[5]!, ['取引先責任者', 'メールアドレス', '開始日時 (Asia/Tokyo)'])).toEqual([`'=鈴木 "一郎"`, '', '2026-11-21 06:00:00']);
   });
 
   it('never writes access-link tokens, link ids, device ids or network hashes', () => {
@@ -284,10 +311,11 @@ describe('views CSV from the database', () => {
     if (!range.ok) throw new Error('valid range');
     const rows = parseCsv(csv({ from: range.value.from, to: range.value.to }).slice(1));
     // 2026-11-21 in Tokyo: 鈴木 (06:00) and the other deal (07:00); not the 20th's views.
-    expect(rows.slice(1).map((r) => r[0])).toEqual([ids.suzuki, ids.other]);
-    expect(rows[2]![5]).toBe('別の商談');
+    const viewId = rows[0]!.indexOf('ビューID');
+    expect(rows.slice(1).map((r) => r[viewId])).toEqual([ids.suzuki, ids.other]);
+    expect(rows[2]![rows[0]!.indexOf('商談')]).toBe('別の商談');
     const one = parseCsv(csv({ from: range.value.from, to: range.value.to, opportunityId: 'o2' }).slice(1));
-    expect(one.slice(1).map((r) => r[0])).toEqual([ids.other]);
+    expect(one.slice(1).map((r) => r[viewId])).toEqual([ids.other]);
     // An empty period is the header alone.
     expect(parseCsv(csv({ from: new Date('2020-01-01T00:00:00Z'), to: new Date('2020-01-02T00:00:00Z') }).slice(1))).toHaveLength(1);
     expect(csv({ opportunityId: 'nope' })).toBe(CSV_BOM + csvRow(viewsCsvHeader('ja', 'Asia/Tokyo')));
@@ -300,7 +328,7 @@ describe('views CSV from the database', () => {
     expect(csv({}, { batchSize: 1 })).toBe(whole);
     expect(csv({}, { batchSize: 2 })).toBe(whole);
     const rows = parseCsv(whole.slice(1));
-    expect(new Set(rows.slice(1).map((r) => r[0])).size).toBe(rows.length - 1);
+    expect(new Set(rows.slice(1).map((r) => r[rows[0]!.indexOf('ビューID')])).size).toBe(rows.length - 1);
     expect(rows).toHaveLength(1 + 9);
     expect(() => csv({}, { batchSize: 0 })).toThrow(RangeError);
   });

@@ -1,5 +1,5 @@
 // GET: the dashboard's live feed as JSON, for the page script that refreshes it every ~15 s.
-// Same filters as /admin (?channel=&stage=), same lines as the server-rendered list (phrased here in
+// Same filters as /admin (?channel=&stage=&deals=), same lines as the server-rendered list (phrased here in
 // the user's language), the one JSON error shape for anything refused.
 import type { APIRoute } from 'astro';
 import { adminHeaders, requireUserForApi } from '../../server/auth/guard';
@@ -17,7 +17,7 @@ export const GET: APIRoute = async (context) => {
   const user = requireUserForApi(context);
   if (user instanceof Response) return user;
   const db = getDb();
-  const parsed = parseDashboardFilters(context.url.searchParams, listStages(db).map((s) => s.number));
+  const parsed = parseDashboardFilters(context.url.searchParams, listStages(db).map((s) => s.number), user);
   if (!parsed.ok) return jsonError(400, 'bad_request', `Unknown or repeated filter: ${parsed.field}.`);
 
   const titles = new Map((await allDocumentCards()).map((card) => [card.slug, card.title]));

@@ -19,6 +19,8 @@ import {
 } from '../rooms/room-builder';
 import type { SecretKey } from '../security/secret-box';
 import { createAccessLink, revealAccessToken } from './access-links';
+import type { FieldErrors } from '../crm/common';
+import { createContact, type ContactField } from '../crm/contacts';
 
 export type LinkFailureReason =
   | 'not_found'
@@ -79,6 +81,11 @@ export interface ContactLinks {
   current: ManagedLink | null;
   /** Every other link of the contact into this room, newest first. */
   previous: ManagedLink[];
+  /**
+   * The contact's last reading over all their links into this room: regenerating or revoking a link
+   * starts a new link, not a new reader.
+   */
+  lastOpenedAt: Date | null;
   /** One click gives this contact a link: no active link and not archived. */
   canCreate: boolean;
 }
@@ -200,6 +207,7 @@ export function listLinksForOpportunity(db: Queryable, opportunityId: string, no
       contact,
       current,
       previous: links.filter((l) => l !== current),
+      lastOpenedAt: links.reduce<Date | null>((last, l) => (l.lastOpenedAt && (!last || l.lastOpenedAt > last) ? l.lastOpenedAt : last), null),
       canCreate: !active && contact.archivedAt === null && contact.accountId === opportunity.accountId,
     };
   });
@@ -275,6 +283,49 @@ export function createLinkForContact(
     });
     return { ok: true as const, value: { ...created, contactId: input.contactId, roomId: room.id } };
   });
+}
+
+export type AddContactResult =
+  | { ok: true; value: { contactId: string } }
+  | { ok: false; reason: LinkFailureReason }
+  | { ok: false; reason: 'invalid'; fieldErrors: FieldErrors<ContactField> };
+
+/**
+ * The opportunity page's shortcut: a new contact at the opportunity's account and their link, in one
+ * step and one transaction (both or neither). Only the opportunity's owner or an admin.
+ */
+export function addContactWithLink(
+  db: RingiDb,
+  key: SecretKey,
+  actor: Actor,
+  opportunityId: string,
+  contact: unknown,
+  now = new Date(),
+  defaults: NewLinkDefaults = { roomLocale: 'ja', linkExpiryDays: 0 },
+): AddContactResult {
+  const opportunity = opportunityAccess(db, opportunityId);
+  if (!opportunity) return fail('not_found');
+  if (!canEditOpportunity(actor, opportunity)) return fail('forbidden');
+  const refused = new Error('link refused');
+  let failure: AddContactResult | null = null;
+  try {
+    return db.transaction((tx) => {
+      const created = createContact(tx as unknown as RingiDb, actor, opportunity.accountId, contact);
+      if (!created.ok) {
+        failure = created.reason === 'invalid' ? { ok: false, reason: 'invalid', fieldErrors: created.fieldErrors } : fail(created.reason === 'forbidden' ? 'forbidden' : 'not_found');
+        throw refused;
+      }
+      const link = performLinkAction(tx as unknown as RingiDb, key, actor, opportunityId, { action: 'create', contactId: created.value.id }, now, defaults);
+      if (!link.ok) {
+        failure = fail(link.reason, link.contactId);
+        throw refused;
+      }
+      return { ok: true as const, value: { contactId: created.value.id } };
+    });
+  } catch (error) {
+    if (error === refused && failure) return failure;
+    throw error;
+  }
 }
 
 /** Revokes a link at `now`; the prospect's next request answers 410. Revoking twice changes nothing. */
@@ -397,6 +448,14 @@ export function parseLinkAction(fields: Record<string, string | undefined>): Lin
   if (change === 'never') return { action, linkId, change: { kind: 'never' } };
   if (change === 'until') return { action, linkId, change: { kind: 'until', date: (fields.until ?? '').trim().slice(0, 20) } };
   return null;
+}
+
+/**
+ * Revoking and regenerating cut the buyer off at once, so they run only from the confirmation step
+ * (its form posts `confirmed=1`); the first press only asks.
+ */
+export function awaitsConfirmation(action: LinkAction, fields: Record<string, string | undefined>): action is Extract<LinkAction, { action: 'revoke' | 'regenerate' }> {
+  return (action.action === 'revoke' || action.action === 'regenerate') && fields.confirmed !== '1';
 }
 
 export type LinkNotice = 'created' | 'revoked' | 'extended' | 'regenerated';

@@ -155,6 +155,13 @@ export const tCrm = defineMessages({
     'back.accounts': '取引先一覧に戻る',
     'back.account': '取引先に戻る',
     'back.opportunities': '商談一覧に戻る',
+    'firstDeal.link': '新しい取引先の商談をまとめて登録',
+    'firstDeal.title': '新しい取引先の商談',
+    'firstDeal.lead': '取引先・最初の取引先責任者・商談を1つのフォームで登録します。登録後の商談ページで、そのままリンクを発行できます。',
+    'firstDeal.account': '取引先',
+    'firstDeal.contact': '取引先責任者',
+    'firstDeal.opportunity': '商談',
+    'firstDeal.submit': 'まとめて登録',
   },
   en: {
     'accounts.title': 'Accounts',
@@ -300,6 +307,13 @@ export const tCrm = defineMessages({
     'back.accounts': 'Back to accounts',
     'back.account': 'Back to the account',
     'back.opportunities': 'Back to opportunities',
+    'firstDeal.link': 'New account, contact and opportunity at once',
+    'firstDeal.title': 'Opportunity at a new account',
+    'firstDeal.lead': 'Registers the account, its first contact and the opportunity in one form. The opportunity page then issues the contact’s link in one click.',
+    'firstDeal.account': 'Account',
+    'firstDeal.contact': 'Contact',
+    'firstDeal.opportunity': 'Opportunity',
+    'firstDeal.submit': 'Register all three',
   },
 });
 

@@ -6,7 +6,7 @@
 // - hottest: read-model hottestOpportunities (running totals, exact top-N);
 // - unopened: access_links (one small row per contact and room) against opportunity_engagement;
 // - documents: reading_totals and room_documents, aggregated in SQL, never document_views.
-// Filters (channel, stage) narrow every section to the opportunities they match.
+// Filters (channel, stage, the rep's own deals) narrow every section to the opportunities they match.
 import { inArray, sql, type SQL } from 'drizzle-orm';
 import {
   accessLinks,
@@ -46,6 +46,8 @@ export type Channel = (typeof channels)[number];
 export interface DashboardFilters {
   channel?: Channel;
   stageNumber?: number;
+  /** "My deals": only opportunities this user owns. */
+  ownerUserId?: string;
 }
 
 export interface LiveActivityOptions {
@@ -166,6 +168,7 @@ function filterSql(filters: DashboardFilters): SQL {
   const parts: SQL[] = [];
   if (filters.channel !== undefined) parts.push(sql`o.channel = ${filters.channel}`);
   if (filters.stageNumber !== undefined) parts.push(sql`o.stage = ${filters.stageNumber}`);
+  if (filters.ownerUserId !== undefined) parts.push(sql`o.owner_user_id = ${filters.ownerUserId}`);
   return parts.length === 0 ? sql`1` : sql.join(parts, sql` and `);
 }
 
@@ -268,6 +271,9 @@ function hottest(db: RingiDb, now: Date, filters: DashboardFilters, limit: numbe
     limit,
     channel: filters.channel,
     stage: filters.stageNumber,
+    ownerUserId: filters.ownerUserId,
+    // Won and lost deals need no call; asking for a closed stage explicitly still lists it.
+    openOnly: filters.stageNumber === undefined,
     ...(documentCategories ? { documentCategories } : {}),
   });
   const ownerIds = [...new Set(hot.map((h) => h.ownerUserId))];
@@ -490,7 +496,7 @@ interface KeptTable {
 }
 const keptTables = (db: RingiDb) => processStore<KeptTable>('dashboard.documentTables', db);
 
-const tableKey = (filters: DashboardFilters) => `${filters.channel ?? ''}|${filters.stageNumber ?? ''}`;
+const tableKey = (filters: DashboardFilters) => `${filters.channel ?? ''}|${filters.stageNumber ?? ''}|${filters.ownerUserId ?? ''}`;
 
 function cachedDocumentPerformance(db: RingiDb, now: Date, filters: DashboardFilters, limit: number, maxAgeMs: number): { rows: DocumentPerformanceRow[]; asOf: Date } {
   const tables = keptTables(db);

@@ -1,7 +1,8 @@
-// The dashboard's filters from a GET query (?channel=event&stage=3). Empty means "all"; anything
-// else that is not a known channel or stage is refused (the page and the JSON feed answer 400).
+// The dashboard's filters from a GET query (?channel=event&stage=3&deals=mine). Empty means "all";
+// anything else that is not a known channel or stage is refused (the page and the JSON feed answer 400).
 import { z } from 'zod';
 import { channels } from '../../../db/schema';
+import type { SessionUser } from '../auth/sessions';
 import type { DashboardFilters } from './dashboard';
 
 const blankToUndefined = (value: unknown) => (typeof value === 'string' && value.trim() === '' ? undefined : value);
@@ -17,31 +18,44 @@ const query = z
         .transform(Number)
         .optional(),
     ),
+    deals: z.preprocess(blankToUndefined, z.enum(['mine', 'all']).optional()),
   })
   .strict();
 
-export type FilterResult = { ok: true; filters: DashboardFilters } | { ok: false; field: 'channel' | 'stage' | 'query' };
+export type FilterField = 'channel' | 'stage' | 'deals';
+export type FilterResult = { ok: true; filters: DashboardFilters } | { ok: false; field: FilterField | 'query' };
+
+/** Reps open the dashboard on their own deals; admins (who own none, usually) on everyone's. */
+export function defaultDeals(viewer: Pick<SessionUser, 'role'>): 'mine' | 'all' {
+  return viewer.role === 'rep' ? 'mine' : 'all';
+}
+
+const isField = (name: unknown): name is FilterField => name === 'channel' || name === 'stage' || name === 'deals';
 
 /**
- * Parses ?channel=&stage= against the channels and the stage numbers that exist. Repeated or unknown
- * parameters are refused too: a filter that silently did nothing would mislead.
+ * Parses ?channel=&stage=&deals= against the channels and the stage numbers that exist. Repeated or
+ * unknown parameters are refused too: a filter that silently did nothing would mislead.
  */
-export function parseDashboardFilters(params: URLSearchParams, stageNumbers: readonly number[]): FilterResult {
+export function parseDashboardFilters(params: URLSearchParams, stageNumbers: readonly number[], viewer: Pick<SessionUser, 'id' | 'role'>): FilterResult {
   const raw: Record<string, string> = {};
   for (const [name, value] of params) {
-    if (name in raw) return { ok: false, field: name === 'channel' || name === 'stage' ? name : 'query' };
+    if (name in raw) return { ok: false, field: isField(name) ? name : 'query' };
     raw[name] = value;
   }
   const parsed = query.safeParse(raw);
   if (!parsed.success) {
     const path = parsed.error.issues[0]?.path[0];
-    return { ok: false, field: path === 'channel' || path === 'stage' ? path : 'query' };
+    return { ok: false, field: isField(path) ? path : 'query' };
   }
-  const { channel, stage } = parsed.data;
+  const { channel, stage, deals = defaultDeals(viewer) } = parsed.data;
   if (stage !== undefined && !stageNumbers.includes(stage)) return { ok: false, field: 'stage' };
   return {
     ok: true,
-    filters: { ...(channel !== undefined ? { channel } : {}), ...(stage !== undefined ? { stageNumber: stage } : {}) },
+    filters: {
+      ...(channel !== undefined ? { channel } : {}),
+      ...(stage !== undefined ? { stageNumber: stage } : {}),
+      ...(deals === 'mine' ? { ownerUserId: viewer.id } : {}),
+    },
   };
 }
 
@@ -50,6 +64,7 @@ export function filtersQuery(filters: DashboardFilters): string {
   const params = new URLSearchParams();
   if (filters.channel !== undefined) params.set('channel', filters.channel);
   if (filters.stageNumber !== undefined) params.set('stage', String(filters.stageNumber));
-  const text = params.toString();
-  return text === '' ? '' : `?${text}`;
+  // Always spelled out: the default differs between reps and admins.
+  params.set('deals', filters.ownerUserId !== undefined ? 'mine' : 'all');
+  return `?${params}`;
 }

@@ -2,16 +2,18 @@
 // and the rates of the document-performance table. No I/O: unit-tested directly.
 import type { ScoreReason } from '../tracking/engagement-score';
 import { READ_MIN_ACTIVE_SECONDS } from '../tracking/engagement-score';
+import { HEARTBEAT_SECONDS } from '../tracking/rules';
 
 export const MINUTE_MS = 60 * 1000;
 export const DAY_MS = 24 * 60 * MINUTE_MS;
 
 /**
  * A view whose last beacon is this recent is "閲覧中" (reading now). The page script beats every
- * 10 s while the reader is active and goes quiet after 2 idle minutes, so three minutes covers a
- * slow table without keeping a closed tab "live" for long.
+ * HEARTBEAT_SECONDS while the reader is active (a slow table included, up to the idle cut-off), and
+ * goes quiet the moment the reader idles out, hides the tab or leaves. Three missed beats mean the
+ * reader is gone: a longer window kept a closed tab "reading" for minutes.
  */
-export const LIVE_WINDOW_MS = 3 * MINUTE_MS;
+export const LIVE_WINDOW_MS = 3 * HEARTBEAT_SECONDS * 1000;
 /** Recent visits in the feed: the last week, so a quiet Monday still shows Friday's readers. */
 export const RECENT_VISITS_WINDOW_MS = 7 * DAY_MS;
 

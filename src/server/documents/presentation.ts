@@ -1,5 +1,3 @@
-import type { DocumentCategory } from './frontmatter';
-
 /**
  * Reading speed: Japanese readers manage roughly 500 characters a minute, English readers about
  * 220 words. Markup is stripped first so tables and links do not inflate the estimate.
@@ -12,18 +10,26 @@ export function readingMinutes(markdownBody: string, language: 'ja' | 'en'): num
   return Math.max(1, Math.round(amount));
 }
 
-export interface CategoryGroup<T> {
-  category: DocumentCategory;
-  documents: T[];
+export interface TocHeading {
+  depth: number;
+  slug: string;
+  text: string;
 }
 
-/** Groups documents by category, keeping the rep's order both for groups and within them. */
-export function groupByCategoryInOrder<T extends { category: DocumentCategory }>(documents: readonly T[]): CategoryGroup<T>[] {
-  const groups = new Map<DocumentCategory, T[]>();
-  for (const document of documents) {
-    const group = groups.get(document.category);
-    if (group) group.push(document);
-    else groups.set(document.category, [document]);
+export interface TocEntry extends TocHeading {
+  children: TocHeading[];
+}
+
+/**
+ * The table of contents as a two-level tree (## with their ### inside), so each level is numbered on
+ * its own: "1. 料金プラン / 1. プラン一覧 / 2. 第2章", never a running count across levels. A ###
+ * before any ## stands at the top level.
+ */
+export function tableOfContents(headings: readonly TocHeading[]): TocEntry[] {
+  const entries: TocEntry[] = [];
+  for (const { depth, slug, text } of headings) {
+    if (depth === 2 || (depth === 3 && entries.length === 0)) entries.push({ depth, slug, text, children: [] });
+    else if (depth === 3) entries[entries.length - 1]!.children.push({ depth, slug, text });
   }
-  return [...groups].map(([category, docs]) => ({ category, documents: docs }));
+  return entries;
 }

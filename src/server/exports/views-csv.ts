@@ -16,7 +16,8 @@
 // the timeline and in the running totals.
 import { and, asc, eq, gte, inArray, lt, lte, or, sql, type SQL } from 'drizzle-orm';
 import { z } from 'zod';
-import { accounts, contacts, documentViews, linkEvents, opportunities, pipelineStages, visits } from '../../../db/schema';
+import { accounts, contacts, documentViews, linkEvents, opportunities, pipelineStages, users, visits } from '../../../db/schema';
+import { channelLabel } from '../crm/messages';
 import type { RingiDb } from '../db/client';
 import type { Locale } from '../i18n/format';
 import { addDays, endOfDay, isCalendarDate, wallClock, workspaceTimeZone } from '../i18n/calendar';
@@ -57,25 +58,29 @@ export function formatCsvTimestamp(instant: Date, timeZone: string): string {
   return `${String(w.y).padStart(4, '0')}-${two(w.m)}-${two(w.d)} ${two(w.hh)}:${two(w.mm)}:${two(w.ss)}`;
 }
 
+/** The file's columns in order: what a person reads first (when, who, what, how long), the deal next, ids last. */
 export const VIEW_COLUMNS = [
-  'viewId',
-  'visitId',
   'startedAt',
-  'endedAt',
   'account',
-  'opportunity',
-  'stage',
   'contact',
   'contactEmail',
-  'documentSlug',
   'documentTitle',
   'activeSeconds',
-  'maxScrollPercent',
   'completed',
+  'maxScrollPercent',
   'downloads',
   'prints',
+  'opportunity',
+  'owner',
+  'amountJpy',
+  'stage',
+  'channel',
   'device',
   'newReader',
+  'endedAt',
+  'documentSlug',
+  'viewId',
+  'visitId',
 ] as const;
 
 export function viewsCsvHeader(locale: Locale, timeZone: string): string[] {
@@ -110,7 +115,11 @@ export interface ViewExportRow {
   endedAt: Date;
   account: string | null;
   opportunity: string | null;
+  owner: string | null;
+  amountJpy: number | null;
   stage: string | null;
+  /** The channel's label in the reader's language. */
+  channel: string | null;
   contact: string | null;
   contactEmail: string | null;
   documentSlug: string;
@@ -158,6 +167,9 @@ export function* viewExportBatches(db: RingiDb, scope: ViewsExportScope, options
         contactName: contacts.name,
         contactEmail: contacts.email,
         opportunityName: opportunities.name,
+        ownerName: users.displayName,
+        amountJpy: opportunities.amountJpy,
+        channel: opportunities.channel,
         stage: opportunities.stage,
         stageLabelJa: pipelineStages.labelJa,
         stageLabelEn: pipelineStages.labelEn,
@@ -168,6 +180,7 @@ export function* viewExportBatches(db: RingiDb, scope: ViewsExportScope, options
       .leftJoin(contacts, eq(contacts.id, documentViews.contactId))
       .leftJoin(opportunities, eq(opportunities.id, documentViews.opportunityId))
       .leftJoin(pipelineStages, eq(pipelineStages.number, opportunities.stage))
+      .leftJoin(users, eq(users.id, opportunities.ownerUserId))
       .leftJoin(accounts, eq(accounts.id, documentViews.accountId))
       .where(and(...conditions))
       .orderBy(asc(documentViews.startedAt), sql`${documentViews}.rowid`)
@@ -188,7 +201,10 @@ export function* viewExportBatches(db: RingiDb, scope: ViewsExportScope, options
         endedAt: v.lastBeaconAt,
         account: r.accountName,
         opportunity: r.opportunityName,
+        owner: r.ownerName,
+        amountJpy: r.amountJpy,
         stage: r.stage === null ? null : `${r.stage}. ${label}`.trim(),
+        channel: r.channel === null ? null : channelLabel(options.locale, r.channel),
         contact: r.contactName,
         contactEmail: r.contactEmail,
         documentSlug: v.documentSlug,
@@ -277,26 +293,7 @@ export function* viewsCsvChunks(db: RingiDb, scope: ViewsExportScope, options: V
   for (const batch of viewExportBatches(db, scope, options)) {
     let text = '';
     for (const r of batch) {
-      text += csvRow([
-        r.viewId,
-        r.visitId,
-        formatCsvTimestamp(r.startedAt, timeZone),
-        formatCsvTimestamp(r.endedAt, timeZone),
-        r.account,
-        r.opportunity,
-        r.stage,
-        r.contact,
-        r.contactEmail,
-        r.documentSlug,
-        r.documentTitle,
-        r.activeSeconds,
-        r.maxScrollPercent,
-        r.completed,
-        r.downloads,
-        r.prints,
-        r.device,
-        r.newReader,
-      ]);
+      text += csvRow(VIEW_COLUMNS.map((column) => (column === 'startedAt' || column === 'endedAt' ? formatCsvTimestamp(r[column], timeZone) : r[column])));
     }
     yield text;
   }

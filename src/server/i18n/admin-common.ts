@@ -5,6 +5,7 @@ import type { Locale } from './format';
 export const tAdmin = defineMessages({
   ja: {
     'nav.home': 'ホーム',
+    'nav.skipToContent': '本文へ移動',
     'nav.accounts': '取引先',
     'nav.opportunities': '商談',
     'nav.documents': '資料',
@@ -31,11 +32,13 @@ export const tAdmin = defineMessages({
     'common.none': 'ありません',
     'form.errorSummary': '入力内容を確認してください（{count}件のエラー）。',
     'form.fieldError': '{field}: {message}',
-    'form.required': '必須',
+    'form.required': '（必須）',
+    'nav.userWithRole': '{name}（{role}）',
     'form.choose': '選択してください',
   },
   en: {
     'nav.home': 'Home',
+    'nav.skipToContent': 'Skip to main content',
     'nav.accounts': 'Accounts',
     'nav.opportunities': 'Opportunities',
     'nav.documents': 'Documents',
@@ -61,7 +64,9 @@ export const tAdmin = defineMessages({
     'common.search': 'Search',
     'form.errorSummary': 'Please check your input ({count} errors).',
     'form.fieldError': '{field}: {message}',
-    'form.required': 'required',
+    // Half-width punctuation in English: "(required)", "Shota Kobayashi (Rep)".
+    'form.required': ' (required)',
+    'nav.userWithRole': '{name} ({role})',
     'form.choose': 'Choose…',
     'common.none': 'None',
   },

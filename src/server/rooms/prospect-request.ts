@@ -59,6 +59,11 @@ export function attachmentPath(token: string, slug: string, file: string): strin
   return `/r/${token}/d/${slug}/files/${file}`;
 }
 
+/** Every document of the room in one printable page, for circulation. */
+export function printAllPath(token: string): string {
+  return `/r/${token}/print`;
+}
+
 export function viewStartPath(token: string): string {
   return `/r/${token}/views`;
 }

@@ -5,6 +5,7 @@ import { parseAccessToken, secretMatches } from '../access-links/tokens';
 import type { RingiDb } from '../db/client';
 import type { LinkScope } from '../tracking/link-scope';
 import { linkState, roomOffersDocument } from './access-rules';
+import { roomTitle } from './room-title';
 
 export interface RepContact {
   name: string;
@@ -16,8 +17,9 @@ export interface RepContact {
 export interface ProspectRoom extends LinkScope {
   locale: 'ja' | 'en';
   message: string;
+  /** The buyer-facing heading (roomTitle); the opportunity's internal name is deliberately not loaded. */
+  title: string;
   accountName: string;
-  opportunityName: string;
   contactName: string;
   rep: RepContact;
   documentSlugs: string[];
@@ -47,8 +49,8 @@ function prepareLookups(db: RingiDb) {
         roomExpiresAt: rooms.expiresAt,
         locale: rooms.locale,
         message: rooms.message,
+        roomTitle: rooms.title,
         accountName: accounts.name,
-        opportunityName: opportunities.name,
         contactName: contacts.name,
         repName: users.displayName,
         repEmail: users.email,
@@ -101,8 +103,8 @@ export function loadProspectRoom(db: RingiDb, token: string, now = new Date()): 
       accountId: row.accountId,
       locale: row.locale,
       message: row.message,
+      title: roomTitle(row.roomTitle, row.locale, row.accountName),
       accountName: row.accountName,
-      opportunityName: row.opportunityName,
       contactName: row.contactName,
       rep,
       documentSlugs,

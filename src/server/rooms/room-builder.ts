@@ -10,6 +10,7 @@ import type { SessionUser } from '../auth/sessions';
 import type { Queryable, RingiDb } from '../db/client';
 import { endOfDay, isCalendarDate, lastValidDay, workspaceTimeZone } from '../i18n/calendar';
 import { isValidSlug } from './access-rules';
+import { MAX_ROOM_TITLE_LENGTH } from './room-title';
 
 export type Actor = Pick<SessionUser, 'id' | 'role'>;
 export type RoomLocale = (typeof locales)[number];
@@ -97,6 +98,11 @@ export function applyRoomDocumentOp(slugs: readonly string[], op: RoomDocumentOp
 const crlf = (value: unknown) => (typeof value === 'string' ? value.replace(/\r\n?/g, '\n').replace(/[ \t\n]+$/, '').replace(/^\n+/, '') : value);
 
 export const roomSettingsInput = z.object({
+  /** The buyer-facing heading; empty keeps the default from the account name (roomTitle). */
+  title: z.preprocess(
+    (v) => (v === undefined || v === null ? '' : typeof v === 'string' ? v.replace(/\s+/g, ' ').trim() : v),
+    z.string({ invalid_type_error: 'invalid' }).max(MAX_ROOM_TITLE_LENGTH, 'tooLong').transform((v) => v || null),
+  ),
   message: z.preprocess((v) => crlf(v ?? ''), z.string({ invalid_type_error: 'invalid' }).max(MAX_MESSAGE_LENGTH, 'tooLong')),
   locale: z.enum(locales, { errorMap: () => ({ message: 'invalidChoice' }) }),
   /** YYYY-MM-DD, the last day the room is open; empty for no expiry. */
@@ -106,7 +112,7 @@ export const roomSettingsInput = z.object({
   ),
 });
 
-export type RoomField = 'message' | 'locale' | 'expiresOn' | 'documents';
+export type RoomField = 'title' | 'message' | 'locale' | 'expiresOn' | 'documents';
 export type RoomErrorCode = 'invalid' | 'tooLong' | 'invalidChoice' | ExpiryError | DocumentsError;
 export type RoomFieldErrors = Partial<Record<RoomField, RoomErrorCode>>;
 
@@ -117,6 +123,7 @@ export type RoomFailure =
 export type RoomResult<T> = { ok: true; value: T } | RoomFailure;
 
 export interface RoomFormInput {
+  title?: unknown;
   message?: unknown;
   locale?: unknown;
   expiresOn?: unknown;
@@ -130,6 +137,7 @@ export interface RoomDefaults {
 }
 
 export interface RoomSettings {
+  title: string | null;
   message: string;
   locale: RoomLocale;
   expiresAt: Date | null;
@@ -177,7 +185,7 @@ export function setRoomDocuments(db: Queryable, roomId: string, slugs: readonly 
 }
 
 export function updateRoom(db: Queryable, roomId: string, settings: RoomSettings): void {
-  db.update(rooms).set({ message: settings.message, locale: settings.locale, expiresAt: settings.expiresAt }).where(eq(rooms.id, roomId)).run();
+  db.update(rooms).set({ title: settings.title, message: settings.message, locale: settings.locale, expiresAt: settings.expiresAt }).where(eq(rooms.id, roomId)).run();
 }
 
 /** Owner and account of an opportunity: what permission checks need. */
@@ -223,6 +231,8 @@ export function saveRoom(
   const code = (message: string): RoomErrorCode =>
     (['tooLong', 'invalidChoice', 'invalidDate'].includes(message) ? message : 'invalid') as RoomErrorCode;
   const shape = roomSettingsInput.shape;
+  const title = shape.title.safeParse(input.title);
+  if (!title.success) fieldErrors.title = code(title.error.issues[0]!.message);
   const message = shape.message.safeParse(input.message);
   if (!message.success) fieldErrors.message = code(message.error.issues[0]!.message);
   const locale = shape.locale.safeParse(input.locale);
@@ -241,13 +251,14 @@ export function saveRoom(
   }
   const documents = checkRoomDocuments(input.documents, knownSlugs);
   if (!documents.ok) fieldErrors.documents = documents.error;
-  if (!message.success || !locale.success || !documents.ok || Object.keys(fieldErrors).length) {
+  if (!title.success || !message.success || !locale.success || !documents.ok || Object.keys(fieldErrors).length) {
     return { ok: false, reason: 'invalid', fieldErrors, badSlugs: documents.ok ? [] : documents.slugs };
   }
 
-  const settings: RoomSettings = { message: message.data, locale: locale.data, expiresAt };
-  const before = existing ?? { message: '', locale: options.defaults?.locale ?? 'ja', expiresAt: options.defaults?.expiresAt ?? null, documentSlugs: [] };
+  const settings: RoomSettings = { title: title.data, message: message.data, locale: locale.data, expiresAt };
+  const before = existing ?? { title: null, message: '', locale: options.defaults?.locale ?? 'ja', expiresAt: options.defaults?.expiresAt ?? null, documentSlugs: [] };
   const changed =
+    before.title !== settings.title ||
     before.message !== settings.message ||
     before.locale !== settings.locale ||
     (before.expiresAt?.getTime() ?? null) !== (settings.expiresAt?.getTime() ?? null) ||

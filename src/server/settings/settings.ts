@@ -266,6 +266,18 @@ export function retentionFromEnv(env: NodeJS.ProcessEnv = process.env): { days: 
   return parsed.success ? { days: parsed.data } : { invalid: true };
 }
 
+// --- Alert delay ------------------------------------------------------------------------------
+
+/**
+ * RINGI_SLACK_ALERT_DELAY_SECONDS: seconds (≥ 0) that override the alert delay setting (tests and
+ * demos want seconds, not minutes); null when unset or not a number.
+ */
+export function alertDelayFromEnv(env: NodeJS.ProcessEnv = process.env): number | null {
+  const raw = env.RINGI_SLACK_ALERT_DELAY_SECONDS?.trim();
+  const seconds = raw ? Number(raw) : NaN;
+  return Number.isFinite(seconds) && seconds >= 0 ? seconds : null;
+}
+
 // --- Logo --------------------------------------------------------------------------------------
 
 const startsWith = (bytes: Uint8Array, signature: number[], at = 0) => signature.every((b, i) => bytes[at + i] === b);
@@ -294,6 +306,8 @@ export interface WorkspaceSettings extends SettingsValues {
   retentionSource: 'env' | 'settings';
   /** RINGI_RETENTION_DAYS is set but not a whole number from 30 to 3650: ignored. */
   retentionEnvInvalid: boolean;
+  /** RINGI_SLACK_ALERT_DELAY_SECONDS in force: the stored delay is not used; the page says so. */
+  alertDelaySecondsFromEnv: number | null;
   workspaceWebhook: WebhookStatus;
 }
 
@@ -333,6 +347,7 @@ export function getSettings(db: Queryable, options: SecretOptions = {}): Workspa
     retentionDays: retention && 'days' in retention ? retention.days : values.retentionDays,
     retentionSource: retention && 'days' in retention ? 'env' : 'settings',
     retentionEnvInvalid: retention !== null && 'invalid' in retention,
+    alertDelaySecondsFromEnv: alertDelayFromEnv(env),
     workspaceWebhook: workspaceWebhookStatus(db, { ...options, env }),
   };
 }

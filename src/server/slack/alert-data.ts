@@ -2,7 +2,10 @@
 import { and, eq, gte, inArray, sql } from 'drizzle-orm';
 import { accounts, contacts, documentViews, linkEvents, opportunities, opportunityEngagement, pipelineStages, users, visits } from '../../../db/schema';
 import { stageLabel } from '../crm/stages';
-import type { Queryable } from '../db/client';
+import { topReasons } from '../dashboard/rules';
+import { reasonText } from '../dashboard/present';
+import type { Queryable, RingiDb } from '../db/client';
+import { opportunityEngagementSummary } from '../tracking/read-model';
 import { HEARTBEAT_SECONDS, isCompleted } from '../tracking/rules';
 import type { DigestData, HotAlertData, HotReason, VisitAlertData } from './compose';
 
@@ -51,7 +54,7 @@ export const READING_NOW_MS = (2 * HEARTBEAT_SECONDS + 5) * 1000;
  */
 export function loadVisitAlertData(db: Queryable, visitId: string, kind: 'visit' | 'return', publicBaseUrl: string, now: Date): VisitAlertData | null {
   const visit = db
-    .select({ visit: visits, contactName: contacts.name })
+    .select({ visit: visits, contactName: contacts.name, contactJobTitle: contacts.jobTitle })
     .from(visits)
     .innerJoin(contacts, eq(contacts.id, visits.contactId))
     .where(eq(visits.id, visitId))
@@ -87,6 +90,7 @@ export function loadVisitAlertData(db: Queryable, visitId: string, kind: 'visit'
     ...line,
     kind,
     contactName: visit.contactName,
+    contactJobTitle: visit.contactJobTitle,
     newDevice: newReader !== undefined,
     deviceLabel: newReader?.deviceLabel ?? visit.visit.deviceLabel,
     startedAt: visit.visit.startedAt,
@@ -96,9 +100,12 @@ export function loadVisitAlertData(db: Queryable, visitId: string, kind: 'visit'
   };
 }
 
-export function loadHotAlertData(db: Queryable, opportunityId: string, reasons: HotReason[], publicBaseUrl: string): HotAlertData | null {
+/** The hot alert with the score as it stands at send time and its strongest reasons. */
+export function loadHotAlertData(db: Queryable, opportunityId: string, reasons: HotReason[], publicBaseUrl: string, now = new Date()): HotAlertData | null {
   const line = opportunityLine(db, opportunityId, publicBaseUrl);
-  return line ? { ...line, reasons } : null;
+  const engagement = line ? opportunityEngagementSummary(db as RingiDb, opportunityId, now) : null;
+  if (!line || !engagement) return null;
+  return { ...line, reasons, score: engagement.score, scoreReasons: topReasons(engagement.reasons).map((r) => reasonText(line.locale, r)) };
 }
 
 /** The last 24 hours on the opportunities a rep owns. */

@@ -23,6 +23,7 @@ interface OpportunityLine {
 export interface VisitAlertData extends OpportunityLine {
   kind: 'visit' | 'return';
   contactName: string;
+  contactJobTitle: string | null;
   newDevice: boolean;
   deviceLabel: string;
   startedAt: Date;
@@ -38,7 +39,11 @@ export type HotReason =
   | { code: 'many-readers'; readers: number };
 
 export interface HotAlertData extends OpportunityLine {
+  /** What crossed a threshold. */
   reasons: HotReason[];
+  /** The engagement score at send time and its strongest reasons, phrased (dashboard's reasonText). */
+  score: number;
+  scoreReasons: { text: string; points: string }[];
 }
 
 export interface DigestData {
@@ -50,8 +55,10 @@ export interface DigestData {
 
 const t = defineMessages({
   ja: {
-    'visit.title': '{contact} 様（{account}）が資料を閲覧しました',
-    'return.title': '{contact} 様（{account}）が再び資料を閲覧しています',
+    'who': '{contact} 様（{account}）',
+    'who.job': '{contact} 様（{account}・{job}）',
+    'visit.title': '{who}が資料を閲覧しました',
+    'return.title': '{who}が再び資料を閲覧しています',
     'hot.title': '🔥 {account} の商談が活発です',
     'digest.title': 'Ringi 日次ダイジェスト（{date}まで24時間）',
     'digest.empty': '閲覧はありませんでした。',
@@ -65,14 +72,18 @@ const t = defineMessages({
     'prints': '印刷 {count} 件',
     'timeline': 'タイムラインを見る',
     'reason.score': 'エンゲージメントスコア {score}（基準 {threshold}）',
+    'hot.score': '*エンゲージメントスコア {score} / 100*',
+    'hot.why': '• {text}（{points}）',
     'reason.long-read': '{contact} 様が「{title}」を {duration} 閲覧',
     'reason.many-readers': '24時間以内に {readers} 人が閲覧',
     'digest.line': '• <{url}|{account}：{opportunity}> 訪問 {visits} 回・閲覧者 {readers} 人・{duration}',
     'started': '開始 {time}',
   },
   en: {
-    'visit.title': '{contact} ({account}) is reading your documents',
-    'return.title': '{contact} ({account}) is back reading your documents',
+    'who': '{contact} ({account})',
+    'who.job': '{contact} ({job}, {account})',
+    'visit.title': '{who} is reading your documents',
+    'return.title': '{who} is back reading your documents',
     'hot.title': '🔥 {account} is heating up',
     'digest.title': 'Ringi daily digest (24 hours to {date})',
     'digest.empty': 'No reading in this period.',
@@ -86,6 +97,8 @@ const t = defineMessages({
     'prints': '{count} print(s)',
     'timeline': 'Open timeline',
     'reason.score': 'Engagement score {score} (threshold {threshold})',
+    'hot.score': '*Engagement score {score} / 100*',
+    'hot.why': '• {text} ({points})',
     'reason.long-read': '{contact} read “{title}” for {duration}',
     'reason.many-readers': '{readers} readers within 24 hours',
     'digest.line': '• <{url}|{account}: {opportunity}> {visits} visit(s), {readers} reader(s), {duration}',
@@ -132,10 +145,12 @@ function withMention(slackUserId: string | null, text: string): string {
 }
 
 export function composeVisitAlert(d: VisitAlertData): SlackMessage {
-  const title = t(d.locale, d.kind === 'return' ? 'return.title' : 'visit.title', {
+  const who = t(d.locale, d.contactJobTitle ? 'who.job' : 'who', {
     contact: escapeMrkdwn(d.contactName),
     account: escapeMrkdwn(d.accountName),
+    job: escapeMrkdwn(d.contactJobTitle ?? ''),
   });
+  const title = t(d.locale, d.kind === 'return' ? 'return.title' : 'visit.title', { who });
   const documentLines = d.documents.length
     ? d.documents
         .map((doc) => `• ${escapeMrkdwn(doc.title)} — ${doc.readingNow ? t(d.locale, 'readingNow') : formatDuration(d.locale, doc.activeSeconds)}${doc.completed ? t(d.locale, 'completed') : ''}`)
@@ -174,12 +189,18 @@ export function describeHotReason(locale: Locale, reason: HotReason): string {
 export function composeHotAlert(d: HotAlertData): SlackMessage {
   const title = t(d.locale, 'hot.title', { account: escapeMrkdwn(d.accountName) });
   const reasons = d.reasons.map((r) => `• ${describeHotReason(d.locale, r)}`).join('\n');
+  const score = [
+    t(d.locale, 'hot.score', { score: d.score }),
+    ...d.scoreReasons.map((r) => t(d.locale, 'hot.why', { text: escapeMrkdwn(r.text), points: escapeMrkdwn(r.points) })),
+  ].join('\n');
+  const timelineLink = `<${safeUrl(d.timelineUrl)}|${t(d.locale, 'timeline')}>`;
   return {
-    text: withMention(d.ownerSlackUserId, title),
+    text: withMention(d.ownerSlackUserId, `${title} — ${t(d.locale, 'hot.score', { score: d.score }).replace(/\*/g, '')}`),
     blocks: [
       { type: 'section', text: { type: 'mrkdwn', text: withMention(d.ownerSlackUserId, `*${title}*`) } },
       opportunitySection(d),
-      { type: 'section', text: { type: 'mrkdwn', text: reasons } },
+      { type: 'section', text: { type: 'mrkdwn', text: score } },
+      { type: 'section', text: { type: 'mrkdwn', text: `${reasons}\n${timelineLink}` } },
       timelineButton(d),
     ],
   };

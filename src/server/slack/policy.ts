@@ -1,6 +1,6 @@
 // When and how loudly Ringi alerts. The workspace settings (/admin/settings) override these defaults.
 import type { Queryable } from '../db/client';
-import { getSettingValues, slackPolicySettings } from '../settings/settings';
+import { alertDelayFromEnv, getSettingValues, slackPolicySettings } from '../settings/settings';
 
 export interface AlertPolicy {
   /** Coalescing delay: the first alert of a visit waits this long and summarises the visit so far. */
@@ -35,11 +35,10 @@ export const keyCategories: readonly string[] = ['pricing', 'security'];
  */
 export function alertPolicy(db: Queryable, env: NodeJS.ProcessEnv = process.env): AlertPolicy {
   const fromSettings = slackPolicySettings(getSettingValues(db, env));
-  const rawDelay = env.RINGI_SLACK_ALERT_DELAY_SECONDS?.trim();
-  const delaySeconds = rawDelay ? Number(rawDelay) : NaN;
+  const delaySeconds = alertDelayFromEnv(env);
   return {
     ...defaultAlertPolicy,
     ...fromSettings,
-    ...(Number.isFinite(delaySeconds) && delaySeconds >= 0 ? { delayMs: delaySeconds * 1000 } : {}),
+    ...(delaySeconds !== null ? { delayMs: delaySeconds * 1000 } : {}),
   };
 }

@@ -38,7 +38,7 @@ function messageFor(deps: SlackWorkerDeps, row: OutboxRow): SlackMessage | { ski
   // Mutes and alert preferences are checked again at send time: the rep may have muted meanwhile.
   if (!row.opportunityId || instantAlertRecipient(db, row.opportunityId) === null) return { skip: 'muted or alerts off' };
   if (row.kind === 'hot') {
-    const data = loadHotAlertData(db, row.opportunityId, JSON.parse(row.detail ?? '[]') as HotReason[], publicBaseUrl);
+    const data = loadHotAlertData(db, row.opportunityId, JSON.parse(row.detail ?? '[]') as HotReason[], publicBaseUrl, deps.now());
     return data ? composeHotAlert(data) : { skip: 'opportunity no longer exists' };
   }
   const data = row.visitId ? loadVisitAlertData(db, row.visitId, row.kind, publicBaseUrl, deps.now()) : null;

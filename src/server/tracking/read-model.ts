@@ -13,6 +13,7 @@ import {
   linkEvents,
   opportunities,
   opportunityEngagement,
+  pipelineStages,
   readingTotals,
   roomDocuments,
   rooms,
@@ -636,6 +637,8 @@ export interface HottestOptions extends ReadModelOptions {
   channel?: Channel;
   stage?: number;
   ownerUserId?: string;
+  /** Only opportunities in a stage whose outcome is open (won and lost deals need no call). */
+  openOnly?: boolean;
   /** Archived opportunities are left out unless this is true. */
   includeArchived?: boolean;
   /** Tuning only: any values give the same result, only the work differs (tests force each path). */
@@ -796,6 +799,7 @@ function opportunityFilters(options: HottestOptions): SQL | undefined {
     options.channel === undefined ? undefined : eq(opportunities.channel, options.channel),
     options.stage === undefined ? undefined : eq(opportunities.stage, options.stage),
     options.ownerUserId === undefined ? undefined : eq(opportunities.ownerUserId, options.ownerUserId),
+    options.openOnly ? sql`${opportunities.stage} in (select ${pipelineStages.number} from ${pipelineStages} where ${pipelineStages.outcome} = 'open')` : undefined,
   );
 }
 

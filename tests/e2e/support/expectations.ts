@@ -37,7 +37,7 @@ export const ui = {
     version: (version: string) => `版 ${version}`,
     attachments: '添付ファイル',
     otherLanguage: { ja: '日本語', en: '英語' },
-    privacy: 'この資料の閲覧状況は、提供元の営業担当者が記録・確認しています。',
+    privacy: '閲覧状況は提供元の営業担当者に記録されます。',
     toc: '目次',
     back: '資料一覧に戻る',
     print: '印刷する',
@@ -49,7 +49,7 @@ export const ui = {
     goneBody: '引き続き資料をご覧になる場合は、担当者に新しいリンクをご依頼ください。',
   },
   en: {
-    roomTitle: (account: string) => `Documents for ${account}`,
+    roomTitle: (account: string) => `Materials for ${account}`,
     greeting: (contact: string) => `Dear ${contact}`,
     documents: 'Documents',
     yourContact: 'Your contact',
@@ -60,7 +60,7 @@ export const ui = {
     version: (version: string) => `Version ${version}`,
     attachments: 'Attachments',
     otherLanguage: { ja: 'Japanese', en: 'English' },
-    privacy: "Reading activity on this page is recorded for the vendor's sales team.",
+    privacy: "Your reading is recorded for the vendor's sales team.",
     toc: 'Contents',
     back: 'Back to all documents',
     print: 'Print',
@@ -73,25 +73,9 @@ export const ui = {
   },
 } as const;
 
-export interface ExpectedGroup {
-  category: DocumentCategory;
-  documents: ContentDocument[];
-}
-
-/**
- * The room's documents as the page must list them: slugs without a file skipped, grouped by
- * category, groups in the order of their first document, documents in the rep's order.
- */
-export function expectedGroups(slugs: readonly string[]): ExpectedGroup[] {
-  const groups: ExpectedGroup[] = [];
-  for (const slug of slugs) {
-    if (!documentExists(slug)) continue;
-    const doc = readDocument(slug);
-    const group = groups.find((g) => g.category === doc.category);
-    if (group) group.documents.push(doc);
-    else groups.push({ category: doc.category, documents: [doc] });
-  }
-  return groups;
+/** The room's documents as the page must list them: the rep's order, slugs without a file skipped. */
+export function expectedDocuments(slugs: readonly string[]): ContentDocument[] {
+  return slugs.filter(documentExists).map(readDocument);
 }
 
 /** "03-1234-5678" → "tel:0312345678", "+81-3-1234-5680" → "tel:+81312345680". */

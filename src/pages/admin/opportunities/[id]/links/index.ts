@@ -1,8 +1,8 @@
 // POST: the access-link actions of the opportunity page (create, revoke, extend, regenerate), as
-// plain forms (Astro's origin check covers them). Answers with a redirect back to the page and a
+// plain forms (Astro's origin check covers them). Revoke and regenerate first go to a confirmation step. Answers with a redirect back to the page and a
 // notice or error; a rep who may not edit this opportunity gets 403 and nothing changes.
 import type { APIContext, APIRoute } from 'astro';
-import { parseLinkAction, performLinkAction } from '../../../../../server/access-links/link-management';
+import { awaitsConfirmation, parseLinkAction, performLinkAction } from '../../../../../server/access-links/link-management';
 import { getSettingValues } from '../../../../../server/settings/settings';
 import { adminHeaders, requireUser } from '../../../../../server/auth/guard';
 import { crossSiteRefusal, readForm } from '../../../../../server/http/forms';
@@ -44,6 +44,11 @@ export const POST: APIRoute = async (context: APIContext) => {
 
   const action = posted.ok ? parseLinkAction(posted.fields) : null;
   if (!action) return back(opportunityId, { error: 'badRequest' });
+  if (awaitsConfirmation(action, posted.ok ? posted.fields : {})) {
+    // No #fragment: the confirm button's autofocus scrolls to it, and browsers skip autofocus with one.
+    const query = new URLSearchParams({ confirm: action.action, link: action.linkId });
+    return new Response(null, { status: 303, headers: { ...adminHeaders, Location: `${detailPath(opportunityId)}?${query}` } });
+  }
 
   const settings = getSettingValues(db);
   const defaults = { roomLocale: settings.defaultRoomLocale, linkExpiryDays: settings.defaultLinkExpiryDays };
