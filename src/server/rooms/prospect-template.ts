@@ -1,0 +1,34 @@
+// A prospect page rendered once per room (not per link) as a template: Astro renders the real page
+// for a room whose per-link fields are unguessable marks, and the production server fills in each
+// link's own values (docs/adr/0006). This module is the part both sides share: which fields are
+// per link, and how the server hands Astro the room to render.
+import type { ProspectRoom } from './prospect-room';
+
+/** Per-process random marks for the per-link values; letters and digits only, so no escaping or URL encoding changes them. */
+export interface TemplateMarks {
+  token: string;
+  contact: string;
+}
+
+/** The key in Astro.locals; only main.ts passes locals to Astro, so no request can set it. */
+const TEMPLATE_LOCAL = 'ringiProspectTemplate';
+
+/** The room Astro renders a template from: the real room with every per-link field replaced. */
+export function templateRoom(room: ProspectRoom, marks: TemplateMarks): ProspectRoom {
+  return { ...room, accessLinkId: '', contactId: '', contactName: marks.contact };
+}
+
+/** What, besides the token and these fields, the page shows must be the same for every link of the room. */
+export function roomTemplateFingerprint(room: ProspectRoom, branding: { organisationName: string; logoVersion: string | null }): string {
+  // Dropping named fields (rather than listing the kept ones) keeps any field added later in the check.
+  return JSON.stringify([{ ...room, accessLinkId: undefined, contactId: undefined, contactName: undefined }, branding.organisationName, branding.logoVersion]);
+}
+
+export function templateLocals(room: ProspectRoom): Record<string, unknown> {
+  return { [TEMPLATE_LOCAL]: room };
+}
+
+/** The template room main.ts asked Astro to render, if this render is one. */
+export function templateRoomIn(locals: object | undefined): ProspectRoom | undefined {
+  return locals ? ((locals as Record<string, unknown>)[TEMPLATE_LOCAL] as ProspectRoom | undefined) : undefined;
+}
