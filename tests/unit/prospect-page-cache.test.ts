@@ -20,7 +20,7 @@ import {
   type RenderedPage,
 } from '../../src/server/http/prospect-page-cache';
 import type { ProspectRoom } from '../../src/server/rooms/prospect-room';
-import { templateLocals, templateRoomIn } from '../../src/server/rooms/prospect-template';
+import { templateRoomBeingRendered } from '../../src/server/rooms/prospect-template';
 import { parseSecretKey } from '../../src/server/security/secret-box';
 import { updateSettings } from '../../src/server/settings/settings';
 import { useTempDatabase } from './support/temp-db';
@@ -208,9 +208,10 @@ describe('serving pages from templates over HTTP', () => {
   const tokens: string[] = [];
 
   // Stands in for Astro's page (the real pages are checked end to end in tests/e2e/room.spec.ts): it
-  // renders from the template room in locals, and answers through Astro's own NodeApp.writeResponse.
-  const handler = async (req: http.IncomingMessage, res: http.ServerResponse, _next: unknown, locals?: object) => {
-    const room = templateRoomIn(locals);
+  // renders from the template room being rendered, and answers through Astro's own NodeApp.writeResponse.
+  const handler = async (req: http.IncomingMessage, res: http.ServerResponse) => {
+    await Promise.resolve(); // the room must survive the awaits of a render
+    const room = templateRoomBeingRendered();
     const token = /^\/r\/([^/]+)/.exec(req.url ?? '')?.[1] ?? '';
     if (room) renders.push(req.url ?? '');
     const body = room ? `<h1>${escapeHtml(room.accountName)}</h1><p>${escapeHtml(room.contactName)} 様</p><a href="/r/${token}/d/pricing">pricing</a>` : 'from astro';
@@ -229,7 +230,7 @@ describe('serving pages from templates over HTTP', () => {
     server = http.createServer((req, res) =>
       pages.serve(req, res, (q, s) => {
         astroAnswers++;
-        void handler(q, s, undefined);
+        void handler(q, s);
       }),
     );
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -266,11 +267,12 @@ describe('serving pages from templates over HTTP', () => {
   });
 
   it('renders through the Astro handler into memory, nothing on any socket', async () => {
-    const rendered = await renderThroughAstro(handler, `/r/${marks.token}`, templateLocals({ accountName: 'X', contactName: marks.contact } as ProspectRoom));
+    const rendered = await renderThroughAstro(handler, `/r/${marks.token}`, { accountName: 'X', contactName: marks.contact } as ProspectRoom);
     expect(rendered?.status).toBe(200);
     expect(rendered?.headers['content-type']).toBe('text/html; charset=utf-8');
     expect(rendered?.body.toString()).toBe(`<h1>X</h1><p>${marks.contact} 様</p><a href="/r/${marks.token}/d/pricing">pricing</a>`);
-    const failing = await renderThroughAstro(() => Promise.reject(new Error('boom')), '/r/x', {});
+    const failing = await renderThroughAstro(() => Promise.reject(new Error('boom')), '/r/x', {} as ProspectRoom);
+    expect(templateRoomBeingRendered()).toBeUndefined(); // only inside a render
     expect(failing).toBeNull();
   });
 });

@@ -18,7 +18,7 @@ import { matchBeaconPath } from './beacon-request';
 import { trustedForwardedFor, trustProxyFromEnv } from './client-address';
 import { ProspectPages } from './prospect-page-cache';
 
-type NodeHandler = (req: http.IncomingMessage, res: http.ServerResponse, next?: (error?: unknown) => void, locals?: object) => void;
+type NodeHandler = (req: http.IncomingMessage, res: http.ServerResponse, next?: (error?: unknown) => void) => void;
 
 async function main(): Promise<void> {
   const db = getDb(); // migrate before the first request, not during it

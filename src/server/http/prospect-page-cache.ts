@@ -16,7 +16,7 @@ import { EventEmitter } from 'node:events';
 import { SESSION_COOKIE } from '../auth/sessions';
 import type { RingiDb } from '../db/client';
 import { loadProspectRoom, roomOffers, type ProspectRoom } from '../rooms/prospect-room';
-import { roomTemplateFingerprint, templateLocals, templateRoom, type TemplateMarks } from '../rooms/prospect-template';
+import { renderTemplateOf, roomTemplateFingerprint, templateRoom, type TemplateMarks } from '../rooms/prospect-template';
 import { vendorBranding } from '../settings/branding';
 import { classifyRequest, isAutomated } from '../tracking/request-classifier';
 
@@ -194,13 +194,13 @@ export function sendFilledPage(res: ServerResponse, template: PageTemplate, valu
   res.writeHead(200, { ...template.headers, 'content-length': body.length }).end(body);
 }
 
-type AstroHandler = (req: http.IncomingMessage, res: ServerResponse, next: (error?: unknown) => void, locals: object) => void | Promise<void>;
+type AstroHandler = (req: http.IncomingMessage, res: ServerResponse, next: (error?: unknown) => void) => void | Promise<void>;
 
 /**
- * Renders one page through Astro's node handler without a client: a GET from no socket, answered
- * into memory. `locals` reach the page as Astro.locals. Resolves to null unless Astro answered.
+ * Renders a room's page through Astro's node handler without a client: a GET from no socket,
+ * answered into memory; the page shows `room` (renderTemplateOf). Resolves to null unless Astro answered.
  */
-export function renderThroughAstro(handler: AstroHandler, url: string, locals: object): Promise<RenderedPage | null> {
+export function renderThroughAstro(handler: AstroHandler, url: string, room: ProspectRoom): Promise<RenderedPage | null> {
   return new Promise((resolve) => {
     const req = new http.IncomingMessage(new Socket());
     req.method = 'GET';
@@ -208,7 +208,7 @@ export function renderThroughAstro(handler: AstroHandler, url: string, locals: o
     req.headers = { host: '127.0.0.1' };
     req.push(null);
     const res = new MemoryResponse(req, resolve);
-    Promise.resolve(handler(req, res as unknown as ServerResponse, () => res.finish(null), locals)).catch((error: unknown) => {
+    Promise.resolve(renderTemplateOf(room, () => handler(req, res as unknown as ServerResponse, () => res.finish(null)))).catch((error: unknown) => {
       console.error('template render failed:', error instanceof Error ? error.message : error);
       res.finish(null);
     });
@@ -311,7 +311,7 @@ export class ProspectPages {
 
   private async renderTemplate(slug: string | undefined, room: ProspectRoom): Promise<PageTemplate | null> {
     const url = `/r/${this.marks.token}${slug === undefined ? '' : `/d/${slug}`}`;
-    const page = await renderThroughAstro(this.handler, url, templateLocals(templateRoom(room, this.marks)));
+    const page = await renderThroughAstro(this.handler, url, templateRoom(room, this.marks));
     return page ? compileTemplate(page, this.marks) : null;
   }
 }

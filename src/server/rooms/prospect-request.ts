@@ -8,15 +8,13 @@ import { applyProspectHeaders } from '../http/prospect-headers';
 import { recordAutomatedOpen } from '../tracking/ingest';
 import { classifyRequest, describeAgent, isAutomated } from '../tracking/request-classifier';
 import { loadProspectRoom, type ProspectAccess } from './prospect-room';
-import { templateRoomIn } from './prospect-template';
+import { templateRoomBeingRendered } from './prospect-template';
 
 export interface ProspectRequest extends RequestContext {
   token: string | undefined;
   response: { headers: Headers; status?: number };
   /** The document the request is for, if any, so an automated open is filed against it. */
   documentSlug?: string;
-  /** Astro.locals: carries the room when main.ts renders a room's template (docs/adr/0006). */
-  locals?: object;
 }
 
 export interface OpenedRoom {
@@ -30,7 +28,7 @@ export interface OpenedRoom {
 export function openProspectRoom(context: ProspectRequest): OpenedRoom {
   const { token, request, response, documentSlug } = context;
   applyProspectHeaders(response.headers);
-  const template = templateRoomIn(context.locals);
+  const template = templateRoomBeingRendered(); // main.ts rendering a room's template (docs/adr/0006)
   if (template) return { access: { status: 'active', room: template }, automated: false, internal: false };
   const db = getDb();
   const access = loadProspectRoom(db, token ?? '');
