@@ -34,6 +34,7 @@ import {
   bin,
   boundedInt,
   buildIfStale,
+  cpuSeconds,
   cpuProfileFlags,
   finishReport,
   fmtCpuUs,
@@ -131,6 +132,35 @@ async function wrk(target, seconds) {
   return result;
 }
 
+/**
+ * Opens every room's room page and document pages once, through one of its links (4 at a time), as
+ * the first prospects of each room would: the server renders each page's template then. The load
+ * that follows measures what every later open of any link costs. Returns the cost of these opens.
+ */
+async function openEveryRoomPage(appBase, appPid, links) {
+  const pages = [];
+  const seen = new Set();
+  for (const link of links) {
+    if (seen.has(link.room)) continue;
+    seen.add(link.room);
+    pages.push(`/r/${link.token}`, ...link.slugs.map((s) => `/r/${link.token}/d/${s}`));
+  }
+  const cpuBefore = cpuSeconds(appPid);
+  const started = performance.now();
+  let next = 0;
+  const worker = async () => {
+    while (next < pages.length) {
+      const page = await get(appBase + pages[next++]);
+      if (page.status !== 200) throw new Error(`a room page answered ${page.status}`);
+    }
+  };
+  await Promise.all([worker(), worker(), worker(), worker()]);
+  const cpuAfter = cpuSeconds(appPid);
+  const cpuUs = cpuBefore === null || cpuAfter === null ? null : ((cpuAfter - cpuBefore) * 1e6) / pages.length;
+  log(`opened each room's ${pages.length} pages once: ${((performance.now() - started) / 1000).toFixed(1)} s, ${fmtCpuUs(cpuUs)} server CPU per page`);
+  return { pages: pages.length, seconds: (performance.now() - started) / 1000, cpuUs };
+}
+
 /** mulberry32: a deterministic stream, so every run asks the same sequence. */
 function prng(seed) {
   let a = seed >>> 0;
@@ -208,8 +238,8 @@ async function main() {
     const linksFile = path.join(tmp, 'links.txt');
     run(bin('tsx'), [path.join(benchDir, 'support', 'prepare-links.ts'), databasePath, String(linkCount), String(roomCount), roomSlugs.join(','), linksFile], { env: appEnv, timeout: 300_000 });
     links = fs.readFileSync(linksFile, 'utf8').trim().split('\n').map((line) => {
-      const [token, ...slugs] = line.split(' ');
-      return { token, slugs };
+      const [room, token, ...slugs] = line.split(' ');
+      return { room, token, slugs };
     });
     log(`added ${links.length} links over ${roomCount} rooms`);
   }
@@ -261,7 +291,7 @@ async function main() {
   // the page from the room's template is the bytes Astro renders for the link itself (a query string
   // always goes through Astro).
   const appBase = `http://127.0.0.1:${appPort}`;
-  const sameRoom = links.find((l) => l !== links[0] && l.slugs.join() === links[0].slugs.join());
+  const sameRoom = links.find((l) => l !== links[0] && l.room === links[0].room);
   if (sameRoom) {
     for (const [link, other] of [[links[0], sameRoom], [sameRoom, links[0]]]) {
       for (const page of [`/r/${link.token}`, `/r/${link.token}/d/${link.slugs[0]}`]) {
@@ -272,6 +302,7 @@ async function main() {
       }
     }
   }
+  const firstOpens = links.length > 0 ? await openEveryRoomPage(appBase, app.pid, links) : null;
   const documentsSequence = requestSequence(links, (l, random) => `/r/${l.token}/d/${l.slugs[Math.floor(random() * l.slugs.length)]}`, 2);
 
   // 5. Load, target by target, rounds alternating the order so drift (heat, other processes) spreads
@@ -316,6 +347,9 @@ async function main() {
   console.log(`load: ${version}, -t${threads} -c${connections}, ${rounds} round(s) of ${duration} s per target after ${warmup} s warm-up; medians shown`);
   console.log(loadAverageLine(loadBefore));
   console.log(`app server: ${appEntry}; document: content/${slug}.md (${markdownBytes} B Markdown, ${first.body.byteLength} B HTML)`);
+  if (firstOpens) {
+    console.log(`first open of each room's pages (templates rendered by Astro, before the load): ${firstOpens.pages} pages, ${firstOpens.seconds.toFixed(1)} s, ${fmtCpuUs(firstOpens.cpuUs)} of server CPU per page`);
+  }
   for (const t of targets.filter((t) => t.list)) {
     console.log(`${t.key}: ${t.list.length} requests in the list (reloads ${Math.round(repeatShare * 100)} %), ${t.list.served} asked over the run (${(t.list.served / t.list.length).toFixed(1)} passes)`);
   }

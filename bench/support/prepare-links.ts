@@ -3,7 +3,7 @@
 // Adds <rooms> rooms to the demo database, each for its own account and opportunity owned by a demo
 // rep, with its own message, the room slugs in a rotated order and a Japanese or English locale, and
 // <links> access links spread over them, one per contact, created by the project's createAccessLink.
-// Writes one line per link to <paths-file>: "<token> <slug> <slug> …" (the slugs its room offers).
+// Writes one line per link to <paths-file>: "<room id> <token> <slug> <slug> …" (the slugs its room offers).
 // Prints one JSON line: { links, rooms }.
 import fs from 'node:fs';
 import { accounts, contacts, opportunities, roomDocuments, rooms } from '../../db/schema';
@@ -42,7 +42,7 @@ function main(): void {
         const contactId = `bench-contact-${l}`;
         tx.insert(contacts).values({ id: contactId, accountId: id, name: `${FAMILY[l % FAMILY.length]} ${GIVEN[l % GIVEN.length]}` }).run();
         const { token } = createAccessLink(tx as unknown as Parameters<typeof createAccessLink>[0], key, { roomId: id, contactId });
-        lines.push([token, ...order].join(' '));
+        lines.push([id, token, ...order].join(' '));
       }
     }
   });
