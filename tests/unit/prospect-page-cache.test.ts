@@ -194,6 +194,10 @@ describe('looking up a prospect page', () => {
     const afterBranding = lookUpProspectPage(db, cache, request(url), new Date(now.getTime() + 60_000)); // past the branding cache
     expect(afterBranding).toMatchObject({ kind: 'template', template: undefined });
 
+    const expiring = createAccessLink(db, key, { roomId: 'r1', contactId: 'c1', expiresAt: new Date(now.getTime() + 30 * 60_000) });
+    expect(lookUpProspectPage(db, cache, request(`/r/${expiring.token}`), now)).toMatchObject({ kind: 'template', key: current.key });
+    expect(lookUpProspectPage(db, cache, request(`/r/${expiring.token}`), new Date(now.getTime() + 30 * 60_000)).kind).toBe('astro');
+
     revokeAccessLink(db, firstLinkId, now);
     expect(lookUpProspectPage(db, cache, request(url), new Date(now.getTime() + 60_000)).kind).toBe('astro');
     expect(lookUpProspectPage(db, cache, request(`/r/${tokens[1]}`), new Date(now.getTime() + 60_000)).kind).toBe('template');
@@ -271,7 +275,10 @@ describe('serving pages from templates over HTTP', () => {
     expect(rendered?.status).toBe(200);
     expect(rendered?.headers['content-type']).toBe('text/html; charset=utf-8');
     expect(rendered?.body.toString()).toBe(`<h1>X</h1><p>${marks.contact} 様</p><a href="/r/${marks.token}/d/pricing">pricing</a>`);
-    const failing = await renderThroughAstro(() => Promise.reject(new Error('boom')), '/r/x', {} as ProspectRoom);
+    expect(await renderThroughAstro(() => Promise.reject(new Error('boom')), '/r/x', {} as ProspectRoom)).toBeNull();
+    const failing = await renderThroughAstro(() => {
+      throw new Error('boom');
+    }, '/r/x', {} as ProspectRoom);
     expect(templateRoomBeingRendered()).toBeUndefined(); // only inside a render
     expect(failing).toBeNull();
   });

@@ -208,7 +208,9 @@ export function renderThroughAstro(handler: AstroHandler, url: string, room: Pro
     req.headers = { host: '127.0.0.1' };
     req.push(null);
     const res = new MemoryResponse(req, resolve);
-    Promise.resolve(renderTemplateOf(room, () => handler(req, res as unknown as ServerResponse, () => res.finish(null)))).catch((error: unknown) => {
+    Promise.resolve()
+      .then(() => renderTemplateOf(room, () => handler(req, res as unknown as ServerResponse, () => res.finish(null))))
+      .catch((error: unknown) => {
       console.error('template render failed:', error instanceof Error ? error.message : error);
       res.finish(null);
     });
