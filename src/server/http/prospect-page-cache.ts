@@ -189,7 +189,7 @@ export function lookUpProspectPage(db: RingiDb, cache: PageTemplateCache, reques
   return { kind: 'template', key, fingerprint, path, room: access.room, template: cache.get(key, fingerprint) };
 }
 
-export function sendFilledPage(res: ServerResponse, template: PageTemplate, values: Record<Slot, string>): void {
+function sendFilledPage(res: ServerResponse, template: PageTemplate, values: Record<Slot, string>): void {
   const body = fillTemplate(template, values);
   res.writeHead(200, { ...template.headers, 'content-length': body.length }).end(body);
 }
@@ -211,9 +211,9 @@ export function renderThroughAstro(handler: AstroHandler, url: string, room: Pro
     Promise.resolve()
       .then(() => renderTemplateOf(room, () => handler(req, res as unknown as ServerResponse, () => res.finish(null))))
       .catch((error: unknown) => {
-      console.error('template render failed:', error instanceof Error ? error.message : error);
-      res.finish(null);
-    });
+        console.error('template render failed:', error instanceof Error ? error.message : error);
+        res.finish(null);
+      });
   });
 }
 
@@ -297,11 +297,16 @@ export class ProspectPages {
     const renderKey = `${key}\n${fingerprint}`;
     let pending = this.rendering.get(renderKey);
     if (!pending) {
-      pending = this.renderTemplate(page.path.slug, page.room).then((template) => {
-        this.rendering.delete(renderKey);
-        this.cache.set(key, fingerprint, template);
-        return template;
-      });
+      pending = this.renderTemplate(page.path.slug, page.room)
+        .catch((error: unknown) => {
+          console.error('template failed:', error instanceof Error ? error.message : error);
+          return null;
+        })
+        .then((template) => {
+          this.rendering.delete(renderKey);
+          this.cache.set(key, fingerprint, template);
+          return template;
+        });
       this.rendering.set(renderKey, pending);
     }
     void pending.then((template) => {
