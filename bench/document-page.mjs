@@ -1,18 +1,24 @@
 #!/usr/bin/env node
-// Benchmark: a prospect document page (/r/<token>/d/<slug>) against two baselines measured in the
-// same run, because absolute numbers mean little on a noisy machine:
-//   trivial  Astro's own trivial SSR page: a separate one-page Astro project (bench/trivial-astro/),
-//            same Astro, same @astrojs/node standalone adapter, `prerender = false`.
-//   document Ringi's prospect document page, served by the built app (dist/).
-//   raw      a bare node:http server doing the same token lookup (same SQL, same SHA-256 and
-//            constant-time compare) and answering with the exact bytes the document page returned.
+// Benchmark: the prospect pages (/r/<token>, /r/<token>/d/<slug>) against two baselines measured in
+// the same run, because absolute numbers mean little on a noisy machine:
+//   trivial   Astro's own trivial SSR page: a separate one-page Astro project (bench/trivial-astro/),
+//             same Astro, same @astrojs/node standalone adapter, `prerender = false`.
+//   document  one link's document page asked again and again, served by the built app (dist/).
+//   rooms     room pages over many links: --links links (5,000) spread over --rooms rooms (500), each
+//   documents link asked once or twice, in random order, plus a share of reloads (--repeat, 0.2);
+//             `documents` asks each time for one of the documents its room offers.
+//   raw       a bare node:http server doing the same token lookup (same SQL, same SHA-256 and
+//             constant-time compare) for any link's page and answering with the exact bytes the
+//             document page returned; it gets the `documents` requests.
 // Load comes from wrk (HTTP/1.1 keep-alive, 50 connections by default) on 127.0.0.1 only.
-// Targets (information, not an assertion): document >= 0.8x trivial req/s, document p99 < 50 ms.
+// Targets (information, not an assertion): document, rooms and documents >= 0.8x trivial req/s, and
+// p99 < 50 ms. --links 0 measures only the one-link document page (and raw on that one URL).
 //
 //   npm run bench                       (bench/run.mjs runs every benchmark in bench/)
 //   npm run bench -- document-page [options]
 //   node bench/document-page.mjs [--duration 10] [--warmup 3] [--rounds 3] [--connections 50]
-//        [--threads 1] [--slug <slug>] [--server ringi|astro] [--no-build] [--cpu-prof <dir>]
+//        [--threads 1] [--slug <slug>] [--server ringi|astro] [--links 5000] [--rooms 500]
+//        [--repeat 0.2] [--no-build] [--cpu-prof <dir>]
 //
 // Besides req/s and latency it reports each server's CPU time per request (from /proc, Linux), which
 // other processes on a busy machine disturb much less than throughput. --cpu-prof <dir> writes a V8
@@ -26,7 +32,9 @@ import {
   appEnvironment,
   benchDir,
   bin,
+  boundedInt,
   buildIfStale,
+  cpuSeconds,
   cpuProfileFlags,
   finishReport,
   fmtCpuUs,
@@ -70,8 +78,16 @@ const BROWSER_HEADERS = {
 const settings = parseOptions('document-page', import.meta.url, {
   slug: { type: 'string' },
   server: { type: 'string', default: 'ringi' },
+  links: { type: 'string', default: '5000' },
+  rooms: { type: 'string', default: '500' },
+  repeat: { type: 'string', default: '0.2' },
 });
 const { options, rounds, duration, warmup, connections, threads } = settings;
+const linkCount = boundedInt(options, 'links', 0, 100_000);
+const roomCount = boundedInt(options, 'rooms', 1, 10_000);
+const repeatShare = Number(options.repeat);
+if (linkCount > 0 && roomCount > linkCount) usage('--rooms must not exceed --links');
+if (!(repeatShare >= 0 && repeatShare <= 1)) usage('--repeat must be a share from 0 to 1');
 if (options.server !== 'ringi' && options.server !== 'astro') usage('--server must be "ringi" (dist/ringi-server.mjs, what `npm start` runs) or "astro" (dist/server/entry.mjs)');
 if (threads > connections) usage('--threads must not exceed --connections');
 
@@ -105,11 +121,98 @@ function chooseSlug() {
   return { slug: pool[0].slug, documents };
 }
 
-/** One wrk run: GETs of `url` as a person's browser. */
-function wrk(url, seconds) {
+/** One wrk run: GETs as a person's browser, of `target.url`, or of its request list from where the last run stopped. */
+async function wrk(target, seconds) {
   const args = [];
   for (const [name, value] of Object.entries(BROWSER_HEADERS)) args.push('-H', `${name}: ${value}`);
-  return runWrk(settings, seconds, [...args, url]);
+  if (!target.list) return runWrk(settings, seconds, [...args, target.url]);
+  const result = await runWrk(settings, seconds, [...args, '-s', target.list.script, target.url, '--', target.list.file, String(target.list.next)]);
+  target.list.next = (target.list.next + result.requests) % target.list.length;
+  target.list.served += result.requests;
+  return result;
+}
+
+/**
+ * Opens every room's room page and document pages once, through one of its links (4 at a time), as
+ * the first prospects of each room would: the server renders each page's template then. The load
+ * that follows measures what every later open of any link costs. Returns the cost of these opens.
+ */
+async function openEveryRoomPage(appBase, appPid, links) {
+  const pages = [];
+  const seen = new Set();
+  for (const link of links) {
+    if (seen.has(link.room)) continue;
+    seen.add(link.room);
+    pages.push(`/r/${link.token}`, ...link.slugs.map((s) => `/r/${link.token}/d/${s}`));
+  }
+  const cpuBefore = cpuSeconds(appPid);
+  const started = performance.now();
+  let next = 0;
+  const worker = async () => {
+    while (next < pages.length) {
+      const page = await get(appBase + pages[next++]);
+      if (page.status !== 200) throw new Error(`a room page answered ${page.status}`);
+    }
+  };
+  await Promise.all([worker(), worker(), worker(), worker()]);
+  const cpuAfter = cpuSeconds(appPid);
+  const cpuUs = cpuBefore === null || cpuAfter === null ? null : ((cpuAfter - cpuBefore) * 1e6) / pages.length;
+  log(`opened each room's ${pages.length} pages once: ${((performance.now() - started) / 1000).toFixed(1)} s, ${fmtCpuUs(cpuUs)} server CPU per page`);
+  return { pages: pages.length, seconds: (performance.now() - started) / 1000, cpuUs };
+}
+
+/** mulberry32: a deterministic stream, so every run asks the same sequence. */
+function prng(seed) {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/**
+ * Requests over many links, as prospects make them: every link once or twice in random order, then
+ * a share of reloads, each put back a little after the request it repeats. `page(link, random)`
+ * gives the path asked for a link.
+ */
+function requestSequence(links, page, seed) {
+  const random = prng(seed);
+  const paths = [];
+  for (const link of links) for (let n = random() < 0.5 ? 1 : 2; n > 0; n--) paths.push(page(link, random));
+  for (let i = paths.length - 1; i > 0; i--) {
+    const j = Math.floor(random() * (i + 1));
+    [paths[i], paths[j]] = [paths[j], paths[i]];
+  }
+  const reloads = Math.round(paths.length * repeatShare);
+  for (let r = 0; r < reloads; r++) {
+    const at = Math.floor(random() * paths.length);
+    paths.splice(Math.min(paths.length, at + 1 + Math.floor(random() * 50)), 0, paths[at]);
+  }
+  return paths;
+}
+
+// wrk walks the list from an offset (where the previous run of this target stopped), round robin.
+const LIST_SCRIPT = `
+local paths, i = {}, 0
+function init(args)
+  for line in io.lines(args[1]) do paths[#paths + 1] = line end
+  i = tonumber(args[2])
+end
+function request()
+  i = i % #paths + 1
+  return wrk.format("GET", paths[i])
+end
+`;
+
+function requestList(name, paths) {
+  const file = path.join(tmp, `${name}.txt`);
+  fs.writeFileSync(file, `${paths.join('\n')}\n`);
+  const script = path.join(tmp, 'list.lua');
+  fs.writeFileSync(script, LIST_SCRIPT);
+  return { file, script, length: paths.length, next: 0, served: 0 };
 }
 
 // ── the run ──────────────────────────────────────────────────────────────────────────────────────
@@ -130,6 +233,16 @@ async function main() {
   const roomSlugs = [slug, ...documents.map((d) => d.slug).filter((s) => s !== slug)].slice(0, 7);
   const seeded = lastJsonLine(run(bin('tsx'), [path.join(benchDir, 'support', 'prepare-db.ts'), databasePath, slug, roomSlugs.join(',')], { env: appEnv, timeout: 120_000 }));
   log(`seeded ${databasePath} (room offers ${roomSlugs.length} documents)`);
+  let links = [];
+  if (linkCount > 0) {
+    const linksFile = path.join(tmp, 'links.txt');
+    run(bin('tsx'), [path.join(benchDir, 'support', 'prepare-links.ts'), databasePath, String(linkCount), String(roomCount), roomSlugs.join(','), linksFile], { env: appEnv, timeout: 300_000 });
+    links = fs.readFileSync(linksFile, 'utf8').trim().split('\n').map((line) => {
+      const [room, token, ...slugs] = line.split(' ');
+      return { room, token, slugs };
+    });
+    log(`added ${links.length} links over ${roomCount} rooms`);
+  }
 
   // 3. Astro's trivial SSR page, built into a throwaway directory inside the repo (so its server bundle
   //    resolves astro, @astrojs/node etc. from the repo's node_modules).
@@ -163,7 +276,7 @@ async function main() {
   const replayHeaders = {};
   for (const [name, value] of first.headers) if (!['date', 'connection', 'keep-alive', 'transfer-encoding', 'content-length'].includes(name)) replayHeaders[name] = value;
   const rawConfig = path.join(tmp, 'raw.json');
-  fs.writeFileSync(rawConfig, JSON.stringify({ port: rawPort, databasePath, statements: seeded.statements, slug, bodyFile, headers: replayHeaders }));
+  fs.writeFileSync(rawConfig, JSON.stringify({ port: rawPort, databasePath, statements: seeded.statements, bodyFile, headers: replayHeaders }));
   const raw = startServer('raw', [path.join(benchDir, 'support', 'raw-server.mjs'), rawConfig], {});
   const rawUrl = `http://127.0.0.1:${rawPort}${seeded.path}`;
   await waitUntilAnswering('raw', raw, rawUrl, BROWSER_HEADERS);
@@ -174,14 +287,44 @@ async function main() {
 
   log(`document page: ${first.body.byteLength} bytes of HTML; trivial page: ${trivialPage.body.byteLength} bytes`);
 
+  // Many links: two links of one room each get a page with only their own token and contact, and
+  // the page from the room's template is the bytes Astro renders for the link itself (a query string
+  // always goes through Astro).
+  const appBase = `http://127.0.0.1:${appPort}`;
+  const sameRoom = links.find((l) => l !== links[0] && l.room === links[0].room);
+  if (sameRoom) {
+    for (const [link, other] of [[links[0], sameRoom], [sameRoom, links[0]]]) {
+      for (const page of [`/r/${link.token}`, `/r/${link.token}/d/${link.slugs[0]}`]) {
+        const [filled, rendered] = [await get(appBase + page), await get(`${appBase}${page}?bench=astro`)];
+        if (filled.status !== 200 || !filled.body.equals(rendered.body)) throw new Error(`${page.replace(/\.[a-z2-7]+/, '.…')}: the page served from the template is not what Astro renders for the link`);
+        const html = filled.body.toString('utf8');
+        if (!html.includes(link.token) || html.includes(other.token)) throw new Error('a page carries another link\'s token');
+      }
+    }
+  }
+  const firstOpens = links.length > 0 ? await openEveryRoomPage(appBase, app.pid, links) : null;
+  const documentsSequence = requestSequence(links, (l, random) => `/r/${l.token}/d/${l.slugs[Math.floor(random() * l.slugs.length)]}`, 2);
+
   // 5. Load, target by target, rounds alternating the order so drift (heat, other processes) spreads
   //    evenly; each measurement is preceded by its own warm-up.
   const targets = [
     { key: 'trivial', label: 'Astro trivial SSR page', url: trivialUrl, pid: trivial.pid, runs: [] },
-    { key: 'document', label: `Ringi document page (${slug})`, url: documentUrl, pid: app.pid, runs: [] },
-    { key: 'raw', label: 'raw node:http, same lookup + bytes', url: rawUrl, pid: raw.pid, runs: [] },
+    { key: 'document', label: `Ringi document page (${slug}), one link`, url: documentUrl, pid: app.pid, runs: [] },
   ];
-  const loadBefore = await measureRounds({ ...settings, version }, targets, (target, seconds) => wrk(target.url, seconds));
+  if (links.length > 0) {
+    const rooms = requestSequence(links, (l) => `/r/${l.token}`, 1);
+    targets.push(
+      { key: 'rooms', label: `Ringi room pages, ${links.length} links / ${roomCount} rooms`, url: appBase, list: requestList('rooms', rooms), pid: app.pid, runs: [] },
+      { key: 'documents', label: `Ringi document pages, ${links.length} links / ${roomCount} rooms`, url: appBase, list: requestList('documents', documentsSequence), pid: app.pid, runs: [] },
+    );
+  }
+  const rawBase = `http://127.0.0.1:${rawPort}`;
+  targets.push(
+    links.length > 0
+      ? { key: 'raw', label: 'raw node:http, same lookup + bytes, document requests', url: rawBase, list: requestList('raw', documentsSequence), pid: raw.pid, runs: [] }
+      : { key: 'raw', label: 'raw node:http, same lookup + bytes', url: rawUrl, pid: raw.pid, runs: [] },
+  );
+  const loadBefore = await measureRounds({ ...settings, version }, targets, wrk);
 
   // 6. Sanity: every request counted as a person's browser (no automated-open writes) and no errors.
   const problems = [];
@@ -198,24 +341,29 @@ async function main() {
   // 7. Report: medians over rounds. Ratios are taken round by round (each target against the trivial
   //    page measured minutes apart at most, under the same background load), then their median.
   const summary = summarize(targets, targets[0]);
-  const doc = summary[1];
   console.log('');
   console.log(`Document page benchmark — ${new Date().toISOString()}`);
   console.log(machineLine());
   console.log(`load: ${version}, -t${threads} -c${connections}, ${rounds} round(s) of ${duration} s per target after ${warmup} s warm-up; medians shown`);
   console.log(loadAverageLine(loadBefore));
   console.log(`app server: ${appEntry}; document: content/${slug}.md (${markdownBytes} B Markdown, ${first.body.byteLength} B HTML)`);
+  if (firstOpens) {
+    console.log(`first open of each room's pages (templates rendered by Astro, before the load): ${firstOpens.pages} pages, ${firstOpens.seconds.toFixed(1)} s, ${fmtCpuUs(firstOpens.cpuUs)} of server CPU per page`);
+  }
+  for (const t of targets.filter((t) => t.list)) {
+    console.log(`${t.key}: ${t.list.length} requests in the list (reloads ${Math.round(repeatShare * 100)} %), ${t.list.served} asked over the run (${(t.list.served / t.list.length).toFixed(1)} passes)`);
+  }
   console.log('');
   printTable(
     ['target', 'req/s', 'p50 (ms)', 'p99 (ms)', 'req/s vs trivial', 'server CPU per request', 'CPU vs trivial'],
     summary.map((t) => [t.label, t.rps.toFixed(0), fmtMs(t.p50), fmtMs(t.p99), fmtRatio(t.ratio), fmtCpuUs(t.cpuUs), fmtRatio(t.cpuRatio)]),
   );
   console.log('');
-  const ratio = doc.ratio;
-  console.log(`target: document >= ${TARGET_RATIO}x trivial req/s: ${ratio >= TARGET_RATIO ? 'PASS' : 'FAIL'} (${ratio.toFixed(2)}x)`);
-  console.log(`target: document p99 < ${TARGET_P99_MS} ms at ${connections} connections: ${doc.p99 < TARGET_P99_MS ? 'PASS' : 'FAIL'} (${fmtMs(doc.p99)} ms)`);
+  for (const t of summary.filter((t) => t.pid === app.pid)) {
+    console.log(`target: ${t.key} >= ${TARGET_RATIO}x trivial req/s: ${t.ratio >= TARGET_RATIO ? 'PASS' : 'FAIL'} (${t.ratio.toFixed(2)}x; per round ${t.runs.map((r, i) => (r.rps / targets[0].runs[i].rps).toFixed(2)).join(' / ')})`);
+    console.log(`target: ${t.key} p99 < ${TARGET_P99_MS} ms at ${connections} connections: ${t.p99 < TARGET_P99_MS ? 'PASS' : 'FAIL'} (${fmtMs(t.p99)} ms)`);
+  }
   console.log(`per-round req/s: ${perRound(summary, (r) => r.rps.toFixed(0))}`);
-  console.log(`per-round document/trivial req/s: ${doc.runs.map((r, i) => (r.rps / targets[0].runs[i].rps).toFixed(2)).join(' / ')}`);
   finishReport(summary, problems);
 }
 

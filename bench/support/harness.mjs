@@ -278,7 +278,7 @@ export async function waitUntilAnswering(name, child, url, headers = {}) {
 
 // CPU time (user + system, all threads) a process has used so far, in seconds; null off Linux.
 const CLOCK_TICKS = Number(spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).stdout) || 100;
-function cpuSeconds(pid) {
+export function cpuSeconds(pid) {
   try {
     const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
     const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' '); // fields[0] is field 3 (state)

@@ -1,11 +1,12 @@
 // The raw baseline for bench/document-page.mjs: a bare node:http server that does the prospect page's
 // token lookup (the same two SQL statements drizzle prepares in loadProspectRoom, here as better-sqlite3
 // statements prepared once; the same @oslojs SHA-256 and the same constant-time compare; the same link
-// state and room-offers checks) and then answers with the exact bytes and headers the Astro page sent.
+// state and room-offers checks) for any link's room or document page, and then answers with the exact
+// bytes and headers the Astro page sent for one document page.
 // What remains between this and the Astro page is the framework: routing, drizzle, rendering, streaming.
 //
 // Started by the benchmark only, on 127.0.0.1:  node bench/support/raw-server.mjs <config.json>
-// config: { port, databasePath, statements: [linkSql, documentsSql], slug, bodyFile, headers }
+// config: { port, databasePath, statements: [linkSql, documentsSql], bodyFile, headers }
 import fs from 'node:fs';
 import http from 'node:http';
 import Database from 'better-sqlite3';
@@ -34,7 +35,7 @@ const ROOM_ID = columnIndex(linkStatement, 'rooms', 'id');
 const ROOM_EXPIRES = columnIndex(linkStatement, 'rooms', 'expires_at');
 
 const TOKEN_PATTERN = /^([a-z2-7]{16})\.([a-z2-7]{32})$/;
-const PATH_PATTERN = /^\/r\/([^/]+)\/d\/([^/?#]+)$/;
+const PATH_PATTERN = /^\/r\/([^/]+)(?:\/d\/([^/?#]+))?$/;
 const encoder = new TextEncoder();
 
 function constantTimeEqual(a, b) {
@@ -60,7 +61,7 @@ function lookup(url) {
   if (!row || !constantTimeEqual(sha256(encoder.encode(token[2])), row[SECRET_HASH])) return false;
   if (!isActive(row, Date.now())) return false;
   const slugs = documentsStatement.all(row[ROOM_ID]).map((r) => r[0]);
-  return path[2] === config.slug && slugs.includes(path[2]);
+  return path[2] === undefined || slugs.includes(path[2]);
 }
 
 const server = http.createServer((req, res) => {

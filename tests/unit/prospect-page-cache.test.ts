@@ -1,18 +1,26 @@
 import crypto from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { NodeApp } from 'astro/app/node';
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { accounts, contacts, opportunities, roomDocuments, rooms, users } from '../../db/schema';
 import { createAccessLink, revokeAccessLink } from '../../src/server/access-links/access-links';
 import {
-  captureRenderedPage,
+  compileTemplate,
+  createTemplateMarks,
+  escapeHtml,
+  fillTemplate,
   lookUpProspectPage,
   matchProspectPagePath,
-  RenderedPageCache,
-  sendRenderedPage,
+  PageTemplateCache,
+  ProspectPages,
+  renderThroughAstro,
+  type PageTemplate,
   type RenderedPage,
 } from '../../src/server/http/prospect-page-cache';
+import type { ProspectRoom } from '../../src/server/rooms/prospect-room';
+import { templateRoomBeingRendered } from '../../src/server/rooms/prospect-template';
 import { parseSecretKey } from '../../src/server/security/secret-box';
 import { updateSettings } from '../../src/server/settings/settings';
 import { useTempDatabase } from './support/temp-db';
@@ -23,9 +31,17 @@ const key = parseSecretKey(crypto.randomBytes(32).toString('base64'));
 const now = new Date('2026-11-22T10:00:00Z');
 const browser = 'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36';
 const TOKEN = 'abcdefghijklmnop.abcdefghijklmnopqrstuvwxyz234567';
+const marks = createTemplateMarks();
+const html = { 'content-type': 'text/html; charset=utf-8' };
 
-function page(text: string): RenderedPage {
-  return { status: 200, headers: { 'content-type': 'text/html' }, body: Buffer.from(text) };
+function page(text: string, headers: http.OutgoingHttpHeaders = html, status = 200): RenderedPage {
+  return { status, headers, body: Buffer.from(text) };
+}
+
+function template(text: string): PageTemplate {
+  const compiled = compileTemplate(page(text), marks);
+  if (!compiled) throw new Error(`not a template: ${text}`);
+  return compiled;
 }
 
 describe('prospect page paths', () => {
@@ -40,61 +56,119 @@ describe('prospect page paths', () => {
   });
 });
 
-describe('the rendered page cache', () => {
-  it('answers only for the same fingerprint, and forgets a stale page', () => {
-    const cache = new RenderedPageCache();
-    cache.set('/a', 'v1', page('one'));
-    expect(cache.get('/a', 'v1')?.body.toString()).toBe('one');
-    expect(cache.get('/a', 'v2')).toBeUndefined();
-    expect(cache.get('/a', 'v1')).toBeUndefined();
-    expect(cache.totalBytes).toBe(0);
+describe('page templates', () => {
+  it('marks are unguessable letters and digits, new for every process', () => {
+    const other = createTemplateMarks();
+    for (const mark of [marks.token, marks.contact]) expect(mark).toMatch(/^[a-z]+[0-9a-f]{32}$/);
+    expect(other.token).not.toBe(marks.token);
+    expect(other.contact).not.toBe(marks.contact);
   });
 
-  it('drops the least recently used page past its count or byte bound', () => {
-    const cache = new RenderedPageCache(2, 10);
-    cache.set('/a', 'f', page('aaa'));
-    cache.set('/b', 'f', page('bbb'));
-    cache.get('/a', 'f'); // /a is now the most recent
-    cache.set('/c', 'f', page('ccc'));
-    expect(cache.get('/b', 'f')).toBeUndefined();
-    expect(cache.get('/a', 'f')).toBeDefined();
-    cache.set('/d', 'f', page('dddddddd')); // 3 + 8 bytes > 10
+  it('fill every slot with the link own token and contact, escaped as Astro escapes', () => {
+    const t = template(`<a href="/r/${marks.token}/d/x">x</a><p>${marks.contact} 様</p><div data-start-path="/r/${marks.token}/views"></div>`);
+    expect(t.slots).toEqual(['token', 'contact', 'token']);
+    expect(fillTemplate(t, { token: TOKEN, contact: '山田 太郎' }).toString()).toBe(
+      `<a href="/r/${TOKEN}/d/x">x</a><p>山田 太郎 様</p><div data-start-path="/r/${TOKEN}/views"></div>`,
+    );
+    expect(escapeHtml(`<b a='1' b="2">&amp;</b>`)).toBe('&lt;b a=&#39;1&#39; b=&quot;2&quot;&gt;&amp;amp;&lt;/b&gt;');
+  });
+
+  it('a contact name with HTML or the mark syntax cannot inject anything', () => {
+    const t = template(`<p title="${marks.contact}">${marks.contact}</p><a href="/r/${marks.token}">room</a>`);
+    const hostile = `"><script>alert(1)</script>${marks.token}${marks.contact}ringitoken${'0'.repeat(32)}'`;
+    const filled = fillTemplate(t, { token: TOKEN, contact: hostile }).toString();
+    expect(filled).not.toContain('<script>');
+    expect(filled).not.toContain('"><');
+    // The marks inside the value are text, not slots: one pass over the template, never over a value.
+    expect(filled.split(TOKEN)).toHaveLength(2);
+    expect(filled).toBe(`<p title="${escapeHtml(hostile)}">${escapeHtml(hostile)}</p><a href="/r/${TOKEN}">room</a>`);
+    expect(filled.match(/<[a-z/]/g)).toEqual(['<p', '</', '<a', '</']);
+  });
+
+  it('are refused where a value would be unsafe or the page is not a plain HTML answer', () => {
+    const link = `<a href="/r/${marks.token}">room</a>`;
+    expect(compileTemplate(page(`${link}<script>const name = "${marks.contact}";</script>`), marks)).toBeNull();
+    expect(compileTemplate(page(`${link}<style>p::after { content: "${marks.contact}" }</style>`), marks)).toBeNull();
+    expect(compileTemplate(page(`${link}<a href="${marks.contact}">x</a>`), marks)).toBeNull();
+    expect(compileTemplate(page(`${link}<a title=${marks.contact}>x</a>`), marks)).toBeNull();
+    expect(compileTemplate(page(`<p>${marks.contact}</p>`), marks)).toBeNull(); // no token: not rendered from the template room
+    expect(compileTemplate(page(link, { ...html, location: `/r/${marks.token}` }), marks)).toBeNull();
+    expect(compileTemplate(page(link, { ...html, 'set-cookie': 'a=1' }), marks)).toBeNull();
+    expect(compileTemplate(page(link, { 'content-type': 'application/json' }), marks)).toBeNull();
+    expect(compileTemplate(page(link, html, 404), marks)).toBeNull();
+    // A script elsewhere on the page is fine while the name stays out of it.
+    expect(compileTemplate(page(`<script type="module" src="/a.js"></script>${link}<p>${marks.contact}</p><script>1</script>`), marks)).not.toBeNull();
+  });
+});
+
+describe('the template cache', () => {
+  it('answers only for the same fingerprint, and forgets a stale template', () => {
+    const cache = new PageTemplateCache();
+    cache.set('r1/', 'v1', template(`one ${marks.token}`));
+    expect(cache.get('r1/', 'v1')?.parts[0]?.toString()).toBe('one ');
+    expect(cache.get('r1/', 'v2')).toBeUndefined();
+    expect(cache.get('r1/', 'v1')).toBeUndefined();
+    expect(cache.totalBytes).toBe(0);
+    cache.set('r1/x', 'v1', null); // remembered: that page is left to Astro
+    expect(cache.get('r1/x', 'v1')).toBeNull();
+  });
+
+  it('drops the least recently used template past its count or byte bound', () => {
+    const withBytes = (n: number) => template(`${marks.token}${'x'.repeat(n)}`);
+    const size = withBytes(0).bytes;
+    const cache = new PageTemplateCache(2, size * 2 + 10);
+    cache.set('a', 'f', withBytes(3));
+    cache.set('b', 'f', withBytes(3));
+    cache.get('a', 'f'); // a is now the most recent
+    cache.set('c', 'f', withBytes(3));
+    expect(cache.get('b', 'f')).toBeUndefined();
+    expect(cache.get('a', 'f')).toBeDefined();
+    cache.set('d', 'f', withBytes(8)); // (size + 3) + (size + 8) > the bound
     expect(cache.size).toBe(1);
-    expect(cache.totalBytes).toBe(8);
-    cache.set('/e', 'f', page('x'.repeat(11))); // larger than the whole bound: not kept
-    expect(cache.get('/e', 'f')).toBeUndefined();
+    expect(cache.totalBytes).toBe(size + 8);
+    cache.set('e', 'f', withBytes(size * 3)); // larger than the whole bound: not kept
+    expect(cache.get('e', 'f')).toBeUndefined();
   });
 });
 
 describe('looking up a prospect page', () => {
-  let token = '';
-  let linkId = '';
+  const tokens: string[] = [];
+  let firstLinkId = '';
 
   beforeAll(() => {
     db.insert(users).values({ id: 'u1', email: 'rep@example.com', displayName: '佐藤 健太' }).run();
     db.insert(accounts).values({ id: 'a1', name: '株式会社テスト' }).run();
     db.insert(contacts).values({ id: 'c1', accountId: 'a1', name: '山田 太郎' }).run();
+    db.insert(contacts).values({ id: 'c2', accountId: 'a1', name: `鈴木 "<b>花子</b>" & ${marks.contact}` }).run();
     db.insert(opportunities).values({ id: 'o1', accountId: 'a1', name: '全社導入', stage: 3, amountJpy: 1_000_000, channel: 'event', ownerUserId: 'u1' }).run();
     db.insert(rooms).values({ id: 'r1', opportunityId: 'o1', message: 'よろしくお願いします', locale: 'ja' }).run();
     db.insert(roomDocuments).values({ roomId: 'r1', documentSlug: 'pricing', position: 0 }).run();
-    ({ token, id: linkId } = createAccessLink(db, key, { roomId: 'r1', contactId: 'c1' }));
+    const first = createAccessLink(db, key, { roomId: 'r1', contactId: 'c1' });
+    firstLinkId = first.id;
+    tokens.push(first.token, createAccessLink(db, key, { roomId: 'r1', contactId: 'c2' }).token);
   });
 
   const request = (url: string, headers: http.IncomingHttpHeaders = { 'user-agent': browser }, method = 'GET') => ({ method, url, headers });
 
-  it('is cacheable for a human GET of an offered document, and hits once stored', () => {
-    const cache = new RenderedPageCache();
-    const first = lookUpProspectPage(db, cache, request(`/r/${token}/d/pricing`), now);
-    expect(first).toMatchObject({ kind: 'cacheable', page: undefined });
-    if (first.kind !== 'cacheable') return;
-    cache.set(first.key, first.fingerprint, page('rendered'));
-    const second = lookUpProspectPage(db, cache, request(`/r/${token}/d/pricing`), now);
-    expect(second.kind === 'cacheable' && second.page?.body.toString()).toBe('rendered');
+  it('shares one template between the links of a room, page by page', () => {
+    const cache = new PageTemplateCache();
+    const [a, b] = tokens.map((t) => lookUpProspectPage(db, cache, request(`/r/${t}/d/pricing`), now));
+    if (a?.kind !== 'template' || b?.kind !== 'template') throw new Error('expected template lookups');
+    expect(a.template).toBeUndefined();
+    expect([a.key, a.fingerprint]).toEqual([b.key, b.fingerprint]);
+    expect(a.room.contactName).toBe('山田 太郎');
+    expect(b.room.contactName).toContain('鈴木');
+    const room = lookUpProspectPage(db, cache, request(`/r/${tokens[0]}`), now);
+    expect(room.kind === 'template' && room.key).not.toBe(a.key);
+    cache.set(a.key, a.fingerprint, template(`doc ${marks.token}`));
+    const again = lookUpProspectPage(db, cache, request(`/r/${tokens[1]}/d/pricing`), now);
+    expect(again.kind === 'template' && again.template?.parts[0]?.toString()).toBe('doc ');
   });
 
   it('leaves to Astro whatever Astro must answer or record', () => {
-    const cache = new RenderedPageCache();
+    const cache = new PageTemplateCache();
     const astro = (r: ReturnType<typeof request>) => lookUpProspectPage(db, cache, r, now).kind;
+    const token = tokens[0]!;
     expect(astro(request(`/r/${token}/d/roi-model`))).toBe('astro'); // not offered: 404 page
     expect(astro(request(`/r/${token}/d/pricing`, { 'user-agent': browser }, 'HEAD'))).toBe('astro');
     expect(astro(request(`/r/${token}/d/pricing`, { 'user-agent': 'Mozilla/5.0 (compatible; Slackbot-LinkExpanding 1.0; +https://api.slack.com/robots)' }))).toBe('astro');
@@ -104,70 +178,108 @@ describe('looking up a prospect page', () => {
   });
 
   it('misses as soon as anything the page prints changes, and stops at revocation', () => {
-    const cache = new RenderedPageCache();
-    const url = `/r/${token}`;
+    const cache = new PageTemplateCache();
+    const url = `/r/${tokens[0]}`;
     const before = lookUpProspectPage(db, cache, request(url), now);
-    if (before.kind !== 'cacheable') throw new Error('expected a cacheable page');
-    cache.set(before.key, before.fingerprint, page('old message'));
+    if (before.kind !== 'template') throw new Error('expected a template lookup');
+    cache.set(before.key, before.fingerprint, template(`old message ${marks.token}`));
 
     db.update(rooms).set({ message: '新しいメッセージ' }).where(eq(rooms.id, 'r1')).run();
-    expect(lookUpProspectPage(db, cache, request(url), now)).toMatchObject({ kind: 'cacheable', page: undefined });
+    expect(lookUpProspectPage(db, cache, request(url), now)).toMatchObject({ kind: 'template', template: undefined });
 
     const current = lookUpProspectPage(db, cache, request(url), now);
-    if (current.kind !== 'cacheable') throw new Error('expected a cacheable page');
-    cache.set(current.key, current.fingerprint, page('new message'));
+    if (current.kind !== 'template') throw new Error('expected a template lookup');
+    cache.set(current.key, current.fingerprint, template(`new message ${marks.token}`));
     expect(updateSettings(db, { id: 'u1', role: 'admin' }, { organisationName: '株式会社リンギ' }, { env: {} }).ok).toBe(true);
     const afterBranding = lookUpProspectPage(db, cache, request(url), new Date(now.getTime() + 60_000)); // past the branding cache
-    expect(afterBranding).toMatchObject({ kind: 'cacheable', page: undefined });
+    expect(afterBranding).toMatchObject({ kind: 'template', template: undefined });
 
-    revokeAccessLink(db, linkId, now);
+    const expiring = createAccessLink(db, key, { roomId: 'r1', contactId: 'c1', expiresAt: new Date(now.getTime() + 30 * 60_000) });
+    expect(lookUpProspectPage(db, cache, request(`/r/${expiring.token}`), now)).toMatchObject({ kind: 'template', key: current.key });
+    expect(lookUpProspectPage(db, cache, request(`/r/${expiring.token}`), new Date(now.getTime() + 30 * 60_000)).kind).toBe('astro');
+
+    revokeAccessLink(db, firstLinkId, now);
     expect(lookUpProspectPage(db, cache, request(url), new Date(now.getTime() + 60_000)).kind).toBe('astro');
+    expect(lookUpProspectPage(db, cache, request(`/r/${tokens[1]}`), new Date(now.getTime() + 60_000)).kind).toBe('template');
   });
 });
 
-describe('capturing what Astro rendered', () => {
+describe('serving pages from templates over HTTP', () => {
   let server: http.Server;
   let base = '';
-  const kept: RenderedPage[] = [];
+  const renders: string[] = [];
+  let astroAnswers = 0;
+  const tokens: string[] = [];
+
+  // Stands in for Astro's page (the real pages are checked end to end in tests/e2e/room.spec.ts): it
+  // renders from the template room being rendered, and answers through Astro's own NodeApp.writeResponse.
+  const handler = async (req: http.IncomingMessage, res: http.ServerResponse) => {
+    await Promise.resolve(); // the room must survive the awaits of a render
+    const room = templateRoomBeingRendered();
+    const token = /^\/r\/([^/]+)/.exec(req.url ?? '')?.[1] ?? '';
+    if (room) renders.push(req.url ?? '');
+    const body = room ? `<h1>${escapeHtml(room.accountName)}</h1><p>${escapeHtml(room.contactName)} 様</p><a href="/r/${token}/d/pricing">pricing</a>` : 'from astro';
+    await NodeApp.writeResponse(new Response(body, { headers: { 'Content-Type': 'text/html; charset=utf-8', 'X-Robots-Tag': 'noindex' } }), res);
+  };
 
   beforeAll(async () => {
-    server = http.createServer((req, res) => {
-      captureRenderedPage(res, (p) => kept.push(p));
-      const [status, type, cookie] = ({
-        '/ok': [200, 'text/html; charset=utf-8', undefined],
-        '/missing': [404, 'text/html; charset=utf-8', undefined],
-        '/json': [200, 'application/json', undefined],
-        '/cookie': [200, 'text/html', 'a=1'],
-      } as Record<string, [number, string, string | undefined]>)[req.url!]!;
-      res.writeHead(status, { 'Content-Type': type, 'X-Robots-Tag': 'noindex', ...(cookie ? { 'Set-Cookie': cookie } : {}) });
-      res.write(new TextEncoder().encode('<p>one</p>'));
-      res.write('<p>two</p>');
-      res.end();
-    });
+    db.insert(accounts).values({ id: 'a2', name: '<i>A&B</i>' }).run();
+    db.insert(contacts).values({ id: 'c3', accountId: 'a2', name: '田中 一郎' }).run();
+    db.insert(contacts).values({ id: 'c4', accountId: 'a2', name: `<img src=x onerror=alert(1)> ${'"'}` }).run();
+    db.insert(opportunities).values({ id: 'o2', accountId: 'a2', name: '試験導入', stage: 2, channel: 'event', ownerUserId: 'u1' }).run();
+    db.insert(rooms).values({ id: 'r2', opportunityId: 'o2', locale: 'ja' }).run();
+    db.insert(roomDocuments).values({ roomId: 'r2', documentSlug: 'pricing', position: 0 }).run();
+    tokens.push(createAccessLink(db, key, { roomId: 'r2', contactId: 'c3' }).token, createAccessLink(db, key, { roomId: 'r2', contactId: 'c4' }).token);
+    const pages = new ProspectPages(db, handler);
+    server = http.createServer((req, res) =>
+      pages.serve(req, res, (q, s) => {
+        astroAnswers++;
+        void handler(q, s);
+      }),
+    );
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   });
 
   afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
 
-  it('keeps a complete 200 HTML answer with its headers, and nothing else', async () => {
-    for (const path of ['/ok', '/missing', '/json', '/cookie']) expect((await fetch(base + path)).ok || path === '/missing').toBe(true);
-    expect(kept).toHaveLength(1);
-    expect(kept[0]!.body.toString()).toBe('<p>one</p><p>two</p>');
-    expect(kept[0]!.headers).toMatchObject({ 'content-type': 'text/html; charset=utf-8', 'x-robots-tag': 'noindex' });
+  const get = (path: string) => fetch(base + path, { headers: { 'user-agent': browser } });
+
+  it('renders one template for two links of a room, and each page carries only its own contact and token', async () => {
+    const [first, second] = await Promise.all(tokens.map((t) => get(`/r/${t}`)));
+    expect(renders).toHaveLength(1); // both waited for the same render
+    expect(renders[0]).not.toContain(tokens[0]!.slice(0, 16));
+    const bodies = [await first!.text(), await second!.text()];
+    expect(bodies[0]).toBe(`<h1>&lt;i&gt;A&amp;B&lt;/i&gt;</h1><p>田中 一郎 様</p><a href="/r/${tokens[0]}/d/pricing">pricing</a>`);
+    expect(bodies[1]).toBe(`<h1>&lt;i&gt;A&amp;B&lt;/i&gt;</h1><p>&lt;img src=x onerror=alert(1)&gt; &quot; 様</p><a href="/r/${tokens[1]}/d/pricing">pricing</a>`);
+    expect(bodies[0]).not.toContain(tokens[1]);
+    expect(bodies[1]).not.toContain(tokens[0]);
+    expect(bodies[1]).not.toContain('田中');
+    expect(first!.headers.get('x-robots-tag')).toBe('noindex');
+    expect(first!.headers.get('content-length')).toBe(String(Buffer.byteLength(bodies[0]!)));
+    expect(astroAnswers).toBe(0);
   });
 
-  it('sends a kept page with the same headers and bytes', async () => {
-    const copy = http.createServer((_req, res) => sendRenderedPage(res, kept[0]!));
-    await new Promise<void>((resolve) => copy.listen(0, '127.0.0.1', resolve));
-    try {
-      const response = await fetch(`http://127.0.0.1:${(copy.address() as AddressInfo).port}/`);
-      expect(response.status).toBe(200);
-      expect(response.headers.get('x-robots-tag')).toBe('noindex');
-      expect(response.headers.get('content-length')).toBe(String('<p>one</p><p>two</p>'.length));
-      expect(await response.text()).toBe('<p>one</p><p>two</p>');
-    } finally {
-      await new Promise<void>((resolve) => copy.close(() => resolve()));
-    }
+  it('renders a template per page, and leaves everything else to Astro', async () => {
+    expect(await (await get(`/r/${tokens[1]}/d/pricing`)).text()).toContain(`/r/${tokens[1]}/d/pricing`);
+    expect(renders).toHaveLength(2);
+    expect(await (await get(`/r/${tokens[0]}/d/pricing`)).text()).toContain('田中 一郎');
+    expect(renders).toHaveLength(2);
+    expect(await (await get(`/r/${tokens[0]}?preview=1`)).text()).toBe('from astro');
+    expect(await (await get(`/r/${changeLastCharacter(tokens[0]!)}`)).text()).toBe('from astro');
+    expect(astroAnswers).toBe(2);
+  });
+
+  it('renders through the Astro handler into memory, nothing on any socket', async () => {
+    const rendered = await renderThroughAstro(handler, `/r/${marks.token}`, { accountName: 'X', contactName: marks.contact } as ProspectRoom);
+    expect(rendered?.status).toBe(200);
+    expect(rendered?.headers['content-type']).toBe('text/html; charset=utf-8');
+    expect(rendered?.body.toString()).toBe(`<h1>X</h1><p>${marks.contact} 様</p><a href="/r/${marks.token}/d/pricing">pricing</a>`);
+    expect(await renderThroughAstro(() => Promise.reject(new Error('boom')), '/r/x', {} as ProspectRoom)).toBeNull();
+    const failing = await renderThroughAstro(() => {
+      throw new Error('boom');
+    }, '/r/x', {} as ProspectRoom);
+    expect(templateRoomBeingRendered()).toBeUndefined(); // only inside a render
+    expect(failing).toBeNull();
   });
 });

@@ -17,7 +17,7 @@ import { handleBeacon } from './beacon-endpoint';
 import { matchBeaconPath } from './beacon-request';
 import { trustedForwardedFor, trustProxyFromEnv } from './client-address';
 import { guardRequest } from './request-guard';
-import { captureRenderedPage, lookUpProspectPage, RenderedPageCache, sendRenderedPage, type PageLookup } from './prospect-page-cache';
+import { ProspectPages } from './prospect-page-cache';
 import { tokenGuessingGuard } from './token-guessing';
 
 type NodeHandler = (req: http.IncomingMessage, res: http.ServerResponse, next?: (error?: unknown) => void) => void;
@@ -29,13 +29,13 @@ async function main(): Promise<void> {
   const astroEntry = pathToFileURL(path.resolve(process.env.RINGI_ASTRO_ENTRY ?? 'dist/server/entry.mjs')).href;
   const { handler } = (await import(astroEntry)) as { handler: NodeHandler };
 
-  const renderedPages = new RenderedPageCache();
   const astro: http.RequestListener = (req, res) =>
     handler(req, res, (error?: unknown) => {
       if (error) console.error('request failed:', error instanceof Error ? error.message : error);
       if (!res.headersSent) res.writeHead(error ? 500 : 404).end();
     });
 
+  const prospectPages = new ProspectPages(db, handler);
   const trustProxy = trustProxyFromEnv(process.env.RINGI_TRUST_PROXY);
   const refuseTokenGuessing = tokenGuessingGuard(db);
   const server = http.createServer((req, res) => {
@@ -53,20 +53,7 @@ async function main(): Promise<void> {
       });
       return;
     }
-    let page: PageLookup = { kind: 'astro' };
-    try {
-      page = lookUpProspectPage(db, renderedPages, { method: req.method, url: req.url ?? '/', headers: req.headers });
-    } catch (error) {
-      console.error('prospect page lookup failed:', error instanceof Error ? error.message : error); // Astro answers instead
-    }
-    if (page.kind === 'cacheable') {
-      if (page.page) {
-        sendRenderedPage(res, page.page);
-        return;
-      }
-      captureRenderedPage(res, (rendered) => renderedPages.set(page.key, page.fingerprint, rendered));
-    }
-    astro(req, res);
+    prospectPages.serve(req, res, astro);
   });
 
   const host = process.env.HOST ?? '127.0.0.1';

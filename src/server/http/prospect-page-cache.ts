@@ -1,17 +1,22 @@
-// Prospect pages (a room and its documents) served from the HTML Astro rendered earlier for the same
-// link and the same data. Astro's component rendering costs several times the page's own work, and
-// these pages are what prospects wait for (docs/adr/0006, docs/performance.md).
+// Prospect pages (a room and its documents) served from a template Astro rendered once per room,
+// page and version of what the page shows, with each link's own values filled in. Astro's component
+// rendering costs several times the page's own work, and these pages are what prospects wait for:
+// the first open of a link must be as fast as a repeat open (docs/adr/0006, docs/performance.md).
 //
 // Every request still resolves its token (revocation and expiry take effect on the next request) and
-// is still classified: only a plain human GET without a session cookie is answered from memory.
+// is still classified: only a plain human GET without a session cookie is answered from a template.
 // Scanners, previews, HEAD, signed-in reps, query strings and every non-active link go through Astro,
-// which records what they need. A cached page is used only while everything the page prints from the
-// database (the lookup row, the room's documents, the vendor's branding) is unchanged: the lookup
-// result is part of the cache check, so an edit shows on the very next request.
-import type { IncomingHttpHeaders, OutgoingHttpHeaders, ServerResponse } from 'node:http';
+// which records what they need. A template is used only while everything the page prints from the
+// database (the room as the lookup returns it, minus the per-link fields, and the vendor's branding)
+// is unchanged: that is part of the check on every request, so an edit shows on the very next one.
+import crypto from 'node:crypto';
+import http, { type IncomingHttpHeaders, type OutgoingHttpHeaders, type ServerResponse } from 'node:http';
+import { Socket } from 'node:net';
+import { EventEmitter } from 'node:events';
 import { SESSION_COOKIE } from '../auth/sessions';
 import type { RingiDb } from '../db/client';
-import { loadProspectRoom, roomOffers } from '../rooms/prospect-room';
+import { loadProspectRoom, roomOffers, type ProspectRoom } from '../rooms/prospect-room';
+import { renderTemplateOf, roomTemplateFingerprint, templateRoom, type TemplateMarks } from '../rooms/prospect-template';
 import { vendorBranding } from '../settings/branding';
 import { classifyRequest, isAutomated } from '../tracking/request-classifier';
 
@@ -34,14 +39,71 @@ export interface RenderedPage {
   body: Buffer;
 }
 
-/** Least-recently-used pages, bounded by count and by bytes. */
-export class RenderedPageCache {
-  private readonly entries = new Map<string, { fingerprint: string; page: RenderedPage }>();
+export function createTemplateMarks(): TemplateMarks {
+  const mark = (name: string) => `ringi${name}${crypto.randomBytes(16).toString('hex')}`;
+  return { token: mark('token'), contact: mark('contact') };
+}
+
+/** Astro's own escaping (html-escaper), so a filled page is the bytes Astro would have rendered. */
+export function escapeHtml(text: string): string {
+  return text.replace(/[&<>'"]/g, (c) => ESCAPED[c]!);
+}
+const ESCAPED: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', "'": '&#39;', '"': '&quot;' };
+
+type Slot = keyof TemplateMarks;
+
+/** A rendered page cut at the marks: fixed bytes around the slots the per-link values go into. */
+export interface PageTemplate {
+  headers: OutgoingHttpHeaders;
+  parts: Buffer[];
+  /** slots[i] goes between parts[i] and parts[i + 1]. */
+  slots: Slot[];
+  bytes: number;
+}
+
+// A contact's name is escaped for HTML text and quoted attribute values; it must never land where
+// HTML escaping does not protect (a script or style element, the start of a URL attribute).
+const UNSAFE_CONTACT_CONTEXT = (contact: string) =>
+  new RegExp(`<(script|style)\\b[^>]*>(?:(?!</\\1)[\\s\\S])*${contact}|\\b(?:href|src|action|formaction|srcset)=["']?${contact}|=${contact}`, 'i');
+
+/**
+ * The template of a page Astro rendered for a template room, or null when it cannot be one: not a
+ * complete 200 HTML answer, a mark in a header, no token mark at all (every prospect page links with
+ * its token, so a page without one was not rendered from the template room), or the contact's mark
+ * somewhere escaping does not protect.
+ */
+export function compileTemplate(page: RenderedPage, marks: TemplateMarks): PageTemplate | null {
+  if (page.status !== 200 || page.headers['set-cookie'] !== undefined || !String(page.headers['content-type'] ?? '').startsWith('text/html')) return null;
+  const headerText = JSON.stringify(page.headers);
+  if (headerText.includes(marks.token) || headerText.includes(marks.contact)) return null;
+  const html = page.body.toString('utf8');
+  if (!html.includes(marks.token) || UNSAFE_CONTACT_CONTEXT(marks.contact).test(html)) return null;
+  const pieces = html.split(new RegExp(`(${marks.token}|${marks.contact})`));
+  const parts: Buffer[] = [];
+  const slots: Slot[] = [];
+  for (let i = 0; i < pieces.length; i++) {
+    if (i % 2 === 0) parts.push(Buffer.from(pieces[i]!));
+    else slots.push(pieces[i] === marks.token ? 'token' : 'contact');
+  }
+  return { headers: page.headers, parts, slots, bytes: page.body.length };
+}
+
+/** The page for one link: the template with that link's values, HTML-escaped, in its slots. */
+export function fillTemplate(template: PageTemplate, values: Record<Slot, string>): Buffer {
+  const escaped = { token: Buffer.from(escapeHtml(values.token)), contact: Buffer.from(escapeHtml(values.contact)) };
+  const chunks: Buffer[] = [template.parts[0]!];
+  for (let i = 0; i < template.slots.length; i++) chunks.push(escaped[template.slots[i]!], template.parts[i + 1]!);
+  return Buffer.concat(chunks);
+}
+
+/** Least-recently-used templates, bounded by count and by bytes. null: this page cannot be a template. */
+export class PageTemplateCache {
+  private readonly entries = new Map<string, { fingerprint: string; template: PageTemplate | null }>();
   private bytes = 0;
 
   constructor(
-    readonly maxEntries = 2000,
-    readonly maxBytes = 64 * 1024 * 1024,
+    readonly maxEntries = 8000,
+    readonly maxBytes = 192 * 1024 * 1024,
   ) {}
 
   get size(): number {
@@ -52,7 +114,8 @@ export class RenderedPageCache {
     return this.bytes;
   }
 
-  get(key: string, fingerprint: string): RenderedPage | undefined {
+  /** undefined: nothing kept for this fingerprint. */
+  get(key: string, fingerprint: string): PageTemplate | null | undefined {
     const entry = this.entries.get(key);
     if (!entry) return undefined;
     if (entry.fingerprint !== fingerprint) {
@@ -61,14 +124,15 @@ export class RenderedPageCache {
     }
     this.entries.delete(key); // re-insert: Map order is the recency order
     this.entries.set(key, entry);
-    return entry.page;
+    return entry.template;
   }
 
-  set(key: string, fingerprint: string, page: RenderedPage): void {
+  set(key: string, fingerprint: string, template: PageTemplate | null): void {
     this.delete(key);
-    if (page.body.length > this.maxBytes) return;
-    this.entries.set(key, { fingerprint, page });
-    this.bytes += page.body.length;
+    const size = template?.bytes ?? 0;
+    if (size > this.maxBytes) return;
+    this.entries.set(key, { fingerprint, template });
+    this.bytes += size;
     for (const [oldest] of this.entries) {
       if (this.entries.size <= this.maxEntries && this.bytes <= this.maxBytes) break;
       this.delete(oldest);
@@ -78,7 +142,7 @@ export class RenderedPageCache {
   private delete(key: string): void {
     const entry = this.entries.get(key);
     if (!entry) return;
-    this.bytes -= entry.page.body.length;
+    this.bytes -= entry.template?.bytes ?? 0;
     this.entries.delete(key);
   }
 }
@@ -98,10 +162,10 @@ function hasSessionCookie(cookieHeader: string | undefined): boolean {
 }
 
 export type PageLookup =
-  /** Astro must answer (and may record something): not a cacheable request. */
+  /** Astro must answer (and may record something): not a request a template may answer. */
   | { kind: 'astro' }
-  /** A cacheable request: serve `page` if present, else let Astro render and keep the result. */
-  | { kind: 'cacheable'; key: string; fingerprint: string; page: RenderedPage | undefined };
+  /** An active link's page: fill `template` if kept (null: Astro answers), else render one first. */
+  | { kind: 'template'; key: string; fingerprint: string; path: ProspectPagePath; room: ProspectRoom; template: PageTemplate | null | undefined };
 
 export interface PageRequest {
   method: string | undefined;
@@ -109,7 +173,7 @@ export interface PageRequest {
   headers: IncomingHttpHeaders;
 }
 
-export function lookUpProspectPage(db: RingiDb, cache: RenderedPageCache, request: PageRequest, now = new Date()): PageLookup {
+export function lookUpProspectPage(db: RingiDb, cache: PageTemplateCache, request: PageRequest, now = new Date()): PageLookup {
   if (request.method !== 'GET') return { kind: 'astro' };
   const path = matchProspectPagePath(request.url);
   if (!path) return { kind: 'astro' };
@@ -120,49 +184,141 @@ export function lookUpProspectPage(db: RingiDb, cache: RenderedPageCache, reques
   if (access.status !== 'active') return { kind: 'astro' };
   if (path.slug !== undefined && !roomOffers(access.room, path.slug)) return { kind: 'astro' };
   const branding = vendorBranding(db, now.getTime());
-  const fingerprint = JSON.stringify([access.room, branding.organisationName, branding.logo?.version ?? null]);
-  return { kind: 'cacheable', key: request.url, fingerprint, page: cache.get(request.url, fingerprint) };
+  const fingerprint = roomTemplateFingerprint(access.room, { organisationName: branding.organisationName, logoVersion: branding.logo?.version ?? null });
+  const key = `${access.room.roomId}/${path.slug ?? ''}`;
+  return { kind: 'template', key, fingerprint, path, room: access.room, template: cache.get(key, fingerprint) };
 }
 
-export function sendRenderedPage(res: ServerResponse, page: RenderedPage): void {
-  res.writeHead(page.status, { ...page.headers, 'content-length': page.body.length }).end(page.body);
+function sendFilledPage(res: ServerResponse, template: PageTemplate, values: Record<Slot, string>): void {
+  const body = fillTemplate(template, values);
+  res.writeHead(200, { ...template.headers, 'content-length': body.length }).end(body);
+}
+
+type AstroHandler = (req: http.IncomingMessage, res: ServerResponse, next: (error?: unknown) => void) => void | Promise<void>;
+
+/**
+ * Renders a room's page through Astro's node handler without a client: a GET from no socket,
+ * answered into memory; the page shows `room` (renderTemplateOf). Resolves to null unless Astro answered.
+ */
+export function renderThroughAstro(handler: AstroHandler, url: string, room: ProspectRoom): Promise<RenderedPage | null> {
+  return new Promise((resolve) => {
+    const req = new http.IncomingMessage(new Socket());
+    req.method = 'GET';
+    req.url = url;
+    req.headers = { host: '127.0.0.1' };
+    req.push(null);
+    const res = new MemoryResponse(req, resolve);
+    Promise.resolve()
+      .then(() => renderTemplateOf(room, () => handler(req, res as unknown as ServerResponse, () => res.finish(null))))
+      .catch((error: unknown) => {
+        console.error('template render failed:', error instanceof Error ? error.message : error);
+        res.finish(null);
+      });
+  });
+}
+
+/** The part of ServerResponse that Astro's writeResponse uses, kept in memory. */
+class MemoryResponse extends EventEmitter {
+  statusCode = 200;
+  statusMessage = '';
+  headersSent = false;
+  private headers: OutgoingHttpHeaders = {};
+  private readonly chunks: Buffer[] = [];
+  private done = false;
+
+  constructor(
+    readonly req: http.IncomingMessage,
+    private readonly resolve: (page: RenderedPage | null) => void,
+  ) {
+    super();
+  }
+
+  writeHead(status: number, headers?: OutgoingHttpHeaders): this {
+    this.statusCode = status;
+    for (const [name, value] of Object.entries(headers ?? {})) if (value !== undefined) this.headers[name.toLowerCase()] = value;
+    this.headersSent = true;
+    return this;
+  }
+
+  write(chunk: string | Uint8Array, callback?: () => void): boolean {
+    this.chunks.push(typeof chunk === 'string' ? Buffer.from(chunk) : Buffer.from(chunk));
+    callback?.();
+    return true;
+  }
+
+  end(chunk?: string | Uint8Array): this {
+    if (chunk !== undefined) this.write(chunk);
+    const { 'content-length': _length, 'transfer-encoding': _framing, ...headers } = this.headers;
+    this.finish({ status: this.statusCode, headers, body: Buffer.concat(this.chunks) });
+    return this;
+  }
+
+  destroy(): this {
+    this.finish(null);
+    return this;
+  }
+
+  finish(page: RenderedPage | null): void {
+    if (this.done) return;
+    this.done = true;
+    this.resolve(page);
+    this.emit('finish');
+    this.emit('close');
+    this.req.socket.destroy();
+  }
 }
 
 /**
- * Lets Astro answer as usual and hands over a copy of a complete 200 HTML answer that sets no
- * cookie. Errors, redirects, other statuses and aborted streams are never kept.
+ * The room and document pages of active links, from templates. A page's first request renders its
+ * template (one render at a time per page); a page that cannot be a template is left to Astro.
  */
-export function captureRenderedPage(res: ServerResponse, keep: (page: RenderedPage) => void): void {
-  const writeHead = res.writeHead.bind(res) as (...args: unknown[]) => ServerResponse;
-  const write = res.write.bind(res) as (...args: unknown[]) => boolean;
-  const end = res.end.bind(res) as (...args: unknown[]) => ServerResponse;
-  let headers: OutgoingHttpHeaders | undefined;
-  const chunks: Buffer[] = [];
-  let cacheable = true;
-  const add = (chunk: unknown) => {
-    if (typeof chunk === 'string') chunks.push(Buffer.from(chunk));
-    else if (chunk instanceof Uint8Array) chunks.push(Buffer.from(chunk));
-    else if (chunk !== undefined && chunk !== null && typeof chunk !== 'function') cacheable = false;
-  };
-  res.writeHead = ((...args: unknown[]) => {
-    const given = args.find((a, i) => i > 0 && typeof a === 'object' && a !== null && !Array.isArray(a));
-    headers = { ...res.getHeaders() }; // getHeaders() keys are lower case; make the given ones so too
-    for (const [name, value] of Object.entries((given ?? {}) as OutgoingHttpHeaders)) headers[name.toLowerCase()] = value;
-    return writeHead(...args);
-  }) as typeof res.writeHead;
-  res.write = ((...args: unknown[]) => {
-    add(args[0]);
-    return write(...args);
-  }) as typeof res.write;
-  res.end = ((...args: unknown[]) => {
-    add(args[0]);
-    const result = end(...args);
-    const contentType = String(headers?.['content-type'] ?? '');
-    if (cacheable && headers && res.statusCode === 200 && !headers['set-cookie'] && contentType.startsWith('text/html')) {
-      // The length is set when the copy is sent; Node frames the first answer itself.
-      const { 'content-length': _length, 'transfer-encoding': _framing, ...kept } = headers;
-      keep({ status: 200, headers: kept, body: Buffer.concat(chunks) });
+export class ProspectPages {
+  private readonly rendering = new Map<string, Promise<PageTemplate | null>>();
+
+  constructor(
+    private readonly db: RingiDb,
+    private readonly handler: AstroHandler,
+    readonly cache = new PageTemplateCache(),
+    private readonly marks = createTemplateMarks(),
+  ) {}
+
+  /** Answers `req`, from a template when it may, else through `astro`. */
+  serve(req: http.IncomingMessage, res: ServerResponse, astro: http.RequestListener): void {
+    let page: PageLookup = { kind: 'astro' };
+    try {
+      page = lookUpProspectPage(this.db, this.cache, { method: req.method, url: req.url ?? '/', headers: req.headers });
+    } catch (error) {
+      console.error('prospect page lookup failed:', error instanceof Error ? error.message : error); // Astro answers instead
     }
-    return result;
-  }) as typeof res.end;
+    if (page.kind === 'astro' || page.template === null) return astro(req, res);
+    const values = { token: page.path.token, contact: page.room.contactName };
+    if (page.template) return sendFilledPage(res, page.template, values);
+    const { key, fingerprint } = page;
+    const renderKey = `${key}\n${fingerprint}`;
+    let pending = this.rendering.get(renderKey);
+    if (!pending) {
+      pending = this.renderTemplate(page.path.slug, page.room)
+        .catch((error: unknown) => {
+          console.error('template failed:', error instanceof Error ? error.message : error);
+          return null;
+        })
+        .then((template) => {
+          this.rendering.delete(renderKey);
+          this.cache.set(key, fingerprint, template);
+          return template;
+        });
+      this.rendering.set(renderKey, pending);
+    }
+    void pending.then((template) => {
+      if (res.destroyed) return;
+      if (template) sendFilledPage(res, template, values);
+      else astro(req, res);
+    });
+  }
+
+  private async renderTemplate(slug: string | undefined, room: ProspectRoom): Promise<PageTemplate | null> {
+    const url = `/r/${this.marks.token}${slug === undefined ? '' : `/d/${slug}`}`;
+    const page = await renderThroughAstro(this.handler, url, templateRoom(room, this.marks));
+    return page ? compileTemplate(page, this.marks) : null;
+  }
 }

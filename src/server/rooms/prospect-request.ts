@@ -9,6 +9,7 @@ import { applyProspectHeaders } from '../http/prospect-headers';
 import { recordAutomatedOpen } from '../tracking/ingest';
 import { classifyRequest, describeAgent, isAutomated } from '../tracking/request-classifier';
 import { loadProspectRoom, type ProspectAccess } from './prospect-room';
+import { templateRoomBeingRendered } from './prospect-template';
 
 export interface ProspectRequest extends RequestContext {
   token: string | undefined;
@@ -28,6 +29,8 @@ export interface OpenedRoom {
 export function openProspectRoom(context: ProspectRequest): OpenedRoom {
   const { token, request, response, documentSlug } = context;
   applyProspectHeaders(response.headers);
+  const template = templateRoomBeingRendered(); // main.ts rendering a room's template (docs/adr/0006)
+  if (template) return { access: { status: 'active', room: template }, automated: false, internal: false };
   const db = getDb();
   const access = loadProspectRoom(db, token ?? '');
   if (access.status === 'unknown') response.status = 404;
