@@ -91,7 +91,7 @@ describe('Slack messages', () => {
     }
     expect(message.text).toContain('∗URGENT∗ ＿call＿ ∼now∼ ˋrmˋ &lt;!here&gt; &amp; co');
     expect(escapeMrkdwn('*a* _b_ ~c~ `d`')).toBe('∗a∗ ＿b＿ ∼c∼ ˋdˋ');
-    const hot = allText(composeHotAlert({ ...visit, accountName: hostile, reasons: [{ code: 'long-read', title: hostile, contactName: hostile, seconds: 400 }] }));
+    const hot = allText(composeHotAlert({ ...visit, accountName: hostile, reasons: [{ code: 'long-read', title: hostile, contactName: hostile, seconds: 400 }], score: 70, scoreReasons: [{ text: hostile, points: hostile }] }));
     expect(hot).not.toContain('*URGENT*');
     expect(hot).not.toContain('_call_');
   });

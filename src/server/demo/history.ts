@@ -6,7 +6,7 @@ import { and, eq, gt, inArray } from 'drizzle-orm';
 import { accessLinks, opportunities, opportunityEngagement, slackOutbox } from '../../../db/schema';
 import type { RingiDb } from '../db/client';
 import type { SecretKey } from '../security/secret-box';
-import { japanDay } from '../slack/hot-alerts';
+import { workspaceDay } from '../slack/hot-alerts';
 import { newTrackingId, recordAutomatedOpen, recordDownload, recordHeartbeat, startView } from '../tracking/ingest';
 import type { LinkScope } from '../tracking/link-scope';
 import { networkHash } from '../tracking/network';
@@ -305,7 +305,7 @@ function suppressHotAlerts(db: RingiDb, seeded: readonly OpportunityHistory[], n
   for (const history of seeded) {
     const recent = history.visits.some((v) => v.at <= dayAgo) || history.automatedOpens.some((o) => o.at <= dayAgo);
     if (!recent) continue;
-    for (const day of new Set([japanDay(now), japanDay(new Date(now.getTime() + DAY_MS))])) {
+    for (const day of new Set([workspaceDay(now), workspaceDay(new Date(now.getTime() + DAY_MS))])) {
       db.insert(slackOutbox)
         .values({
           idempotencyKey: `hot:${history.opportunityId}:${day}`,

@@ -74,6 +74,7 @@ const demoLinks: { roomId: string; contactId: string }[] = [
 ];
 
 export interface DemoLink {
+  roomId: string;
   accountName: string;
   contactName: string;
   state: 'active' | 'revoked' | 'expired';
@@ -154,7 +155,7 @@ export async function seedDemo(
     const account = demoAccounts.find((a) => a.id === contact.accountId)!;
     const room = demoRooms.find((r) => r.id === want.roomId)!;
     scopes.set(want.contactId, { accessLinkId: existing?.id ?? created!.id, roomId: want.roomId, contactId: want.contactId, opportunityId: room.opportunityId, accountId: account.id });
-    if (token) links.push({ accountName: account.name, contactName: contact.name, state: 'active', path: `/r/${token}` });
+    if (token) links.push({ roomId: want.roomId, accountName: account.name, contactName: contact.name, state: 'active', path: `/r/${token}` });
   }
   const historySeeded = seedReadingHistory(db, key, catalog, scopes, now);
   return { links, historySeeded };
