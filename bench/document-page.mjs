@@ -28,6 +28,7 @@
 // on success, on error and on Ctrl-C.
 import fs from 'node:fs';
 import Database from 'better-sqlite3';
+import { prng } from './support/prng.mjs';
 import path from 'node:path';
 import {
   appEnvironment,
@@ -160,18 +161,6 @@ async function openEveryRoomPage(appBase, appPid, links) {
   const cpuUs = cpuBefore === null || cpuAfter === null ? null : ((cpuAfter - cpuBefore) * 1e6) / pages.length;
   log(`opened each room's ${pages.length} pages once: ${((performance.now() - started) / 1000).toFixed(1)} s, ${fmtCpuUs(cpuUs)} server CPU per page`);
   return { pages: pages.length, seconds: (performance.now() - started) / 1000, cpuUs };
-}
-
-/** mulberry32: a deterministic stream, so every run asks the same sequence. */
-function prng(seed) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 /**

@@ -26,20 +26,10 @@ import {
 import { purgeRawTracking } from '../../src/server/tracking/retention';
 import { explainEngagementScore } from '../../src/server/tracking/score-explanation';
 import { BENCH_CATALOG } from './aggregates-catalog';
+import { prng } from './prng.mjs';
 
 const DAY = 24 * 60 * 60 * 1000;
 const WARMUP = 20;
-
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function main(): void {
   const [file, callsArg, seedArg, nowIso, purgeArg] = process.argv.slice(2);

@@ -12,23 +12,12 @@ import crypto from 'node:crypto';
 import { openDatabase } from '../../src/server/db/client';
 import { isCompleted } from '../../src/server/tracking/rules';
 import { BENCH_CATALOG } from './aggregates-catalog';
+import { prng } from './prng.mjs';
 
 const DAY = 24 * 60 * 60 * 1000;
 const ALPHABET = 'abcdefghijklmnopqrstuvwxyz234567';
 
 const CHANNELS = ['organic', 'referral', 'social', 'email', 'ads', 'event', 'partner', 'outbound'] as const;
-
-/** mulberry32: small, fast, deterministic. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 interface SeedResult {
   seconds: number;
