@@ -1,14 +1,15 @@
 // The one schema of Ringi. Migrations in db/migrations/ are generated from it by drizzle-kit
 // (`npm run db:generate`) and applied by the app on start.
 import { sql } from 'drizzle-orm';
-import { blob, index, integer, primaryKey, sqliteTable, text } from 'drizzle-orm/sqlite-core';
+import { blob, index, integer, primaryKey, sqliteTable, text, uniqueIndex } from 'drizzle-orm/sqlite-core';
 
 const createdAt = () =>
   integer('created_at', { mode: 'timestamp_ms' })
     .notNull()
     .default(sql`(unixepoch('subsec') * 1000)`);
 
-export const userRoles = ['admin', 'rep'] as const;
+/** content: publishes documents and sees their performance, nothing about deals or contacts (issue 18). */
+export const userRoles = ['admin', 'rep', 'content'] as const;
 export const locales = ['ja', 'en'] as const;
 export const channels = ['organic', 'referral', 'social', 'email', 'ads', 'event', 'partner', 'outbound'] as const;
 export const salesCycles = ['short', 'long'] as const;
@@ -110,7 +111,77 @@ export const rooms = sqliteTable('rooms', {
   createdAt: createdAt(),
 });
 
-/** Which documents (content/ slugs) a room offers, in the rep's order. */
+// --- Documents: published versions with their sanitised HTML, from the studio or from content/ (ADR 0040). ---
+
+export const documentSources = ['git', 'studio'] as const;
+export const documentVersionStatuses = ['draft', 'published', 'withdrawn'] as const;
+
+/** A document (its slug is its URL) and the version prospects get now; null until one is published or after all are withdrawn. */
+export const documents = sqliteTable('documents', {
+  slug: text('slug').primaryKey(),
+  currentVersionId: text('current_version_id'),
+  createdAt: createdAt(),
+});
+
+/**
+ * One version of a document: the Markdown as submitted and the HTML rendered (and sanitised) once,
+ * when it was submitted. Published versions are never changed, only withdrawn.
+ */
+export const documentVersions = sqliteTable(
+  'document_versions',
+  {
+    id: text('id').primaryKey(),
+    documentSlug: text('document_slug')
+      .notNull()
+      .references(() => documents.slug),
+    /** 1, 2, 3… in publishing order; null while a draft. */
+    number: integer('number'),
+    status: text('status', { enum: documentVersionStatuses }).notNull().default('draft'),
+    source: text('source', { enum: documentSources }).notNull(),
+    /** content/<slug>.md, or the uploaded file's name. */
+    sourceName: text('source_name').notNull(),
+    /** SHA-256 of the Markdown and the attachments: a sync publishes a file again only when it changed. */
+    contentHash: text('content_hash').notNull(),
+    title: text('title').notNull(),
+    summary: text('summary').notNull(),
+    category: text('category').notNull(),
+    language: text('language', { enum: locales }).notNull(),
+    /** The frontmatter's `version` (e.g. "2.1"), as the authors name it. */
+    versionLabel: text('version_label').notNull(),
+    /** What changed, shown to readers of an older version. */
+    note: text('note').notNull().default(''),
+    updatedOn: integer('updated_on', { mode: 'timestamp_ms' }).notNull(),
+    markdown: text('markdown').notNull(),
+    html: text('html').notNull(),
+    /** JSON: [{ depth, slug, text }]. */
+    headings: text('headings').notNull(),
+    readingMinutes: integer('reading_minutes').notNull(),
+    /** JSON: [{ file, label }] in the frontmatter's order. */
+    attachments: text('attachments').notNull(),
+    createdByUserId: text('created_by_user_id').references(() => users.id),
+    createdAt: createdAt(),
+    publishedAt: integer('published_at', { mode: 'timestamp_ms' }),
+    withdrawnAt: integer('withdrawn_at', { mode: 'timestamp_ms' }),
+    withdrawnByUserId: text('withdrawn_by_user_id').references(() => users.id),
+  },
+  (t) => [uniqueIndex('document_versions_number_idx').on(t.documentSlug, t.number)],
+);
+
+/** Attachment bytes per version, checked by content when submitted. */
+export const documentFiles = sqliteTable(
+  'document_files',
+  {
+    versionId: text('version_id')
+      .notNull()
+      .references(() => documentVersions.id, { onDelete: 'cascade' }),
+    file: text('file').notNull(),
+    bytes: blob('bytes', { mode: 'buffer' }).notNull(),
+    size: integer('size').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.versionId, t.file] })],
+);
+
+/** Which documents (slugs) a room offers, in the rep's order. */
 export const roomDocuments = sqliteTable(
   'room_documents',
   {
@@ -197,6 +268,8 @@ export const documentViews = sqliteTable(
       .references(() => visits.id, { onDelete: 'cascade' }),
     ...trackedScope(),
     documentSlug: text('document_slug').notNull(),
+    /** The version read (null for views recorded before versions existed). */
+    documentVersionId: text('document_version_id'),
     /** The document's category when the view started (e.g. pricing): alert rules need it on the fast path. */
     documentCategory: text('document_category'),
     /** The title as the reader saw it, for alerts written outside the content layer. */
@@ -216,6 +289,8 @@ export const documentViews = sqliteTable(
     index('document_views_started_idx').on(t.startedAt),
     // The dashboard's "reading now" feed: views with a beacon in the last few minutes.
     index('document_views_last_beacon_idx').on(t.lastBeaconAt),
+    // "Updated since you last read": a contact's latest view of each document.
+    index('document_views_contact_idx').on(t.contactId, t.documentSlug, t.startedAt),
   ],
 );
 
