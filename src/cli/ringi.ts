@@ -5,6 +5,8 @@ import { config } from '../server/config';
 import { BackupError, backupDatabase } from '../server/db/backup';
 import { openDatabase } from '../server/db/client';
 import { loadDemoCatalog } from '../server/demo/content';
+import { checkContentDirectory, syncContentDirectory, syncReportLines } from '../server/documents/content-sync';
+import { formatProblem } from '../server/documents/validation';
 import { demoAdmin, seedDemo } from '../server/demo/seed';
 import { loadSecretKey } from '../server/security/secret-box';
 import { createUser, DuplicateEmailError, generatePassword } from '../server/users/users';
@@ -14,8 +16,12 @@ const usage = `Usage: npm run ringi -- <command>
 Commands:
   migrate      create or upgrade the database at DATABASE_PATH (${config.databasePath})
   demo         migrate, then add the demo data (idempotent) and print the admin login and prospect links
-  user add --email EMAIL --role admin|rep [--name NAME] [--locale ja|en] [--password PASSWORD]
+  user add --email EMAIL --role admin|rep|content [--name NAME] [--locale ja|en] [--password PASSWORD]
                create a rep or admin; without --password a random one is generated and printed once
+  content sync publish every changed document of content/ (RINGI_CONTENT_DIR) as a new version;
+               documents with problems are listed (file:line field) and keep their current version
+  content check
+               check every document of content/ and list all problems (part of \`npm run build\`)
   backup FILE  write a consistent copy of the database to FILE (a new file), also while the server runs;
                the secret key is not in it: back it up separately (README "Backup and restore")
 `;
@@ -24,6 +30,7 @@ async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
   if (command === 'user') return userCommand(rest);
   if (command === 'backup') return backupCommand(rest);
+  if (command === 'content') return contentCommand(rest);
   if (rest.length > 0) return fail(`unexpected argument "${rest[0]}"`);
   switch (command) {
     case 'migrate': {
@@ -72,7 +79,7 @@ async function userCommand(argv: string[]): Promise<number> {
     return fail(error instanceof Error ? error.message : String(error));
   }
   if (!values.email) return fail('user add needs --email');
-  if (values.role !== 'admin' && values.role !== 'rep') return fail('user add needs --role admin or --role rep');
+  if (values.role !== 'admin' && values.role !== 'rep' && values.role !== 'content') return fail('user add needs --role admin, rep or content');
   const generated = values.password === undefined;
   const password = values.password ?? generatePassword();
   const db = openDatabase(config.databasePath);
@@ -94,6 +101,29 @@ async function userCommand(argv: string[]): Promise<number> {
   console.log(`Created ${values.role} ${values.email.trim().toLowerCase()}.`);
   if (generated) console.log(`Password (shown once, change it after signing in): ${password}`);
   return 0;
+}
+
+async function contentCommand(argv: string[]): Promise<number> {
+  const [action, ...rest] = argv;
+  if (rest.length > 0) return fail(`unexpected argument "${rest[0]}"`);
+  if (action === 'check') {
+    const problems = checkContentDirectory(config.contentDir);
+    if (problems.length === 0) return 0;
+    console.error(`${problems.length} problem${problems.length === 1 ? '' : 's'} in ${config.contentDir}/ (fix them, then build again):`);
+    for (const problem of problems) console.error(`  ${formatProblem(problem)}`);
+    return 2;
+  }
+  if (action !== 'sync') return fail(`unknown content action "${action ?? ''}" (expected "content sync" or "content check")`);
+  const db = openDatabase(config.databasePath);
+  try {
+    const report = await syncContentDirectory(db, config.contentDir);
+    const lines = syncReportLines(report);
+    for (const line of lines.info) console.log(line);
+    for (const line of lines.problems) console.error(line);
+    return report.problems.length === 0 ? 0 : 2;
+  } finally {
+    db.$client.close();
+  }
 }
 
 function backupCommand(argv: string[]): number {

@@ -5,6 +5,7 @@ import { NodeApp } from 'astro/app/node';
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { accounts, contacts, opportunities, roomDocuments, rooms, users } from '../../db/schema';
+import { publishTestDocuments } from './support/documents';
 import { createAccessLink, revokeAccessLink } from '../../src/server/access-links/access-links';
 import {
   compileTemplate,
@@ -135,7 +136,8 @@ describe('looking up a prospect page', () => {
   const tokens: string[] = [];
   let firstLinkId = '';
 
-  beforeAll(() => {
+  beforeAll(async () => {
+    await publishTestDocuments(db, ['pricing']);
     db.insert(users).values({ id: 'u1', email: 'rep@example.com', displayName: '佐藤 健太' }).run();
     db.insert(accounts).values({ id: 'a1', name: '株式会社テスト' }).run();
     db.insert(contacts).values({ id: 'c1', accountId: 'a1', name: '山田 太郎' }).run();

@@ -6,6 +6,7 @@ import { createAccessLink, revealAccessToken, revokeAccessLink } from '../../src
 import { hashSecret } from '../../src/server/access-links/tokens';
 import { loadProspectRoom, roomOffers } from '../../src/server/rooms/prospect-room';
 import { parseSecretKey } from '../../src/server/security/secret-box';
+import { publishTestDocuments } from './support/documents';
 import { useTempDatabase } from './support/temp-db';
 import { changeLastCharacter } from './support/tamper';
 
@@ -13,7 +14,8 @@ const db = useTempDatabase();
 const key = parseSecretKey(crypto.randomBytes(32).toString('base64'));
 const now = new Date('2026-11-22T10:00:00Z');
 
-beforeAll(() => {
+beforeAll(async () => {
+  await publishTestDocuments(db, ['pricing', 'security-check-sheet']);
   db.insert(users).values({ id: 'u1', email: 'rep@example.com', displayName: '佐藤 健太', phone: '03-0000-0000' }).run();
   db.insert(accounts).values({ id: 'a1', name: '株式会社テスト' }).run();
   db.insert(contacts).values([

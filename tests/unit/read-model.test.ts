@@ -301,6 +301,7 @@ describe('opportunity timeline', () => {
         documentSlug: 'pricing-2026',
         documentTitle: 'PRICING-2026',
         documentCategory: 'pricing',
+        documentVersionId: null,
         startedAt: t0,
         lastBeaconAt: at(sec(125)),
         activeSeconds: 120,

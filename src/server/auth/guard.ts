@@ -46,21 +46,37 @@ export function currentSession(context: RequestContext): ValidSession | null {
 }
 
 /** The 403 page of the admin area: in both languages (the user's first), with a way back home. */
-function forbiddenPage(locale: Locale): Response {
+function forbiddenPage(locale: Locale, role: UserRole): Response {
   const text = {
     ja: { title: '権限がありません', body: 'この操作の権限がありません。', back: 'ホームに戻る' },
     en: { title: 'Forbidden', body: 'You do not have permission for this.', back: 'Back to home' },
   } as const;
   const order = locale === 'en' ? (['en', 'ja'] as const) : (['ja', 'en'] as const);
-  const [first, second] = order.map((lang) => ({ lang, title: text[lang].title, paragraphs: [text[lang].body], back: { href: '/admin', label: text[lang].back } }));
+  const [first, second] = order.map((lang) => ({ lang, title: text[lang].title, paragraphs: [text[lang].body], back: { href: role === 'content' ? '/admin/documents' : '/admin', label: text[lang].back } }));
   return new Response(messagePageHtml([first!, second!]), { status: 403, headers: { ...adminHeaders, 'Content-Type': 'text/html; charset=utf-8' } });
+}
+
+export type UserRole = SessionUser['role'];
+
+/**
+ * Who may open a page: admins only, or the roles listed. Without either, reps and admins: content
+ * editors (issue 18) see only the pages that name them, so a page added later is closed to them.
+ */
+export interface Access {
+  role?: 'admin';
+  roles?: readonly UserRole[];
+}
+
+export function allows(role: UserRole, access: Access): boolean {
+  if (access.role === 'admin') return role === 'admin';
+  return (access.roles ?? ['admin', 'rep']).includes(role);
 }
 
 /**
  * For admin pages: the signed-in user, or a response to return at once (the sign-in page for
- * anonymous visitors, 403 for a rep on an admin-only page).
+ * anonymous visitors, 403 for a user whose role the page does not allow).
  */
-export function requireUser(context: RequestContext, options: { role?: 'admin' } = {}): SessionUser | Response {
+export function requireUser(context: RequestContext, options: Access = {}): SessionUser | Response {
   if (context.response) for (const [name, value] of Object.entries(adminHeaders)) context.response.headers.set(name, value);
   const session = currentSession(context);
   if (!session) {
@@ -70,7 +86,7 @@ export function requireUser(context: RequestContext, options: { role?: 'admin' }
       headers: { ...adminHeaders, Location: `/admin/sign-in?next=${encodeURIComponent(next)}` },
     });
   }
-  if (options.role === 'admin' && session.user.role !== 'admin') return forbiddenPage(session.user.locale);
+  if (!allows(session.user.role, options)) return forbiddenPage(session.user.locale, session.user.role);
   return session.user;
 }
 
@@ -78,13 +94,13 @@ export function requireUser(context: RequestContext, options: { role?: 'admin' }
  * For admin JSON endpoints: the user, or a 401/403 JSON error. State-changing methods must also come
  * from our own pages: Astro's origin check covers form posts only, not JSON bodies.
  */
-export function requireUserForApi(context: RequestContext, options: { role?: 'admin' } = {}): SessionUser | Response {
+export function requireUserForApi(context: RequestContext, options: Access = {}): SessionUser | Response {
   const session = currentSession(context);
   if (!session) return jsonError(401, 'unauthorized', 'Sign in first.');
   if (!['GET', 'HEAD'].includes(context.request.method) && !isSameOrigin(context.request, context.url)) {
     return jsonError(403, 'forbidden', 'Cross-site requests are refused.');
   }
-  if (options.role === 'admin' && session.user.role !== 'admin') return jsonError(403, 'forbidden', 'Admins only.');
+  if (!allows(session.user.role, options)) return jsonError(403, 'forbidden', options.role === 'admin' ? 'Admins only.' : 'Not for your role.');
   return session.user;
 }
 

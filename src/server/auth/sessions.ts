@@ -18,7 +18,7 @@ export interface SessionUser {
   id: string;
   email: string;
   displayName: string;
-  role: 'admin' | 'rep';
+  role: 'admin' | 'rep' | 'content';
   locale: 'ja' | 'en';
 }
 

@@ -1,6 +1,6 @@
 // Opportunities (商談): every rep sees all of them; reps edit only their own, admins all.
 import crypto from 'node:crypto';
-import { and, asc, count, desc, eq, gte, isNotNull, isNull, lt, or, sql, type SQL } from 'drizzle-orm';
+import { and, asc, count, desc, eq, gte, isNotNull, isNull, lt, ne, or, sql, type SQL } from 'drizzle-orm';
 import { z } from 'zod';
 import {
   accessLinks,
@@ -268,12 +268,12 @@ export function getOpportunity(db: Queryable, opportunityId: string): Opportunit
   return { ...opportunity, ...rest };
 }
 
-/** Users who may own a deal: active reps and admins, by name. */
-export function ownerChoices(db: Queryable): { id: string; displayName: string; role: 'admin' | 'rep' }[] {
+/** Users who may own a deal: active reps and admins (not content editors), by name. */
+export function ownerChoices(db: Queryable): { id: string; displayName: string; role: 'admin' | 'rep' | 'content' }[] {
   return db
     .select({ id: users.id, displayName: users.displayName, role: users.role })
     .from(users)
-    .where(isNull(users.deactivatedAt))
+    .where(and(isNull(users.deactivatedAt), ne(users.role, 'content')))
     .orderBy(asc(users.displayName), asc(users.id))
     .all();
 }
@@ -298,7 +298,7 @@ function referenceErrors(db: Queryable, actor: Actor, data: References, existing
   if (owner !== undefined && owner !== (existing?.ownerUserId ?? actor.id)) {
     // Reps keep what they create and cannot hand deals over: that would lock themselves out.
     if (actor.role !== 'admin') errors.ownerUserId = 'ownerNotAllowed';
-    else if (!db.select({ id: users.id }).from(users).where(and(eq(users.id, owner), isNull(users.deactivatedAt))).get()) errors.ownerUserId = 'unknownOwner';
+    else if (!db.select({ id: users.id }).from(users).where(and(eq(users.id, owner), isNull(users.deactivatedAt), ne(users.role, 'content'))).get()) errors.ownerUserId = 'unknownOwner';
   }
   return errors;
 }

@@ -1,72 +1,92 @@
-// The document catalog from content/ (Astro's content layer: rendered once at build, served from
-// memory). Only usable inside the Astro server, not from Vitest or the CLI.
-import { getCollection, render, type CollectionEntry } from 'astro:content';
-import { readingMinutes } from './presentation';
+// The document catalog: the current published version of every document (ADR 0040). Versions never
+// change once published, so each is read from the database once per process and kept by its id;
+// only "which version is current" is asked per request (one primary-key lookup).
+import { eq } from 'drizzle-orm';
+import { documents } from '../../../db/schema';
+import { getDb, type RingiDb } from '../db/client';
+import { currentVersionIds, getVersion, type DocumentVersion } from './versions';
 
-export type DocumentEntry = CollectionEntry<'documents'>;
+export type DocumentEntry = DocumentVersion;
 
 export interface DocumentCard {
   slug: string;
+  versionId: string;
+  /** 1, 2, 3… (null only for a draft in the studio's preview). */
+  number: number | null;
   title: string;
   summary: string;
-  category: DocumentEntry['data']['category'];
+  category: DocumentVersion['category'];
   language: 'ja' | 'en';
   version: string;
+  note: string;
   updated: Date;
+  publishedAt: Date | null;
   readingMinutes: number;
-  attachments: DocumentEntry['data']['attachments'];
+  attachments: DocumentVersion['attachments'];
 }
 
-const cards = new Map<string, DocumentCard>();
+export function documentCard(entry: DocumentEntry): DocumentCard {
+  return {
+    slug: entry.slug,
+    versionId: entry.id,
+    number: entry.number,
+    title: entry.title,
+    summary: entry.summary,
+    category: entry.category,
+    language: entry.language,
+    version: entry.versionLabel,
+    note: entry.note,
+    updated: entry.updatedOn,
+    publishedAt: entry.publishedAt,
+    readingMinutes: entry.readingMinutes,
+    attachments: entry.attachments,
+  };
+}
 
-function toCard(entry: DocumentEntry): DocumentCard {
-  let card = cards.get(entry.id);
-  if (!card) {
-    const { data } = entry;
-    card = {
-      slug: entry.id,
-      title: data.title,
-      summary: data.summary,
-      category: data.category,
-      language: data.language,
-      version: data.version,
-      updated: data.updated,
-      readingMinutes: readingMinutes(entry.body ?? '', data.language),
-      attachments: data.attachments,
-    };
-    cards.set(entry.id, card);
+// Bounded: versions are small (the HTML of one document), and a long-running server may see many.
+const MAX_CACHED_VERSIONS = 2000;
+const versions = new Map<string, DocumentEntry>();
+
+function remember(entry: DocumentEntry): DocumentEntry {
+  if (versions.size >= MAX_CACHED_VERSIONS) versions.delete(versions.keys().next().value!);
+  versions.set(entry.id, entry);
+  return entry;
+}
+
+/** A version by id (any status: a view may have read one withdrawn since). */
+export async function documentVersion(versionId: string, db: RingiDb = getDb()): Promise<DocumentEntry | undefined> {
+  const cached = versions.get(versionId);
+  if (cached) return cached;
+  const entry = await getVersion(db, versionId);
+  return entry && entry.status !== 'draft' ? remember(entry) : entry;
+}
+
+/** The current version of a document, or undefined when none is published (or all were withdrawn). */
+export async function getDocument(slug: string, db: RingiDb = getDb()): Promise<DocumentEntry | undefined> {
+  const [row] = await db.select({ versionId: documents.currentVersionId }).from(documents).where(eq(documents.slug, slug)).limit(1);
+  return row?.versionId ? documentVersion(row.versionId, db) : undefined;
+}
+
+async function currentEntries(db: RingiDb): Promise<Map<string, DocumentEntry>> {
+  const entries = new Map<string, DocumentEntry>();
+  for (const [slug, id] of await currentVersionIds(db)) {
+    const entry = await documentVersion(id, db);
+    if (entry) entries.set(slug, entry);
   }
-  return card;
+  return entries;
 }
 
-// The catalog is fixed once built, so it is read once per process: getEntry() costs a dynamic
-// import per call and logs a warning for every slug a room still lists after its file was removed.
-// In `astro dev` content changes live, so it is read every time.
-let catalog: Promise<Map<string, DocumentEntry>> | undefined;
-
-function documentsBySlug(): Promise<Map<string, DocumentEntry>> {
-  const read = () => getCollection('documents').then((entries) => new Map(entries.map((e) => [e.id, e])));
-  if (import.meta.env.DEV) return read();
-  catalog ??= read();
-  return catalog;
+/** Cards for the given slugs, in that order; slugs with no current version are skipped. */
+export async function documentCards(slugs: readonly string[], db: RingiDb = getDb()): Promise<DocumentCard[]> {
+  const entries = await currentEntries(db);
+  return slugs.map((slug) => entries.get(slug)).filter((e): e is DocumentEntry => e !== undefined).map(documentCard);
 }
 
-export async function getDocument(slug: string): Promise<DocumentEntry | undefined> {
-  return (await documentsBySlug()).get(slug);
+export async function allDocumentCards(db: RingiDb = getDb()): Promise<DocumentCard[]> {
+  return [...(await currentEntries(db)).values()].map(documentCard).sort((a, b) => a.slug.localeCompare(b.slug));
 }
 
-/** Cards for the given slugs, in that order; slugs whose file was removed are skipped. */
-export async function documentCards(slugs: readonly string[]): Promise<DocumentCard[]> {
-  const entries = await documentsBySlug();
-  return slugs.map((slug) => entries.get(slug)).filter((e): e is DocumentEntry => e !== undefined).map(toCard);
+/** The stored HTML and headings of a version (rendered when it was submitted, never here). */
+export function renderDocument(entry: DocumentEntry): { html: string; headings: DocumentEntry['headings'] } {
+  return { html: entry.html, headings: entry.headings };
 }
-
-export async function allDocumentCards(): Promise<DocumentCard[]> {
-  return [...(await documentsBySlug()).values()].map(toCard);
-}
-
-export async function renderDocument(entry: DocumentEntry) {
-  return render(entry);
-}
-
-export { toCard as documentCard };

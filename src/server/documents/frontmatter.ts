@@ -2,6 +2,7 @@ import { z } from 'zod';
 
 export const documentCategories = [
   'overview',
+  'whitepaper',
   'pricing',
   'security',
   'case-study',
@@ -22,6 +23,8 @@ export const documentFrontmatter = z
     language: z.enum(['ja', 'en']),
     version: z.string().trim().min(1).max(20),
     updated: z.coerce.date(),
+    /** What changed in this version; readers of an older version see it. */
+    note: z.string().trim().max(300).default(''),
     attachments: z
       .array(
         z

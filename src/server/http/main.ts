@@ -6,6 +6,7 @@ import { pathToFileURL } from 'node:url';
 import { config } from '../config';
 import { DOCUMENT_REFRESH_MS, refreshDocumentPerformance } from '../dashboard/dashboard';
 import { getDb, type RingiDb } from '../db/client';
+import { syncContentDirectory, syncReportLines } from '../documents/content-sync';
 import { loadSecretKey } from '../security/secret-box';
 import { webhookUrlForRecipient } from '../settings/settings';
 import { alertPolicy } from '../slack/policy';
@@ -24,6 +25,10 @@ type NodeHandler = (req: http.IncomingMessage, res: http.ServerResponse, next?: 
 
 async function main(): Promise<void> {
   const db = getDb(); // migrate before the first request, not during it
+  // content/ in git publishes its changed documents before the first request (ADR 0040).
+  const content = syncReportLines(await syncContentDirectory(db, config.contentDir));
+  for (const line of content.info) console.log(line);
+  for (const line of content.problems) console.error(line);
   const serverKey = loadSecretKey();
   process.env.ASTRO_NODE_AUTOSTART = 'disabled';
   const astroEntry = pathToFileURL(path.resolve(process.env.RINGI_ASTRO_ENTRY ?? 'dist/server/entry.mjs')).href;

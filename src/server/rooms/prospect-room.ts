@@ -1,6 +1,6 @@
 // Everything a prospect's page needs, loaded from a token in one query.
-import { asc, eq, sql } from 'drizzle-orm';
-import { accessLinks, accounts, contacts, opportunities, roomDocuments, rooms, users } from '../../../db/schema';
+import { and, asc, desc, eq, isNotNull, sql } from 'drizzle-orm';
+import { accessLinks, accounts, contacts, documents, documentViews, opportunities, roomDocuments, rooms, users } from '../../../db/schema';
 import { parseAccessToken, secretMatches } from '../access-links/tokens';
 import type { RingiDb } from '../db/client';
 import type { LinkScope } from '../tracking/link-scope';
@@ -22,7 +22,15 @@ export interface ProspectRoom extends LinkScope {
   accountName: string;
   contactName: string;
   rep: RepContact;
+  /** The room's documents that have a current version, in the rep's order. */
   documentSlugs: string[];
+  /** Slug → the current version's id: part of the page template's fingerprint, so a new version renders anew. */
+  documentVersions: Record<string, string>;
+  /**
+   * Documents this contact last read in an older version ("updated since you last read"). Per link,
+   * but empty for most links, so those still share one template (ADR 0006's fingerprint).
+   */
+  updatedSinceRead: string[];
 }
 
 export type ProspectAccess =
@@ -66,10 +74,17 @@ function prepareLookups(db: RingiDb) {
       .where(eq(accessLinks.id, sql.placeholder('linkId')))
       .prepare(),
     documentSlugs: db
-      .select({ slug: roomDocuments.documentSlug })
+      .select({ slug: roomDocuments.documentSlug, versionId: documents.currentVersionId })
       .from(roomDocuments)
-      .where(eq(roomDocuments.roomId, sql.placeholder('roomId')))
+      .innerJoin(documents, eq(documents.slug, roomDocuments.documentSlug))
+      .where(and(eq(roomDocuments.roomId, sql.placeholder('roomId')), isNotNull(documents.currentVersionId)))
       .orderBy(asc(roomDocuments.position))
+      .prepare(),
+    readVersions: db
+      .select({ slug: documentViews.documentSlug, versionId: documentViews.documentVersionId })
+      .from(documentViews)
+      .where(and(eq(documentViews.contactId, sql.placeholder('contactId')), isNotNull(documentViews.documentVersionId)))
+      .orderBy(desc(documentViews.startedAt))
       .prepare(),
   };
 }
@@ -91,7 +106,11 @@ export function loadProspectRoom(db: RingiDb, token: string, now = new Date()): 
   const state = linkState({ revokedAt: row.revokedAt, expiresAt: row.linkExpiresAt }, row.roomExpiresAt, now);
   if (state !== 'active') return { status: state, locale: row.locale, rep };
 
-  const documentSlugs = prepared.documentSlugs.all({ roomId: row.roomId }).map((d) => d.slug);
+  const offered = prepared.documentSlugs.all({ roomId: row.roomId });
+  const documentVersions = Object.fromEntries(offered.map((d) => [d.slug, d.versionId!]));
+  const lastRead = new Map<string, string>();
+  for (const read of prepared.readVersions.all({ contactId: row.contactId })) if (!lastRead.has(read.slug)) lastRead.set(read.slug, read.versionId!);
+  const updatedSinceRead = offered.filter((d) => lastRead.has(d.slug) && lastRead.get(d.slug) !== d.versionId).map((d) => d.slug);
 
   return {
     status: 'active',
@@ -107,7 +126,9 @@ export function loadProspectRoom(db: RingiDb, token: string, now = new Date()): 
       accountName: row.accountName,
       contactName: row.contactName,
       rep,
-      documentSlugs,
+      documentSlugs: offered.map((d) => d.slug),
+      documentVersions,
+      updatedSinceRead,
     },
   };
 }

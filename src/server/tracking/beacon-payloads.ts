@@ -13,6 +13,8 @@ export const sectionIdPattern = /^[^\s"'<>\\]{1,200}$/u;
 export const viewStartPayload = z
   .object({
     slug: z.string().min(1).max(120),
+    /** The document version the page shows; absent from pages built before versions. */
+    versionId: z.string().min(1).max(64).optional(),
     /** The first trusted input event the page saw: a view starts only with one (presence.ts). */
     input: z.enum(presenceInputs).optional(),
     /** Automation markers the page saw: the page reports itself as a scanner that ran scripts. */

@@ -21,6 +21,8 @@ export interface ViewStart {
   documentSlug: string;
   documentCategory?: string | null;
   documentTitle?: string | null;
+  /** The document version the reader has on screen. */
+  documentVersionId?: string | null;
   /** Heading ids of the document: the only sections its beacons may report. */
   sectionIds: readonly string[];
   deviceId: string;
@@ -54,6 +56,7 @@ export function startView(db: RingiDb, start: ViewStart, alerts?: { delayMs: num
         documentSlug: start.documentSlug,
         documentCategory: start.documentCategory ?? null,
         documentTitle: start.documentTitle ?? null,
+        documentVersionId: start.documentVersionId ?? null,
         startedAt: now,
         lastBeaconAt: now,
         sectionSeconds: JSON.stringify(Object.fromEntries(start.sectionIds.map((id) => [id, 0]))),

@@ -383,6 +383,8 @@ export interface TimelineView {
   documentSlug: string;
   documentTitle: string | null;
   documentCategory: string | null;
+  /** The version read (null for views from before versions). */
+  documentVersionId: string | null;
   startedAt: Date;
   lastBeaconAt: Date;
   activeSeconds: number;
@@ -527,6 +529,7 @@ export function opportunityTimeline(db: RingiDb, opportunityId: string, options:
         documentSlug: v.documentSlug,
         documentTitle: v.documentTitle,
         documentCategory: v.documentCategory,
+        documentVersionId: v.documentVersionId,
         startedAt: v.startedAt,
         lastBeaconAt: v.lastBeaconAt,
         activeSeconds: v.activeSeconds,

@@ -6,6 +6,7 @@ import { readDocument, documentExists, type ContentDocument } from './content';
 export const categoryLabels: Record<'ja' | 'en', Record<DocumentCategory, string>> = {
   ja: {
     'overview': '製品概要',
+    'whitepaper': 'ホワイトペーパー',
     'pricing': '料金',
     'security': 'セキュリティ',
     'case-study': '導入事例',
@@ -15,6 +16,7 @@ export const categoryLabels: Record<'ja' | 'en', Record<DocumentCategory, string
   },
   en: {
     'overview': 'Product overview',
+    'whitepaper': 'Whitepaper',
     'pricing': 'Pricing',
     'security': 'Security',
     'case-study': 'Case studies',

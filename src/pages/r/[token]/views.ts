@@ -1,7 +1,7 @@
 // POST: the page script confirms a real reader (a trusted input event) and gets a view id for its
 // beacons, or reports a page run by automation, which is recorded as a scanner (docs/adr/0004).
 import type { APIRoute } from 'astro';
-import { getDocument, renderDocument } from '../../../server/documents/catalog';
+import { documentVersion } from '../../../server/documents/catalog';
 import { getDb } from '../../../server/db/client';
 import { answerStorageFull } from '../../../server/db/faults';
 import { readBoundedBody } from '../../../server/http/forms';
@@ -62,7 +62,11 @@ export const POST: APIRoute = answerStorageFull(async ({ params, request, cookie
   const byLink = viewStartLimits.takeLink(access.room.accessLinkId, now.getTime());
   if (!byLink.allowed) return tooMany(byLink);
   const slug = parsed.data.slug;
-  const entry = roomOffers(access.room, slug) ? await getDocument(slug) : undefined;
+  // The version the page showed when it is one of this document's (a newer one may have been
+  // published while the reader had the page open), else the current one.
+  const current = roomOffers(access.room, slug) ? await documentVersion(access.room.documentVersions[slug]!) : undefined;
+  const shown = parsed.data.versionId && current && parsed.data.versionId !== current.id ? await documentVersion(parsed.data.versionId) : undefined;
+  const entry = shown && shown.slug === slug && shown.status !== 'draft' ? shown : current;
   if (!entry) return jsonError(404, 'not_found', 'No such document in this room.');
 
   const judgement = judgeViewStart({
@@ -76,15 +80,15 @@ export const POST: APIRoute = answerStorageFull(async ({ params, request, cookie
   }
   if (judgement.kind === 'no-presence') return jsonError(422, 'invalid_payload', 'A view starts only after the reader scrolls, types, touches, clicks or moves the pointer (input).');
 
-  const { headings } = await renderDocument(entry);
   const started = startView(
     db,
     {
     scope: access.room,
     documentSlug: slug,
-    documentCategory: entry.data.category,
-    documentTitle: entry.data.title,
-    sectionIds: headings.map((h) => h.slug),
+    documentCategory: entry.category,
+    documentTitle: entry.title,
+    documentVersionId: entry.id,
+    sectionIds: entry.headings.map((h) => h.slug),
     deviceId: ensureDeviceId(cookies, url.protocol === 'https:'),
     deviceLabel: deviceLabel(userAgent),
     networkHash: network,

@@ -1,27 +1,27 @@
 // GET: an attachment for a signed-in rep (prospects get theirs through their access link). Only
 // files declared in the document's frontmatter, matched by exact name; nothing is recorded.
-import fs from 'node:fs/promises';
-import path from 'node:path';
 import type { APIRoute } from 'astro';
 import { adminHeaders, requireUser } from '../../../../../server/auth/guard';
-import { config } from '../../../../../server/config';
-import { getDocument } from '../../../../../server/documents/catalog';
+import { getDb } from '../../../../../server/db/client';
+import { documentVersion, getDocument } from '../../../../../server/documents/catalog';
+import { versionFile } from '../../../../../server/documents/versions';
 import { attachmentContentType } from '../../../../../server/documents/frontmatter';
 import { documentOffersAttachment, isValidSlug } from '../../../../../server/rooms/access-rules';
 
 export const prerender = false;
 
 export const GET: APIRoute = async (context) => {
-  const user = requireUser(context);
+  const user = requireUser(context, { roles: ['admin', 'rep', 'content'] });
   if (user instanceof Response) return user;
   const slug = context.params.slug ?? '';
   const file = context.params.attachment ?? '';
-  const entry = isValidSlug(slug) ? await getDocument(slug) : undefined;
-  if (entry && documentOffersAttachment(entry.data.attachments, file)) {
-    // The name was matched against the frontmatter list, so it cannot climb out of content/.
-    const bytes = await fs.readFile(path.join(config.contentDir, file)).catch(() => undefined);
+  // ?version=<id>: a draft's or an older version's copy (the studio's preview and history).
+  const versionId = context.url.searchParams.get('version');
+  const entry = !isValidSlug(slug) ? undefined : versionId ? await documentVersion(versionId) : await getDocument(slug);
+  if (entry && entry.slug === slug && documentOffersAttachment(entry.attachments, file)) {
+    const bytes = await versionFile(getDb(), entry.id, file);
     if (bytes) {
-      return new Response(bytes, {
+      return new Response(new Uint8Array(bytes), {
         status: 200,
         headers: {
           ...adminHeaders,
