@@ -498,7 +498,7 @@ const keptTables = (db: RingiDb) => processStore<KeptTable>('dashboard.documentT
 
 const tableKey = (filters: DashboardFilters) => `${filters.channel ?? ''}|${filters.stageNumber ?? ''}|${filters.ownerUserId ?? ''}`;
 
-function cachedDocumentPerformance(db: RingiDb, now: Date, filters: DashboardFilters, limit: number, maxAgeMs: number): { rows: DocumentPerformanceRow[]; asOf: Date } {
+export function cachedDocumentPerformance(db: RingiDb, now: Date, filters: DashboardFilters, limit: number, maxAgeMs: number): { rows: DocumentPerformanceRow[]; asOf: Date } {
   const tables = keptTables(db);
   const hit = tables.get(tableKey(filters));
   const nowMs = now.getTime();

@@ -3,8 +3,8 @@
 // number and makes it current. Published versions never change: a newer one, or a withdrawal,
 // moves "current" on, and the old ones stay for the history and for the views that read them.
 import crypto from 'node:crypto';
-import { and, desc, eq, inArray, isNotNull, max } from 'drizzle-orm';
-import { documentFiles, documents, documentVersions } from '../../../db/schema';
+import { and, count, desc, eq, inArray, isNotNull, max } from 'drizzle-orm';
+import { documentFiles, documents, documentVersions, documentViews } from '../../../db/schema';
 import type { RingiDb } from '../db/client';
 import type { DocumentCategory } from './frontmatter';
 import type { TocHeading } from './presentation';
@@ -203,4 +203,14 @@ export async function versionLabels(db: RingiDb, versionIds: readonly string[]):
     .from(documentVersions)
     .where(inArray(documentVersions.id, [...new Set(versionIds)]));
   return new Map(rows.map((r) => [r.id, { number: r.number, label: r.label }]));
+}
+
+/** Views recorded per version of a document (views from before versions are not counted). */
+export async function viewsPerVersion(db: RingiDb, slug: string): Promise<Map<string, number>> {
+  const rows = await db
+    .select({ versionId: documentViews.documentVersionId, views: count() })
+    .from(documentViews)
+    .where(and(eq(documentViews.documentSlug, slug), isNotNull(documentViews.documentVersionId)))
+    .groupBy(documentViews.documentVersionId);
+  return new Map(rows.map((r) => [r.versionId!, r.views]));
 }

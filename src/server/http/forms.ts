@@ -4,7 +4,7 @@ import { adminHeaders, isSameOrigin } from '../auth/guard';
 
 export type ReadForm =
   /** `fields` holds each name's first value; `lists` every value, in order (checkbox lists, ordered inputs). */
-  | { ok: true; fields: Record<string, string>; lists: Record<string, string[]>; files: Record<string, File> }
+  | { ok: true; fields: Record<string, string>; lists: Record<string, string[]>; files: Record<string, File>; fileLists: Record<string, File[]> }
   | { ok: false; status: 400 | 403 | 413; problem: 'badRequest' | 'crossSite' | 'tooLarge' };
 
 /**
@@ -61,18 +61,24 @@ export async function readForm(request: Request, url: URL, maxBytes: number): Pr
   const fields: Record<string, string> = {};
   const lists: Record<string, string[]> = {};
   const files: Record<string, File> = {};
+  const fileLists: Record<string, File[]> = {};
   for (const [name, value] of form) {
     if (typeof value === 'string') {
       if (!(name in fields)) fields[name] = value;
       (lists[name] ??= []).push(value);
-    } else if (!(name in files)) files[name] = value;
+    } else {
+      if (!(name in files)) files[name] = value;
+      (fileLists[name] ??= []).push(value);
+    }
   }
-  return { ok: true, fields, lists, files };
+  return { ok: true, fields, lists, files, fileLists };
 }
 
 /** Form size limits: the logo form carries a file of up to 200 KB, the others only text. */
 export const MAX_SETTINGS_FORM_BYTES = 512 * 1024;
 export const MAX_TEXT_FORM_BYTES = 64 * 1024;
+/** The studio's upload: a document and its attachments (each at most 20 MB, validation.ts). */
+export const MAX_DOCUMENT_FORM_BYTES = 50 * 1024 * 1024;
 
 /** The answer to a cross-site post: nothing rendered, nothing changed. */
 export function crossSiteRefusal(): Response {

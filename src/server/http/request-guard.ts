@@ -3,7 +3,7 @@
 // the standard status text. Astro reads bodies whole (request.text(), formData()), so without this
 // cap one large POST holds hundreds of megabytes (issue #13).
 import http from 'node:http';
-import { MAX_SETTINGS_FORM_BYTES, MAX_TEXT_FORM_BYTES } from './forms';
+import { MAX_DOCUMENT_FORM_BYTES, MAX_SETTINGS_FORM_BYTES, MAX_TEXT_FORM_BYTES } from './forms';
 import { MAX_VIEW_START_BYTES } from '../tracking/beacon-payloads';
 import { errorBody, type ErrorCode } from './json';
 
@@ -11,6 +11,7 @@ import { errorBody, type ErrorCode } from './json';
 const BODY_LIMITS: readonly (readonly [RegExp, number])[] = [
   [/^\/r\/[^/]+\/views\/?$/, MAX_VIEW_START_BYTES],
   [/^\/admin\/settings\/?$/, MAX_SETTINGS_FORM_BYTES],
+  [/^\/admin\/documents\/publish\/?$/, MAX_DOCUMENT_FORM_BYTES],
 ];
 
 export function bodyLimitFor(pathname: string): number {
