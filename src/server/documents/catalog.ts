@@ -76,6 +76,12 @@ async function currentEntries(db: RingiDb): Promise<Map<string, DocumentEntry>> 
   return entries;
 }
 
+/** Cards of the given versions, in that order (a room's documents as its lookup found them). */
+export async function versionCards(versionIds: readonly string[], db: RingiDb = getDb()): Promise<DocumentCard[]> {
+  const entries = await Promise.all(versionIds.map((id) => documentVersion(id, db)));
+  return entries.filter((e): e is DocumentEntry => e !== undefined).map(documentCard);
+}
+
 /** Cards for the given slugs, in that order; slugs with no current version are skipped. */
 export async function documentCards(slugs: readonly string[], db: RingiDb = getDb()): Promise<DocumentCard[]> {
   const entries = await currentEntries(db);

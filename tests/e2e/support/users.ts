@@ -14,7 +14,7 @@ export interface NewUser {
 
 export async function addUserWithCli(
   user: NewUser,
-  options: { role?: 'admin' | 'rep'; locale?: 'ja' | 'en'; databasePath?: string } = {},
+  options: { role?: 'admin' | 'rep' | 'content'; locale?: 'ja' | 'en'; databasePath?: string } = {},
 ): Promise<void> {
   // Without the runner's NODE_OPTIONS (its TypeScript loader): the CLI brings tsx itself.
   const { NODE_OPTIONS: _loader, ...env } = process.env;
