@@ -1,7 +1,6 @@
 // @ts-check
 import { defineConfig } from 'astro/config';
 import node from '@astrojs/node';
-import { documentRehypePlugins } from './src/server/documents/markdown-sanitise.mjs';
 
 const port = Number(process.env.PORT ?? 4321);
 // Astro's origin check compares against the request host; without allowedDomains the
@@ -23,6 +22,5 @@ export default defineConfig({
   build: { inlineStylesheets: 'never' },
   vite: { build: { assetsInlineLimit: 0 } },
   devToolbar: { enabled: false },
-  // Document HTML sanitised at build (docs/adr/0009).
-  markdown: { rehypePlugins: documentRehypePlugins },
+  // No Markdown here: documents are rendered and sanitised when a version is published (docs/adr/0040).
 });

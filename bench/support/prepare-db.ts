@@ -7,6 +7,7 @@
 import { openDatabase } from '../../src/server/db/client';
 import { config } from '../../src/server/config';
 import { loadDemoCatalog } from '../../src/server/demo/content';
+import { syncContentDirectory } from '../../src/server/documents/content-sync';
 import { demoRoomDocuments, seedDemo } from '../../src/server/demo/seed';
 import { loadProspectRoom, roomOffers } from '../../src/server/rooms/prospect-room';
 import { loadSecretKey } from '../../src/server/security/secret-box';
@@ -22,6 +23,8 @@ async function main(): Promise<void> {
   // Every demo room offers the same realistic list (the room_documents query returns all of them).
   const everyRoom = Object.fromEntries(Object.keys(demoRoomDocuments).map((roomId) => [roomId, roomSlugs]));
   const { links } = await seedDemo(db, loadSecretKey(), loadDemoCatalog(config.contentDir), new Date(), everyRoom);
+  // Documents are versions in the database (ADR 0040): published from content/ as the server's start does.
+  await syncContentDirectory(db, config.contentDir);
   const link = links.find((l) => l.state === 'active');
   if (!link) throw new Error('the demo seeder returned no active link');
   const token = link.path.replace(/^\/r\//, '');
@@ -30,7 +33,7 @@ async function main(): Promise<void> {
   const { statements, result: access } = recordPreparedSql(db.$client, () => loadProspectRoom(db, token));
   if (access.status !== 'active') throw new Error(`seeded link is ${access.status}, expected active`);
   if (!roomOffers(access.room, slug)) throw new Error(`seeded room does not offer ${slug}`);
-  if (statements.length !== 2) throw new Error(`expected 2 statements from loadProspectRoom, saw ${statements.length}`);
+  if (statements.length !== 3) throw new Error(`expected 3 statements from loadProspectRoom, saw ${statements.length}`);
 
   db.$client.close();
   console.log(JSON.stringify({ token, path: `/r/${token}/d/${slug}`, statements }));

@@ -18,9 +18,11 @@ const headers = { ...config.headers, 'content-length': String(body.byteLength) }
 
 const db = new Database(config.databasePath, { readonly: true, fileMustExist: true });
 db.pragma('busy_timeout = 5000');
-const [linkSql, documentsSql] = config.statements;
+const [linkSql, documentsSql, readVersionsSql] = config.statements;
 const linkStatement = db.prepare(linkSql).raw(true);
 const documentsStatement = db.prepare(documentsSql).raw(true);
+// The versions the contact last read ("updated since you last read", ADR 0040).
+const readVersionsStatement = db.prepare(readVersionsSql).raw(true);
 
 // Column positions by table and name (the join selects several "id"s, so names alone are ambiguous).
 function columnIndex(statement, table, column) {
@@ -33,6 +35,7 @@ const LINK_EXPIRES = columnIndex(linkStatement, 'access_links', 'expires_at');
 const REVOKED = columnIndex(linkStatement, 'access_links', 'revoked_at');
 const ROOM_ID = columnIndex(linkStatement, 'rooms', 'id');
 const ROOM_EXPIRES = columnIndex(linkStatement, 'rooms', 'expires_at');
+const CONTACT_ID = columnIndex(linkStatement, 'access_links', 'contact_id');
 
 const TOKEN_PATTERN = /^([a-z2-7]{16})\.([a-z2-7]{32})$/;
 const PATH_PATTERN = /^\/r\/([^/]+)(?:\/d\/([^/?#]+))?$/;
@@ -61,6 +64,7 @@ function lookup(url) {
   if (!row || !constantTimeEqual(sha256(encoder.encode(token[2])), row[SECRET_HASH])) return false;
   if (!isActive(row, Date.now())) return false;
   const slugs = documentsStatement.all(row[ROOM_ID]).map((r) => r[0]);
+  readVersionsStatement.all(row[CONTACT_ID]);
   return path[2] === undefined || slugs.includes(path[2]);
 }
 

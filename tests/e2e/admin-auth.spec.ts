@@ -166,6 +166,9 @@ const paramValues: Record<string, string> = {
   'users/[id]': reps.sato.id,
   'documents/[slug]': 'pricing',
   'files/[attachment]': requiredDocuments.pricing.attachments[0],
+  // Versions get random ids when the server publishes content/ at start; every version page asks
+  // requireUser() before it looks anything up, so any well-formed id shows what the guard does.
+  'versions/[id]': '00000000-0000-4000-8000-000000000000',
 };
 
 function toRoute(file: string): AdminRoute {
