@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { canArchiveAccount, canEditAccount, canEditOpportunity, canManageWorkspace, canView } from '../../src/server/auth/permissions';
+import { allows } from '../../src/server/auth/guard';
+import { publisherRoles } from '../../src/server/documents/studio';
 
 const admin = { id: 'admin-1', role: 'admin' as const };
 const sato = { id: 'rep-sato', role: 'rep' as const };
@@ -21,5 +23,18 @@ describe('permissions', () => {
     expect(canArchiveAccount(admin)).toBe(true);
     expect(canManageWorkspace(sato)).toBe(false);
     expect(canManageWorkspace(admin)).toBe(true);
+  });
+});
+
+describe('which roles a page lets in (requireUser)', () => {
+  it('closes every page to content editors unless the page names them', () => {
+    expect(allows('content', {})).toBe(false);
+    expect(allows('rep', {})).toBe(true);
+    expect(allows('admin', {})).toBe(true);
+    expect(allows('content', { role: 'admin' })).toBe(false);
+    expect(allows('rep', { roles: publisherRoles })).toBe(false);
+    expect(allows('content', { roles: publisherRoles })).toBe(true);
+    // Admins can do everything a content editor can.
+    expect(allows('admin', { roles: publisherRoles })).toBe(true);
   });
 });

@@ -169,6 +169,9 @@ function issueText(issue: ZodIssue): Text {
   if (issue.code === 'too_small' && issue.type === 'string') return { ja: '空にできません。', en: 'must not be empty' };
   if (issue.code === 'too_big' && issue.type === 'string') return { ja: `${issue.maximum} 文字以内にしてください。`, en: `at most ${issue.maximum} characters` };
   if (issue.code === 'too_big' && issue.type === 'array') return { ja: `${issue.maximum} 件までです。`, en: `at most ${issue.maximum} entries` };
+  if (issue.code === 'invalid_type' && issue.expected === 'string' && (issue.received === 'number' || issue.received === 'boolean')) {
+    return { ja: '文字列として引用符で囲んでください（例: "2.1"）。', en: 'must be text: put it in quotes (e.g. "2.1")' };
+  }
   if (issue.code === 'invalid_type') {
     return { ja: `${typeName(issue.expected, 'ja')}で書いてください（${typeName(issue.received, 'ja')}になっています）。`, en: `must be ${typeName(issue.expected, 'en')}, not ${typeName(issue.received, 'en')}` };
   }
