@@ -196,6 +196,12 @@ test('a content editor publishes a whitepaper, a rep shares it, the prospect is 
   expect((await versions.evaluateAll((nodes) => nodes.map((n) => n.getAttribute('data-version-read')))).sort()).toEqual(['1', '2']);
   await expect(repSide.page.locator('[data-slug="security-whitepaper"] [data-version-read="2"]')).toHaveText('（第2版・版 2.0）');
 
+  // --- The editor sees how the document does, by channel and stage, and nothing about the deal. ---
+  await studio.page.goto('/admin/documents/performance?channel=event&stage=3');
+  await expect(studio.page.locator('[data-slug="security-whitepaper"] [data-col="views"]')).toHaveText('2');
+  await expect(studio.page.locator('main')).not.toContainText(`スタジオ検証 ${suffix}`);
+  await expect(studio.page.locator('main')).not.toContainText(`読者 真央 ${suffix}`);
+
   for (const side of [studio, repSide, reader]) {
     expect(side.problems).toEqual([]);
     await side.context.close();

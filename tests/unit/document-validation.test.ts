@@ -108,6 +108,17 @@ attachments:
   });
 });
 
+describe('attachment names', () => {
+  it('never looks up a name the schema refused', () => {
+    const asked: string[] = [];
+    const markdown = good.replace('file: security-whitepaper.pdf', 'file: ../../etc/passwd');
+    const result = validateDocument({ fileName: 'security-whitepaper.md', markdown, attachment: (name) => (asked.push(name), undefined) });
+    expect(result.ok).toBe(false);
+    expect(asked).toEqual([]);
+    if (!result.ok) expect(result.problems.map((p) => p.field)).toEqual(['attachments[0].file']);
+  });
+});
+
 describe('attachments are checked by content', () => {
   const zip = (names: string[]) => new Uint8Array([0x50, 0x4b, 0x03, 0x04, ...new TextEncoder().encode(names.join(''))]);
   it('accepts real PDF, XLSX and CSV content and refuses look-alikes', () => {

@@ -5,7 +5,7 @@ import { LineCounter, parseDocument, type Document } from 'yaml';
 import type { ZodIssue } from 'zod';
 import type { Locale } from '../i18n/format';
 import { isValidSlug } from '../rooms/access-rules';
-import { documentCategories, documentFrontmatter, type DocumentFrontmatter } from './frontmatter';
+import { attachmentFilePattern, documentCategories, documentFrontmatter, type DocumentFrontmatter } from './frontmatter';
 
 export const MAX_MARKDOWN_BYTES = 512 * 1024;
 export const MAX_ATTACHMENT_BYTES = 20 * 1024 * 1024;
@@ -122,6 +122,8 @@ export function validateDocument(input: DocumentSubmission, locale: Locale = 'en
   const files = new Map<string, Uint8Array>();
   const place = input.attachmentPlace ?? 'content/';
   for (const [index, attachment] of declared.entries()) {
+    // A name the schema refused (reported above) is never looked up: it could point anywhere.
+    if (!attachmentFilePattern.test(attachment.file)) continue;
     const path = ['attachments', index, 'file'];
     const bytes = input.attachment(attachment.file);
     if (!bytes) {
