@@ -11,6 +11,7 @@ import { createAccessLink } from '../../src/server/access-links/access-links';
 import { syncContentDirectory } from '../../src/server/documents/content-sync';
 import { currentVersion, getVersion, publishDraft, saveDraft, versionFile, versionHistory, withdrawVersion } from '../../src/server/documents/versions';
 import { prepareVersion } from '../../src/server/documents/content-sync';
+import { submitUpload } from '../../src/server/documents/studio';
 import { loadProspectRoom } from '../../src/server/rooms/prospect-room';
 import { parseSecretKey } from '../../src/server/security/secret-box';
 import { startView } from '../../src/server/tracking/ingest';
@@ -157,5 +158,37 @@ describe('content/ sync', () => {
     expect((await currentVersion(db, 'git-doc'))?.number).toBe(3);
     const [row] = await db.select().from(documents).where(eq(documents.slug, 'git-doc'));
     expect(row?.currentVersionId).toBe((await currentVersion(db, 'git-doc'))?.id);
+  });
+});
+
+describe('the studio upload', () => {
+  // u1: the rep inserted above (drafts name who submitted them).
+  const actor = { id: 'u1', locale: 'en' as const };
+  const markdown = testMarkdown('studio-doc').replace('updated: 2026-11-01', 'updated: 2026-11-01\nattachments:\n  - file: studio-doc.pdf\n    label: "PDF"');
+  const pdfFile = new File([Buffer.from('%PDF-1.4\n%%EOF\n')], 'studio-doc.pdf', { type: 'application/pdf' });
+
+  it('keeps a valid upload as a draft, the uploaded file winning over pasted text', async () => {
+    const result = await submitUpload(db, { markdownFile: new File([markdown], 'studio-doc.md'), pastedMarkdown: 'ignored', pastedFileName: '', attachments: [pdfFile] }, actor);
+    expect(result).toMatchObject({ ok: true, slug: 'studio-doc' });
+    if (!result.ok) return;
+    expect(await getVersion(db, result.draftId)).toMatchObject({ status: 'draft', source: 'studio', sourceName: 'studio-doc.md', createdByUserId: 'u1' });
+    expect(await versionFile(db, result.draftId, 'studio-doc.pdf')).toEqual(Buffer.from('%PDF-1.4\n%%EOF\n'));
+  });
+
+  it('gives back every problem with the text to fix, and stores nothing', async () => {
+    const broken = markdown.replace('category: overview', 'category: flyer');
+    const result = await submitUpload(db, { markdownFile: null, pastedMarkdown: broken.replace(/\n/g, '\r\n'), pastedFileName: 'studio-doc.md', attachments: [] }, actor);
+    expect(result.ok).toBe(false);
+    if (result.ok) return;
+    expect(result.markdown).toBe(broken);
+    expect(result.problems.map((p) => p.field)).toEqual(['category', 'attachments[0].file']);
+    expect(result.problems[1]!.message).toContain('"studio-doc.pdf" is not in the upload');
+  });
+
+  it('refuses a Markdown file that is not UTF-8, and an empty submission', async () => {
+    const latin1 = await submitUpload(db, { markdownFile: new File([new Uint8Array([0x2d, 0x2d, 0x2d, 0x0a, 0xe9, 0xff])], 'x.md'), pastedMarkdown: '', pastedFileName: '', attachments: [] }, actor);
+    expect(latin1).toMatchObject({ ok: false, problems: [{ file: 'x.md', message: 'Save the Markdown file as UTF-8.' }] });
+    const empty = await submitUpload(db, { markdownFile: null, pastedMarkdown: '  ', pastedFileName: '', attachments: [] }, actor);
+    expect(empty).toMatchObject({ ok: false, problems: [{ message: 'Choose a Markdown file or paste its text.' }] });
   });
 });
