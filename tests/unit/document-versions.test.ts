@@ -169,7 +169,7 @@ describe('the studio upload', () => {
 
   it('keeps a valid upload as a draft, the uploaded file winning over pasted text', async () => {
     const result = await submitUpload(db, { markdownFile: new File([markdown], 'studio-doc.md'), pastedMarkdown: 'ignored', pastedFileName: '', attachments: [pdfFile] }, actor);
-    expect(result).toMatchObject({ ok: true, slug: 'studio-doc' });
+    expect(result).toMatchObject({ ok: true, slug: 'studio-doc', stripped: [] });
     if (!result.ok) return;
     expect(await getVersion(db, result.draftId)).toMatchObject({ status: 'draft', source: 'studio', sourceName: 'studio-doc.md', createdByUserId: 'u1' });
     expect(await versionFile(db, result.draftId, 'studio-doc.pdf')).toEqual(Buffer.from('%PDF-1.4\n%%EOF\n'));
@@ -183,6 +183,12 @@ describe('the studio upload', () => {
     expect(result.markdown).toBe(broken);
     expect(result.problems.map((p) => p.field)).toEqual(['category', 'attachments[0].file']);
     expect(result.problems[1]!.message).toContain('"studio-doc.pdf" is not in the upload');
+  });
+
+  it('tells the editor what unsafe HTML it removed', async () => {
+    const hostile = testMarkdown('studio-hostile', { body: '## 見出し\n\n<iframe src="https://evil.example"></iframe>本文' });
+    const result = await submitUpload(db, { markdownFile: null, pastedMarkdown: hostile, pastedFileName: 'studio-hostile.md', attachments: [] }, actor);
+    expect(result).toMatchObject({ ok: true, stripped: ['<iframe>', 'src='] });
   });
 
   it('refuses a Markdown file that is not UTF-8, and an empty submission', async () => {

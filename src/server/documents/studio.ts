@@ -21,7 +21,8 @@ export interface StudioUpload {
 }
 
 export type StudioResult =
-  | { ok: true; draftId: string; slug: string }
+  /** stripped: what the sanitiser removed from raw HTML (told to the editor, never an error). */
+  | { ok: true; draftId: string; slug: string; stripped: string[] }
   | { ok: false; problems: DocumentProblem[]; markdown: string; fileName: string };
 
 const chosen = (file: File | null | undefined): file is File => file !== null && file !== undefined && file.name !== '' && file.size > 0;
@@ -52,7 +53,7 @@ export async function submitUpload(db: RingiDb, upload: StudioUpload, actor: { i
   );
   if (!prepared.ok) return { ok: false, problems: prepared.problems, markdown, fileName };
   const draftId = await saveDraft(db, { ...prepared, markdown, source: 'studio', sourceName: fileName, userId: actor.id, now });
-  return { ok: true, draftId, slug: prepared.document.slug };
+  return { ok: true, draftId, slug: prepared.document.slug, stripped: prepared.rendered.stripped };
 }
 
 /** Whether content/ also holds this document: its next change there publishes over the studio's (ADR 0040). */
