@@ -1,4 +1,4 @@
-// One asynchronous data layer (docs/adr/0013): the code is written against drizzle's SQLite query
+// One asynchronous data layer (docs/adr/0015): the code is written against drizzle's SQLite query
 // builder typed as an ASYNC database and only ever awaits builders (`await db.select()…`), so the same
 // code path can run on PostgreSQL. On SQLite the handle is drizzle's sqlite-proxy over one
 // better-sqlite3 connection: statements run synchronously underneath, and transactions are
