@@ -13,7 +13,7 @@ import { and, eq } from 'drizzle-orm';
 import type { Page } from '@playwright/test';
 import { accounts, contacts, documentViews, opportunities, roomDocuments, rooms } from '../../db/schema';
 import { createAccessLink } from '../../src/server/access-links/access-links';
-import { openDatabase, type RingiDb } from '../../src/server/db/client';
+import { openDatabase, type SqliteDb } from '../../src/server/db/client';
 import { parseSecretKey } from '../../src/server/security/secret-box';
 import { createUser } from '../../src/server/users/users';
 import { E2E_SECRET_KEY, REPO_ROOT } from './support/env';
@@ -22,7 +22,7 @@ import { scrollLikeAReader } from './support/human';
 import { startSecondServer, watchedPage, type SecondServer } from './support/second-server';
 
 let server: SecondServer;
-let db: RingiDb;
+let db: SqliteDb;
 const suffix = crypto.randomBytes(3).toString('hex');
 const password = `studio-e2e-${suffix}-password`;
 const editor = { email: `editor-${suffix}@vendor.example`, password, name: `編集 葵 ${suffix}` };
@@ -64,12 +64,12 @@ test.beforeAll(async () => {
   db = openDatabase(server.databasePath, path.join(REPO_ROOT, 'db/migrations'));
   await createUser(db, { email: editor.email, displayName: editor.name, role: 'content', locale: 'ja', password });
   const { id: repId } = await createUser(db, { email: rep.email, displayName: rep.name, role: 'rep', locale: 'ja', password });
-  db.insert(accounts).values({ id: `studio-account-${suffix}`, name: `株式会社スタジオ検証 ${suffix}` }).run();
-  db.insert(contacts).values({ id: `studio-contact-${suffix}`, accountId: `studio-account-${suffix}`, name: `読者 真央 ${suffix}` }).run();
-  db.insert(opportunities).values({ id: world.opportunityId, accountId: `studio-account-${suffix}`, name: `スタジオ検証 ${suffix}`, stage: 3, channel: 'event', ownerUserId: repId }).run();
-  db.insert(rooms).values({ id: `studio-room-${suffix}`, opportunityId: world.opportunityId, locale: 'ja' }).run();
-  db.insert(roomDocuments).values({ roomId: `studio-room-${suffix}`, documentSlug: 'pricing', position: 0 }).run();
-  world.token = createAccessLink(db, parseSecretKey(E2E_SECRET_KEY), { roomId: `studio-room-${suffix}`, contactId: `studio-contact-${suffix}` }).token;
+  await db.insert(accounts).values({ id: `studio-account-${suffix}`, name: `株式会社スタジオ検証 ${suffix}` });
+  await db.insert(contacts).values({ id: `studio-contact-${suffix}`, accountId: `studio-account-${suffix}`, name: `読者 真央 ${suffix}` });
+  await db.insert(opportunities).values({ id: world.opportunityId, accountId: `studio-account-${suffix}`, name: `スタジオ検証 ${suffix}`, stage: 3, channel: 'event', ownerUserId: repId });
+  await db.insert(rooms).values({ id: `studio-room-${suffix}`, opportunityId: world.opportunityId, locale: 'ja' });
+  await db.insert(roomDocuments).values({ roomId: `studio-room-${suffix}`, documentSlug: 'pricing', position: 0 });
+  world.token = (await createAccessLink(db, parseSecretKey(E2E_SECRET_KEY), { roomId: `studio-room-${suffix}`, contactId: `studio-contact-${suffix}` })).token;
 });
 
 test.afterAll(async () => {
@@ -182,11 +182,10 @@ test('a content editor publishes a whitepaper, a rep shares it, the prospect is 
   expect((await startedAgain).status()).toBe(201);
 
   // Every view recorded the version it read.
-  const recorded = db
+  const recorded = await db
     .select({ versionId: documentViews.documentVersionId })
     .from(documentViews)
-    .where(and(eq(documentViews.opportunityId, world.opportunityId), eq(documentViews.documentSlug, 'security-whitepaper')))
-    .all();
+    .where(and(eq(documentViews.opportunityId, world.opportunityId), eq(documentViews.documentSlug, 'security-whitepaper')));
   expect(new Set(recorded.map((r) => r.versionId)).size).toBe(2);
 
   // --- The rep's timeline shows which version each view read. ---

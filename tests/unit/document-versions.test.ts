@@ -6,7 +6,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { accounts, contacts, documents, documentViews, opportunities, roomDocuments, rooms, users } from '../../db/schema';
+import { accounts, contacts, documents, documentViews, opportunities, roomDocuments, rooms, users } from '../../src/server/db/tables';
 import { createAccessLink } from '../../src/server/access-links/access-links';
 import { syncContentDirectory } from '../../src/server/documents/content-sync';
 import { currentVersion, getVersion, publishDraft, saveDraft, versionFile, versionHistory, withdrawVersion } from '../../src/server/documents/versions';
@@ -80,45 +80,45 @@ describe('what a reader sees', () => {
   let token = '';
   beforeAll(async () => {
     await publishTestDocuments(db, ['roi-sheet'], { version: '1.0' }, day(1));
-    db.insert(users).values({ id: 'u1', email: 'rep@example.com', displayName: '佐藤 健太' }).run();
-    db.insert(accounts).values({ id: 'a1', name: '株式会社テスト' }).run();
-    db.insert(contacts).values({ id: 'c1', accountId: 'a1', name: '山田 太郎' }).run();
-    db.insert(opportunities).values({ id: 'o1', accountId: 'a1', name: '全社導入', stage: 3, channel: 'event', ownerUserId: 'u1' }).run();
-    db.insert(rooms).values({ id: 'r1', opportunityId: 'o1', locale: 'ja' }).run();
-    db.insert(roomDocuments).values([
+    await db.insert(users).values({ id: 'u1', email: 'rep@example.com', displayName: '佐藤 健太' });
+    await db.insert(accounts).values({ id: 'a1', name: '株式会社テスト' });
+    await db.insert(contacts).values({ id: 'c1', accountId: 'a1', name: '山田 太郎' });
+    await db.insert(opportunities).values({ id: 'o1', accountId: 'a1', name: '全社導入', stage: 3, channel: 'event', ownerUserId: 'u1' });
+    await db.insert(rooms).values({ id: 'r1', opportunityId: 'o1', locale: 'ja' });
+    await db.insert(roomDocuments).values([
       { roomId: 'r1', documentSlug: 'roi-sheet', position: 0 },
       { roomId: 'r1', documentSlug: 'never-published', position: 1 },
-    ]).run();
-    token = createAccessLink(db, key, { roomId: 'r1', contactId: 'c1' }).token;
+    ]);
+    token = (await createAccessLink(db, key, { roomId: 'r1', contactId: 'c1' })).token;
   });
 
-  const room = () => {
-    const access = loadProspectRoom(db, token, day(5));
+  const room = async () => {
+    const access = await loadProspectRoom(db, token, day(5));
     if (access.status !== 'active') throw new Error('expected an active link');
     return access.room;
   };
 
   it('rooms offer the current version; a document with none is skipped', async () => {
     const current = await currentVersion(db, 'roi-sheet');
-    expect(room().documentSlugs).toEqual(['roi-sheet']);
-    expect(room().documentVersions).toEqual({ 'roi-sheet': current!.id });
-    expect(room().updatedSinceRead).toEqual([]);
+    expect((await room()).documentSlugs).toEqual(['roi-sheet']);
+    expect((await room()).documentVersions).toEqual({ 'roi-sheet': current!.id });
+    expect((await room()).updatedSinceRead).toEqual([]);
   });
 
   it('a view records the version read; a newer version tells the reader it was updated since', async () => {
     const v1 = (await currentVersion(db, 'roi-sheet'))!;
-    const scope = room();
-    startView(db, { scope, documentSlug: 'roi-sheet', documentVersionId: v1.id, sectionIds: [], deviceId: 'd1', deviceLabel: 'Chrome', networkHash: null, now: day(5) }, { delayMs: 60_000 });
-    expect(db.select({ v: documentViews.documentVersionId }).from(documentViews).all()).toEqual([{ v: v1.id }]);
-    expect(room().updatedSinceRead).toEqual([]);
+    const scope = await room();
+    await startView(db, { scope, documentSlug: 'roi-sheet', documentVersionId: v1.id, sectionIds: [], deviceId: 'd1', deviceLabel: 'Chrome', networkHash: null, now: day(5) }, { delayMs: 60_000 });
+    expect(await db.select({ v: documentViews.documentVersionId }).from(documentViews)).toEqual([{ v: v1.id }]);
+    expect((await room()).updatedSinceRead).toEqual([]);
 
     const v2 = (await publishTestDocuments(db, ['roi-sheet'], { version: '2.0', note: '前提を更新' }, day(6))).get('roi-sheet')!;
-    expect(room().documentVersions).toEqual({ 'roi-sheet': v2 });
-    expect(room().updatedSinceRead).toEqual(['roi-sheet']);
+    expect((await room()).documentVersions).toEqual({ 'roi-sheet': v2 });
+    expect((await room()).updatedSinceRead).toEqual(['roi-sheet']);
 
     // Reading the new version clears it.
-    startView(db, { scope, documentSlug: 'roi-sheet', documentVersionId: v2, sectionIds: [], deviceId: 'd1', deviceLabel: 'Chrome', networkHash: null, now: day(7) }, { delayMs: 60_000 });
-    expect(room().updatedSinceRead).toEqual([]);
+    await startView(db, { scope, documentSlug: 'roi-sheet', documentVersionId: v2, sectionIds: [], deviceId: 'd1', deviceLabel: 'Chrome', networkHash: null, now: day(7) }, { delayMs: 60_000 });
+    expect((await room()).updatedSinceRead).toEqual([]);
   });
 });
 

@@ -2,7 +2,7 @@
 // change once published, so each is read from the database once per process and kept by its id;
 // only "which version is current" is asked per request (one primary-key lookup).
 import { eq } from 'drizzle-orm';
-import { documents } from '../../../db/schema';
+import { documents } from '../db/tables';
 import { getDb, type RingiDb } from '../db/client';
 import { currentVersionIds, getVersion, type DocumentVersion } from './versions';
 

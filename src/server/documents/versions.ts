@@ -4,7 +4,7 @@
 // moves "current" on, and the old ones stay for the history and for the views that read them.
 import crypto from 'node:crypto';
 import { and, count, desc, eq, inArray, isNotNull, max } from 'drizzle-orm';
-import { documentFiles, documents, documentVersions, documentViews } from '../../../db/schema';
+import { documentFiles, documents, documentVersions, documentViews } from '../db/tables';
 import type { RingiDb } from '../db/client';
 import type { DocumentCategory } from './frontmatter';
 import type { TocHeading } from './presentation';

@@ -1,6 +1,6 @@
 // Everything a prospect's page needs, loaded from a token in one query.
 import { and, asc, desc, eq, isNotNull, sql } from 'drizzle-orm';
-import { accessLinks, accounts, contacts, documents, documentViews, opportunities, roomDocuments, rooms, users } from '../../../db/schema';
+import { accessLinks, accounts, contacts, documents, documentViews, opportunities, roomDocuments, rooms, users } from '../db/tables';
 import { parseAccessToken, secretMatches } from '../access-links/tokens';
 import type { RingiDb } from '../db/client';
 import type { LinkScope } from '../tracking/link-scope';
@@ -91,7 +91,7 @@ function prepareLookups(db: RingiDb) {
 
 const lookups = new WeakMap<RingiDb, ReturnType<typeof prepareLookups>>();
 
-export function loadProspectRoom(db: RingiDb, token: string, now = new Date()): ProspectAccess {
+export async function loadProspectRoom(db: RingiDb, token: string, now = new Date()): Promise<ProspectAccess> {
   const parsed = parseAccessToken(token);
   if (!parsed) return { status: 'unknown' };
   let prepared = lookups.get(db);
@@ -99,17 +99,17 @@ export function loadProspectRoom(db: RingiDb, token: string, now = new Date()): 
     prepared = prepareLookups(db);
     lookups.set(db, prepared);
   }
-  const row = prepared.link.get({ linkId: parsed.id });
+  const [row] = await prepared.link.execute({ linkId: parsed.id });
   if (!row || !secretMatches(parsed.secret, row.secretHash)) return { status: 'unknown' };
 
   const rep: RepContact = { name: row.repName, email: row.repEmail, phone: row.repPhone, jobTitle: row.repJobTitle };
   const state = linkState({ revokedAt: row.revokedAt, expiresAt: row.linkExpiresAt }, row.roomExpiresAt, now);
   if (state !== 'active') return { status: state, locale: row.locale, rep };
 
-  const offered = prepared.documentSlugs.all({ roomId: row.roomId });
+  const offered = await prepared.documentSlugs.execute({ roomId: row.roomId });
   const documentVersions = Object.fromEntries(offered.map((d) => [d.slug, d.versionId!]));
   const lastRead = new Map<string, string>();
-  for (const read of prepared.readVersions.all({ contactId: row.contactId })) if (!lastRead.has(read.slug)) lastRead.set(read.slug, read.versionId!);
+  for (const read of await prepared.readVersions.execute({ contactId: row.contactId })) if (!lastRead.has(read.slug)) lastRead.set(read.slug, read.versionId!);
   const updatedSinceRead = offered.filter((d) => lastRead.has(d.slug) && lastRead.get(d.slug) !== d.versionId).map((d) => d.slug);
 
   return {

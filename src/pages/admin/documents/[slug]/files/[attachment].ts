@@ -11,7 +11,7 @@ import { documentOffersAttachment, isValidSlug } from '../../../../../server/roo
 export const prerender = false;
 
 export const GET: APIRoute = async (context) => {
-  const user = requireUser(context, { roles: ['admin', 'rep', 'content'] });
+  const user = await requireUser(context, { roles: ['admin', 'rep', 'content'] });
   if (user instanceof Response) return user;
   const slug = context.params.slug ?? '';
   const file = context.params.attachment ?? '';
