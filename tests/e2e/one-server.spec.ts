@@ -25,7 +25,7 @@ async function readOnce(server: SecondServer, token: string): Promise<{ start: R
   const headers = { 'content-type': 'application/json', 'user-agent': humanUserAgent(), 'sec-fetch-site': 'same-origin' };
   const start = await fetch(`${server.baseURL}/r/${token}/views`, { method: 'POST', headers, body: JSON.stringify({ slug: 'pricing', input: 'wheel' }) });
   const { viewId, beaconPath } = (await start.clone().json()) as { viewId: string; beaconPath: string };
-  const beacon = await fetch(server.baseURL + beaconPath, { method: 'POST', headers, body: JSON.stringify({ seq: 1, activeSeconds: 7, maxScrollPercent: 42 }) });
+  const beacon = await fetch(server.baseURL + beaconPath, { method: 'POST', headers, body: JSON.stringify({ seq: 1, activeSeconds: 0, maxScrollPercent: 42 }) });
   return { start, beacon, viewId };
 }
 
@@ -72,8 +72,8 @@ test.describe('npm run dev', () => {
     expect(beacon.status).toBe(204); // Astro's dev server alone has no such route: 404
     const db = openTrackingDb(server.databasePath);
     try {
-      const [view] = db.all<{ last_sequence: number; active_seconds: number; max_scroll_percent: number }>('SELECT last_sequence, active_seconds, max_scroll_percent FROM document_views WHERE id = ?', viewId);
-      expect(view).toEqual({ last_sequence: 1, active_seconds: 7, max_scroll_percent: 42 });
+      const [view] = db.all<{ last_sequence: number; max_scroll_percent: number }>('SELECT last_sequence, max_scroll_percent FROM document_views WHERE id = ?', viewId);
+      expect(view).toEqual({ last_sequence: 1, max_scroll_percent: 42 });
     } finally {
       db.close();
     }
