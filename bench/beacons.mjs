@@ -335,7 +335,7 @@ async function main() {
   log(`started ${views.length} views (${new Set(views.map((v) => v.slug)).size} documents${sectionless ? `, ${sectionless} without sections` : ''})`);
 
   // 4. The raw baseline: a page-by-page copy of the same file, the SQL the real ingest runs (captured on
-  //    a throwaway copy) and the project's own validation and rules, bundled like the production server.
+  //    a throwaway copy) and the project's own validation and rules, bundled by esbuild.
   const scratchDb = path.join(tmp, 'scratch.db');
   const source = new Database(ringiDb, { readonly: true, fileMustExist: true });
   try {
