@@ -10,8 +10,7 @@
 // database (the room as the lookup returns it, minus the per-link fields, and the vendor's branding)
 // is unchanged: that is part of the check on every request, so an edit shows on the very next one.
 import crypto from 'node:crypto';
-import type http from 'node:http';
-import type { IncomingHttpHeaders, OutgoingHttpHeaders, ServerResponse } from 'node:http';
+import type { IncomingHttpHeaders, IncomingMessage, OutgoingHttpHeaders, RequestListener, ServerResponse } from 'node:http';
 import { SESSION_COOKIE } from '../auth/sessions';
 import type { RingiDb } from '../db/client';
 import { loadProspectRoom, roomOffers, type ProspectRoom } from '../rooms/prospect-room';
@@ -223,7 +222,7 @@ export class ProspectPages {
   ) {}
 
   /** Answers `req`, from a template when it may, else through `astro`. */
-  serve(req: http.IncomingMessage, res: ServerResponse, astro: http.RequestListener): void {
+  serve(req: IncomingMessage, res: ServerResponse, astro: RequestListener): void {
     let page: PageLookup = { kind: 'astro' };
     try {
       page = lookUpProspectPage(this.db, this.cache, { method: req.method, url: req.url ?? '/', headers: req.headers });
