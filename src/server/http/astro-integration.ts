@@ -23,9 +23,15 @@ export default function ringiServer(): AstroIntegration {
       'astro:config:done': (params) =>
         adapterConfigDone({
           ...params,
-          // The adapter as @astrojs/node defines it, but Astro's entry starts Ringi's server instead.
+          // The adapter as @astrojs/node defines it, but Astro's entry starts Ringi's server instead
+          // (and exports nothing, so `astro preview`, which would import the adapter's exports, is off).
           setAdapter: (definition) =>
-            params.setAdapter({ ...definition, serverEntrypoint: fileURLToPath(new URL('src/server/http/server-entry.ts', params.config.root)), exports: undefined }),
+            params.setAdapter({
+              ...definition,
+              serverEntrypoint: fileURLToPath(new URL('src/server/http/server-entry.ts', params.config.root)),
+              exports: undefined,
+              previewEntrypoint: undefined,
+            }),
         }),
       'astro:server:setup': ({ server }) => {
         dev = new DevServer(server);
