@@ -52,7 +52,7 @@ const MAIN = '/src/server/http/main.ts';
  * new one started, so the pipeline and the pages never hold two copies of a module.
  */
 class DevServer {
-  private current: { module: unknown; ringi: RingiServer } | undefined;
+  private current: { module: unknown; ringi: Promise<RingiServer> } | undefined;
 
   constructor(private readonly server: ViteDevServer) {
     server.middlewares.use((req: http.IncomingMessage, res: http.ServerResponse, next: () => void) => {
@@ -64,13 +64,13 @@ class DevServer {
         },
       );
     });
-    server.httpServer?.once('close', () => void this.current?.ringi.stop());
+    server.httpServer?.once('close', () => void this.current?.ringi.then((ringi) => ringi.stop()));
   }
 
   async ringi(): Promise<RingiServer> {
     const module = (await this.server.ssrLoadModule(MAIN)) as typeof import('./main');
     if (this.current?.module !== module) {
-      void this.current?.ringi.stop();
+      void this.current?.ringi.then((ringi) => ringi.stop(), () => undefined);
       this.current = { module, ringi: module.startRingi() };
     }
     return this.current.ringi;

@@ -33,7 +33,7 @@ export interface RingiServer {
  * Opens (and migrates) the database, then starts the background jobs. Without `renderPage` (the dev
  * server) prospect pages are rendered by Astro on every request: the same bytes, only slower.
  */
-export function startRingi({ renderPage }: { renderPage?: TemplateRenderer } = {}): RingiServer {
+export async function startRingi({ renderPage }: { renderPage?: TemplateRenderer } = {}): Promise<RingiServer> {
   const db = getDb(); // migrate before the first request, not during it
   const serverKey = loadSecretKey();
   const prospectPages = renderPage ? new ProspectPages(db, renderPage) : null;

@@ -12,17 +12,18 @@ import type { TemplateRenderer } from './prospect-page-cache';
 type AdapterOptions = Parameters<typeof createExports>[1];
 
 export function start(manifest: SSRManifest, options: AdapterOptions): void {
-  let ringi: RingiServer;
-  try {
-    ringi = startRingi({ renderPage: templateRenderer(new NodeApp(manifest)) });
-  } catch (error) {
-    console.error(`ringi: cannot start: ${error instanceof Error ? error.message : String(error)}`);
-    process.exit(1);
-  }
-  const { handler } = createExports(manifest, options); // the standalone adapter: static files, then pages
-  const astro: http.RequestListener = (req, res) => void handler(req, res);
-  const server = http.createServer((req, res) => ringi.handle(req, res, astro));
+  startRingi({ renderPage: templateRenderer(new NodeApp(manifest)) }).then(
+    (ringi) => listen(ringi, createExports(manifest, options).handler), // the standalone adapter: static files, then pages
+    (error: unknown) => {
+      console.error(`ringi: cannot start: ${error instanceof Error ? error.message : String(error)}`);
+      process.exit(1);
+    },
+  );
+}
 
+function listen(ringi: RingiServer, astroHandler: (req: http.IncomingMessage, res: http.ServerResponse) => void | Promise<void>): void {
+  const astro: http.RequestListener = (req, res) => void astroHandler(req, res);
+  const server = http.createServer((req, res) => ringi.handle(req, res, astro));
   const host = process.env.HOST ?? '127.0.0.1';
   const port = Number(process.env.PORT ?? 4321);
   server.listen(port, host, () => console.log(`Ringi listening on http://${host}:${port}`));
