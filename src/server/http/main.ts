@@ -7,7 +7,7 @@
 import type http from 'node:http';
 import { config } from '../config';
 import { DOCUMENT_REFRESH_MS, refreshDocumentPerformance } from '../dashboard/dashboard';
-import { getDb, type RingiDb } from '../db/client';
+import { prepareDatabase, type RingiDb } from '../db/client';
 import { loadSecretKey } from '../security/secret-box';
 import { webhookUrlForRecipient } from '../settings/settings';
 import { alertPolicy } from '../slack/policy';
@@ -34,7 +34,7 @@ export interface RingiServer {
  * server) prospect pages are rendered by Astro on every request: the same bytes, only slower.
  */
 export async function startRingi({ renderPage }: { renderPage?: TemplateRenderer } = {}): Promise<RingiServer> {
-  const db = getDb(); // migrate before the first request, not during it
+  const db = await prepareDatabase(); // migrate before the first request, not during it
   const serverKey = loadSecretKey();
   const prospectPages = renderPage ? new ProspectPages(db, renderPage) : null;
   const trustProxy = trustProxyFromEnv(process.env.RINGI_TRUST_PROXY);
@@ -55,8 +55,11 @@ export async function startRingi({ renderPage }: { renderPage?: TemplateRenderer
       });
       return;
     }
-    if (prospectPages) prospectPages.serve(req, res, astro);
-    else astro(req, res);
+    if (!prospectPages) return astro(req, res);
+    prospectPages.serve(req, res, astro).catch((error: unknown) => {
+      console.error('request failed:', error instanceof Error ? error.message : error);
+      if (!res.headersSent) res.writeHead(500).end();
+    });
   };
 
   const slackWorker = startSlackWorker(
@@ -68,7 +71,7 @@ export async function startRingi({ renderPage }: { renderPage?: TemplateRenderer
       webhookFor: (recipientUserId) => webhookUrlForRecipient(db, recipientUserId, { key: serverKey }),
       deliver,
       publicBaseUrl: config.publicBaseUrl,
-      scoreOf: (opportunityId, now) => opportunityEngagementSummary(db, opportunityId, now)?.score ?? null,
+      scoreOf: async (opportunityId, now) => (await opportunityEngagementSummary(db, opportunityId, now))?.score ?? null,
     },
     Number(process.env.RINGI_SLACK_WORKER_INTERVAL_MS ?? 5000),
   );
@@ -86,9 +89,9 @@ export async function startRingi({ renderPage }: { renderPage?: TemplateRenderer
 
 /** The dashboard's unfiltered document table, recomputed off the request path (ADR 0007). */
 function keepDocumentTableFresh(db: RingiDb): NodeJS.Timeout {
-  const refresh = () => {
+  const refresh = async () => {
     try {
-      refreshDocumentPerformance(db);
+      await refreshDocumentPerformance(db);
     } catch (error) {
       console.error('document table refresh failed:', error instanceof Error ? error.message : error);
     }
@@ -103,9 +106,9 @@ const DAY_MS = 24 * 60 * 60 * 1000;
 
 /** Purges raw tracking past the retention period a minute after start, then once a day. */
 function startDailyPurge(db: RingiDb): NodeJS.Timeout {
-  const purge = () => {
+  const purge = async () => {
     try {
-      const result = purgeExpiredTracking(db, new Date());
+      const result = await purgeExpiredTracking(db, new Date());
       if (result.visits + result.linkEvents + result.slackAlerts + result.signInCounters > 0) {
         console.log(`retention: purged ${result.visits} visits, ${result.documentViews} views, ${result.linkEvents} link events before ${result.cutoff.toISOString()}; ${result.slackAlerts} done Slack alerts; ${result.signInCounters} expired sign-in counters`);
       }

@@ -34,10 +34,10 @@ export function decodeLogo(dataUrl: string | null): BrandLogo | null {
 
 const brandingCache = new WeakMap<RingiDb, { loadedAt: number; branding: Branding }>();
 
-export function vendorBranding(db: RingiDb, now = Date.now()): Branding {
+export async function vendorBranding(db: RingiDb, now = Date.now()): Promise<Branding> {
   const cached = brandingCache.get(db);
   if (cached && now - cached.loadedAt < BRANDING_TTL_MS) return cached.branding;
-  const values = getSettingValues(db);
+  const values = await getSettingValues(db);
   const branding = { organisationName: values.organisationName, logo: decodeLogo(values.logoDataUrl) };
   brandingCache.set(db, { loadedAt: now, branding });
   return branding;
