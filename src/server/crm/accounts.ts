@@ -119,11 +119,12 @@ export function accountChoices(db: Queryable): { id: string; name: string }[] {
   return db.select({ id: accounts.id, name: accounts.name }).from(accounts).where(isNull(accounts.archivedAt)).orderBy(asc(accounts.name), asc(accounts.id)).all();
 }
 
-export function createAccount(db: RingiDb, actor: Actor, input: unknown): CrmResult<Account, AccountField> {
+/** `external`: the CRM's id, set through the API (src/server/api/crm-sync.ts), never by the forms. */
+export function createAccount(db: RingiDb, actor: Actor, input: unknown, external: { externalId?: string | null } = {}): CrmResult<Account, AccountField> {
   if (!canEditAccount(actor)) return forbidden();
   const parsed = accountInput.safeParse(input);
   if (!parsed.success) return invalid(fieldErrorsOf<AccountField>(parsed.error));
-  const row = db.insert(accounts).values({ id: crypto.randomUUID(), ...parsed.data }).returning().get();
+  const row = db.insert(accounts).values({ id: crypto.randomUUID(), ...parsed.data, ...external }).returning().get();
   return ok(row);
 }
 

@@ -34,13 +34,14 @@ export function getContact(db: Queryable, id: string): Contact | null {
 }
 
 /** Adds a contact to an account (not to an archived one: unarchive it first). */
-export function createContact(db: RingiDb, actor: Actor, accountId: string, input: unknown): CrmResult<Contact, ContactField> {
+/** `external`: the CRM's id, set through the API (src/server/api/crm-sync.ts), never by the forms. */
+export function createContact(db: RingiDb, actor: Actor, accountId: string, input: unknown, external: { externalId?: string | null } = {}): CrmResult<Contact, ContactField> {
   const account = getAccount(db, accountId);
   if (!account) return notFound();
   if (!canEditAccount(actor) || account.archivedAt) return forbidden();
   const parsed = contactInput.safeParse(input);
   if (!parsed.success) return invalid(fieldErrorsOf<ContactField>(parsed.error));
-  const row = db.insert(contacts).values({ id: crypto.randomUUID(), accountId, ...parsed.data }).returning().get();
+  const row = db.insert(contacts).values({ id: crypto.randomUUID(), accountId, ...parsed.data, ...external }).returning().get();
   return ok(row);
 }
 

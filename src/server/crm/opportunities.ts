@@ -328,13 +328,14 @@ function validate(db: Queryable, actor: Actor, input: unknown, existing: Opportu
   return { errors: { ...references, ...fieldErrorsOf<OpportunityField>(parsed.error) } };
 }
 
-export function createOpportunity(db: RingiDb, actor: Actor, input: unknown): CrmResult<Opportunity, OpportunityField> {
+/** `external`: the CRM's id, set through the API (src/server/api/crm-sync.ts), never by the forms. */
+export function createOpportunity(db: RingiDb, actor: Actor, input: unknown, external: { externalId?: string | null } = {}): CrmResult<Opportunity, OpportunityField> {
   const result = validate(db, actor, input, null);
   if ('errors' in result) return invalid(result.errors);
   const { ownerUserId, ...data } = result.data;
   const row = db
     .insert(opportunities)
-    .values({ id: crypto.randomUUID(), ...data, ownerUserId: ownerUserId ?? actor.id })
+    .values({ id: crypto.randomUUID(), ...data, ownerUserId: ownerUserId ?? actor.id, ...external })
     .returning()
     .get();
   return ok(row);
