@@ -14,11 +14,16 @@ import { recentlyActiveOpportunities } from '../slack/alert-data';
 import { hotReasons, hotSignals, workspaceDay } from '../slack/hot-alerts';
 import type { AlertPolicy } from '../slack/policy';
 import { workspaceTimeZone } from '../i18n/calendar';
-import { isCompleted, IDLE_CUTOFF_SECONDS } from '../tracking/rules';
+import { HEARTBEAT_SECONDS, IDLE_CUTOFF_SECONDS, isCompleted } from '../tracking/rules';
 import type { WebhookEventType } from './endpoints';
 
-/** A view counts as finished after this long without a beacon (the tracker's idle cut-off). */
+/**
+ * A view counts as finished after this long without a beacon: the tracker's idle cut-off, after
+ * which the reader counts as away. Never less than two heartbeats and some slack (a reader between
+ * beacons is still reading; Slack's "reading now" uses the same 25 s).
+ */
 export const DEFAULT_READ_SETTLE_MS = IDLE_CUTOFF_SECONDS * 1000;
+export const MIN_READ_SETTLE_MS = (2 * HEARTBEAT_SECONDS + 5) * 1000;
 
 export interface WebhookEvent {
   type: WebhookEventType;
@@ -40,7 +45,7 @@ export async function collectEvents(
   now: Date,
   options: { settleMs?: number; policy?: AlertPolicy; scoreOf?: (opportunityId: string, now: Date) => Promise<number | null> | number | null; timeZone?: string } = {},
 ): Promise<WebhookEvent[]> {
-  const settleMs = options.settleMs ?? DEFAULT_READ_SETTLE_MS;
+  const settleMs = Math.max(options.settleMs ?? DEFAULT_READ_SETTLE_MS, MIN_READ_SETTLE_MS);
   const events: WebhookEvent[] = [];
 
   const started = await db.select().from(visits).where(and(gte(visits.startedAt, since), lte(visits.startedAt, now)));
