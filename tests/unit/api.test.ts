@@ -206,12 +206,17 @@ describe('the CRM flow through the API', () => {
     const contact = await call('PUT', '/contacts/by-external-id/003SF000001', { body: { accountId: account.json!.id, name: '山田 花子', email: 'hanako@minato.example.jp' } });
     expect(contact).toMatchObject({ status: 201, json: { externalId: '003SF000001', accountId: account.json!.id } });
     expect((await call('PUT', '/contacts/by-external-id/003SF000001', { body: { accountId: 'nope', name: 'x' } })).status).toBe(422);
+    // null clears a field.
+    const cleared = await call('PUT', '/contacts/by-external-id/003SF000001', { body: { accountId: account.json!.id, name: '山田 花子', email: null, jobTitle: '部長' } });
+    expect(cleared).toMatchObject({ status: 200, json: { id: contact.json!.id, email: null, jobTitle: '部長' } });
+    expect((await call('PUT', '/accounts/by-external-id/001SF000001', { body: { name: '株式会社ミナト物流', industry: null } })).json).toMatchObject({ industry: null });
 
-    const opportunityBody = { accountId: account.json!.id, name: '経費精算 全社導入', stage: 3, amountJpy: 4_800_000, channel: 'event', expectedCloseDate: '2027-03-31' };
+    const opportunityBody = { accountId: account.json!.id, name: '経費精算 全社導入', stage: 3, amountJpy: 4_800_000, channel: 'event', expectedCloseDate: '2027-03-31' as string | null };
     const opportunity = await call('PUT', '/opportunities/by-external-id/006SF000001', { body: opportunityBody });
     expect(opportunity).toMatchObject({ status: 201, json: { externalId: '006SF000001', stage: 3, ownerUserId: admin.id, salesCycle: 'short' } });
     const moved = await call('PUT', '/opportunities/by-external-id/006SF000001', { body: { ...opportunityBody, stage: 4, salesCycle: 'long' } });
     expect(moved).toMatchObject({ status: 200, json: { id: opportunity.json!.id, stage: 4, salesCycle: 'long' } });
+    expect((await call('PUT', '/opportunities/by-external-id/006SF000001', { body: { ...opportunityBody, expectedCloseDate: null } })).json).toMatchObject({ expectedCloseDate: null, salesCycle: 'long' });
     expect(await call('PUT', '/opportunities/by-external-id/006SF000001', { body: { ...opportunityBody, stage: 99 } })).toMatchObject({ status: 422, json: { error: { message: 'stage: unknownStage' } } });
     const oppId = opportunity.json!.id as string;
 

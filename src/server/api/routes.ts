@@ -66,6 +66,11 @@ const opportunityJson = (o: Opportunity) => ({
 });
 const endpointJson = (e: WebhookEndpoint) => ({ id: e.id, url: e.url, events: e.events, createdAt: e.createdAt.toISOString() });
 
+/** JSON null clears a field; the domain's form-friendly schemas read an empty value as "not given". */
+function blankNulls<T extends Record<string, unknown>>(fields: T): T {
+  return Object.fromEntries(Object.entries(fields).map(([name, value]) => [name, value === null ? '' : value])) as T;
+}
+
 // --- Results to answers ---
 
 function cursorOf(text: string | undefined): KeysetCursor | null {
@@ -182,7 +187,7 @@ export const apiRoutes: RouteDefinition[] = [
     responses: { 201: { description: 'Created', schema: s.account }, ...writeProblems },
     handler: async ({ body, actor, services }) => {
       const { externalId, ...fields } = body;
-      return creating(async () => createAccount(db(services), actor, fields, { externalId: externalId ?? null }), accountJson);
+      return creating(async () => createAccount(db(services), actor, blankNulls(fields), { externalId: externalId ?? null }), accountJson);
     },
   }),
   route({
@@ -210,7 +215,7 @@ export const apiRoutes: RouteDefinition[] = [
     params: s.pathIds.externalId,
     body: s.accountWrite,
     responses: { 200: { description: 'Updated', schema: s.account }, 201: { description: 'Created', schema: s.account }, ...writeProblems },
-    handler: async ({ params, body, actor, services }) => upsertAnswer(await upsertAccount(db(services), actor, params.externalId, body), accountJson),
+    handler: async ({ params, body, actor, services }) => upsertAnswer(await upsertAccount(db(services), actor, params.externalId, blankNulls(body)), accountJson),
   }),
 
   // Contacts
@@ -240,7 +245,7 @@ export const apiRoutes: RouteDefinition[] = [
     handler: async ({ body, actor, services }) => {
       const { externalId, accountId, ...fields } = body;
       return creating(async () => {
-        const result = await createContact(db(services), actor, accountId, fields, { externalId: externalId ?? null });
+        const result = await createContact(db(services), actor, accountId, blankNulls(fields), { externalId: externalId ?? null });
         if (!result.ok && result.reason === 'not_found') throw new ApiProblem(422, 'invalid_payload', 'accountId: no such account.');
         return result;
       }, contactJson);
@@ -273,7 +278,7 @@ export const apiRoutes: RouteDefinition[] = [
     responses: { 200: { description: 'Updated', schema: s.contact }, 201: { description: 'Created', schema: s.contact }, ...writeProblems },
     handler: async ({ params, body, actor, services }) => {
       if (!(await getAccountRow(services.db, body.accountId))) throw new ApiProblem(422, 'invalid_payload', 'accountId: no such account.');
-      return upsertAnswer(await upsertContact(db(services), actor, params.externalId, body), contactJson);
+      return upsertAnswer(await upsertContact(db(services), actor, params.externalId, blankNulls(body)), contactJson);
     },
   }),
 
@@ -303,7 +308,7 @@ export const apiRoutes: RouteDefinition[] = [
     responses: { 201: { description: 'Created', schema: s.opportunity }, ...writeProblems },
     handler: async ({ body, actor, services }) => {
       const { externalId, ...fields } = body;
-      return creating(async () => createOpportunity(db(services), actor, { salesCycle: 'short', ...fields }, { externalId: externalId ?? null }), opportunityJson);
+      return creating(async () => createOpportunity(db(services), actor, blankNulls({ salesCycle: 'short', ...fields }), { externalId: externalId ?? null }), opportunityJson);
     },
   }),
   route({
@@ -333,7 +338,7 @@ export const apiRoutes: RouteDefinition[] = [
     responses: { 200: { description: 'Updated', schema: s.opportunity }, 201: { description: 'Created', schema: s.opportunity }, ...writeProblems },
     handler: async ({ params, body, actor, services }) => {
       const existing = await pageOpportunities(services.db, { externalId: params.externalId, limit: 1, cursor: null });
-      const input = { ...body, salesCycle: body.salesCycle ?? existing.rows[0]?.salesCycle ?? 'short' };
+      const input = blankNulls({ ...body, salesCycle: body.salesCycle ?? existing.rows[0]?.salesCycle ?? 'short' });
       return upsertAnswer(await upsertOpportunity(db(services), actor, params.externalId, input), opportunityJson);
     },
   }),
