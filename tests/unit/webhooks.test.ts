@@ -10,7 +10,7 @@ import { recordDownload, recordHeartbeat, startView } from '../../src/server/tra
 import type { LinkScope } from '../../src/server/tracking/link-scope';
 import { checkEndpointUrl, checkEndpointUrlForm, isInternalAddress } from '../../src/server/webhooks/destination';
 import { createWebhookEndpoint, disableWebhookEndpoint } from '../../src/server/webhooks/endpoints';
-import { claimDueDeliveries, LEASE_MS, resendDelivery } from '../../src/server/webhooks/outbox';
+import { claimDueDeliveries, DONE_DELIVERY_DAYS, LEASE_MS, purgeDoneDeliveries, resendDelivery } from '../../src/server/webhooks/outbox';
 import { sendWebhook } from '../../src/server/webhooks/sender';
 import { generateWebhookSecret, signPayload, verifySignature, webhookHeaders } from '../../src/server/webhooks/signature';
 import { dispatchEvents, runWebhookRound, type WebhookWorkerDeps } from '../../src/server/webhooks/worker';
@@ -202,6 +202,11 @@ describe('webhook outbox', () => {
     expect(db.select().from(webhookDeliveries).where(eq(webhookDeliveries.id, row!.id)).get()!.status).toBe('sent');
     expect(receiver.received.at(-1)!.verified).toBe(true);
     expect(await resendDelivery(db, row!.id, clock)).toBe(false); // only failed ones
+
+    // Done rows go after 30 days (their payloads name people); the look-back of a day never re-queues them.
+    expect(await purgeDoneDeliveries(db, new Date(clock.getTime() + (DONE_DELIVERY_DAYS - 2) * 24 * 60 * minute))).toBe(0);
+    expect(await purgeDoneDeliveries(db, new Date(clock.getTime() + DONE_DELIVERY_DAYS * 24 * 60 * minute + 1))).toBeGreaterThanOrEqual(1);
+    expect(db.select().from(webhookDeliveries).where(eq(webhookDeliveries.id, row!.id)).get()).toBeUndefined();
   });
 
   it('queues each event once per endpoint across rounds and a restarted worker, and a lease makes one worker send it', async () => {

@@ -74,6 +74,26 @@ export async function resendDelivery(db: Queryable, id: number, now: Date): Prom
   return updated.length > 0;
 }
 
+/**
+ * Deliveries done with for 30 days (sent, skipped, or failed and not resent) go: their payloads name
+ * people. Far beyond the dispatcher's look-back (a day), so a purged event is never queued again.
+ */
+export const DONE_DELIVERY_DAYS = 30;
+
+export async function purgeDoneDeliveries(db: Queryable, now: Date): Promise<number> {
+  const cutoff = new Date(now.getTime() - DONE_DELIVERY_DAYS * 24 * 60 * 60 * 1000);
+  const gone = await db
+    .delete(webhookDeliveries)
+    .where(
+      or(
+        and(eq(webhookDeliveries.status, 'sent'), lt(webhookDeliveries.sentAt, cutoff)),
+        and(inArray(webhookDeliveries.status, ['skipped', 'failed']), lt(webhookDeliveries.dueAt, cutoff)),
+      ),
+    )
+    .returning({ id: webhookDeliveries.id });
+  return gone.length;
+}
+
 /** The newest deliveries with their endpoint's URL, failures first, for the admins' page. */
 export async function recentDeliveries(db: Queryable, limit = 100) {
   return db

@@ -8,9 +8,10 @@ import type { AlertPolicy } from '../slack/policy';
 import { nextStep, type DeliveryResult } from '../slack/retry';
 import { endpointEvents, endpointSecret, getWebhookEndpoint } from './endpoints';
 import { collectEvents, composePayloads } from './events';
-import { claimDueDeliveries, enqueueDelivery, markDelivered, markDeliveryFailed, queuedEventKeys, scheduleDeliveryRetry, type DeliveryRow } from './outbox';
+import { claimDueDeliveries, enqueueDelivery, markDelivered, markDeliveryFailed, purgeDoneDeliveries, queuedEventKeys, scheduleDeliveryRetry, type DeliveryRow } from './outbox';
 import { sendWebhook } from './sender';
 import { webhookHeaders } from './signature';
+import { startRounds, type RoundLoop } from '../http/worker-rounds';
 
 export interface WebhookWorkerDeps {
   db: Queryable;
@@ -83,32 +84,25 @@ export async function runWebhookRound(deps: WebhookWorkerDeps, since: Date): Pro
   return { queued, delivered };
 }
 
+/** Look back a little each round: a row stamped just before a round may have been committed after its queries. */
 const ROUND_OVERLAP_MS = 60_000;
+const PURGE_EVERY_MS = 60 * 60 * 1000;
 
-/** Rounds every `intervalMs` until stopped; after a restart the first round looks back a day. */
-export function startWebhookWorker(deps: WebhookWorkerDeps, intervalMs = 5000): { stop: () => Promise<void> } {
-  let since = new Date(deps.now().getTime() - 24 * 60 * 60 * 1000);
-  let running: Promise<unknown> | null = null;
-  let stopped = false;
-  const timer = setInterval(() => {
-    if (running || stopped) return;
-    const roundStart = deps.now();
-    running = runWebhookRound(deps, since)
-      .then(() => {
-        // Look back a little: a row stamped just before this round may have been committed after its queries.
-        since = new Date(roundStart.getTime() - ROUND_OVERLAP_MS);
-      })
-      .catch((error: unknown) => console.error('webhook worker:', error instanceof Error ? error.message : 'failed'))
-      .finally(() => {
-        running = null;
-      });
-  }, intervalMs);
-  timer.unref();
-  return {
-    stop: async () => {
-      stopped = true;
-      clearInterval(timer);
-      await running;
+/** Rounds every `intervalMs` until stopped (http/worker-rounds.ts); after a restart the first looks back a day. */
+export function startWebhookWorker(deps: WebhookWorkerDeps, intervalMs = 5000): RoundLoop {
+  let purgedAt = 0;
+  return startRounds(
+    'webhook worker',
+    deps.now,
+    async (since) => {
+      const now = deps.now();
+      if (now.getTime() - purgedAt >= PURGE_EVERY_MS) {
+        await purgeDoneDeliveries(deps.db, now);
+        purgedAt = now.getTime();
+      }
+      return runWebhookRound(deps, since);
     },
-  };
+    intervalMs,
+    ROUND_OVERLAP_MS,
+  );
 }
