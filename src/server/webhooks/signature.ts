@@ -2,7 +2,6 @@
 // space-separated list of `v1,<base64 HMAC-SHA256 of "<webhook-id>.<webhook-timestamp>.<body>">`,
 // with the endpoint's secret, shown to admins once as `whsec_<base64 of the key>`.
 import crypto from 'node:crypto';
-import { constantTimeEqual } from '../security/constant-time';
 
 const SECRET_PREFIX = 'whsec_';
 const KEY_BYTES = 32;
@@ -34,15 +33,4 @@ export function webhookHeaders(secret: string, messageId: string, now: Date, bod
     'webhook-timestamp': String(timestamp),
     'webhook-signature': signPayload(secret, messageId, timestamp, body),
   };
-}
-
-/** Receivers reject messages older (or newer) than this (the spec's suggestion). */
-export const TIMESTAMP_TOLERANCE_SECONDS = 5 * 60;
-
-/** A receiver's check, for Ringi's own tests and for integrators reading this code. */
-export function verifySignature(secret: string, headers: { id: string; timestamp: string; signature: string }, body: string, now = new Date()): boolean {
-  const timestamp = Number(headers.timestamp);
-  if (!Number.isInteger(timestamp) || Math.abs(now.getTime() / 1000 - timestamp) > TIMESTAMP_TOLERANCE_SECONDS) return false;
-  const expected = Buffer.from(signPayload(secret, headers.id, timestamp, body));
-  return headers.signature.split(' ').some((candidate) => constantTimeEqual(Buffer.from(candidate), expected));
 }
