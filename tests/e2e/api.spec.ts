@@ -214,6 +214,56 @@ test('admins register a webhook endpoint in the settings page: the secret is sho
   }
 });
 
+test('a failing endpoint: its delivery is listed as failed for admins, and resent once the receiver is fixed', async ({ browser }) => {
+  test.setTimeout(90_000);
+  let status = 410; // Gone: refused for good at the first attempt
+  let failingSecret: string | null = null;
+  const failing = await startWebhookReceiver({ secret: () => failingSecret, status: () => status });
+  const { context, page, problems } = await watchedPage(browser, server);
+  try {
+    await signIn(page, admin, '/admin/settings/api');
+    await page.getByLabel('URL').fill(`${failing.url}?case=resend`);
+    await page.getByRole('checkbox', { name: 'visit.started' }).check();
+    await page.getByRole('button', { name: 'エンドポイントを追加' }).click();
+    failingSecret = (await page.locator('[data-secret]').textContent()) ?? null;
+
+    // A person opens a document on a seeded link: a visit starts.
+    const reader = await browser.newContext(humanContext({ baseURL: server.baseURL }));
+    try {
+      const readerPage = await reader.newPage();
+      const token = server.fixtures.tokens.enActive;
+      await readerPage.goto(`/r/${token}/d/pricing`);
+      const started = readerPage.waitForResponse((r) => r.request().method() === 'POST' && new URL(r.url()).pathname === `/r/${token}/views`);
+      await scrollLikeAReader(readerPage);
+      expect((await started).status()).toBe(201);
+    } finally {
+      await reader.close();
+    }
+    await expect.poll(() => failing.received.length, { timeout: 30_000, message: 'attempts at the failing receiver' }).toBe(1);
+
+    const failedRow = page.locator('tr[data-event="visit.started"][data-status="failed"]', { hasText: '?case=resend' });
+    await expect(async () => {
+      await page.goto('/admin/settings/api');
+      await expect(failedRow).toHaveCount(1, { timeout: 1000 });
+    }).toPass({ timeout: 30_000 });
+    await expect(failedRow).toContainText('410');
+    status = 204;
+    await failedRow.getByRole('button', { name: '再送' }).click();
+    await expect(page.locator('p.notice[role="status"]')).toHaveText('再送を予約しました。');
+    await expect.poll(() => failing.received.length, { timeout: 30_000, message: 'the resent delivery' }).toBe(2);
+    expect(failing.received.map((r) => r.verified)).toEqual([true, true]);
+    expect(failing.received[1]!.id).toBe(failing.received[0]!.id); // the same message, signed again
+    await page.goto('/admin/settings/api');
+    await expect(page.locator('tr[data-event="visit.started"][data-status="sent"]', { hasText: '?case=resend' })).toHaveCount(1);
+    await page.locator('tr[data-endpoint-id]', { hasText: '?case=resend' }).getByRole('button', { name: '削除' }).click();
+    await expect(page.locator('tr[data-endpoint-id]', { hasText: '?case=resend' })).toHaveCount(0);
+    expect(problems).toEqual([]);
+  } finally {
+    await context.close();
+    await failing.close();
+  }
+});
+
 test('401, 403, 404, 409, 422 and 429 answers in the one error shape; a revoked token stops at once', async ({ request, browser }) => {
   test.setTimeout(90_000);
   const writer = api(request, await tokenFromCli('e2e writer', 'write'));
