@@ -51,45 +51,27 @@ export interface RecordQuery {
   cursor: KeysetCursor | null;
 }
 
+/** The filters of a record list: external id, account, and after the cursor. */
+function recordWhere(columns: { externalId: Column; createdAt: Column; id: Column; accountId?: Column }, q: RecordQuery): SQL | undefined {
+  return and(
+    q.externalId ? eq(columns.externalId, q.externalId) : undefined,
+    q.accountId && columns.accountId ? eq(columns.accountId, q.accountId) : undefined,
+    afterCursor(columns.createdAt, columns.id, q.cursor),
+  );
+}
+
 export async function pageAccounts(db: Queryable, q: RecordQuery): Promise<KeysetPage<Account>> {
-  const rows = await db
-    .select()
-    .from(accounts)
-    .where(and(q.externalId ? eq(accounts.externalId, q.externalId) : undefined, afterCursor(accounts.createdAt, accounts.id, q.cursor)))
-    .orderBy(asc(accounts.createdAt), asc(accounts.id))
-    .limit(q.limit + 1);
+  const rows = await db.select().from(accounts).where(recordWhere(accounts, q)).orderBy(asc(accounts.createdAt), asc(accounts.id)).limit(q.limit + 1);
   return cut(rows, q.limit, (r) => r.createdAt);
 }
 
 export async function pageContacts(db: Queryable, q: RecordQuery): Promise<KeysetPage<Contact>> {
-  const rows = await db
-    .select()
-    .from(contacts)
-    .where(
-      and(
-        q.externalId ? eq(contacts.externalId, q.externalId) : undefined,
-        q.accountId ? eq(contacts.accountId, q.accountId) : undefined,
-        afterCursor(contacts.createdAt, contacts.id, q.cursor),
-      ),
-    )
-    .orderBy(asc(contacts.createdAt), asc(contacts.id))
-    .limit(q.limit + 1);
+  const rows = await db.select().from(contacts).where(recordWhere(contacts, q)).orderBy(asc(contacts.createdAt), asc(contacts.id)).limit(q.limit + 1);
   return cut(rows, q.limit, (r) => r.createdAt);
 }
 
 export async function pageOpportunities(db: Queryable, q: RecordQuery): Promise<KeysetPage<Opportunity>> {
-  const rows = await db
-    .select()
-    .from(opportunities)
-    .where(
-      and(
-        q.externalId ? eq(opportunities.externalId, q.externalId) : undefined,
-        q.accountId ? eq(opportunities.accountId, q.accountId) : undefined,
-        afterCursor(opportunities.createdAt, opportunities.id, q.cursor),
-      ),
-    )
-    .orderBy(asc(opportunities.createdAt), asc(opportunities.id))
-    .limit(q.limit + 1);
+  const rows = await db.select().from(opportunities).where(recordWhere(opportunities, q)).orderBy(asc(opportunities.createdAt), asc(opportunities.id)).limit(q.limit + 1);
   return cut(rows, q.limit, (r) => r.createdAt);
 }
 
