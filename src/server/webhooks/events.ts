@@ -45,7 +45,8 @@ export async function collectEvents(
   now: Date,
   options: { settleMs?: number; policy?: AlertPolicy; scoreOf?: (opportunityId: string, now: Date) => Promise<number | null> | number | null; timeZone?: string } = {},
 ): Promise<WebhookEvent[]> {
-  const settleMs = Math.max(options.settleMs ?? DEFAULT_READ_SETTLE_MS, MIN_READ_SETTLE_MS);
+  const requested = options.settleMs ?? DEFAULT_READ_SETTLE_MS;
+  const settleMs = Number.isFinite(requested) ? Math.max(requested, MIN_READ_SETTLE_MS) : DEFAULT_READ_SETTLE_MS;
   const events: WebhookEvent[] = [];
 
   const started = await db.select().from(visits).where(and(gte(visits.startedAt, since), lte(visits.startedAt, now)));
