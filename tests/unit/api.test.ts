@@ -21,13 +21,11 @@ const db = useTempDatabase();
 const key = parseSecretKey(crypto.randomBytes(32).toString('base64'));
 let clock = new Date('2026-12-03T01:00:00Z');
 const admin = { id: 'api-admin', role: 'admin' as const };
-db.insert(users)
-  .values([
-    { id: admin.id, email: 'admin@example.com', displayName: '管理者', role: 'admin' },
-    { id: 'api-rep', email: 'rep@example.com', displayName: '営業', role: 'rep' },
-    { id: 'api-admin2', email: 'admin2@example.com', displayName: '管理者2', role: 'admin' },
-  ])
-  .run();
+await db.insert(users).values([
+  { id: admin.id, email: 'admin@example.com', displayName: '管理者', role: 'admin' },
+  { id: 'api-rep', email: 'rep@example.com', displayName: '営業', role: 'rep' },
+  { id: 'api-admin2', email: 'admin2@example.com', displayName: '管理者2', role: 'admin' },
+]);
 
 const catalog = [
   { slug: 'pricing', title: '料金表', summary: '', category: 'pricing', language: 'ja' as const, version: '1', updated: new Date('2026-10-01'), readingMinutes: 3 },
@@ -73,9 +71,9 @@ describe('API tokens', () => {
     expect(await createApiToken(db, admin, { name: 'x', scope: 'admin' })).toMatchObject({ ok: false, fieldErrors: { scope: 'invalidChoice' } });
     expect(writer.token).toMatch(/^[a-z2-7]{16}\.[a-z2-7]{32}$/);
     const [id, secret] = writer.token.split('.') as [string, string];
-    const row = db.select().from(apiTokens).where(eq(apiTokens.id, id)).get()!;
+    const row = (await db.select().from(apiTokens).where(eq(apiTokens.id, id)))[0]!;
     expect(Buffer.from(row.secretHash)).toEqual(Buffer.from(sha256(new TextEncoder().encode(secret))));
-    expect(JSON.stringify(db.select().from(apiTokens).all())).not.toContain(secret);
+    expect(JSON.stringify((await db.select().from(apiTokens)))).not.toContain(secret);
 
     expect(await authenticateApiToken(db, writer.token, clock)).toEqual({ ok: true, value: { tokenId: id, scope: 'write', actor: admin } });
     const wrongSecret = `${id}.${'a'.repeat(32)}`;
@@ -86,15 +84,15 @@ describe('API tokens', () => {
 
   it('record when they were last used, at most once a minute', async () => {
     const token = await tokenFor(admin, 'read');
-    const lastUsed = () => db.select().from(apiTokens).where(eq(apiTokens.id, token.id)).get()!.lastUsedAt;
-    expect(lastUsed()).toBeNull();
+    const lastUsed = async () => (await db.select().from(apiTokens).where(eq(apiTokens.id, token.id)))[0]!.lastUsedAt;
+    expect(await lastUsed()).toBeNull();
     await authenticateApiToken(db, token.token, clock);
-    expect(lastUsed()).toEqual(clock);
+    expect(await lastUsed()).toEqual(clock);
     await authenticateApiToken(db, token.token, new Date(clock.getTime() + 1000));
-    expect(lastUsed()).toEqual(clock);
+    expect(await lastUsed()).toEqual(clock);
     await authenticateApiToken(db, token.token, new Date(clock.getTime() + LAST_USED_PRECISION_MS));
-    expect(lastUsed()).toEqual(new Date(clock.getTime() + LAST_USED_PRECISION_MS));
-    expect((await listApiTokens(db)).find((t) => t.id === token.id)).toMatchObject({ lastUsedAt: lastUsed(), scope: 'read', ownerInactive: false });
+    expect(await lastUsed()).toEqual(new Date(clock.getTime() + LAST_USED_PRECISION_MS));
+    expect((await listApiTokens(db)).find((t) => t.id === token.id)).toMatchObject({ lastUsedAt: await lastUsed(), scope: 'read', ownerInactive: false });
   });
 
   it('stop working when revoked, or when their admin is deactivated or no longer an admin', async () => {
@@ -105,12 +103,12 @@ describe('API tokens', () => {
 
     const other = await tokenFor({ id: 'api-admin2', role: 'admin' }, 'write');
     expect((await call('GET', '/accounts', { token: other.token })).status).toBe(200);
-    db.update(users).set({ deactivatedAt: clock }).where(eq(users.id, 'api-admin2')).run();
+    await db.update(users).set({ deactivatedAt: clock }).where(eq(users.id, 'api-admin2'));
     expect((await call('GET', '/accounts', { token: other.token })).status).toBe(401);
     expect((await listApiTokens(db)).find((t) => t.id === other.id)!.ownerInactive).toBe(true);
-    db.update(users).set({ deactivatedAt: null, role: 'rep' }).where(eq(users.id, 'api-admin2')).run();
+    await db.update(users).set({ deactivatedAt: null, role: 'rep' }).where(eq(users.id, 'api-admin2'));
     expect((await call('GET', '/accounts', { token: other.token })).status).toBe(401);
-    db.update(users).set({ role: 'admin' }).where(eq(users.id, 'api-admin2')).run();
+    await db.update(users).set({ role: 'admin' }).where(eq(users.id, 'api-admin2'));
     expect((await call('GET', '/accounts', { token: other.token })).status).toBe(200);
   });
 
@@ -118,7 +116,7 @@ describe('API tokens', () => {
     expect([scopeAllows('read', 'read'), scopeAllows('read', 'write'), scopeAllows('write', 'read'), scopeAllows('write', 'write')]).toEqual([true, false, true, true]);
     const refused = await call('POST', '/accounts', { token: reader.token, body: { name: '読取商事' } });
     expect(refused).toMatchObject({ status: 403, json: { error: { code: 'forbidden', message: expect.stringContaining('needs write') } } });
-    expect(db.select().from(accounts).where(eq(accounts.name, '読取商事')).all()).toHaveLength(0);
+    expect((await db.select().from(accounts).where(eq(accounts.name, '読取商事')))).toHaveLength(0);
     expect((await call('GET', '/token', { token: reader.token })).json).toEqual({ id: reader.id, scope: 'read' });
   });
 });
@@ -167,7 +165,7 @@ describe('Idempotency-Key', () => {
     expect(again.status).toBe(201);
     expect(again.headers.get('idempotent-replayed')).toBe('true');
     expect(again.json).toEqual(first.json);
-    expect(db.select().from(accounts).where(eq(accounts.name, '冪等商事')).all()).toHaveLength(1);
+    expect((await db.select().from(accounts).where(eq(accounts.name, '冪等商事')))).toHaveLength(1);
     const other = await call('POST', '/accounts', { body: { name: '別商事' }, headers: { 'idempotency-key': 'k-1' } });
     expect(other).toMatchObject({ status: 422, json: { error: { message: expect.stringContaining('different request') } } });
     // Without a key, the same POST is a new request: the externalId is taken.
@@ -175,7 +173,7 @@ describe('Idempotency-Key', () => {
     // Another token has its own keys.
     const otherToken = await tokenFor(admin, 'write');
     expect((await call('POST', '/accounts', { token: otherToken.token, body: { name: '別トークン商事' }, headers: { 'idempotency-key': 'k-1' } })).status).toBe(201);
-    expect(JSON.stringify(db.select().from(apiIdempotency).all())).not.toContain('冪等商事');
+    expect(JSON.stringify((await db.select().from(apiIdempotency)))).not.toContain('冪等商事');
     expect((await call('POST', '/accounts', { body, headers: { 'idempotency-key': 'bad key with spaces' } })).status).toBe(400);
     // A key whose first request is still running.
     const inFlight = new InFlightKeys();
@@ -237,9 +235,9 @@ describe('the CRM flow through the API', () => {
 
     // A person reads (what the beacons record), then the CRM reads it back.
     const token = (link.json!.url as string).split('/r/')[1]!;
-    const scope = activeLinkScope(db, token, clock)!;
-    const started = startView(db, { scope, documentSlug: 'pricing', documentCategory: 'pricing', documentTitle: '料金表', sectionIds: [], deviceId: 'd'.repeat(26), deviceLabel: 'Chrome / macOS', networkHash: null, now: clock });
-    recordHeartbeat(db, scope, started.viewId, heartbeatPayload.parse({ seq: 1, activeSeconds: 95, maxScrollPercent: 100 }), new Date(clock.getTime() + 95_000));
+    const scope = (await activeLinkScope(db, token, clock))!;
+    const started = await startView(db, { scope, documentSlug: 'pricing', documentCategory: 'pricing', documentTitle: '料金表', sectionIds: [], deviceId: 'd'.repeat(26), deviceLabel: 'Chrome / macOS', networkHash: null, now: clock });
+    await recordHeartbeat(db, scope, started.viewId, heartbeatPayload.parse({ seq: 1, activeSeconds: 95, maxScrollPercent: 100 }), new Date(clock.getTime() + 95_000));
     const visits = await call('GET', `/opportunities/${oppId}/visits`);
     expect(visits.json).toMatchObject({ nextCursor: null, data: [{ contactId: contact.json!.id, contactName: '山田 花子', views: [{ documentSlug: 'pricing', activeSeconds: 95, completed: true }] }] });
     const views = await call('GET', `/views?opportunityId=${oppId}&since=${encodeURIComponent(clock.toISOString())}`);
@@ -251,7 +249,7 @@ describe('the CRM flow through the API', () => {
 
     const revoked = await call('POST', `/opportunities/${oppId}/access-links/${link.json!.id}/revoke`);
     expect(revoked).toMatchObject({ status: 200, json: { id: link.json!.id, revokedAt: expect.any(String) } });
-    expect(activeLinkScope(db, token, clock)).toBeNull();
+    expect(await activeLinkScope(db, token, clock)).toBeNull();
     expect((await call('POST', `/opportunities/${oppId}/access-links/nope/revoke`)).status).toBe(404);
   });
 
@@ -265,7 +263,7 @@ describe('the CRM flow through the API', () => {
       seen.push(...page.json!.data.map((a: { id: string }) => a.id));
       cursor = page.json!.nextCursor;
     } while (cursor);
-    const all = db.select({ id: accounts.id }).from(accounts).all().map((a) => a.id);
+    const all = (await db.select({ id: accounts.id }).from(accounts)).map((a) => a.id);
     expect([...seen].sort()).toEqual([...all].sort());
     expect(new Set(seen).size).toBe(seen.length);
   });

@@ -32,7 +32,7 @@ const receiver = await startWebhookReceiver({ secret: () => secret, status: () =
 afterAll(() => receiver.close());
 
 const admin = { id: 'wh-admin', role: 'admin' as const };
-db.insert(users).values({ id: admin.id, email: 'wh-admin@example.com', displayName: 'Admin', role: 'admin' }).run();
+await db.insert(users).values({ id: admin.id, email: 'wh-admin@example.com', displayName: 'Admin', role: 'admin' });
 
 const deps: WebhookWorkerDeps = {
   db,
@@ -50,25 +50,25 @@ async function round() {
   return runWebhookRound(deps, since);
 }
 
-let world: ReturnType<typeof seedTrackingFixture>;
+let world: Awaited<ReturnType<typeof seedTrackingFixture>>;
 let n = 0;
 let endpointId = '';
 beforeEach(async () => {
-  world = seedTrackingFixture(db, `wh${++n}`);
+  world = await seedTrackingFixture(db, `wh${++n}`);
   receiver.received.length = 0;
   receiverStatus = 204;
-  db.update(webhookEndpoints).set({ disabledAt: new Date() }).run();
+  await db.update(webhookEndpoints).set({ disabledAt: new Date() });
   const created = await createWebhookEndpoint(db, key, admin, { url: receiver.url, events: ['visit.started', 'document.read', 'link.new_reader', 'download.confirmed', 'opportunity.hot'] }, { allowPrivate: true });
   if (!created.ok) throw new Error('endpoint refused');
   endpointId = created.value.id;
   secret = created.value.secret;
   // Each test starts on its own: the endpoint exists from now on the test clock, earlier tests' events are before it.
   advance(60 * minute);
-  db.update(webhookEndpoints).set({ createdAt: clock }).where(eq(webhookEndpoints.id, endpointId)).run();
+  await db.update(webhookEndpoints).set({ createdAt: clock }).where(eq(webhookEndpoints.id, endpointId));
   lastRound = clock;
 });
 
-function read(scope: LinkScope, device: string) {
+async function read(scope: LinkScope, device: string) {
   return startView(db, { scope, documentSlug: 'pricing', documentCategory: 'pricing', documentTitle: '料金表', sectionIds: ['plans'], deviceId: device, deviceLabel: 'Chrome / Windows', networkHash: null, now: clock });
 }
 const beacon = (seq: number, activeSeconds: number) => heartbeatPayload.parse({ seq, activeSeconds, maxScrollPercent: 95 });
@@ -134,19 +134,19 @@ describe('webhook destinations', () => {
 
 describe('webhook outbox', () => {
   it('sends visit.started, document.read (final active time), download.confirmed and link.new_reader once, signed, with external ids', async () => {
-    db.update(opportunities).set({ externalId: '006SF0001' }).where(eq(opportunities.id, world.yamada.scope.opportunityId)).run();
-    db.update(accounts).set({ externalId: '001SF0001' }).where(eq(accounts.id, world.yamada.scope.accountId)).run();
-    db.update(contacts).set({ externalId: '003SF0001' }).where(eq(contacts.id, world.yamada.scope.contactId)).run();
-    const view = read(world.yamada.scope, 'a'.repeat(26));
+    await db.update(opportunities).set({ externalId: '006SF0001' }).where(eq(opportunities.id, world.yamada.scope.opportunityId));
+    await db.update(accounts).set({ externalId: '001SF0001' }).where(eq(accounts.id, world.yamada.scope.accountId));
+    await db.update(contacts).set({ externalId: '003SF0001' }).where(eq(contacts.id, world.yamada.scope.contactId));
+    const view = await read(world.yamada.scope, 'a'.repeat(26));
     await round();
     expect(receiver.events().map((e) => e.type)).toEqual(['visit.started']);
     advance(20_000);
-    recordHeartbeat(db, world.yamada.scope, view.viewId, beacon(1, 20), clock);
-    recordDownload(db, world.yamada.scope, 'pricing', 'pricing.pdf', 'a'.repeat(26), clock);
+    await recordHeartbeat(db, world.yamada.scope, view.viewId, beacon(1, 20), clock);
+    await recordDownload(db, world.yamada.scope, 'pricing', 'pricing.pdf', 'a'.repeat(26), clock);
     await round();
     expect(receiver.events().map((e) => e.type)).toEqual(['visit.started', 'download.confirmed']); // the view is still being read
     advance(10_000);
-    recordHeartbeat(db, world.yamada.scope, view.viewId, beacon(2, 28), clock);
+    await recordHeartbeat(db, world.yamada.scope, view.viewId, beacon(2, 28), clock);
     advance(settleMs);
     await round();
     await round();
@@ -163,7 +163,7 @@ describe('webhook outbox', () => {
     expect(new Set(receiver.received.map((r) => r.id)).size).toBe(3);
 
     // A second browser on the same link: a new reader, and with two readers in a day the deal is hot.
-    read(world.yamada.scope, 'b'.repeat(26));
+    await read(world.yamada.scope, 'b'.repeat(26));
     await round();
     await round();
     const later = receiver.events().slice(3);
@@ -177,9 +177,9 @@ describe('webhook outbox', () => {
 
   it('retries a failing endpoint with backoff, keeps the message id, gives up after 24 hours, and can be resent', async () => {
     receiverStatus = 500;
-    read(world.suzuki.scope, 'c'.repeat(26));
+    await read(world.suzuki.scope, 'c'.repeat(26));
     await round();
-    const [row] = db.select().from(webhookDeliveries).where(eq(webhookDeliveries.endpointId, endpointId)).all();
+    const [row] = (await db.select().from(webhookDeliveries).where(eq(webhookDeliveries.endpointId, endpointId)));
     expect(row).toMatchObject({ status: 'pending', attempts: 1, lastStatus: 500, lastError: 'HTTP 500' });
     expect(row!.dueAt.getTime()).toBe(clock.getTime() + 1000);
     await round(); // not due yet
@@ -191,45 +191,45 @@ describe('webhook outbox', () => {
     expect(receiver.received[1]!.body).toBe(receiver.received[0]!.body);
     advance(25 * 60 * minute);
     await round();
-    const failed = db.select().from(webhookDeliveries).where(eq(webhookDeliveries.id, row!.id)).get()!;
+    const failed = (await db.select().from(webhookDeliveries).where(eq(webhookDeliveries.id, row!.id)))[0]!;
     expect(failed.status).toBe('failed');
     expect(failed.lastError).toMatch(/^Gave up after 25 h and 3 attempts/);
 
     receiverStatus = 204;
     expect(await resendDelivery(db, row!.id, clock)).toBe(true);
     await round();
-    expect(db.select().from(webhookDeliveries).where(eq(webhookDeliveries.id, row!.id)).get()!.status).toBe('sent');
+    expect((await db.select().from(webhookDeliveries).where(eq(webhookDeliveries.id, row!.id)))[0]!.status).toBe('sent');
     expect(receiver.received.at(-1)!.verified).toBe(true);
     expect(await resendDelivery(db, row!.id, clock)).toBe(false); // only failed ones
 
     // Done rows go after 30 days (their payloads name people); the look-back of a day never re-queues them.
     expect(await purgeDoneDeliveries(db, new Date(clock.getTime() + (DONE_DELIVERY_DAYS - 2) * 24 * 60 * minute))).toBe(0);
     expect(await purgeDoneDeliveries(db, new Date(clock.getTime() + DONE_DELIVERY_DAYS * 24 * 60 * minute + 1))).toBeGreaterThanOrEqual(1);
-    expect(db.select().from(webhookDeliveries).where(eq(webhookDeliveries.id, row!.id)).get()).toBeUndefined();
+    expect((await db.select().from(webhookDeliveries).where(eq(webhookDeliveries.id, row!.id)))[0]).toBeUndefined();
   });
 
   it('queues each event once per endpoint across rounds and a restarted worker, and a lease makes one worker send it', async () => {
-    read(world.yamada.scope, 'd'.repeat(26));
+    await read(world.yamada.scope, 'd'.repeat(26));
     const since = new Date(clock.getTime() - 5 * minute);
     // The dispatcher of two processes (or a restart that looks back) sees the same visit: one row.
     const restarted: WebhookWorkerDeps = { ...deps, send: async () => ({ kind: 'sent' }) };
     await runWebhookRound({ ...restarted, send: deps.send }, since);
     await runWebhookRound(restarted, since);
     await runWebhookRound(restarted, new Date(since.getTime() - 24 * 60 * minute));
-    const rows = db.select().from(webhookDeliveries).where(eq(webhookDeliveries.endpointId, endpointId)).all();
+    const rows = (await db.select().from(webhookDeliveries).where(eq(webhookDeliveries.endpointId, endpointId)));
     expect(rows.map((r) => r.eventType)).toEqual(['visit.started']);
     expect(receiver.received).toHaveLength(1);
 
     // Two endpoints get the event each once.
     const second = await createWebhookEndpoint(db, key, admin, { url: receiver.url, events: ['visit.started'] }, { allowPrivate: true });
-    if (second.ok) db.update(webhookEndpoints).set({ createdAt: clock }).where(eq(webhookEndpoints.id, second.value.id)).run();
-    read(world.suzuki.scope, 'e'.repeat(26));
+    if (second.ok) await db.update(webhookEndpoints).set({ createdAt: clock }).where(eq(webhookEndpoints.id, second.value.id));
+    await read(world.suzuki.scope, 'e'.repeat(26));
     await runWebhookRound(restarted, since);
-    const suzukiRows = db.select().from(webhookDeliveries).all().filter((r) => r.payload.includes(world.suzuki.scope.contactId));
+    const suzukiRows = (await db.select().from(webhookDeliveries)).filter((r) => r.payload.includes(world.suzuki.scope.contactId));
     expect(suzukiRows.map((r) => r.endpointId).sort()).toEqual([endpointId, second.ok ? second.value.id : ''].sort());
 
     // A claimed row is not claimed again until its lease runs out.
-    read(world.suzuki.scope, 'f'.repeat(26));
+    await read(world.suzuki.scope, 'f'.repeat(26));
     await dispatchEvents(restarted, since);
     const first = await claimDueDeliveries(db, clock);
     expect(first.length).toBeGreaterThan(0);
@@ -239,14 +239,14 @@ describe('webhook outbox', () => {
   });
 
   it('sends nothing to a removed endpoint, nor events from before an endpoint existed', async () => {
-    read(world.yamada.scope, 'g'.repeat(26));
+    await read(world.yamada.scope, 'g'.repeat(26));
     await disableWebhookEndpoint(db, admin, endpointId, clock);
     await round();
     expect(receiver.received).toHaveLength(0);
     advance(1000);
     const late = await createWebhookEndpoint(db, key, admin, { url: receiver.url, events: ['visit.started'] }, { allowPrivate: true });
     if (!late.ok) throw new Error('refused');
-    db.update(webhookEndpoints).set({ createdAt: clock }).where(eq(webhookEndpoints.id, late.value.id)).run();
+    await db.update(webhookEndpoints).set({ createdAt: clock }).where(eq(webhookEndpoints.id, late.value.id));
     await runWebhookRound(deps, new Date(clock.getTime() - 10 * minute)); // the visit began before this endpoint
     expect(receiver.received).toHaveLength(0);
   });
