@@ -2,11 +2,11 @@
 import { parseArgs } from 'node:util';
 import { and, asc, eq, isNull } from 'drizzle-orm';
 import { ZodError } from 'zod';
-import { users } from '../../db/schema';
+import { users } from '../server/db/tables';
 import { createApiToken, listApiTokens, revokeApiToken } from '../server/api/tokens';
 import { config } from '../server/config';
 import { BackupError, backupDatabase } from '../server/db/backup';
-import { openDatabase } from '../server/db/client';
+import { closeDatabase, prepareDatabase } from '../server/db/client';
 import { loadDemoCatalog } from '../server/demo/content';
 import { demoAdmin, seedDemo } from '../server/demo/seed';
 import { loadSecretKey } from '../server/security/secret-box';
@@ -35,14 +35,14 @@ async function main(argv: string[]): Promise<number> {
   if (rest.length > 0) return fail(`unexpected argument "${rest[0]}"`);
   switch (command) {
     case 'migrate': {
-      openDatabase(config.databasePath).$client.close();
+      await closeDatabase(await prepareDatabase());
       console.log(`Database ready: ${config.databasePath}`);
       return 0;
     }
     case 'demo': {
-      const db = openDatabase(config.databasePath);
+      const db = await prepareDatabase();
       const { links, historySeeded } = await seedDemo(db, loadSecretKey(), loadDemoCatalog(config.contentDir));
-      db.$client.close();
+      await closeDatabase(db);
       const base = config.publicBaseUrl;
       console.log(`\nRingi demo data is ready (${config.databasePath}).`);
       console.log(
@@ -83,7 +83,7 @@ async function userCommand(argv: string[]): Promise<number> {
   if (values.role !== 'admin' && values.role !== 'rep') return fail('user add needs --role admin or --role rep');
   const generated = values.password === undefined;
   const password = values.password ?? generatePassword();
-  const db = openDatabase(config.databasePath);
+  const db = await prepareDatabase();
   try {
     await createUser(db, {
       email: values.email,
@@ -97,7 +97,7 @@ async function userCommand(argv: string[]): Promise<number> {
     if (error instanceof ZodError) return fail(error.issues.map((i) => `--${i.path.join('.')}: ${i.message}`).join('; '));
     throw error;
   } finally {
-    db.$client.close();
+    await closeDatabase(db);
   }
   console.log(`Created ${values.role} ${values.email.trim().toLowerCase()}.`);
   if (generated) console.log(`Password (shown once, change it after signing in): ${password}`);
@@ -113,7 +113,7 @@ async function apiTokenCommand(argv: string[]): Promise<number> {
     return fail(error instanceof Error ? error.message : String(error));
   }
   const { values, positionals } = parsed;
-  const db = openDatabase(config.databasePath);
+  const db = await prepareDatabase();
   try {
     if (action === 'list' && positionals.length === 0) {
       const tokens = await listApiTokens(db);
@@ -147,7 +147,7 @@ async function apiTokenCommand(argv: string[]): Promise<number> {
     console.log(`Token (shown once; send it as "Authorization: Bearer <token>"): ${created.value.token}`);
     return 0;
   } finally {
-    db.$client.close();
+    await closeDatabase(db);
   }
 }
 

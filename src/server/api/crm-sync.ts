@@ -3,7 +3,7 @@
 // repeats a record when others are added), and views across opportunities. Writes go through the
 // domain functions in src/server/crm, so the API follows the same rules as the forms.
 import { and, asc, eq, gt, gte, lt, or, type Column, type SQL } from 'drizzle-orm';
-import { accounts, contacts, documentViews, opportunities } from '../../../db/schema';
+import { accounts, contacts, documentViews, opportunities } from '../db/tables';
 import { createAccount, updateAccount, type Account } from '../crm/accounts';
 import type { Actor, CrmResult } from '../crm/common';
 import { createContact, updateContact, type Contact } from '../crm/contacts';

@@ -4,7 +4,7 @@
 // stored sealed with the server key.
 import crypto from 'node:crypto';
 import { and, eq, lt } from 'drizzle-orm';
-import { apiIdempotency } from '../../../db/schema';
+import { apiIdempotency } from '../db/tables';
 import type { Queryable } from '../db/client';
 import { openSecret, sealSecret, type SecretKey } from '../security/secret-box';
 

@@ -1,7 +1,7 @@
 // The OpenAPI 3.1 document of /api/v1, generated from the route table and its zod schemas (the same
 // objects the handlers parse with). OpenAPI 3.1 uses JSON Schema 2020-12, which z.toJSONSchema emits.
 import { z } from 'zod/v4';
-import { webhookEventTypes } from '../../../db/schema';
+import { webhookEventTypes } from '../db/tables';
 import { API_PREFIX, API_RATE_LIMIT, type RouteDefinition } from './router';
 
 type JsonSchema = Record<string, unknown>;

@@ -2,7 +2,7 @@
 // requests with them and openapi.ts turns the very same objects into the OpenAPI document, so the
 // documentation cannot drift from what the handlers accept and answer.
 import { z } from 'zod/v4';
-import { apiTokenScopes, channels, locales, salesCycles, webhookEventTypes } from '../../../db/schema';
+import { apiTokenScopes, channels, locales, salesCycles, webhookEventTypes } from '../db/tables';
 
 const id = z.string().min(1).max(100);
 const text = (max: number) => z.string().max(max);

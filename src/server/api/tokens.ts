@@ -3,7 +3,7 @@
 // stops working when that admin is deactivated or loses the admin role, or when it is revoked.
 import { desc, eq } from 'drizzle-orm';
 import { z } from 'zod';
-import { apiTokens, apiTokenScopes, users } from '../../../db/schema';
+import { apiTokens, apiTokenScopes, users } from '../db/tables';
 import { generateAccessToken, hashSecret, parseAccessToken, secretMatches } from '../access-links/tokens';
 import { canManageWorkspace } from '../auth/permissions';
 import type { Actor } from '../crm/common';

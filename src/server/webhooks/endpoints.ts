@@ -3,7 +3,7 @@
 // server key, like Slack webhooks and access-link secrets.
 import crypto from 'node:crypto';
 import { desc, eq, isNull } from 'drizzle-orm';
-import { webhookEndpoints, webhookEventTypes } from '../../../db/schema';
+import { webhookEndpoints, webhookEventTypes } from '../db/tables';
 import { canManageWorkspace } from '../auth/permissions';
 import type { Actor } from '../crm/common';
 import type { Queryable } from '../db/client';

@@ -8,7 +8,7 @@
 // - download.confirmed: an attachment download by a browser that showed a person on the link.
 // - opportunity.hot: the hot-alert thresholds of the Slack rules (hot-alerts.ts), once per workspace day.
 import { and, eq, gte, inArray, lte } from 'drizzle-orm';
-import { accounts, contacts, documentViews, linkEvents, opportunities, visits } from '../../../db/schema';
+import { accounts, contacts, documentViews, linkEvents, opportunities, visits } from '../db/tables';
 import type { Queryable } from '../db/client';
 import { recentlyActiveOpportunities } from '../slack/alert-data';
 import { hotReasons, hotSignals, workspaceDay } from '../slack/hot-alerts';

@@ -3,7 +3,7 @@
 // backoff for a day, failed rows resent by an admin.
 import crypto from 'node:crypto';
 import { and, desc, eq, inArray, lt, lte, or, sql } from 'drizzle-orm';
-import { webhookDeliveries, webhookEndpoints } from '../../../db/schema';
+import { webhookDeliveries, webhookEndpoints } from '../db/tables';
 import type { Queryable } from '../db/client';
 import type { WebhookEventType } from './endpoints';
 

@@ -1,7 +1,7 @@
 // Outgoing webhooks from inside the server process, beside the Slack worker: each round turns new
 // tracking rows into outbox rows (events.ts), then delivers due rows, signed (signature.ts).
 import { and, isNull, lte } from 'drizzle-orm';
-import { webhookEndpoints } from '../../../db/schema';
+import { webhookEndpoints } from '../db/tables';
 import type { Queryable } from '../db/client';
 import type { SecretKey } from '../security/secret-box';
 import type { AlertPolicy } from '../slack/policy';
@@ -18,7 +18,7 @@ export interface WebhookWorkerDeps {
   key: SecretKey;
   now: () => Date;
   /** The hot thresholds (the Slack alert policy); without it no opportunity.hot events. */
-  policy?: () => AlertPolicy;
+  policy?: () => AlertPolicy | Promise<AlertPolicy>;
   scoreOf?: (opportunityId: string, now: Date) => Promise<number | null> | number | null;
   /** Quiet time after which a view's reading is final (document.read). */
   settleMs?: number;
@@ -33,7 +33,7 @@ export async function dispatchEvents(deps: WebhookWorkerDeps, since: Date): Prom
   const now = deps.now();
   const endpoints = await db.select().from(webhookEndpoints).where(and(isNull(webhookEndpoints.disabledAt), lte(webhookEndpoints.createdAt, now)));
   if (endpoints.length === 0) return 0;
-  const events = await collectEvents(db, since, now, { settleMs: deps.settleMs, policy: deps.policy?.(), scoreOf: deps.scoreOf, timeZone: deps.timeZone });
+  const events = await collectEvents(db, since, now, { settleMs: deps.settleMs, policy: deps.policy ? await deps.policy() : undefined, scoreOf: deps.scoreOf, timeZone: deps.timeZone });
   if (events.length === 0) return 0;
   let queued = 0;
   for (const endpoint of endpoints) {
