@@ -3,7 +3,7 @@
 import crypto from 'node:crypto';
 import { eq } from 'drizzle-orm';
 import { describe, expect, it } from 'vitest';
-import { accounts, apiIdempotency, apiTokens, users } from '../../db/schema';
+import { accounts, apiIdempotency, apiTokens, users } from '../../src/server/db/tables';
 import { buildOpenApi, jsonSchemaOf } from '../../src/server/api/openapi';
 import { ApiRouter, type ApiServices } from '../../src/server/api/router';
 import { apiRoutes } from '../../src/server/api/routes';

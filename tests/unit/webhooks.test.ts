@@ -3,7 +3,7 @@
 import crypto from 'node:crypto';
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeEach, describe, expect, it } from 'vitest';
-import { accounts, contacts, opportunities, users, webhookDeliveries, webhookEndpoints } from '../../db/schema';
+import { accounts, contacts, opportunities, users, webhookDeliveries, webhookEndpoints } from '../../src/server/db/tables';
 import { parseSecretKey } from '../../src/server/security/secret-box';
 import { heartbeatPayload } from '../../src/server/tracking/beacon-payloads';
 import { recordDownload, recordHeartbeat, startView } from '../../src/server/tracking/ingest';
