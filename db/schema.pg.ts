@@ -193,3 +193,4 @@ export const authSessions = twins.authSessions!;
 export const signInThrottle = twins.signInThrottle!;
 export const workspaceSettings = twins.workspaceSettings!;
 export const slackOutbox = twins.slackOutbox!;
+export const jobLeases = twins.jobLeases!;

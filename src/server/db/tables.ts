@@ -29,3 +29,4 @@ export const authSessions = engine.authSessions;
 export const signInThrottle = engine.signInThrottle;
 export const workspaceSettings = engine.workspaceSettings;
 export const slackOutbox = engine.slackOutbox;
+export const jobLeases = engine.jobLeases;
