@@ -1,11 +1,18 @@
-// A fresh, migrated SQLite file per test file, removed afterwards.
+// A fresh, migrated database per test file: a temp SQLite file removed afterwards, or, in the
+// `postgres` project, the PostgreSQL database tests/unit/support/postgres-database.ts made for the file.
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll } from 'vitest';
 import { openDatabase, type RingiDb } from '../../../src/server/db/client';
+import { closePostgres, openPostgres } from '../../../src/server/db/postgres';
 
 export function useTempDatabase(): RingiDb {
+  if (process.env.DATABASE_URL) {
+    const db = openPostgres(process.env.DATABASE_URL);
+    afterAll(() => closePostgres(db));
+    return db as unknown as RingiDb;
+  }
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ringi-test-'));
   const db = openDatabase(path.join(dir, 'test.db'), path.resolve('db/migrations'));
   afterAll(() => {
