@@ -5,7 +5,11 @@
 //  - bigint and numeric values (counts, sums, every integer column) arrive as JavaScript numbers,
 //    as they do from SQLite, instead of node-postgres' strings;
 //  - the result of an insert/update/delete without RETURNING carries `changes` (SQLite's name for
-//    node-postgres' `rowCount`).
+//    node-postgres' `rowCount`);
+//  - inside a transaction, `db` runs on the transaction too (as on SQLite, client.ts): a statement the
+//    code sends through `db` while its own transaction is open must not take a second connection,
+//    where it would wait for the transaction's locks while the transaction waits for it.
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { sql, type SQL } from 'drizzle-orm';
 import { drizzle, type NodePgDatabase } from 'drizzle-orm/node-postgres';
 import { migrate } from 'drizzle-orm/node-postgres/migrator';
@@ -59,6 +63,13 @@ function countChanges(client: pg.PoolClient): void {
   };
 }
 
+interface OpenTransaction {
+  client: pg.PoolClient;
+  /** Set once committed or rolled back: work the transaction left behind (a timer) goes to the pool. */
+  closed: boolean;
+  transaction: (run: (tx: unknown) => Promise<unknown>) => Promise<unknown>;
+}
+
 /** A pool on `url`; connections are opened on first use. Does not migrate (see migratePostgres). */
 export function openPostgres(url: string, options: { max?: number } = {}): PostgresDb {
   const pool = new pg.Pool({
@@ -69,10 +80,29 @@ export function openPostgres(url: string, options: { max?: number } = {}): Postg
     idleTimeoutMillis: 30_000,
   });
   pool.on('connect', countChanges);
+  // Statements sent through `db` (the pool) from inside an open transaction run on its connection.
+  const open = new AsyncLocalStorage<OpenTransaction>();
+  const poolQuery = pool.query.bind(pool) as (...args: unknown[]) => unknown;
+  (pool as unknown as { query: (...args: unknown[]) => unknown }).query = (...args: unknown[]) => {
+    const transaction = open.getStore();
+    if (!transaction || transaction.closed) return poolQuery(...args);
+    return (transaction.client.query as (...a: unknown[]) => unknown).apply(transaction.client, args);
+  };
   // An idle connection the server drops (restart, failover) must not crash the process: the pool
   // discards it and the next query opens a new one.
   pool.on('error', (error) => console.error(`postgres: idle connection lost (${error.message})`));
   const db = drizzle(pool, { schema: postgresSchema }) as PostgresDb;
+  const session = (db as unknown as { session: { transaction: (run: (tx: unknown) => Promise<unknown>, config?: unknown) => Promise<unknown> } }).session;
+  const begin = session.transaction.bind(session);
+  session.transaction = (run, config) => {
+    const current = open.getStore();
+    if (current && !current.closed) return current.transaction(run); // db.transaction() inside a transaction: a savepoint
+    return begin((tx) => {
+      const client = (tx as { session: { client: pg.PoolClient } }).session.client;
+      const state: OpenTransaction = { client, closed: false, transaction: (tx as { transaction: OpenTransaction['transaction'] }).transaction.bind(tx) };
+      return open.run(state, () => run(tx)).finally(() => (state.closed = true)); // before COMMIT/ROLLBACK
+    }, config);
+  };
   locations.set(db, describePostgresUrl(url));
   return db;
 }
