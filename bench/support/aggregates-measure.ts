@@ -10,7 +10,7 @@
 // Not timed: the content catalog and Markdown headings the pages read (files, cached in process).
 // Prints one JSON line: { cases: [{ name, ms: number[] }], facts }.
 import { eq, sql } from 'drizzle-orm';
-import { opportunities, opportunityEngagement, pipelineStages, readingTotals } from '../../db/schema';
+import { opportunities, opportunityEngagement, pipelineStages, readingTotals } from '../../src/server/db/tables';
 import { documentPerformance, liveActivity, loadDashboard, refreshDocumentPerformance, unopenedOpportunities, type DashboardFilters } from '../../src/server/dashboard/dashboard';
 import { openDatabase } from '../../src/server/db/client';
 import { getOpportunity } from '../../src/server/crm/opportunities';

@@ -6,7 +6,7 @@
 // Writes one line per link to <paths-file>: "<room id> <token> <slug> <slug> …" (the slugs its room offers).
 // Prints one JSON line: { links, rooms }.
 import fs from 'node:fs';
-import { accounts, contacts, opportunities, roomDocuments, rooms } from '../../db/schema';
+import { accounts, contacts, opportunities, roomDocuments, rooms } from '../../src/server/db/tables';
 import { createAccessLink } from '../../src/server/access-links/access-links';
 import { openDatabase } from '../../src/server/db/client';
 import { loadSecretKey } from '../../src/server/security/secret-box';

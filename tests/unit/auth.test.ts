@@ -1,6 +1,6 @@
 import { eq } from 'drizzle-orm';
 import { describe, expect, it } from 'vitest';
-import { authSessions } from '../../db/schema';
+import { authSessions } from '../../src/server/db/tables';
 import { hashPassword, passwordProblem, verifyPassword } from '../../src/server/auth/passwords';
 import { createSession, invalidateSession, SESSION_INACTIVITY_MS, validateSession } from '../../src/server/auth/sessions';
 import { signIn } from '../../src/server/auth/sign-in';

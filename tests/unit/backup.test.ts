@@ -7,7 +7,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { accessLinks, documentViews } from '../../db/schema';
+import { accessLinks, documentViews } from '../../src/server/db/tables';
 import { openDatabase } from '../../src/server/db/client';
 import { backupDatabase, BackupError, integrityProblem } from '../../src/server/db/backup';
 import { startView } from '../../src/server/tracking/ingest';

@@ -1,7 +1,7 @@
 // The beacon path over real HTTP on loopback: every refusal is a 4xx in the JSON error shape.
 import { eq } from 'drizzle-orm';
 import { describe, expect, it } from 'vitest';
-import { documentViews } from '../../db/schema';
+import { documentViews } from '../../src/server/db/tables';
 import { handleBeacon } from '../../src/server/http/beacon-endpoint';
 import { matchBeaconPath } from '../../src/server/http/beacon-request';
 import { startView } from '../../src/server/tracking/ingest';

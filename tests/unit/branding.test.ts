@@ -1,7 +1,7 @@
 // The vendor name and logo shown to prospects: decoded from the settings, cached for a few seconds.
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { users } from '../../db/schema';
+import { users } from '../../src/server/db/tables';
 import { openDatabase } from '../../src/server/db/client';
 import { BRANDING_TTL_MS, decodeLogo, vendorBranding } from '../../src/server/settings/branding';
 import { updateSettings } from '../../src/server/settings/settings';

@@ -1,6 +1,6 @@
 // Accounts and contacts: validation, search, pagination, archive rules (shared records, admins archive).
 import { describe, expect, it } from 'vitest';
-import { accounts, contacts, users } from '../../db/schema';
+import { accounts, contacts, users } from '../../src/server/db/tables';
 import { createAccount, getAccount, listAccounts, setAccountArchived, updateAccount } from '../../src/server/crm/accounts';
 import { createContact, getContact, listContacts, setContactArchived, updateContact } from '../../src/server/crm/contacts';
 import { containsPattern } from '../../src/server/crm/common';

@@ -2,7 +2,7 @@
 // page's shortcut: a new contact and their link in one step.
 import crypto from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { accessLinks, accounts, contacts, opportunities, users } from '../../db/schema';
+import { accessLinks, accounts, contacts, opportunities, users } from '../../src/server/db/tables';
 import { addContactWithLink, listLinksForOpportunity } from '../../src/server/access-links/link-management';
 import { createFirstDeal, firstDealInput } from '../../src/server/crm/first-deal';
 import { loadProspectRoom } from '../../src/server/rooms/prospect-room';

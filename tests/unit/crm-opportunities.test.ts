@@ -1,7 +1,7 @@
 // Opportunities: validation, the rep-vs-other-rep rule, list filters (activity too), pagination, archive.
 import { eq } from 'drizzle-orm';
 import { describe, expect, it } from 'vitest';
-import { accessLinks, accounts, contacts, opportunities, opportunityEngagement, rooms, users } from '../../db/schema';
+import { accessLinks, accounts, contacts, opportunities, opportunityEngagement, rooms, users } from '../../src/server/db/tables';
 import { listAccounts } from '../../src/server/crm/accounts';
 import {
   createOpportunity,

@@ -1,9 +1,9 @@
 // The numbered pipeline: default stages from the migration, labels per locale.
 import { describe, expect, it } from 'vitest';
-import { pipelineStages } from '../../db/schema';
+import { pipelineStages } from '../../src/server/db/tables';
 import { getStage, listStages, opportunityStageDisplay, stageDisplay, stageExists, stageLabel } from '../../src/server/crm/stages';
 import { channelLabel, salesCycleLabel, tCrm } from '../../src/server/crm/messages';
-import { channels } from '../../db/schema';
+import { channels } from '../../src/server/db/tables';
 import { useTempDatabase } from './support/temp-db';
 
 const db = useTempDatabase();

@@ -4,7 +4,7 @@ import crypto from 'node:crypto';
 import path from 'node:path';
 import { eq } from 'drizzle-orm';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { accessLinks, accounts, contacts, opportunities, roomDocuments, rooms, users } from '../../db/schema';
+import { accessLinks, accounts, contacts, opportunities, roomDocuments, rooms, users } from '../../src/server/db/tables';
 import { createAccessLink, revokeAccessLink } from '../../src/server/access-links/access-links';
 import { documentPerformance, liveActivity, loadDashboard, refreshDocumentPerformance, unopenedOpportunities, type Channel } from '../../src/server/dashboard/dashboard';
 import { filtersQuery, parseDashboardFilters } from '../../src/server/dashboard/filters';

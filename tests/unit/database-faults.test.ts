@@ -8,7 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { eq } from 'drizzle-orm';
 import { afterAll, describe, expect, it } from 'vitest';
-import { documentViews, linkEvents } from '../../db/schema';
+import { documentViews, linkEvents } from '../../src/server/db/tables';
 import { openDatabase } from '../../src/server/db/client';
 import { answerStorageFull, FaultLog, isStorageFull } from '../../src/server/db/faults';
 import { handleBeacon } from '../../src/server/http/beacon-endpoint';

@@ -20,7 +20,7 @@ import {
   users,
   visits,
   workspaceSettings,
-} from '../../db/schema';
+} from '../../src/server/db/tables';
 import { loadDashboard } from '../../src/server/dashboard/dashboard';
 import { hotReasons, hotSignals } from '../../src/server/slack/hot-alerts';
 import { runSlackRound } from '../../src/server/slack/worker';

@@ -3,7 +3,7 @@
 import crypto from 'node:crypto';
 import { eq } from 'drizzle-orm';
 import { describe, expect, it } from 'vitest';
-import { accessLinks, accounts, contacts, linkEvents, opportunities, rooms, users, visits } from '../../db/schema';
+import { accessLinks, accounts, contacts, linkEvents, opportunities, rooms, users, visits } from '../../src/server/db/tables';
 import {
   accessLinkUrl,
   awaitsConfirmation,

@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { NodeApp } from 'astro/app/node';
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { accounts, contacts, opportunities, roomDocuments, rooms, users } from '../../db/schema';
+import { accounts, contacts, opportunities, roomDocuments, rooms, users } from '../../src/server/db/tables';
 import { createAccessLink, revokeAccessLink } from '../../src/server/access-links/access-links';
 import {
   compileTemplate,

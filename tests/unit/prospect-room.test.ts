@@ -1,7 +1,7 @@
 import crypto from 'node:crypto';
 import { eq } from 'drizzle-orm';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { accessLinks, accounts, contacts, opportunities, roomDocuments, rooms, users } from '../../db/schema';
+import { accessLinks, accounts, contacts, opportunities, roomDocuments, rooms, users } from '../../src/server/db/tables';
 import { createAccessLink, revealAccessToken, revokeAccessLink } from '../../src/server/access-links/access-links';
 import { hashSecret } from '../../src/server/access-links/tokens';
 import { loadProspectRoom, roomOffers } from '../../src/server/rooms/prospect-room';

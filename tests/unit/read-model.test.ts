@@ -1,7 +1,7 @@
 import crypto from 'node:crypto';
 import { eq } from 'drizzle-orm';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { accounts, contacts, opportunities, roomDocuments, rooms, users } from '../../db/schema';
+import { accounts, contacts, opportunities, roomDocuments, rooms, users } from '../../src/server/db/tables';
 import { createAccessLink } from '../../src/server/access-links/access-links';
 import { parseSecretKey } from '../../src/server/security/secret-box';
 import { heartbeatPayload } from '../../src/server/tracking/beacon-payloads';

@@ -1,7 +1,7 @@
 import crypto from 'node:crypto';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { eq } from 'drizzle-orm';
-import { accounts, contacts, documentViews, linkEvents, opportunities, opportunityEngagement, readingTotals, roomDocuments, rooms, slackOutbox, users, visits } from '../../db/schema';
+import { accounts, contacts, documentViews, linkEvents, opportunities, opportunityEngagement, readingTotals, roomDocuments, rooms, slackOutbox, users, visits } from '../../src/server/db/tables';
 import { createAccessLink } from '../../src/server/access-links/access-links';
 import { updateSettings } from '../../src/server/settings/settings';
 import { parseSecretKey } from '../../src/server/security/secret-box';

@@ -1,7 +1,7 @@
 // The room builder: document rules (order, unknown and duplicate slugs), the builder's buttons,
 // expiry dates as calendar days in Japan, saving with permissions, and the room's creation.
 import { describe, expect, it } from 'vitest';
-import { accounts, opportunities, roomDocuments, rooms, users } from '../../db/schema';
+import { accounts, opportunities, roomDocuments, rooms, users } from '../../src/server/db/tables';
 import { eq } from 'drizzle-orm';
 import {
   applyRoomDocumentOp,

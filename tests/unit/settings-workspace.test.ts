@@ -4,7 +4,7 @@
 import crypto from 'node:crypto';
 import { eq } from 'drizzle-orm';
 import { describe, expect, it } from 'vitest';
-import { pipelineStages, users, workspaceSettings } from '../../db/schema';
+import { pipelineStages, users, workspaceSettings } from '../../src/server/db/tables';
 import { parseSecretKey } from '../../src/server/security/secret-box';
 import {
   defaultSettings,

@@ -2,7 +2,7 @@
 // an attacker's failures slow the attacker down, never lock the owner out of a browser they have
 // signed in with before; delays grow per failure; the account-wide allowance is much higher.
 import { describe, expect, it } from 'vitest';
-import { signInThrottle } from '../../db/schema';
+import { signInThrottle } from '../../src/server/db/tables';
 import { knownDeviceFor, MAX_ACCOUNTS_PER_DEVICE, parseKnownDevice, rememberedDevice } from '../../src/server/auth/known-device';
 import { signIn } from '../../src/server/auth/sign-in';
 import {

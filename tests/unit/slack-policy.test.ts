@@ -1,6 +1,6 @@
 // The alert policy in force comes from the workspace settings, with the env override for the delay.
 import { describe, expect, it } from 'vitest';
-import { users } from '../../db/schema';
+import { users } from '../../src/server/db/tables';
 import { updateSettings } from '../../src/server/settings/settings';
 import { alertPolicy, defaultAlertPolicy } from '../../src/server/slack/policy';
 import { enqueueDueDigests } from '../../src/server/slack/worker';

@@ -2,7 +2,7 @@
 // them to a real HTTP stand-in on loopback. A controllable clock replaces waiting.
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeEach, describe, expect, it } from 'vitest';
-import { contacts, opportunities, slackOutbox, users } from '../../db/schema';
+import { contacts, opportunities, slackOutbox, users } from '../../src/server/db/tables';
 import { heartbeatPayload } from '../../src/server/tracking/beacon-payloads';
 import { recordAutomatedOpen, recordHeartbeat, startView } from '../../src/server/tracking/ingest';
 import type { LinkScope } from '../../src/server/tracking/link-scope';

@@ -1,6 +1,6 @@
 import { eq } from 'drizzle-orm';
 import { describe, expect, it } from 'vitest';
-import { documentViews, linkEvents, opportunityEngagement, readingTotals, visits } from '../../db/schema';
+import { documentViews, linkEvents, opportunityEngagement, readingTotals, visits } from '../../src/server/db/tables';
 import { revokeAccessLink } from '../../src/server/access-links/access-links';
 import { heartbeatPayload } from '../../src/server/tracking/beacon-payloads';
 import { recordAutomatedOpen, recordDownload, recordHeartbeat, startView } from '../../src/server/tracking/ingest';

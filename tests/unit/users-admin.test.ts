@@ -2,7 +2,7 @@
 // deactivation ending sessions, the last active admin, nobody acting on themselves, own password change.
 import { eq } from 'drizzle-orm';
 import { describe, expect, it } from 'vitest';
-import { users } from '../../db/schema';
+import { users } from '../../src/server/db/tables';
 import { createSession, validateSession } from '../../src/server/auth/sessions';
 import { signIn } from '../../src/server/auth/sign-in';
 import { throttleRules } from '../../src/server/auth/throttle';

@@ -1,6 +1,6 @@
 import crypto from 'node:crypto';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { accessLinks, accounts, contacts, opportunities, pipelineStages, roomDocuments, rooms, users } from '../../db/schema';
+import { accessLinks, accounts, contacts, opportunities, pipelineStages, roomDocuments, rooms, users } from '../../src/server/db/tables';
 import { createAccessLink } from '../../src/server/access-links/access-links';
 import {
   asciiFileName,

@@ -1,5 +1,5 @@
 import { eq } from 'drizzle-orm';
-import { accessLinks } from '../../../db/schema';
+import { accessLinks } from '../db/tables';
 import type { RingiDb } from '../db/client';
 import { openSecret, sealSecret, type SecretKey } from '../security/secret-box';
 import { generateAccessToken, hashSecret } from './tokens';

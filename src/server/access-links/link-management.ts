@@ -3,7 +3,7 @@
 // Only the opportunity's owner or an admin changes links. Tokens are returned to the caller for the
 // page to show; nothing here logs them.
 import { and, desc, eq, inArray, isNull, max, ne, sql } from 'drizzle-orm';
-import { accessLinks, contacts, linkEvents, rooms, users, visits } from '../../../db/schema';
+import { accessLinks, contacts, linkEvents, rooms, users, visits } from '../db/tables';
 import { canEditOpportunity } from '../auth/permissions';
 import { config } from '../config';
 import type { Queryable, RingiDb } from '../db/client';

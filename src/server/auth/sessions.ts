@@ -3,7 +3,7 @@
 import { and, eq, isNull } from 'drizzle-orm';
 import { sha256 } from '@oslojs/crypto/sha2';
 import { encodeBase32LowerCaseNoPadding } from '@oslojs/encoding';
-import { authSessions, users } from '../../../db/schema';
+import { authSessions, users } from '../db/tables';
 import type { Queryable, RingiDb } from '../db/client';
 import { constantTimeEqual } from '../security/constant-time';
 

@@ -1,5 +1,5 @@
 import { eq, isNull, and } from 'drizzle-orm';
-import { users } from '../../../db/schema';
+import { users } from '../db/tables';
 import type { RingiDb } from '../db/client';
 import { hashPassword, verifyPassword } from './passwords';
 import { createSession, type SessionUser } from './sessions';

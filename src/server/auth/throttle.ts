@@ -8,7 +8,7 @@
 // - account × known device: a browser that has signed in to the account before (known-device.ts)
 //   is counted only against itself, so nobody else's failures can slow its owner down.
 import { eq, inArray, lte, sql } from 'drizzle-orm';
-import { signInThrottle } from '../../../db/schema';
+import { signInThrottle } from '../db/tables';
 import type { Queryable, RingiDb } from '../db/client';
 
 export interface ThrottleRule {

@@ -2,7 +2,7 @@
 import crypto from 'node:crypto';
 import { and, asc, count, desc, eq, isNotNull, isNull, sql, type SQL } from 'drizzle-orm';
 import { z } from 'zod';
-import { accounts } from '../../../db/schema';
+import { accounts } from '../db/tables';
 import { canArchiveAccount, canEditAccount } from '../auth/permissions';
 import type { Queryable, RingiDb } from '../db/client';
 import {

@@ -2,7 +2,7 @@
 import crypto from 'node:crypto';
 import { and, asc, eq, isNull } from 'drizzle-orm';
 import { z } from 'zod';
-import { contacts } from '../../../db/schema';
+import { contacts } from '../db/tables';
 import { canArchiveAccount, canEditAccount } from '../auth/permissions';
 import type { Queryable, RingiDb } from '../db/client';
 import { getAccount } from './accounts';

@@ -12,7 +12,7 @@ import {
   rooms,
   salesCycles,
   users,
-} from '../../../db/schema';
+} from '../db/tables';
 import { canEditOpportunity } from '../auth/permissions';
 import type { Queryable, RingiDb } from '../db/client';
 import {

@@ -1,6 +1,6 @@
 // The numbered pipeline (フェーズ): numbers are the identity, labels are per language.
 import { asc, eq } from 'drizzle-orm';
-import { pipelineStages } from '../../../db/schema';
+import { pipelineStages } from '../db/tables';
 import type { Queryable } from '../db/client';
 import type { Locale } from '../i18n/format';
 

@@ -22,7 +22,7 @@ import {
   users,
   visits,
   type channels,
-} from '../../../db/schema';
+} from '../db/tables';
 import type { RingiDb } from '../db/client';
 import { processStore } from '../db/process-store';
 import { getSettingValues } from '../settings/settings';

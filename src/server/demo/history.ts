@@ -3,7 +3,7 @@
 // running totals, the score, the timeline and the dashboard agree exactly as with real readers.
 // Times are relative to the moment of seeding, so a fresh demo always looks alive.
 import { and, eq, gt, inArray } from 'drizzle-orm';
-import { accessLinks, opportunities, opportunityEngagement, slackOutbox } from '../../../db/schema';
+import { accessLinks, opportunities, opportunityEngagement, slackOutbox } from '../db/tables';
 import type { RingiDb } from '../db/client';
 import type { SecretKey } from '../security/secret-box';
 import { workspaceDay } from '../slack/hot-alerts';

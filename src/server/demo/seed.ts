@@ -3,7 +3,7 @@
 // Idempotent: fixed ids and "insert or ignore", so re-running neither duplicates nor destroys.
 import { and, eq, isNull } from 'drizzle-orm';
 import { hashPassword } from '../auth/passwords';
-import { accessLinks, accounts, contacts, opportunities, roomDocuments, rooms, users, workspaceSettings } from '../../../db/schema';
+import { accessLinks, accounts, contacts, opportunities, roomDocuments, rooms, users, workspaceSettings } from '../db/tables';
 import { createAccessLink, revealAccessToken } from '../access-links/access-links';
 import type { RingiDb } from '../db/client';
 import type { SecretKey } from '../security/secret-box';

@@ -16,7 +16,7 @@
 // the timeline and in the running totals.
 import { and, asc, eq, gte, inArray, lt, lte, or, sql, type SQL } from 'drizzle-orm';
 import { z } from 'zod';
-import { accounts, contacts, documentViews, linkEvents, opportunities, pipelineStages, users, visits } from '../../../db/schema';
+import { accounts, contacts, documentViews, linkEvents, opportunities, pipelineStages, users, visits } from '../db/tables';
 import { channelLabel } from '../crm/messages';
 import type { RingiDb } from '../db/client';
 import type { Locale } from '../i18n/format';

@@ -1,6 +1,6 @@
 // Everything a prospect's page needs, loaded from a token in one query.
 import { asc, eq, sql } from 'drizzle-orm';
-import { accessLinks, accounts, contacts, opportunities, roomDocuments, rooms, users } from '../../../db/schema';
+import { accessLinks, accounts, contacts, opportunities, roomDocuments, rooms, users } from '../db/tables';
 import { parseAccessToken, secretMatches } from '../access-links/tokens';
 import type { RingiDb } from '../db/client';
 import type { LinkScope } from '../tracking/link-scope';

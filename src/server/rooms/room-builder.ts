@@ -4,7 +4,7 @@
 import crypto from 'node:crypto';
 import { asc, eq } from 'drizzle-orm';
 import { z } from 'zod';
-import { locales, opportunities, roomDocuments, rooms } from '../../../db/schema';
+import { locales, opportunities, roomDocuments, rooms } from '../db/tables';
 import { canEditOpportunity } from '../auth/permissions';
 import type { SessionUser } from '../auth/sessions';
 import type { Queryable, RingiDb } from '../db/client';

@@ -4,7 +4,7 @@
 // only ever shown masked. Stage labels live in pipeline_stages and are edited here too.
 import { eq, like } from 'drizzle-orm';
 import { z } from 'zod';
-import { locales, pipelineStages, users, workspaceSettings } from '../../../db/schema';
+import { locales, pipelineStages, users, workspaceSettings } from '../db/tables';
 import type { SessionUser } from '../auth/sessions';
 import type { Queryable, RingiDb } from '../db/client';
 import { loadSecretKey, openSecret, sealSecret, type SecretKey } from '../security/secret-box';

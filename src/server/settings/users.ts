@@ -3,7 +3,7 @@
 // resets and deactivation end the user's sessions at once.
 import { and, asc, eq, isNull, ne, sql } from 'drizzle-orm';
 import { z } from 'zod';
-import { locales, slackAlertModes, userRoles, users } from '../../../db/schema';
+import { locales, slackAlertModes, userRoles, users } from '../db/tables';
 import { passwordProblem, verifyPassword } from '../auth/passwords';
 import { createSession, invalidateUserSessions } from '../auth/sessions';
 import { signInSucceeded, takeSignInAttempt, type SignInSource } from '../auth/throttle';

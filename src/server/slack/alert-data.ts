@@ -1,6 +1,6 @@
 // Loads what an alert says, at send time: a visit alert summarises the visit so far.
 import { and, eq, gte, inArray, sql } from 'drizzle-orm';
-import { accounts, contacts, documentViews, linkEvents, opportunities, opportunityEngagement, pipelineStages, users, visits } from '../../../db/schema';
+import { accounts, contacts, documentViews, linkEvents, opportunities, opportunityEngagement, pipelineStages, users, visits } from '../db/tables';
 import { stageLabel } from '../crm/stages';
 import { topReasons } from '../dashboard/rules';
 import { reasonText } from '../dashboard/present';

@@ -1,6 +1,6 @@
 // Hot alerts: raised when an opportunity crosses a threshold, at most once a day per opportunity.
 import { and, desc, eq, gte, inArray, sql } from 'drizzle-orm';
-import { contacts, documentViews, opportunities, visits } from '../../../db/schema';
+import { contacts, documentViews, opportunities, visits } from '../db/tables';
 import type { Queryable } from '../db/client';
 import { calendarDateOf, workspaceTimeZone } from '../i18n/calendar';
 import type { HotReason } from './compose';

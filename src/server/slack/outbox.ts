@@ -1,7 +1,7 @@
 // The Slack outbox: alerts are rows written in the same transaction as their cause, and sent later
 // by the worker. A unique idempotency key per cause makes enqueueing repeatable.
 import { and, eq, gte, inArray, isNotNull, lt, lte, or, sql } from 'drizzle-orm';
-import { opportunities, slackOutbox, users, visits } from '../../../db/schema';
+import { opportunities, slackOutbox, users, visits } from '../db/tables';
 import type { Queryable } from '../db/client';
 import { VISIT_GAP_MS } from '../tracking/rules';
 

@@ -1,7 +1,7 @@
 // Sends queued Slack alerts from inside the server process. Never on the request path: requests only
 // write outbox rows; this loop delivers them with retries, backoff and Retry-After.
 import { and, eq, isNull } from 'drizzle-orm';
-import { users } from '../../../db/schema';
+import { users } from '../db/tables';
 import type { RingiDb } from '../db/client';
 import { composeDigest, composeHotAlert, composeVisitAlert, type HotReason, type SlackMessage } from './compose';
 import { loadDigestData, loadHotAlertData, loadVisitAlertData, recentlyActiveOpportunities } from './alert-data';

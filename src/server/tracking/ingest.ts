@@ -3,7 +3,7 @@
 import crypto from 'node:crypto';
 import { and, desc, eq, gte, ne, sql } from 'drizzle-orm';
 import { encodeBase32LowerCaseNoPadding } from '@oslojs/encoding';
-import { documentViews, linkEvents, opportunityEngagement, readingTotals, visits } from '../../../db/schema';
+import { documentViews, linkEvents, opportunityEngagement, readingTotals, visits } from '../db/tables';
 import type { Queryable, RingiDb, RingiTx as Tx } from '../db/client';
 import type { HeartbeatPayload } from './beacon-payloads';
 import type { LinkScope } from './link-scope';

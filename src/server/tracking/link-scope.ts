@@ -1,5 +1,5 @@
 import { eq, sql } from 'drizzle-orm';
-import { accessLinks, opportunities, rooms } from '../../../db/schema';
+import { accessLinks, opportunities, rooms } from '../db/tables';
 import { parseAccessToken, secretMatches } from '../access-links/tokens';
 import type { RingiDb } from '../db/client';
 import { linkState } from '../rooms/access-rules';

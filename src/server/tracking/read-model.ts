@@ -19,7 +19,7 @@ import {
   rooms,
   visits,
   type channels,
-} from '../../../db/schema';
+} from '../db/tables';
 import type { RingiDb } from '../db/client';
 import {
   categoryOf,

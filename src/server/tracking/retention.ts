@@ -4,7 +4,7 @@
 // The same daily job purges Slack alerts that are done with (delivered or skipped) and sign-in
 // throttle counters whose window has ended.
 import { and, eq, gte, inArray, lt, lte, or, sql } from 'drizzle-orm';
-import { documentViews, linkEvents, slackOutbox, visits } from '../../../db/schema';
+import { documentViews, linkEvents, slackOutbox, visits } from '../db/tables';
 import { purgeExpiredSignInFailures } from '../auth/throttle';
 import type { RingiDb } from '../db/client';
 import { getSettingValues } from '../settings/settings';

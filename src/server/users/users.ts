@@ -1,7 +1,7 @@
 import crypto from 'node:crypto';
 import { eq } from 'drizzle-orm';
 import { z } from 'zod';
-import { userRoles, users } from '../../../db/schema';
+import { userRoles, users } from '../db/tables';
 import { hashPassword, MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH } from '../auth/passwords';
 import { invalidateUserSessions } from '../auth/sessions';
 import type { RingiDb } from '../db/client';

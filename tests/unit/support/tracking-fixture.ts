@@ -1,6 +1,6 @@
 // A small world for tracking tests: one rep, one account with two contacts, one room, two links.
 import crypto from 'node:crypto';
-import { accounts, contacts, opportunities, roomDocuments, rooms, users } from '../../../db/schema';
+import { accounts, contacts, opportunities, roomDocuments, rooms, users } from '../../../src/server/db/tables';
 import { createAccessLink } from '../../../src/server/access-links/access-links';
 import type { RingiDb } from '../../../src/server/db/client';
 import { parseSecretKey } from '../../../src/server/security/secret-box';

@@ -2,7 +2,7 @@
 // time zone, both included, at most 366 days) as CSV, streamed. Bad input: 400 with the reasons.
 import type { APIRoute } from 'astro';
 import { eq } from 'drizzle-orm';
-import { opportunities } from '../../../../db/schema';
+import { opportunities } from '../../../server/db/tables';
 import { adminHeaders, requireUser } from '../../../server/auth/guard';
 import { getDb } from '../../../server/db/client';
 import { catalogTitles, csvDownload, exportError } from '../../../server/exports/http';
