@@ -183,7 +183,7 @@ function checkNow(now: Date): void {
 // --- Live activity ---
 
 /** Who is reading now, and the visits of the last week. Two indexed, time-bounded queries plus one per page. */
-export function liveActivity(db: RingiDb, now: Date, filters: DashboardFilters = {}, options: LiveActivityOptions = {}): LiveActivity {
+export async function liveActivity(db: RingiDb, now: Date, filters: DashboardFilters = {}, options: LiveActivityOptions = {}): Promise<LiveActivity> {
   checkNow(now);
   checkFilters(filters);
   const liveLimit = boundedLimit(options.liveLimit, 20, 1, 100);
@@ -218,12 +218,11 @@ export function liveActivity(db: RingiDb, now: Date, filters: DashboardFilters =
   const byVisit = new Map<string, { docs: Map<string, string | null>; activeSeconds: number }>();
   const visitIds = recent.map((r) => String(r.visitId));
   if (visitIds.length > 0) {
-    const rows = db
+    const rows = await db
       .select({ visitId: documentViews.visitId, slug: documentViews.documentSlug, title: documentViews.documentTitle, activeSeconds: documentViews.activeSeconds })
       .from(documentViews)
       .where(inArray(documentViews.visitId, visitIds))
-      .orderBy(documentViews.startedAt, documentViews.id)
-      .all();
+      .orderBy(documentViews.startedAt, documentViews.id);
     for (const row of rows) {
       let entry = byVisit.get(row.visitId);
       if (!entry) byVisit.set(row.visitId, (entry = { docs: new Map(), activeSeconds: 0 }));
@@ -266,8 +265,8 @@ export function liveActivity(db: RingiDb, now: Date, filters: DashboardFilters =
 
 // --- Hottest ---
 
-function hottest(db: RingiDb, now: Date, filters: DashboardFilters, limit: number, documentCategories?: DocumentCategoryLookup): HotRow[] {
-  const hot = hottestOpportunities(db, now, {
+async function hottest(db: RingiDb, now: Date, filters: DashboardFilters, limit: number, documentCategories?: DocumentCategoryLookup): Promise<HotRow[]> {
+  const hot = await hottestOpportunities(db, now, {
     limit,
     channel: filters.channel,
     stage: filters.stageNumber,
@@ -280,7 +279,7 @@ function hottest(db: RingiDb, now: Date, filters: DashboardFilters, limit: numbe
   const owners = new Map(
     ownerIds.length === 0
       ? []
-      : db.select({ id: users.id, name: users.displayName }).from(users).where(inArray(users.id, ownerIds)).all().map((u) => [u.id, u.name] as const),
+      : (await db.select({ id: users.id, name: users.displayName }).from(users).where(inArray(users.id, ownerIds))).map((u) => [u.id, u.name] as const),
   );
   return hot.map((h) => ({
     opportunityId: h.opportunityId,
@@ -524,20 +523,20 @@ export function refreshDocumentPerformance(db: RingiDb, now = new Date()): void 
 
 // --- Everything ---
 
-export function loadDashboard(db: RingiDb, now: Date, filters: DashboardFilters = {}, options: DashboardOptions = {}): Dashboard {
+export async function loadDashboard(db: RingiDb, now: Date, filters: DashboardFilters = {}, options: DashboardOptions = {}): Promise<Dashboard> {
   checkNow(now);
   checkFilters(filters);
-  const days = options.unopenedAfterDays ?? getSettingValues(db).unopenedAfterDays;
+  const days = options.unopenedAfterDays ?? (await getSettingValues(db)).unopenedAfterDays;
   const maxAgeMs = options.documentMaxAgeMs ?? DOCUMENT_MAX_AGE_MS;
   if (!Number.isFinite(maxAgeMs) || maxAgeMs < 0) throw new RangeError('documentMaxAgeMs must be ≥ 0');
   // One read transaction: the four sections see the same moment of the database.
-  return db.transaction(
-    () => {
+  return await db.transaction(
+    async () => {
       const documents = cachedDocumentPerformance(db, now, filters, boundedLimit(options.documentLimit, DEFAULT_DOCUMENT_LIMIT, 1, 200), maxAgeMs);
       return {
         unopenedAfterDays: days,
-        liveActivity: liveActivity(db, now, filters, options),
-        hottest: hottest(db, now, filters, boundedLimit(options.hottestLimit, 10, 1, 50), options.documentCategories),
+        liveActivity: await liveActivity(db, now, filters, options),
+        hottest: await hottest(db, now, filters, boundedLimit(options.hottestLimit, 10, 1, 50), options.documentCategories),
         unopened: unopenedOpportunities(db, now, filters, days, options.unopenedLimit ?? 20),
         documentPerformance: documents.rows,
         documentPerformanceAsOf: documents.asOf,

@@ -143,7 +143,7 @@ interface Cursor {
  * indexed queries: the views (+ visit, contact, opportunity, account, stage by primary key), the other
  * views of their visits (to attribute downloads), and the visits' downloads and prints.
  */
-export function* viewExportBatches(db: RingiDb, scope: ViewsExportScope, options: Pick<ViewsCsvOptions, 'locale' | 'documentTitles' | 'batchSize'>): Generator<ViewExportRow[]> {
+export async function* viewExportBatches(db: RingiDb, scope: ViewsExportScope, options: Pick<ViewsCsvOptions, 'locale' | 'documentTitles' | 'batchSize'>): Promise<Generator<ViewExportRow[]>> {
   const batchSize = options.batchSize ?? DEFAULT_BATCH;
   if (!Number.isInteger(batchSize) || batchSize < 1 || batchSize > 5000) throw new RangeError('batchSize must be an integer from 1 to 5000');
   let cursor: Cursor | null = null;
@@ -156,7 +156,7 @@ export function* viewExportBatches(db: RingiDb, scope: ViewsExportScope, options
       cursor ? gte(documentViews.startedAt, cursor.startedAt) : undefined,
       cursor ? or(sql`${documentViews.startedAt} > ${cursor.startedAt.getTime()}`, sql`${documentViews}.rowid > ${cursor.rowid}`) : undefined,
     ];
-    const rows = db
+    const rows = await db
       .select({
         rowid: sql<number>`${documentViews}.rowid`,
         view: documentViews,
@@ -184,13 +184,12 @@ export function* viewExportBatches(db: RingiDb, scope: ViewsExportScope, options
       .leftJoin(accounts, eq(accounts.id, documentViews.accountId))
       .where(and(...conditions))
       .orderBy(asc(documentViews.startedAt), sql`${documentViews}.rowid`)
-      .limit(batchSize)
-      .all();
+      .limit(batchSize);
     if (rows.length === 0) return;
     const last = rows[rows.length - 1]!;
     cursor = { startedAt: last.view.startedAt, rowid: last.rowid };
 
-    const { downloads, prints } = countEvents(db, rows.map((r) => ({ ...r.view, visitStartedAt: r.visitStartedAt, visitLastActivityAt: r.visitLastActivityAt })));
+    const { downloads, prints } = await countEvents(db, rows.map((r) => ({ ...r.view, visitStartedAt: r.visitStartedAt, visitLastActivityAt: r.visitLastActivityAt })));
     yield rows.map((r) => {
       const v = r.view;
       const label = r.stage === null ? null : (options.locale === 'en' ? r.stageLabelEn || r.stageLabelJa : r.stageLabelJa || r.stageLabelEn) ?? '';
@@ -233,7 +232,7 @@ interface BatchView {
 }
 
 /** Downloads and prints per view id, for a batch of views. */
-function countEvents(db: RingiDb, batch: readonly BatchView[]): { downloads: Map<string, number>; prints: Map<string, number> } {
+async function countEvents(db: RingiDb, batch: readonly BatchView[]): Promise<{ downloads: Map<string, number>; prints: Map<string, number> }> {
   const downloads = new Map<string, number>();
   const prints = new Map<string, number>();
   const visitIds = new Set(batch.map((v) => v.visitId));
@@ -245,7 +244,7 @@ function countEvents(db: RingiDb, batch: readonly BatchView[]): { downloads: Map
     from = Math.min(from, (v.visitStartedAt ?? v.startedAt).getTime());
     to = Math.max(to, (v.visitLastActivityAt ?? v.startedAt).getTime());
   }
-  const events = db
+  const events = (await db
     .select({ kind: linkEvents.kind, visitId: linkEvents.visitId, viewId: linkEvents.viewId, documentSlug: linkEvents.documentSlug, occurredAt: linkEvents.occurredAt })
     .from(linkEvents)
     .where(
@@ -255,8 +254,7 @@ function countEvents(db: RingiDb, batch: readonly BatchView[]): { downloads: Map
         lte(linkEvents.occurredAt, new Date(to)),
         inArray(linkEvents.kind, ['download', 'print']),
       ),
-    )
-    .all()
+    ))
     .filter((e) => e.visitId !== null && visitIds.has(e.visitId));
   if (events.length === 0) return { downloads, prints };
 
@@ -266,12 +264,11 @@ function countEvents(db: RingiDb, batch: readonly BatchView[]): { downloads: Map
   if (downloadEvents.length > 0) {
     // Every view of those visits (some may be in other batches): document_views_visit_idx.
     const withDownloads = [...new Set(downloadEvents.map((e) => e.visitId!))];
-    const views = db
+    const views = await db
       .select({ id: documentViews.id, visitId: documentViews.visitId, slug: documentViews.documentSlug, startedAt: documentViews.startedAt })
       .from(documentViews)
       .where(inArray(documentViews.visitId, withDownloads))
-      .orderBy(asc(documentViews.startedAt), sql`${documentViews}.rowid`)
-      .all();
+      .orderBy(asc(documentViews.startedAt), sql`${documentViews}.rowid`);
     for (const e of downloadEvents) {
       const candidates = views.filter((v) => v.visitId === e.visitId && v.slug === e.documentSlug);
       if (candidates.length === 0) continue;
@@ -287,10 +284,10 @@ function countEvents(db: RingiDb, batch: readonly BatchView[]): { downloads: Map
  * The whole file, piece by piece: BOM and header first, then one string per batch of rows. Feed it
  * to a stream; joining it gives the complete CSV.
  */
-export function* viewsCsvChunks(db: RingiDb, scope: ViewsExportScope, options: ViewsCsvOptions): Generator<string> {
+export async function* viewsCsvChunks(db: RingiDb, scope: ViewsExportScope, options: ViewsCsvOptions): Promise<Generator<string>> {
   const timeZone = options.timeZone ?? workspaceTimeZone();
   yield CSV_BOM + csvRow(viewsCsvHeader(options.locale, timeZone));
-  for (const batch of viewExportBatches(db, scope, options)) {
+  for (const batch of await viewExportBatches(db, scope, options)) {
     let text = '';
     for (const r of batch) {
       text += csvRow(VIEW_COLUMNS.map((column) => (column === 'startedAt' || column === 'endedAt' ? formatCsvTimestamp(r[column], timeZone) : r[column])));
@@ -300,8 +297,8 @@ export function* viewsCsvChunks(db: RingiDb, scope: ViewsExportScope, options: V
 }
 
 /** A ReadableStream of the CSV's UTF-8 bytes, one batch per pull. */
-export function viewsCsvStream(db: RingiDb, scope: ViewsExportScope, options: ViewsCsvOptions): ReadableStream<Uint8Array> {
-  const chunks = viewsCsvChunks(db, scope, options);
+export async function viewsCsvStream(db: RingiDb, scope: ViewsExportScope, options: ViewsCsvOptions): Promise<ReadableStream<Uint8Array>> {
+  const chunks = await viewsCsvChunks(db, scope, options);
   const encoder = new TextEncoder();
   return new ReadableStream<Uint8Array>({
     pull(controller) {

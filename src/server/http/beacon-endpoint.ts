@@ -27,7 +27,7 @@ export async function handleBeacon(
   if (!scope) return send(res, 404, 'not_found', 'No such view.');
   let result: ReturnType<typeof recordHeartbeat>;
   try {
-    result = recordHeartbeat(db, scope, target.viewId, beacon, at);
+    result = (await recordHeartbeat(db, scope, target.viewId, beacon, at));
   } catch (error) {
     if (!isStorageFull(error)) throw error;
     faults.report(at.getTime());

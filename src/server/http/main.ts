@@ -38,7 +38,7 @@ async function main(): Promise<void> {
   const prospectPages = new ProspectPages(db, handler);
   const trustProxy = trustProxyFromEnv(process.env.RINGI_TRUST_PROXY);
   const refuseTokenGuessing = tokenGuessingGuard(db);
-  const server = http.createServer((req, res) => {
+  const server = http.createServer(async (req, res) => {
     // Astro.clientAddress (sign-in throttling, network hashes) must not be chosen by the client.
     const forwardedFor = trustedForwardedFor(req.headers['x-forwarded-for'], trustProxy);
     if (forwardedFor) req.headers['x-forwarded-for'] = forwardedFor;
@@ -53,7 +53,7 @@ async function main(): Promise<void> {
       });
       return;
     }
-    prospectPages.serve(req, res, astro);
+    await prospectPages.serve(req, res, astro);
   });
 
   const host = process.env.HOST ?? '127.0.0.1';
@@ -64,12 +64,12 @@ async function main(): Promise<void> {
     {
       db,
       now: () => new Date(),
-      policy: () => alertPolicy(db),
+      policy: async () => await alertPolicy(db),
       // The rep's own webhook, else the workspace's (RINGI_SLACK_WEBHOOK_URL wins over the stored one).
-      webhookFor: (recipientUserId) => webhookUrlForRecipient(db, recipientUserId, { key: serverKey }),
+      webhookFor: async (recipientUserId) => await webhookUrlForRecipient(db, recipientUserId, { key: serverKey }),
       deliver,
       publicBaseUrl: config.publicBaseUrl,
-      scoreOf: (opportunityId, now) => opportunityEngagementSummary(db, opportunityId, now)?.score ?? null,
+      scoreOf: async (opportunityId, now) => (await opportunityEngagementSummary(db, opportunityId, now))?.score ?? null,
     },
     Number(process.env.RINGI_SLACK_WORKER_INTERVAL_MS ?? 5000),
   );
@@ -104,9 +104,9 @@ const DAY_MS = 24 * 60 * 60 * 1000;
 
 /** Purges raw tracking past the retention period a minute after start, then once a day. */
 function startDailyPurge(db: RingiDb): NodeJS.Timeout {
-  const purge = () => {
+  const purge = async () => {
     try {
-      const result = purgeExpiredTracking(db, new Date());
+      const result = await purgeExpiredTracking(db, new Date());
       if (result.visits + result.linkEvents + result.slackAlerts + result.signInCounters > 0) {
         console.log(`retention: purged ${result.visits} visits, ${result.documentViews} views, ${result.linkEvents} link events before ${result.cutoff.toISOString()}; ${result.slackAlerts} done Slack alerts; ${result.signInCounters} expired sign-in counters`);
       }
