@@ -126,7 +126,7 @@ export async function signInSucceeded(db: RingiDb, email: string, source: SignIn
     if (own.length) await tx.delete(signInThrottle).where(inArray(signInThrottle.key, own));
     for (const key of shared) {
       await tx.update(signInThrottle)
-        .set({ failures: sql`max(0, ${signInThrottle.failures} - 1)` })
+        .set({ failures: sql`case when ${signInThrottle.failures} > 1 then ${signInThrottle.failures} - 1 else 0 end` })
         .where(eq(signInThrottle.key, key));
     }
   });
@@ -134,5 +134,5 @@ export async function signInSucceeded(db: RingiDb, email: string, source: SignIn
 
 /** Keys whose window has ended count for nothing: the daily retention job deletes them, so spraying cannot grow the table without bound. */
 export async function purgeExpiredSignInFailures(db: RingiDb, now: Date): Promise<number> {
-  return (await db.delete(signInThrottle).where(lte(signInThrottle.windowStartedAt, new Date(now.getTime() - THROTTLE_WINDOW_MS)))).changes;
+  return (await db.delete(signInThrottle).where(lte(signInThrottle.windowStartedAt, new Date(now.getTime() - THROTTLE_WINDOW_MS))).returning({ key: signInThrottle.key })).length;
 }

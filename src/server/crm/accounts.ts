@@ -70,10 +70,10 @@ export async function listAccounts(db: Queryable, query: AccountListQuery = {}):
 
   // Written out with aliases: in a single-table select drizzle leaves columns unqualified, which a
   // correlated subquery would resolve against its own tables.
-  const contactCount = sql<number>`(select count(*) from "contacts" c where c."account_id" = "accounts"."id" and c."archived_at" is null)`;
+  const contactCount = sql<number>`(select count(*) from "contacts" c where c."account_id" = "accounts"."id" and c."archived_at" is null)`.mapWith(Number);
   const openOpportunityCount = sql<number>`(select count(*) from "opportunities" o inner join "pipeline_stages" s on s."number" = o."stage"
-    where o."account_id" = "accounts"."id" and o."archived_at" is null and s."outcome" = 'open')`;
-  const lastSeen = sql<number | null>`(select max(e."last_seen_at") from "opportunity_engagement" e where e."account_id" = "accounts"."id")`;
+    where o."account_id" = "accounts"."id" and o."archived_at" is null and s."outcome" = 'open')`.mapWith(Number);
+  const lastSeen = sql<number | null>`(select max(e."last_seen_at") from "opportunity_engagement" e where e."account_id" = "accounts"."id")`.mapWith(Number);
 
   const sort = query.sort ?? 'name';
   const order =

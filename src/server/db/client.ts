@@ -7,10 +7,10 @@ import { AsyncLocalStorage } from 'node:async_hooks';
 import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
-import type { ExtractTablesWithRelations, SQL } from 'drizzle-orm';
+import { sql, type ExtractTablesWithRelations, type SQL } from 'drizzle-orm';
 import { drizzle as drizzleBetterSqlite } from 'drizzle-orm/better-sqlite3';
 import { migrate } from 'drizzle-orm/better-sqlite3/migrator';
-import type { BaseSQLiteDatabase, SQLiteTransaction } from 'drizzle-orm/sqlite-core';
+import type { BaseSQLiteDatabase, SQLiteTable, SQLiteTransaction } from 'drizzle-orm/sqlite-core';
 import { drizzle as drizzleProxy } from 'drizzle-orm/sqlite-proxy';
 import * as schema from '../../../db/schema';
 import { config } from '../config';
@@ -111,7 +111,7 @@ function asyncHandle(client: Database.Database): SqliteDb {
     transaction: (run: (tx: RingiTx) => Promise<unknown>, config?: { behavior?: string }) => Promise<unknown>;
   };
   const begin = session.transaction.bind(session);
-  session.transaction = async (run) => {
+  session.transaction = async (run, options) => {
     const store = connection.owner.getStore();
     if (store?.tx && store === connection.active) return store.tx.transaction(run);
     while (connection.active) await connection.active.done;
@@ -125,7 +125,8 @@ function asyncHandle(client: Database.Database): SqliteDb {
             open.tx = tx;
             return run(tx);
           },
-          { behavior: 'immediate' },
+          // A writer takes the file's write lock up front: upgrading a read later could fail with SQLITE_BUSY.
+          { behavior: options?.behavior ?? 'immediate' },
         ),
       );
     } finally {
@@ -195,4 +196,13 @@ export function getDb(): RingiDb {
 /** Opens and migrates the server's database; the server entry and the CLI await it before serving. */
 export async function prepareDatabase(): Promise<RingiDb> {
   return getDb();
+}
+
+/**
+ * About how many rows `table` holds, without counting them (a budget, never a figure shown). SQLite:
+ * the largest rowid, read from the b-tree's edge, exact for a table whose rows are never deleted.
+ */
+export async function approximateRowCount(db: Queryable, table: SQLiteTable): Promise<number> {
+  const [row] = await queryRows<{ n: number | null }>(db, sql`select max(rowid) as n from ${table}`);
+  return Number(row?.n ?? 0);
 }

@@ -134,8 +134,8 @@ export async function seedDemo(
     for (const contact of demoContacts) await tx.insert(contacts).values(contact).onConflictDoNothing();
     for (const opportunity of demoOpportunities) await tx.insert(opportunities).values(opportunity).onConflictDoNothing();
     for (const room of demoRooms) {
-      const inserted = await tx.insert(rooms).values(room).onConflictDoNothing();
-      if (inserted.changes === 0) continue; // the rep may have curated it since: leave it alone
+      const inserted = await tx.insert(rooms).values(room).onConflictDoNothing().returning({ id: rooms.id });
+      if (inserted.length === 0) continue; // the rep may have curated it since: leave it alone
       const documents = (documentsByRoom[room.id] ?? []).filter((slug) => catalog.has(slug));
       documents.forEach(async (documentSlug, position) => await tx.insert(roomDocuments).values({ roomId: room.id, documentSlug, position }));
     }

@@ -6,7 +6,7 @@
 // - Timestamps are local wall-clock time "YYYY-MM-DD HH:mm:ss" in the workspace time zone
 //   (RINGI_TIME_ZONE, Asia/Tokyo by default), the zone named in the header: Excel reads that form as
 //   a date, it would not read ISO 8601 with an offset.
-// - Rows are read in keyset batches (started_at, rowid) on the document_views indexes, so a year of
+// - Rows are read in keyset batches (started_at, id) on the document_views indexes, so a year of
 //   views never becomes one giant string or one long-held read transaction.
 // - Never exported: access-link tokens or ids, device ids, network hashes, IPs.
 //
@@ -14,7 +14,7 @@
 // visit that started at or before the download (else the first view of that document in the visit).
 // Downloads outside any visit (no device cookie) have no view and are not in this file; they are on
 // the timeline and in the running totals.
-import { and, asc, eq, gte, inArray, lt, lte, or, sql, type SQL } from 'drizzle-orm';
+import { and, asc, eq, gt, gte, inArray, lt, lte, or, sql, type SQL } from 'drizzle-orm';
 import { z } from 'zod';
 import { accounts, contacts, documentViews, linkEvents, opportunities, pipelineStages, users, visits } from '../db/tables';
 import { channelLabel } from '../crm/messages';
@@ -135,7 +135,7 @@ export interface ViewExportRow {
 
 interface Cursor {
   startedAt: Date;
-  rowid: number;
+  id: string;
 }
 
 /**
@@ -152,13 +152,12 @@ export async function* viewExportBatches(db: RingiDb, scope: ViewsExportScope, o
       scope.opportunityId !== undefined ? eq(documentViews.opportunityId, scope.opportunityId) : undefined,
       scope.from ? gte(documentViews.startedAt, scope.from) : undefined,
       scope.to ? lt(documentViews.startedAt, scope.to) : undefined,
-      // Keyset on (started_at, rowid): both come with the started_at indexes, so no sort is needed.
+      // Keyset on (started_at, id): the started_at indexes give the order; only views started in the same millisecond need sorting.
       cursor ? gte(documentViews.startedAt, cursor.startedAt) : undefined,
-      cursor ? or(sql`${documentViews.startedAt} > ${cursor.startedAt.getTime()}`, sql`${documentViews}.rowid > ${cursor.rowid}`) : undefined,
+      cursor ? or(sql`${documentViews.startedAt} > ${cursor.startedAt.getTime()}`, and(eq(documentViews.startedAt, cursor.startedAt), gt(documentViews.id, cursor.id))) : undefined,
     ];
     const rows = await db
       .select({
-        rowid: sql<number>`${documentViews}.rowid`,
         view: documentViews,
         visitStartedAt: visits.startedAt,
         visitLastActivityAt: visits.lastActivityAt,
@@ -183,11 +182,11 @@ export async function* viewExportBatches(db: RingiDb, scope: ViewsExportScope, o
       .leftJoin(users, eq(users.id, opportunities.ownerUserId))
       .leftJoin(accounts, eq(accounts.id, documentViews.accountId))
       .where(and(...conditions))
-      .orderBy(asc(documentViews.startedAt), sql`${documentViews}.rowid`)
+      .orderBy(asc(documentViews.startedAt), asc(documentViews.id))
       .limit(batchSize);
     if (rows.length === 0) return;
     const last = rows[rows.length - 1]!;
-    cursor = { startedAt: last.view.startedAt, rowid: last.rowid };
+    cursor = { startedAt: last.view.startedAt, id: last.view.id };
 
     const { downloads, prints } = await countEvents(db, rows.map((r) => ({ ...r.view, visitStartedAt: r.visitStartedAt, visitLastActivityAt: r.visitLastActivityAt })));
     yield rows.map((r) => {
@@ -268,7 +267,7 @@ async function countEvents(db: RingiDb, batch: readonly BatchView[]): Promise<{ 
       .select({ id: documentViews.id, visitId: documentViews.visitId, slug: documentViews.documentSlug, startedAt: documentViews.startedAt })
       .from(documentViews)
       .where(inArray(documentViews.visitId, withDownloads))
-      .orderBy(asc(documentViews.startedAt), sql`${documentViews}.rowid`);
+      .orderBy(asc(documentViews.startedAt), asc(documentViews.id));
     for (const e of downloadEvents) {
       const candidates = views.filter((v) => v.visitId === e.visitId && v.slug === e.documentSlug);
       if (candidates.length === 0) continue;

@@ -137,7 +137,7 @@ export async function getUser(db: Queryable, userId: string): Promise<PublicUser
 async function otherActiveAdmins(db: Queryable, exceptUserId: string): Promise<number> {
   return (
     (await db
-      .select({ n: sql<number>`count(*)` })
+      .select({ n: sql<number>`count(*)`.mapWith(Number) })
       .from(users)
       .where(and(eq(users.role, 'admin'), isNull(users.deactivatedAt), ne(users.id, exceptUserId))).limit(1))[0]?.n ?? 0
   );

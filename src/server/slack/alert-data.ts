@@ -76,7 +76,7 @@ export async function loadVisitAlertData(db: Queryable, visitId: string, kind: '
     byDocument.set(view.documentSlug, entry);
   }
   const events = await db
-    .select({ kind: linkEvents.kind, count: sql<number>`count(*)` })
+    .select({ kind: linkEvents.kind, count: sql<number>`count(*)`.mapWith(Number) })
     .from(linkEvents)
     .where(and(inArray(linkEvents.visitId, visitIds), inArray(linkEvents.kind, ['download', 'print'])))
     .groupBy(linkEvents.kind);
@@ -114,8 +114,8 @@ export async function loadDigestData(db: Queryable, userId: string, now: Date, p
       opportunityId: opportunities.id,
       opportunityName: opportunities.name,
       accountName: accounts.name,
-      visits: sql<number>`count(distinct ${visits.id})`,
-      readers: sql<number>`count(distinct ${visits.contactId}) + count(distinct case when ${visits.newDevice} then ${visits.id} end)`,
+      visits: sql<number>`count(distinct ${visits.id})`.mapWith(Number),
+      readers: sql<number>`count(distinct ${visits.contactId}) + count(distinct case when ${visits.newDevice} then ${visits.id} end)`.mapWith(Number),
     })
     .from(visits)
     .innerJoin(opportunities, eq(opportunities.id, visits.opportunityId))
@@ -124,7 +124,7 @@ export async function loadDigestData(db: Queryable, userId: string, now: Date, p
     .groupBy(opportunities.id);
   const seconds = async (opportunityId: string) =>
     (await db
-      .select({ total: sql<number>`coalesce(sum(${documentViews.activeSeconds}), 0)` })
+      .select({ total: sql<number>`coalesce(sum(${documentViews.activeSeconds}), 0)`.mapWith(Number) })
       .from(documentViews)
       .where(and(eq(documentViews.opportunityId, opportunityId), gte(documentViews.startedAt, since))).limit(1))[0]?.total ?? 0;
   return {

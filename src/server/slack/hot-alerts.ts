@@ -52,7 +52,7 @@ export async function hotSignals(db: Queryable, opportunityId: string, now: Date
   // Distinct contacts at the account, plus browsers flagged as new readers on a contact's link.
   const [readers] = await db
     .select({
-      count: sql<number>`count(distinct ${visits.contactId}) + count(distinct case when ${visits.newDevice} then ${visits.deviceId} end)`,
+      count: sql<number>`count(distinct ${visits.contactId}) + count(distinct case when ${visits.newDevice} then ${visits.deviceId} end)`.mapWith(Number),
     })
     .from(visits)
     .where(

@@ -31,8 +31,9 @@ export async function enqueueAlert(db: Queryable, alert: NewAlert): Promise<bool
       detail: alert.detail === undefined ? null : JSON.stringify(alert.detail),
       dueAt: alert.dueAt,
     })
-    .onConflictDoNothing({ target: slackOutbox.idempotencyKey });
-  return result.changes > 0;
+    .onConflictDoNothing({ target: slackOutbox.idempotencyKey })
+    .returning({ id: slackOutbox.id });
+  return result.length > 0;
 }
 
 /** The owner who would receive an alert about an opportunity, if they want instant alerts for it. */
@@ -155,8 +156,8 @@ export async function slackHealth(db: Queryable, now: Date): Promise<SlackHealth
   const since = new Date(now.getTime() - 24 * 60 * 60 * 1000);
   const [row] = await db
     .select({
-      retrying: sql<number>`coalesce(sum(case when ${slackOutbox.status} in ('pending', 'sending') then 1 else 0 end), 0)`,
-      failed: sql<number>`coalesce(sum(case when ${slackOutbox.status} = 'failed' then 1 else 0 end), 0)`,
+      retrying: sql<number>`coalesce(sum(case when ${slackOutbox.status} in ('pending', 'sending') then 1 else 0 end), 0)`.mapWith(Number),
+      failed: sql<number>`coalesce(sum(case when ${slackOutbox.status} = 'failed' then 1 else 0 end), 0)`.mapWith(Number),
     })
     .from(slackOutbox)
     .where(
@@ -183,6 +184,7 @@ export async function retryFailedAlert(db: Queryable, id: number, now: Date): Pr
   const result = await db
     .update(slackOutbox)
     .set({ status: 'pending', attempts: 0, dueAt: now, lastError: null, firstFailedAt: null })
-    .where(and(eq(slackOutbox.id, id), eq(slackOutbox.status, 'failed')));
-  return result.changes > 0;
+    .where(and(eq(slackOutbox.id, id), eq(slackOutbox.status, 'failed')))
+    .returning({ id: slackOutbox.id });
+  return result.length > 0;
 }

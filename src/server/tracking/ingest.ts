@@ -173,7 +173,7 @@ function prepareHeartbeatQueries(db: RingiDb) {
       .update(readingTotals)
       .set({
         activeSeconds: sql`${readingTotals.activeSeconds} + ${sql.placeholder('activeDelta')}`,
-        maxScrollPercent: sql`max(${readingTotals.maxScrollPercent}, ${sql.placeholder('maxScrollPercent')})`,
+        maxScrollPercent: sql`case when ${readingTotals.maxScrollPercent} > ${sql.placeholder('maxScrollPercent')} then ${readingTotals.maxScrollPercent} else ${sql.placeholder('maxScrollPercent')} end`,
         completedViews: sql`${readingTotals.completedViews} + ${sql.placeholder('newlyCompleted')}`,
         lastSeenAt: bound('nowMs'),
       })
@@ -204,14 +204,14 @@ export async function recordHeartbeat(db: RingiDb, scope: LinkScope, viewId: str
   const queries = q;
   // The prepared statements run on the same connection, so inside this transaction.
   return await db.transaction(async (tx) => {
-    const view = queries.view.get({ viewId, accessLinkId: scope.accessLinkId });
+    const [view] = await queries.view.execute({ viewId, accessLinkId: scope.accessLinkId });
     if (!view) return 'not-found';
     const outcome = mergeHeartbeat({ ...view, sectionSeconds: JSON.parse(view.sectionSeconds) as Record<string, number> }, beacon, now);
     if (outcome.kind === 'replay') return 'replay';
     if (outcome.kind === 'unknown-section') return 'unknown-section';
 
     const nowMs = now.getTime();
-    queries.updateView.run({
+    await queries.updateView.execute({
       activeSeconds: outcome.activeSeconds,
       maxScrollPercent: outcome.maxScrollPercent,
       sectionSeconds: JSON.stringify(outcome.sectionSeconds),
@@ -219,11 +219,11 @@ export async function recordHeartbeat(db: RingiDb, scope: LinkScope, viewId: str
       nowMs,
       viewId,
     });
-    queries.updateVisit.run({ nowMs, visitId: view.visitId });
+    await queries.updateVisit.execute({ nowMs, visitId: view.visitId });
 
     const newlyCompleted =
       !isCompleted(view.activeSeconds, view.maxScrollPercent) && isCompleted(outcome.activeSeconds, outcome.maxScrollPercent);
-    queries.updateTotals.run({
+    await queries.updateTotals.execute({
       activeDelta: outcome.activeDelta,
       maxScrollPercent: outcome.maxScrollPercent,
       newlyCompleted: newlyCompleted ? 1 : 0,
@@ -232,7 +232,7 @@ export async function recordHeartbeat(db: RingiDb, scope: LinkScope, viewId: str
       contactId: scope.contactId,
       documentSlug: view.documentSlug,
     });
-    queries.updateEngagement.run({ activeDelta: outcome.activeDelta, nowMs, opportunityId: scope.opportunityId });
+    await queries.updateEngagement.execute({ activeDelta: outcome.activeDelta, nowMs, opportunityId: scope.opportunityId });
 
     if (beacon.printed) await recordPrintOnce(tx, scope, view.visitId, viewId, view.documentSlug, now);
     return 'applied';
@@ -320,7 +320,7 @@ async function touchOpportunity(tx: Tx, scope: LinkScope, now: Date): Promise<vo
       target: opportunityEngagement.opportunityId,
       set: {
         firstSeenAt: sql`coalesce(${opportunityEngagement.firstSeenAt}, ${now.getTime()})`,
-        lastSeenAt: sql`max(coalesce(${opportunityEngagement.lastSeenAt}, 0), ${now.getTime()})`,
+        lastSeenAt: sql`case when ${opportunityEngagement.lastSeenAt} > ${now.getTime()} then ${opportunityEngagement.lastSeenAt} else ${now.getTime()} end`,
       },
     });
 }

@@ -20,7 +20,7 @@ import {
   visits,
   type channels,
 } from '../db/tables';
-import type { RingiDb } from '../db/client';
+import { approximateRowCount, type RingiDb } from '../db/client';
 import {
   categoryOf,
   engagementScoreDetail,
@@ -579,7 +579,7 @@ export async function opportunityTimeline(db: RingiDb, opportunityId: string, op
   if (automated.length > apartLimit || apartLimit === 0) {
     const total =
       (await db
-        .select({ n: sql<number>`count(*)` })
+        .select({ n: sql<number>`count(*)`.mapWith(Number) })
         .from(linkEvents)
         .where(and(...inSlice, apartKinds)).limit(1))[0]?.n ?? 0;
     automatedOpensOmitted = total - Math.min(apartLimit, automated.length);
@@ -717,8 +717,8 @@ export async function hottestOpportunities(db: RingiDb, now: Date, options: Hott
     return finish(best);
   }
 
-  // reading_totals rows are never deleted: the largest rowid is its size, read from the b-tree edge.
-  const totalRows = db.get<{ n: number | null }>(sql`select max(rowid) as n from ${readingTotals}`)?.n ?? 0;
+  // reading_totals rows are never deleted: the engine's cheap size estimate is good enough for a budget.
+  const totalRows = await approximateRowCount(db, readingTotals);
   let budget = options.tuning?.windowRowBudget ?? Math.max(1000, totalRows * FULL_PASS_SHARE);
 
   // 1. Windows. Always a closed range, and no DISTINCT: either makes SQLite walk the whole primary
@@ -728,7 +728,7 @@ export async function hottestOpportunities(db: RingiDb, now: Date, options: Hott
   for (let days = 1; days < 128; days = days * 2 + 1) {
     const lo = nowMs - days * DAY_MS;
     const inWindow = and(gte(readingTotals.lastSeenAt, new Date(lo)), lt(readingTotals.lastSeenAt, new Date(hi)));
-    const rows = (await db.select({ n: sql<number>`count(*)` }).from(readingTotals).where(inWindow).limit(1))[0]?.n ?? 0;
+    const rows = (await db.select({ n: sql<number>`count(*)`.mapWith(Number) }).from(readingTotals).where(inWindow).limit(1))[0]?.n ?? 0;
     if (rows > budget) break;
     budget -= rows;
     const ids = new Set<string>();
@@ -746,7 +746,7 @@ export async function hottestOpportunities(db: RingiDb, now: Date, options: Hott
   // 2. Everything older than the last window, newest first: every opportunity's last seen in one pass.
   const lastSeen = new Map<string, number>();
   for (const r of await db
-    .select({ id: readingTotals.opportunityId, at: sql<number>`max(${readingTotals.lastSeenAt})` })
+    .select({ id: readingTotals.opportunityId, at: sql<number>`max(${readingTotals.lastSeenAt})`.mapWith(Number) })
     .from(readingTotals)
     .groupBy(readingTotals.opportunityId))
     lastSeen.set(r.id, r.at);

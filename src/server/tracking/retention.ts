@@ -63,15 +63,15 @@ export async function purgeRawTracking(db: RingiDb, options: PurgeOptions): Prom
         .limit(batchSize);
       if (batch.length > 0) {
         const ids = batch.map((r) => r.id);
-        const views = (await tx.delete(documentViews).where(inArray(documentViews.visitId, ids))).changes;
+        const views = (await tx.delete(documentViews).where(inArray(documentViews.visitId, ids)).returning({ id: documentViews.id })).length;
         // Their events happened while the visits lasted: read only that span of link_events_occurred_idx
         // (with a visit gap of slack). A stray one is caught below, once its visit is gone.
         const from = Math.min(...batch.map((r) => r.startedAt.getTime())) - VISIT_GAP_MS;
         const to = Math.max(...batch.map((r) => r.lastActivityAt.getTime())) + VISIT_GAP_MS;
         const events = (await tx
           .delete(linkEvents)
-          .where(and(gte(linkEvents.occurredAt, new Date(from)), lte(linkEvents.occurredAt, new Date(to)), inArray(linkEvents.visitId, ids)))).changes;
-        const gone = (await tx.delete(visits).where(inArray(visits.id, ids))).changes;
+          .where(and(gte(linkEvents.occurredAt, new Date(from)), lte(linkEvents.occurredAt, new Date(to)), inArray(linkEvents.visitId, ids))).returning({ id: linkEvents.id })).length;
+        const gone = (await tx.delete(visits).where(inArray(visits.id, ids)).returning({ id: visits.id })).length;
         result.documentViews += views;
         result.linkEvents += events;
         result.visits += gone;
@@ -96,7 +96,7 @@ export async function purgeRawTracking(db: RingiDb, options: PurgeOptions): Prom
         .limit(batchSize))
         .map((r) => r.id);
       if (loose.length > 0) {
-        const events = (await tx.delete(linkEvents).where(inArray(linkEvents.id, loose))).changes;
+        const events = (await tx.delete(linkEvents).where(inArray(linkEvents.id, loose)).returning({ id: linkEvents.id })).length;
         result.linkEvents += events;
         deleted += events;
       }
@@ -119,7 +119,7 @@ export async function purgeDoneSlackAlerts(db: RingiDb, now: Date): Promise<numb
   const cutoff = new Date(now.getTime() - DONE_ALERT_DAYS * DAY_MS);
   return (await db
     .delete(slackOutbox)
-    .where(or(and(eq(slackOutbox.status, 'sent'), lt(slackOutbox.sentAt, cutoff)), and(eq(slackOutbox.status, 'skipped'), lt(slackOutbox.dueAt, cutoff))))).changes;
+    .where(or(and(eq(slackOutbox.status, 'sent'), lt(slackOutbox.sentAt, cutoff)), and(eq(slackOutbox.status, 'skipped'), lt(slackOutbox.dueAt, cutoff)))).returning({ id: slackOutbox.id })).length;
 }
 
 /**
