@@ -77,7 +77,7 @@ async function main(): Promise<void> {
     return [overview, timeline, summary && explainEngagementScore('ja', summary, (slug) => slug, now)];
   };
 
-  refreshDocumentPerformance(db, now); // what the server does at start
+  await refreshDocumentPerformance(db, now); // what the server does at start
   const selectOne = db.$client.prepare('select 1 as one');
   const cases: Array<{ name: string; run: () => unknown }> = [
     { name: 'baseline: prepared SELECT 1', run: () => selectOne.get() },
@@ -90,12 +90,12 @@ async function main(): Promise<void> {
     ...filterCases.slice(1).map(([label, filters]) => ({ name: `loadDashboard uncached (${label})`, run: dashboard(filters, false) })),
     ...filterCases.slice(1).map(([label, filters]) => ({ name: `loadDashboard cached (${label})`, run: dashboard(filters, true) })),
     // Not on any request path while the server runs; shown so the cost is not hidden.
-    { name: 'background: refreshDocumentPerformance (no filters, every 30 s)', run: () => refreshDocumentPerformance(db, now) },
+    { name: 'background: refreshDocumentPerformance (no filters, every 30 s)', run: async () => await refreshDocumentPerformance(db, now) },
     { name: 'without the background refresh: dashboard recomputing the table (no filters)', run: dashboard({}, false) },
     { name: 'dashboard part: liveActivity', run: async () => await liveActivity(db, now, {}) },
     { name: 'dashboard part: hottestOpportunities (limit 10)', run: async () => await hottestOpportunities(db, now, { limit: 10, documentCategories: categories }) },
-    { name: 'dashboard part: unopenedOpportunities', run: () => unopenedOpportunities(db, now, {}, unopenedAfterDays, 20) },
-    ...filterCases.map(([label, filters]) => ({ name: `dashboard part: documentPerformance (${label})`, run: () => documentPerformance(db, filters, 50) })),
+    { name: 'dashboard part: unopenedOpportunities', run: async () => await unopenedOpportunities(db, now, {}, unopenedAfterDays, 20) },
+    ...filterCases.map(([label, filters]) => ({ name: `dashboard part: documentPerformance (${label})`, run: async () => await documentPerformance(db, filters, 50) })),
     { name: 'opportunityTimeline (random, limit 20)', run: async () => await opportunityTimeline(db, pick().id, { limit: 20 }) },
     { name: `opportunityTimeline (heaviest: ${heaviest.visits} visits, page 1)`, run: async () => await opportunityTimeline(db, heaviest.id, { limit: 20 }) },
     { name: 'opportunityTimeline (heaviest, a middle page)', run: async () => await opportunityTimeline(db, heaviest.id, { limit: 20, before: middle }) },

@@ -47,7 +47,7 @@ function capture(databasePath: string, token: string, viewId: string): void {
   const [section] = Object.keys(JSON.parse(view.sections) as Record<string, number>);
   const beacon = heartbeatPayload.parse({ seq: 999_999, activeSeconds: 600, maxScrollPercent: 95, sections: section ? { [section]: 300 } : {} });
   const { statements, result } = recordPreparedSql(db.$client, async () => {
-    const scope = activeLinkScope(db, token, now);
+    const scope = await activeLinkScope(db, token, now);
     if (!scope) throw new Error('the link is not active');
     return await recordHeartbeat(db, scope, viewId, beacon, now);
   });

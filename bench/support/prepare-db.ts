@@ -27,7 +27,7 @@ async function main(): Promise<void> {
   const token = link.path.replace(/^\/r\//, '');
 
   // Record what drizzle prepares while the real lookup runs.
-  const { statements, result: access } = recordPreparedSql(db.$client, () => loadProspectRoom(db, token));
+  const { statements, result: access } = recordPreparedSql(db.$client, async () => await loadProspectRoom(db, token));
   if (access.status !== 'active') throw new Error(`seeded link is ${access.status}, expected active`);
   if (!roomOffers(access.room, slug)) throw new Error(`seeded room does not offer ${slug}`);
   if (statements.length !== 2) throw new Error(`expected 2 statements from loadProspectRoom, saw ${statements.length}`);

@@ -73,7 +73,7 @@ describe('addContactWithLink', async () => {
     if (!result.ok) throw new Error(result.reason);
     const card = (await listLinksForOpportunity(db, opportunityId, now, { key, baseUrl: 'https://ringi.example' })).find((c) => c.contact.id === result.value.contactId)!;
     expect(card).toMatchObject({ contact: { name: '森 翔', accountId: deal.value.accountId }, current: { status: 'active' } });
-    expect(loadProspectRoom(db, card.current!.url!.split('/r/')[1]!, now).status).toBe('active');
+    expect((await loadProspectRoom(db, card.current!.url!.split('/r/')[1]!, now)).status).toBe('active');
   });
 
   it('writes nothing for an invalid contact or a rep who does not own the deal', async () => {

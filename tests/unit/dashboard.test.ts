@@ -56,7 +56,7 @@ async function opportunity(id: string, accountId: string, stage: number, channel
 async function link(opportunityId: string, contactId: string, sharedAgo = 30 * DAY): Promise<{ id: string; scope: LinkScope }> {
   const { id, token } = await createAccessLink(db, key, { roomId: `room-${opportunityId}`, contactId });
   await db.update(accessLinks).set({ createdAt: ago(sharedAgo) }).where(eq(accessLinks.id, id));
-  return { id, scope: activeLinkScope(db, token, NOW)! };
+  return { id, scope: (await activeLinkScope(db, token, NOW))! };
 }
 
 /** One view of `seconds` active reading, its last beacon at `end`. */
@@ -329,8 +329,8 @@ describe('hottest opportunities', () => {
 });
 
 describe('shared but unopened', () => {
-  it('lists open deals whose latest old-enough share has no reading since, newest share first', () => {
-    const result = unopenedOpportunities(db, NOW, {}, 3);
+  it('lists open deals whose latest old-enough share has no reading since, newest share first', async () => {
+    const result = await unopenedOpportunities(db, NOW, {}, 3);
     expect(result.rows.map((r) => r.opportunityId)).toEqual(['waiting', 'again']);
     expect(result.total).toBe(2);
     const [waiting, again] = result.rows;
@@ -341,19 +341,19 @@ describe('shared but unopened', () => {
     expect(waiting!.sharedAt.getTime()).toBe(ago(4 * DAY).getTime());
   });
 
-  it('follows N: with 5 days only the older share qualifies; with 1 day the fresh share too', () => {
-    const five = unopenedOpportunities(db, NOW, {}, 5);
+  it('follows N: with 5 days only the older share qualifies; with 1 day the fresh share too', async () => {
+    const five = await unopenedOpportunities(db, NOW, {}, 5);
     expect(five.rows.map((r) => r.opportunityId)).toEqual(['waiting']);
     expect(five.rows[0]!.sharedAt.getTime()).toBe(ago(5 * DAY).getTime());
     expect(five.rows[0]!.contacts).toEqual(['加藤 翔']);
-    expect(unopenedOpportunities(db, NOW, {}, 1).rows.map((r) => r.opportunityId)).toEqual(['fresh', 'waiting', 'again']);
+    expect((await unopenedOpportunities(db, NOW, {}, 1)).rows.map((r) => r.opportunityId)).toEqual(['fresh', 'waiting', 'again']);
   });
 
-  it('filters, a closed stage only when asked for, and bounded with the total kept', () => {
-    expect(unopenedOpportunities(db, NOW, { channel: 'event' }, 3).rows.map((r) => r.opportunityId)).toEqual(['again']);
-    expect(unopenedOpportunities(db, NOW, { stageNumber: 2 }, 3).rows.map((r) => r.opportunityId)).toEqual(['waiting']);
-    expect(unopenedOpportunities(db, NOW, { stageNumber: 8 }, 3).rows.map((r) => r.opportunityId)).toEqual(['closed']);
-    const one = unopenedOpportunities(db, NOW, {}, 3, 1);
+  it('filters, a closed stage only when asked for, and bounded with the total kept', async () => {
+    expect((await unopenedOpportunities(db, NOW, { channel: 'event' }, 3)).rows.map((r) => r.opportunityId)).toEqual(['again']);
+    expect((await unopenedOpportunities(db, NOW, { stageNumber: 2 }, 3)).rows.map((r) => r.opportunityId)).toEqual(['waiting']);
+    expect((await unopenedOpportunities(db, NOW, { stageNumber: 8 }, 3)).rows.map((r) => r.opportunityId)).toEqual(['closed']);
+    const one = await unopenedOpportunities(db, NOW, {}, 3, 1);
     expect(one).toMatchObject({ total: 2 });
     expect(one.rows.map((r) => r.opportunityId)).toEqual(['waiting']);
   });
@@ -374,8 +374,8 @@ describe('shared but unopened', () => {
 describe('document performance', () => {
   const bySlug = (rows: ReturnType<typeof documentPerformance>) => new Map(rows.map((r) => [r.slug, r]));
 
-  it('views, time, completion, read share and read rate in won vs lost deals', () => {
-    const rows = documentPerformance(db);
+  it('views, time, completion, read share and read rate in won vs lost deals', async () => {
+    const rows = await documentPerformance(db);
     const docs = bySlug(rows);
     // pricing: 山田 (hot, 240 s), 小林 (won, 60 s), 田中 (lost, 10 s); offered unread in "won-unread".
     expect(docs.get('pricing')).toMatchObject({
@@ -406,14 +406,14 @@ describe('document performance', () => {
     expect(rows.map((r) => r.slug)).toEqual(['pricing', 'case', 'overview', 'old-whitepaper', 'security']);
   });
 
-  it('narrows to the filtered opportunities and respects the limit', () => {
-    const won = bySlug(documentPerformance(db, { stageNumber: 7 }));
+  it('narrows to the filtered opportunities and respects the limit', async () => {
+    const won = bySlug(await documentPerformance(db, { stageNumber: 7 }));
     expect(won.get('pricing')).toMatchObject({ views: 1, rooms: 2, roomsRead: 1, wonReadRate: 0.5, lostReadRate: null });
     expect(won.has('security')).toBe(false);
-    const referral = documentPerformance(db, { channel: 'referral' });
+    const referral = await documentPerformance(db, { channel: 'referral' });
     expect(referral.map((r) => r.slug)).toEqual(['pricing', 'case']);
-    expect(documentPerformance(db, {}, 2).map((r) => r.slug)).toEqual(['pricing', 'case']);
-    expect(() => documentPerformance(db, {}, 0)).toThrow(RangeError);
+    expect((await documentPerformance(db, {}, 2)).map((r) => r.slug)).toEqual(['pricing', 'case']);
+    expect(async () => await documentPerformance(db, {}, 0)).toThrow(RangeError);
   });
 
   it('loadDashboard reuses the table for a minute, then computes it again', async () => {
@@ -435,7 +435,7 @@ describe('document performance', () => {
   it('a table refreshed in the background serves every connection to the same file', async () => {
     // The server refreshes with its own connection; the page reads with Astro's (two module copies).
     const at = new Date(NOW.getTime() + 120_000);
-    refreshDocumentPerformance(db, at);
+    await refreshDocumentPerformance(db, at);
     const before = bySlug((await loadDashboard(db, at)).documentPerformance).get('pricing')!.views;
     await read((await link('lost', 'ito')).scope, 'pricing', 'dev-ito-2', new Date(at.getTime() + 1000), 5);
     const pages = openDatabase(db.$client.name, path.resolve('db/migrations'));
@@ -443,7 +443,7 @@ describe('document performance', () => {
       const kept = await loadDashboard(pages, new Date(at.getTime() + 30_000));
       expect(kept.documentPerformanceAsOf.getTime()).toBe(at.getTime());
       expect(bySlug(kept.documentPerformance).get('pricing')!.views).toBe(before);
-      refreshDocumentPerformance(db, new Date(at.getTime() + 31_000));
+      await refreshDocumentPerformance(db, new Date(at.getTime() + 31_000));
       const refreshed = await loadDashboard(pages, new Date(at.getTime() + 32_000));
       expect(refreshed.documentPerformanceAsOf.getTime()).toBe(at.getTime() + 31_000);
       expect(bySlug(refreshed.documentPerformance).get('pricing')!.views).toBe(before + 1);
@@ -462,15 +462,15 @@ describe('document performance', () => {
     await read(ito, 'roi', 'dev-pair-ito', ago(2 * DAY - MIN), 20);
     await read(tanaka, 'security', 'dev-pair-tanaka', ago(2 * DAY - 2 * MIN), 10);
     await read(ito, 'security', 'dev-pair-ito', ago(2 * DAY - 3 * MIN), 10);
-    const docs = bySlug(documentPerformance(db, { channel: 'partner' }));
+    const docs = bySlug(await documentPerformance(db, { channel: 'partner' }));
     expect(docs.get('roi')).toMatchObject({ views: 2, activeSeconds: 40, rooms: 1, roomsRead: 1, wonRooms: 1, wonRoomsRead: 1, lostRooms: 0 });
     expect(docs.get('security')).toMatchObject({ views: 2, activeSeconds: 20, rooms: 1, roomsRead: 0, wonRooms: 1, wonRoomsRead: 0 });
     expect(docs.get('overview')).toMatchObject({ views: 0, rooms: 1, roomsRead: 0, wonRooms: 1, wonRoomsRead: 0 });
     // Unfiltered, the deal adds to the totals of every document it was given.
-    const all = bySlug(documentPerformance(db));
+    const all = bySlug(await documentPerformance(db));
     expect(all.get('roi')).toMatchObject({ rooms: 1, roomsRead: 1 });
     expect(all.get('overview')).toMatchObject({ rooms: 9, roomsRead: 1, wonRooms: 1 });
     // A closed deal read after its shares is no follow-up, even when its stage is asked for.
-    expect(unopenedOpportunities(db, NOW, { stageNumber: 7 }, 3).rows.map((r) => r.opportunityId)).toEqual(['won-unread']);
+    expect((await unopenedOpportunities(db, NOW, { stageNumber: 7 }, 3)).rows.map((r) => r.opportunityId)).toEqual(['won-unread']);
   });
 });

@@ -72,7 +72,7 @@ describe('a full database', async () => {
     expect(logged).toEqual(['database full (1 time since the last report)', 'database full (5 times since the last report)']);
 
     // Prospect rooms are still read and served.
-    expect(loadProspectRoom(db, world.yamada.token).status).toBe('active');
+    expect((await loadProspectRoom(db, world.yamada.token)).status).toBe('active');
 
     // Space comes back: the next beacon (with the script's running totals) is stored.
     db.$client.exec('drop table filler');

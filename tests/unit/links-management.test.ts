@@ -70,7 +70,7 @@ describe('createLinkForContact', () => {
     const room = (await getRoomForOpportunity(db, w.opp))!;
     expect(room).toMatchObject({ locale: 'ja', message: '', expiresAt: null, documentSlugs: [] });
     expect(created.value.roomId).toBe(room.id);
-    const access = loadProspectRoom(db, created.value.token, now);
+    const access = await loadProspectRoom(db, created.value.token, now);
     expect(access.status === 'active' && access.room.contactId).toBe(w.yamada);
     expect((await db.select().from(accessLinks).where(eq(accessLinks.id, created.value.id)).limit(1))[0]?.createdByUserId).toBe(sato.id);
 
@@ -131,7 +131,7 @@ describe('who may change links', () => {
     const created = await createLinkForContact(db, key, sato, { opportunityId: w1.opp, contactId: w1.yamada }, now);
     if (!created.ok) throw new Error(created.reason);
     expect(await revokeLink(db, sato, { opportunityId: w2.opp, linkId: created.value.id }, now)).toEqual({ ok: false, reason: 'not_found' });
-    expect(loadProspectRoom(db, created.value.token, now).status).toBe('active');
+    expect((await loadProspectRoom(db, created.value.token, now)).status).toBe('active');
   });
 });
 
@@ -142,7 +142,7 @@ describe('revoke, extend, regenerate', () => {
     if (!created.ok) throw new Error(created.reason);
     const target = { opportunityId: w.opp, linkId: created.value.id };
     expect(await revokeLink(db, sato, target, now)).toEqual({ ok: true, value: { contactId: w.yamada, revokedAt: now } });
-    expect(loadProspectRoom(db, created.value.token, new Date(now.getTime() + 1)).status).toBe('revoked');
+    expect((await loadProspectRoom(db, created.value.token, new Date(now.getTime() + 1))).status).toBe('revoked');
     expect(await revokeLink(db, sato, target, new Date(now.getTime() + DAY))).toEqual({ ok: true, value: { contactId: w.yamada, revokedAt: now } });
   });
 
@@ -162,13 +162,13 @@ describe('revoke, extend, regenerate', () => {
     const w = await world();
     const created = await createLinkForContact(db, key, sato, { opportunityId: w.opp, contactId: w.yamada, expiresAt: new Date(now.getTime() - DAY) }, new Date(now.getTime() - 2 * DAY));
     if (!created.ok) throw new Error(created.reason);
-    expect(loadProspectRoom(db, created.value.token, now).status).toBe('expired');
+    expect((await loadProspectRoom(db, created.value.token, now)).status).toBe('expired');
     const target = { opportunityId: w.opp, linkId: created.value.id };
     expect(await extendLink(db, sato, target, { kind: 'days', days: 30 }, now, TZ)).toEqual({
       ok: true,
       value: { contactId: w.yamada, expiresAt: new Date('2026-12-22T15:00:00Z'), status: 'active' },
     });
-    expect(loadProspectRoom(db, created.value.token, now).status).toBe('active');
+    expect((await loadProspectRoom(db, created.value.token, now)).status).toBe('active');
     expect(await extendLink(db, sato, target, { kind: 'until', date: '2020-01-01' }, now, TZ)).toEqual({ ok: false, reason: 'pastDate', contactId: w.yamada });
     await revokeLink(db, sato, target, now);
     expect(await extendLink(db, sato, target, { kind: 'never' }, now, TZ)).toEqual({ ok: false, reason: 'revoked', contactId: w.yamada });
@@ -183,8 +183,8 @@ describe('revoke, extend, regenerate', () => {
     if (!result.ok) throw new Error(result.reason);
     expect(result.value.replacedLinkId).toBe(created.value.id);
     expect(result.value.token).not.toBe(created.value.token);
-    expect(loadProspectRoom(db, created.value.token, new Date(now.getTime() + 1)).status).toBe('revoked');
-    expect(loadProspectRoom(db, result.value.token, new Date(now.getTime() + 1)).status).toBe('active');
+    expect((await loadProspectRoom(db, created.value.token, new Date(now.getTime() + 1))).status).toBe('revoked');
+    expect((await loadProspectRoom(db, result.value.token, new Date(now.getTime() + 1))).status).toBe('active');
     expect((await db.select().from(accessLinks).where(eq(accessLinks.id, result.value.id)).limit(1))[0]?.expiresAt).toEqual(expiresAt);
 
     // The old link's row can be regenerated again only while the contact has no other active link.

@@ -41,7 +41,7 @@ describe('access links in the database', () => {
 
   it('open the room with its documents in the rep order', async () => {
     const { token } = await createAccessLink(db, key, { roomId: 'r1', contactId: 'c2' });
-    const access = loadProspectRoom(db, token, now);
+    const access = await loadProspectRoom(db, token, now);
     expect(access.status).toBe('active');
     if (access.status !== 'active') return;
     expect(access.room).toMatchObject({
@@ -55,7 +55,7 @@ describe('access links in the database', () => {
     // The opportunity's internal name is not even loaded for a prospect page.
     expect(JSON.stringify(access.room)).not.toContain('全社導入');
     await db.update(rooms).set({ title: '稟議用資料' }).where(eq(rooms.id, 'r1'));
-    const titled = loadProspectRoom(db, token, now);
+    const titled = await loadProspectRoom(db, token, now);
     expect(titled.status === 'active' && titled.room.title).toBe('稟議用資料');
     await db.update(rooms).set({ title: null }).where(eq(rooms.id, 'r1'));
     expect(roomOffers(access.room, 'pricing')).toBe(true);
@@ -68,21 +68,21 @@ describe('access links in the database', () => {
     const wrongSecret = `${id}.${changeLastCharacter(secret)}`;
     const unknownId = `${changeLastCharacter(id)}.${secret}`;
     for (const bad of [wrongSecret, unknownId, 'junk', '', `${token}/x`]) {
-      expect(loadProspectRoom(db, bad, now)).toEqual({ status: 'unknown' });
+      expect(await loadProspectRoom(db, bad, now)).toEqual({ status: 'unknown' });
     }
   });
 
   it('answer revoked from the next request on, with the rep to contact', async () => {
     const { id, token } = await createAccessLink(db, key, { roomId: 'r1', contactId: 'c1' });
-    expect(loadProspectRoom(db, token, now).status).toBe('active');
+    expect((await loadProspectRoom(db, token, now)).status).toBe('active');
     await revokeAccessLink(db, id, now);
-    const access = loadProspectRoom(db, token, now);
+    const access = await loadProspectRoom(db, token, now);
     expect(access).toEqual({ status: 'revoked', locale: 'ja', rep: { name: '佐藤 健太', email: 'rep@example.com', phone: '03-0000-0000', jobTitle: null } });
   });
 
   it('answer expired after the link expiry', async () => {
     const { token } = await createAccessLink(db, key, { roomId: 'r1', contactId: 'c1', expiresAt: new Date(now.getTime() - 1000) });
-    expect(loadProspectRoom(db, token, now).status).toBe('expired');
+    expect((await loadProspectRoom(db, token, now)).status).toBe('expired');
   });
 
   it('cannot be revealed with another key', async () => {

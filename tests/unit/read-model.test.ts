@@ -62,7 +62,7 @@ async function opportunity(id: string, accountId: string, slugs: string[], extra
 
 async function link(opportunityId: string, contactId: string): Promise<LinkScope> {
   const { token } = await createAccessLink(db, key, { roomId: `room-${opportunityId}`, contactId });
-  return activeLinkScope(db, token)!;
+  return (await activeLinkScope(db, token))!;
 }
 
 const deviceId = (name: string) => name.padEnd(26, '0');

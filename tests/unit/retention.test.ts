@@ -56,7 +56,7 @@ beforeAll(async () => {
   await db.insert(opportunities).values({ id: 'o1', accountId: 'a1', name: '全社導入', stage: 3, channel: 'event', ownerUserId: 'u1' });
   await db.insert(rooms).values({ id: 'r1', opportunityId: 'o1' });
   await db.insert(roomDocuments).values(['pricing', 'security', 'overview'].map((documentSlug, position) => ({ roomId: 'r1', documentSlug, position })));
-  const link = async (contactId: string) => activeLinkScope(db, (await createAccessLink(db, key, { roomId: 'r1', contactId })).token)!;
+  const link = async (contactId: string) => (await activeLinkScope(db, (await createAccessLink(db, key, { roomId: 'r1', contactId })).token))!;
   yamada = (await link('c1'));
   suzuki = (await link('c2'));
 

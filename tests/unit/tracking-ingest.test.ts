@@ -127,7 +127,7 @@ describe('view ingestion', () => {
 
   it('stops accepting a link as soon as it is revoked', async () => {
     await revokeAccessLink(db, world.suzuki.scope.accessLinkId, at(8000));
-    expect(activeLinkScope(db, world.suzuki.token, at(8001))).toBeNull();
-    expect(activeLinkScope(db, world.yamada.token, at(8001))).not.toBeNull();
+    expect(await activeLinkScope(db, world.suzuki.token, at(8001))).toBeNull();
+    expect(await activeLinkScope(db, world.yamada.token, at(8001))).not.toBeNull();
   });
 });

@@ -149,7 +149,7 @@ const tokens: string[] = [];
 async function link(roomId: string, contactId: string): Promise<LinkScope> {
   const { token } = await createAccessLink(db, key, { roomId, contactId });
   tokens.push(token);
-  return activeLinkScope(db, token)!;
+  return (await activeLinkScope(db, token))!;
 }
 
 async function view(scope: LinkScope, slug: string, device: string, when: Date, label = 'Chrome / Windows') {

@@ -98,8 +98,7 @@ function connectionOf(db: Queryable): Connection {
  * rolled back with) it. Inside it, `db` and `tx` both run on the transaction; `db.transaction()` or
  * `tx.transaction()` there opens a savepoint.
  */
-function asyncHandle(client: Database.Database): SqliteDb {
-  const connection = new Connection(client);
+function asyncHandle(connection: Connection): SqliteDb {
   const db = drizzleProxy(
     async (text, params, method) => {
       await connection.turn();
@@ -135,12 +134,16 @@ function asyncHandle(client: Database.Database): SqliteDb {
     }
   };
   connections.set(session, connection);
-  Object.defineProperty(db, '$client', { value: client, enumerable: false });
+  Object.defineProperty(db, '$client', { value: connection.client, enumerable: false });
   return db;
 }
 
 /** Opens (creating if needed) a SQLite file in WAL mode and brings it to the latest migration. */
 export function openDatabase(file: string, migrationsDir = config.migrationsDir): SqliteDb {
+  return asyncHandle(new Connection(openConnection(file, migrationsDir)));
+}
+
+function openConnection(file: string, migrationsDir: string): Database.Database {
   if (file !== ':memory:') fs.mkdirSync(path.dirname(file), { recursive: true });
   let sqlite: Database.Database;
   try {
@@ -160,7 +163,7 @@ export function openDatabase(file: string, migrationsDir = config.migrationsDir)
   }
   // Migrations run synchronously on the raw connection before anything else can use it.
   migrate(drizzleBetterSqlite(sqlite), { migrationsFolder: migrationsDir });
-  return asyncHandle(sqlite);
+  return sqlite;
 }
 
 /**
@@ -187,9 +190,20 @@ export async function closeDatabase(db: Queryable): Promise<void> {
 
 let shared: SqliteDb | undefined;
 
-/** The server's one connection, opened and migrated on first use. */
+/**
+ * The server's one connection, opened and migrated on first use. The production server runs two
+ * bundled copies of this module (main.ts's and Astro's): they share the connection through a
+ * process-wide registry, so a transaction of one holds back the statements of the other instead of
+ * meeting a locked file (a synchronous busy wait would stall the very transaction it waits for).
+ */
 export function getDb(): RingiDb {
-  shared ??= openDatabase(config.databasePath);
+  if (!shared) {
+    const registry = ((globalThis as Record<symbol, unknown>)[Symbol.for('ringi.sqlite.connections')] ??= new Map()) as Map<string, Connection>;
+    const file = path.resolve(config.databasePath);
+    let connection = registry.get(file);
+    if (!connection) registry.set(file, (connection = new Connection(openConnection(file, config.migrationsDir))));
+    shared = asyncHandle(connection);
+  }
   return shared;
 }
 

@@ -23,7 +23,7 @@ export async function handleBeacon(
   if (!beacon) return;
 
   const at = now();
-  const scope = activeLinkScope(db, target.token, at);
+  const scope = await activeLinkScope(db, target.token, at);
   if (!scope) return send(res, 404, 'not_found', 'No such view.');
   let result: ReturnType<typeof recordHeartbeat>;
   try {

@@ -5,7 +5,7 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { config } from '../config';
 import { DOCUMENT_REFRESH_MS, refreshDocumentPerformance } from '../dashboard/dashboard';
-import { getDb, type RingiDb } from '../db/client';
+import { prepareDatabase, type RingiDb } from '../db/client';
 import { loadSecretKey } from '../security/secret-box';
 import { webhookUrlForRecipient } from '../settings/settings';
 import { alertPolicy } from '../slack/policy';
@@ -23,7 +23,7 @@ import { tokenGuessingGuard } from './token-guessing';
 type NodeHandler = (req: http.IncomingMessage, res: http.ServerResponse, next?: (error?: unknown) => void) => void;
 
 async function main(): Promise<void> {
-  const db = getDb(); // migrate before the first request, not during it
+  const db = await prepareDatabase(); // migrate before the first request, not during it
   const serverKey = loadSecretKey();
   process.env.ASTRO_NODE_AUTOSTART = 'disabled';
   const astroEntry = pathToFileURL(path.resolve(process.env.RINGI_ASTRO_ENTRY ?? 'dist/server/entry.mjs')).href;
@@ -38,7 +38,7 @@ async function main(): Promise<void> {
   const prospectPages = new ProspectPages(db, handler);
   const trustProxy = trustProxyFromEnv(process.env.RINGI_TRUST_PROXY);
   const refuseTokenGuessing = tokenGuessingGuard(db);
-  const server = http.createServer(async (req, res) => {
+  const server = http.createServer((req, res) => {
     // Astro.clientAddress (sign-in throttling, network hashes) must not be chosen by the client.
     const forwardedFor = trustedForwardedFor(req.headers['x-forwarded-for'], trustProxy);
     if (forwardedFor) req.headers['x-forwarded-for'] = forwardedFor;
@@ -53,7 +53,10 @@ async function main(): Promise<void> {
       });
       return;
     }
-    await prospectPages.serve(req, res, astro);
+    prospectPages.serve(req, res, astro).catch((error: unknown) => {
+      console.error('request failed:', error instanceof Error ? error.message : error);
+      if (!res.headersSent) res.writeHead(500).end();
+    });
   });
 
   const host = process.env.HOST ?? '127.0.0.1';
@@ -64,9 +67,9 @@ async function main(): Promise<void> {
     {
       db,
       now: () => new Date(),
-      policy: async () => await alertPolicy(db),
+      policy: () => alertPolicy(db),
       // The rep's own webhook, else the workspace's (RINGI_SLACK_WEBHOOK_URL wins over the stored one).
-      webhookFor: async (recipientUserId) => await webhookUrlForRecipient(db, recipientUserId, { key: serverKey }),
+      webhookFor: (recipientUserId) => webhookUrlForRecipient(db, recipientUserId, { key: serverKey }),
       deliver,
       publicBaseUrl: config.publicBaseUrl,
       scoreOf: async (opportunityId, now) => (await opportunityEngagementSummary(db, opportunityId, now))?.score ?? null,
@@ -87,9 +90,9 @@ async function main(): Promise<void> {
 
 /** The dashboard's unfiltered document table, recomputed off the request path (ADR 0007). */
 function keepDocumentTableFresh(db: RingiDb): NodeJS.Timeout {
-  const refresh = () => {
+  const refresh = async () => {
     try {
-      refreshDocumentPerformance(db);
+      await refreshDocumentPerformance(db);
     } catch (error) {
       console.error('document table refresh failed:', error instanceof Error ? error.message : error);
     }

@@ -180,7 +180,7 @@ export async function lookUpProspectPage(db: RingiDb, cache: PageTemplateCache, 
   if (hasSessionCookie(request.headers.cookie)) return { kind: 'astro' }; // a rep's preview
   const headers = headerGetter(request.headers);
   if (isAutomated(classifyRequest({ method: request.method, userAgent: headers.get('user-agent'), headers }))) return { kind: 'astro' };
-  const access = loadProspectRoom(db, path.token, now);
+  const access = await loadProspectRoom(db, path.token, now);
   if (access.status !== 'active') return { kind: 'astro' };
   if (path.slug !== undefined && !roomOffers(access.room, path.slug)) return { kind: 'astro' };
   const branding = await vendorBranding(db, now.getTime());

@@ -32,7 +32,7 @@ export async function openProspectRoom(context: ProspectRequest): Promise<Opened
   const template = templateRoomBeingRendered(); // main.ts rendering a room's template (docs/adr/0006)
   if (template) return { access: { status: 'active', room: template }, automated: false, internal: false };
   const db = getDb();
-  const access = loadProspectRoom(db, token ?? '');
+  const access = await loadProspectRoom(db, token ?? '');
   if (access.status === 'unknown') response.status = 404;
   else if (access.status !== 'active') response.status = 410;
   const requestClass = classifyRequest({ method: request.method, userAgent: request.headers.get('user-agent'), headers: request.headers });

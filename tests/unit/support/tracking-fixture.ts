@@ -26,7 +26,7 @@ export async function seedTrackingFixture(db: RingiDb, prefix = 't'): Promise<Tr
   await db.insert(roomDocuments).values({ roomId: `${prefix}-r1`, documentSlug: 'pricing', position: 0 });
   const link = async (contactId: string) => {
     const { token } = await createAccessLink(db, key, { roomId: `${prefix}-r1`, contactId });
-    return { token, scope: activeLinkScope(db, token)! };
+    return { token, scope: (await activeLinkScope(db, token))! };
   };
   return { yamada: await link(`${prefix}-c1`), suzuki: await link(`${prefix}-c2`) };
 }

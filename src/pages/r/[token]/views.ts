@@ -54,7 +54,7 @@ export const POST: APIRoute = answerStorageFull(async ({ params, request, cookie
   if (!byNetwork.allowed) return tooMany(byNetwork);
 
   const db = getDb();
-  const access = loadProspectRoom(db, params.token ?? '');
+  const access = await loadProspectRoom(db, params.token ?? '');
   // A signed-in rep previewing the room: answer, but count nothing.
   if (access.status === 'active' && (await isInternalViewer({ cookies, url, request }))) return jsonOk({ preview: true });
   if (access.status === 'unknown') return jsonError(404, 'not_found', 'No such link.');
