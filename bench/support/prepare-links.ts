@@ -34,7 +34,7 @@ async function main(): Promise<void> {
       await tx.insert(opportunities).values({ id, accountId: id, name: `経費精算システム導入 ${r}`, stage: 1 + (r % 6), amountJpy: 1_000_000 + r * 1000, channel: 'event', ownerUserId: REPS[r % REPS.length]! });
       await tx.insert(rooms).values({ id, opportunityId: id, locale, message: `ご担当者様\n\n社内稟議用の資料をお送りします（ルーム ${r}）。\n\nご不明点はお気軽にご連絡ください。` });
       const order = [...slugs.slice(r % slugs.length), ...slugs.slice(0, r % slugs.length)];
-      order.forEach(async (documentSlug, position) => await tx.insert(roomDocuments).values({ roomId: id, documentSlug, position }));
+      for (const [position, documentSlug] of order.entries()) await tx.insert(roomDocuments).values({ roomId: id, documentSlug, position });
       // This room's even share of the links (at least one).
       const first = Math.floor((r * linkCount) / roomCount);
       const end = Math.floor(((r + 1) * linkCount) / roomCount);

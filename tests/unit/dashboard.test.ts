@@ -49,7 +49,7 @@ async function opportunity(id: string, accountId: string, stage: number, channel
   await db.insert(opportunities)
     .values({ id, accountId, name: `商談 ${id}`, stage, channel, ownerUserId: 'u1', archivedAt: archived ? ago(DAY) : null });
   await db.insert(rooms).values({ id: `room-${id}`, opportunityId: id });
-  slugs.forEach(async (documentSlug, position) => await db.insert(roomDocuments).values({ roomId: `room-${id}`, documentSlug, position }));
+  for (const [position, documentSlug] of slugs.entries()) await db.insert(roomDocuments).values({ roomId: `room-${id}`, documentSlug, position });
 }
 
 /** A link shared `sharedAgo` before NOW (the rep created it then). */
@@ -276,8 +276,8 @@ describe('live activity', () => {
     expect((await liveActivity(db, NOW, { stageNumber: 3 })).recentVisits.map((v) => v.opportunityId)).toEqual(['hot']);
     expect(await liveActivity(db, NOW, { channel: 'event', stageNumber: 7 })).toEqual({ readingNow: [], recentVisits: [] });
     expect((await liveActivity(db, NOW, {}, { recentLimit: 1 })).recentVisits.map((v) => v.opportunityId)).toEqual(['hot']);
-    expect(async () => await liveActivity(db, NOW, {}, { recentLimit: 0 })).toThrow(RangeError);
-    expect(async () => await liveActivity(db, NOW, {}, { liveLimit: 101 })).toThrow(RangeError);
+    await expect(liveActivity(db, NOW, {}, { recentLimit: 0 })).rejects.toThrow(RangeError);
+    await expect(liveActivity(db, NOW, {}, { liveLimit: 101 })).rejects.toThrow(RangeError);
   });
 
   it('phrases the feed in Japanese and English, with catalog titles and links', async () => {
@@ -372,7 +372,7 @@ describe('shared but unopened', () => {
 });
 
 describe('document performance', () => {
-  const bySlug = (rows: ReturnType<typeof documentPerformance>) => new Map(rows.map((r) => [r.slug, r]));
+  const bySlug = (rows: Awaited<ReturnType<typeof documentPerformance>>) => new Map(rows.map((r) => [r.slug, r]));
 
   it('views, time, completion, read share and read rate in won vs lost deals', async () => {
     const rows = await documentPerformance(db);
@@ -413,7 +413,7 @@ describe('document performance', () => {
     const referral = await documentPerformance(db, { channel: 'referral' });
     expect(referral.map((r) => r.slug)).toEqual(['pricing', 'case']);
     expect((await documentPerformance(db, {}, 2)).map((r) => r.slug)).toEqual(['pricing', 'case']);
-    expect(async () => await documentPerformance(db, {}, 0)).toThrow(RangeError);
+    await expect(documentPerformance(db, {}, 0)).rejects.toThrow(RangeError);
   });
 
   it('loadDashboard reuses the table for a minute, then computes it again', async () => {

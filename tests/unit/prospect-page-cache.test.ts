@@ -152,7 +152,7 @@ describe('looking up a prospect page', () => {
 
   it('shares one template between the links of a room, page by page', async () => {
     const cache = new PageTemplateCache();
-    const [a, b] = tokens.map(async (t) => await lookUpProspectPage(db, cache, request(`/r/${t}/d/pricing`), now));
+    const [a, b] = await Promise.all(tokens.map((t) => lookUpProspectPage(db, cache, request(`/r/${t}/d/pricing`), now)));
     if (a?.kind !== 'template' || b?.kind !== 'template') throw new Error('expected template lookups');
     expect(a.template).toBeUndefined();
     expect([a.key, a.fingerprint]).toEqual([b.key, b.fingerprint]);

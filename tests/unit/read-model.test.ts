@@ -57,7 +57,7 @@ async function opportunity(id: string, accountId: string, slugs: string[], extra
   await db.insert(opportunities)
     .values({ id, accountId, name: `商談 ${id}`, stage: extra.stage ?? 3, channel: extra.channel ?? 'event', ownerUserId: extra.ownerUserId ?? 'u1' });
   await db.insert(rooms).values({ id: `room-${id}`, opportunityId: id });
-  slugs.forEach(async (documentSlug, position) => await db.insert(roomDocuments).values({ roomId: `room-${id}`, documentSlug, position }));
+  for (const [position, documentSlug] of slugs.entries()) await db.insert(roomDocuments).values({ roomId: `room-${id}`, documentSlug, position });
 }
 
 async function link(opportunityId: string, contactId: string): Promise<LinkScope> {
@@ -344,7 +344,7 @@ describe('opportunity timeline', () => {
     expect(await opportunityTimeline(db, 'o1', { limit: 1, apartLimit: 1 })).toMatchObject({ automatedOpensOmitted: 0 });
     expect(await opportunityTimeline(db, 'o1', { limit: 10, apartLimit: 1 })).toMatchObject({ automatedOpensOmitted: 1 });
     expect(await opportunityTimeline(db, 'nope', { limit: 10 })).toMatchObject({ visits: [], automatedOpens: [], nextBefore: null });
-    expect(async () => await opportunityTimeline(db, 'o1', { limit: 0 })).toThrow(RangeError);
+    await expect(opportunityTimeline(db, 'o1', { limit: 0 })).rejects.toThrow(RangeError);
   });
 
   it('names the contact behind every event, in visits and listed apart', async () => {
@@ -374,7 +374,8 @@ describe('opportunity timeline', () => {
     await account('a8', ['c81', 'c82', 'c83']);
     await opportunity('o8', 'a8', ['overview']);
     const when = at(5 * HOUR);
-    const ids = ['c81', 'c82', 'c83'].map(async (c, i) => (await read(await link('o8', c), 'overview', `dev8${i}`, when, 5, 10)).visitId);
+    const ids: string[] = [];
+    for (const [i, c] of ['c81', 'c82', 'c83'].entries()) ids.push((await read(await link('o8', c), 'overview', `dev8${i}`, when, 5, 10)).visitId);
     const seen: string[] = [];
     let before = undefined as Parameters<typeof opportunityTimeline>[2]['before'];
     for (let page = 0; page < 5; page++) {
@@ -458,7 +459,7 @@ describe('hottest opportunities', () => {
       await opportunity(id, `ha${i}`, slugs.slice(0, 2 + (i % 4)), { channel: i % 3 === 0 ? 'ads' : 'referral', stage: 2 + (i % 2) });
       const ageDays = i < 5 ? random() * 2 : random() * 80;
       const start = new Date(now.getTime() - ageDays * DAY - HOUR);
-      const links = [link(id, `hc${i}a`), link(id, `hc${i}b`)];
+      const links = [await link(id, `hc${i}a`), await link(id, `hc${i}b`)];
       const readings = 1 + Math.floor(random() * 4);
       for (let r = 0; r < readings; r++) {
         const scope = links[Math.floor(random() * 2)]!;
@@ -472,16 +473,14 @@ describe('hottest opportunities', () => {
     const all = await db
       .select({ id: opportunities.id, archivedAt: opportunities.archivedAt, channel: opportunities.channel, stage: opportunities.stage })
       .from(opportunities);
-    const brute = (filter: (o: (typeof all)[number]) => boolean) =>
-      all
-        .filter((o) => o.archivedAt === null && filter(o))
-        .map(async (o) => (await opportunityEngagementSummary(db, o.id, now, { documentCategories: catalog }))!)
+    const brute = async (filter: (o: (typeof all)[number]) => boolean) =>
+      (await Promise.all(all.filter((o) => o.archivedAt === null && filter(o)).map(async (o) => (await opportunityEngagementSummary(db, o.id, now, { documentCategories: catalog }))!)))
         .filter((s) => s.score > 0)
         .sort((a, b) => b.score - a.score || b.lastSeenAt!.getTime() - a.lastSeenAt!.getTime() || (a.opportunityId < b.opportunityId ? -1 : 1))
         .map((s) => [s.opportunityId, s.score]);
 
     // The case is not trivial: many deals score, some were last seen weeks ago.
-    const everything = brute(() => true);
+    const everything = (await brute(() => true));
     expect(everything.length).toBeGreaterThan(20);
     expect((await hottestOpportunities(db, now, { limit: 200, documentCategories: catalog })).some((h) => now.getTime() - h.lastSeenAt.getTime() > 14 * DAY)).toBe(true);
     // Every way to find candidates gives the same ranking: last-seen windows only (unlimited budget),
@@ -489,23 +488,23 @@ describe('hottest opportunities', () => {
     for (const windowRowBudget of [undefined, 0, 25, Number.POSITIVE_INFINITY]) {
       for (const limit of [1, 3, 5, 10, 50]) {
         const hot = (await hottestOpportunities(db, now, { limit, tuning: { windowRowBudget }, documentCategories: catalog })).map((h) => [h.opportunityId, h.score]);
-        expect(hot, `limit ${limit}, budget ${windowRowBudget}`).toEqual(brute(() => true).slice(0, limit));
+        expect(hot, `limit ${limit}, budget ${windowRowBudget}`).toEqual((await brute(() => true)).slice(0, limit));
       }
       for (const directMax of [0, 500]) {
         const tuning = { windowRowBudget, directMax };
         expect((await hottestOpportunities(db, now, { limit: 4, channel: 'ads', tuning, documentCategories: catalog })).map((h) => [h.opportunityId, h.score])).toEqual(
-          brute((o) => o.channel === 'ads').slice(0, 4),
+          (await brute((o) => o.channel === 'ads')).slice(0, 4),
         );
         expect((await hottestOpportunities(db, now, { limit: 3, stage: 2, tuning, documentCategories: catalog })).map((h) => [h.opportunityId, h.score])).toEqual(
-          brute((o) => o.stage === 2).slice(0, 3),
+          (await brute((o) => o.stage === 2)).slice(0, 3),
         );
       }
     }
     expect((await hottestOpportunities(db, now, { limit: 50, channel: 'ads', documentCategories: catalog })).map((h) => [h.opportunityId, h.score])).toEqual(
-      brute((o) => o.channel === 'ads'),
+      (await brute((o) => o.channel === 'ads')),
     );
     expect((await hottestOpportunities(db, now, { limit: 5, stage: 2, documentCategories: catalog })).map((h) => [h.opportunityId, h.score])).toEqual(
-      brute((o) => o.stage === 2).slice(0, 5),
+      (await brute((o) => o.stage === 2)).slice(0, 5),
     );
     // Deals last seen more than ~54 days ago score 0 and are never listed.
     const listed = await hottestOpportunities(db, now, { limit: 200, documentCategories: catalog });

@@ -141,10 +141,10 @@ describe('purging raw tracking', () => {
     expect(await db.select().from(visits)).toHaveLength(2);
   });
 
-  it('refuses a retention below one day', () => {
-    expect(async () => await purgeRawTracking(db, { olderThanDays: 0, now })).toThrow(RangeError);
-    expect(async () => await purgeRawTracking(db, { olderThanDays: Number.NaN, now })).toThrow(RangeError);
-    expect(async () => await purgeRawTracking(db, { olderThanDays: 30, now, batchSize: 0 })).toThrow(RangeError);
+  it('refuses a retention below one day', async () => {
+    await expect(purgeRawTracking(db, { olderThanDays: 0, now })).rejects.toThrow(RangeError);
+    await expect(purgeRawTracking(db, { olderThanDays: Number.NaN, now })).rejects.toThrow(RangeError);
+    await expect(purgeRawTracking(db, { olderThanDays: 30, now, batchSize: 0 })).rejects.toThrow(RangeError);
   });
 });
 

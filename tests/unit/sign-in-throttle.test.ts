@@ -121,7 +121,7 @@ describe('sign-in throttling (database)', async () => {
   let attackCase = 0;
 
   // Each case has its own account and networks (`${email}/office`), so no case sees another's failures.
-  it.each<{ what: string; attacker: (email: string) => Date; ownerNetwork: string }>([
+  it.each<{ what: string; attacker: (email: string) => Promise<Date>; ownerNetwork: string }>([
     {
       what: 'guessing from the owner’s own network, past every allowance',
       attacker: async (email) => await failures(throttleRules.account.freeFailures + 50, email, () => ({ network: `${email}/office` })),
@@ -140,7 +140,7 @@ describe('sign-in throttling (database)', async () => {
   ])('the owner on a known device gets in at once: $what', async ({ attacker, ownerNetwork }) => {
     const email = owner(attackCase++);
     const network = `${email}/${ownerNetwork}`;
-    const now = attacker(email);
+    const now = await attacker(email);
     // An unknown browser on the owner's network is being slowed down right now...
     expect(await signIn(db, { email, password, network }, now)).toMatchObject({ ok: false, reason: 'throttled' });
     // ...yet the owner's own browser goes straight in.

@@ -40,7 +40,7 @@ async function round() {
   return runSlackRound(deps, since);
 }
 
-let world: ReturnType<typeof seedTrackingFixture>;
+let world: Awaited<ReturnType<typeof seedTrackingFixture>>;
 let n = 0;
 beforeEach(async () => {
   world = (await seedTrackingFixture(db, `w${++n}`));

@@ -137,7 +137,7 @@ export async function seedDemo(
       const inserted = await tx.insert(rooms).values(room).onConflictDoNothing().returning({ id: rooms.id });
       if (inserted.length === 0) continue; // the rep may have curated it since: leave it alone
       const documents = (documentsByRoom[room.id] ?? []).filter((slug) => catalog.has(slug));
-      documents.forEach(async (documentSlug, position) => await tx.insert(roomDocuments).values({ roomId: room.id, documentSlug, position }));
+      for (const [position, documentSlug] of documents.entries()) await tx.insert(roomDocuments).values({ roomId: room.id, documentSlug, position });
     }
   });
 

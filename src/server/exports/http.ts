@@ -33,6 +33,6 @@ export async function catalogTitles(): Promise<Map<string, string>> {
 
 /** The streamed CSV download: headers first, rows batch by batch. */
 export async function csvDownload(db: RingiDb, scope: ViewsExportScope, locale: Locale, titles: ReadonlyMap<string, string>, names: { ascii: string; utf8: string }): Promise<Response> {
-  const stream = await viewsCsvStream(db, scope, { locale, documentTitles: titles });
+  const stream = viewsCsvStream(db, scope, { locale, documentTitles: titles });
   return new Response(stream, { status: 200, headers: { ...adminHeaders, ...csvHeaders(names.ascii, names.utf8) } });
 }

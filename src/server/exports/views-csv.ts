@@ -143,7 +143,7 @@ interface Cursor {
  * indexed queries: the views (+ visit, contact, opportunity, account, stage by primary key), the other
  * views of their visits (to attribute downloads), and the visits' downloads and prints.
  */
-export async function* viewExportBatches(db: RingiDb, scope: ViewsExportScope, options: Pick<ViewsCsvOptions, 'locale' | 'documentTitles' | 'batchSize'>): Promise<Generator<ViewExportRow[]>> {
+export async function* viewExportBatches(db: RingiDb, scope: ViewsExportScope, options: Pick<ViewsCsvOptions, 'locale' | 'documentTitles' | 'batchSize'>): AsyncGenerator<ViewExportRow[]> {
   const batchSize = options.batchSize ?? DEFAULT_BATCH;
   if (!Number.isInteger(batchSize) || batchSize < 1 || batchSize > 5000) throw new RangeError('batchSize must be an integer from 1 to 5000');
   let cursor: Cursor | null = null;
@@ -283,10 +283,10 @@ async function countEvents(db: RingiDb, batch: readonly BatchView[]): Promise<{ 
  * The whole file, piece by piece: BOM and header first, then one string per batch of rows. Feed it
  * to a stream; joining it gives the complete CSV.
  */
-export async function* viewsCsvChunks(db: RingiDb, scope: ViewsExportScope, options: ViewsCsvOptions): Promise<Generator<string>> {
+export async function* viewsCsvChunks(db: RingiDb, scope: ViewsExportScope, options: ViewsCsvOptions): AsyncGenerator<string> {
   const timeZone = options.timeZone ?? workspaceTimeZone();
   yield CSV_BOM + csvRow(viewsCsvHeader(options.locale, timeZone));
-  for (const batch of await viewExportBatches(db, scope, options)) {
+  for await (const batch of viewExportBatches(db, scope, options)) {
     let text = '';
     for (const r of batch) {
       text += csvRow(VIEW_COLUMNS.map((column) => (column === 'startedAt' || column === 'endedAt' ? formatCsvTimestamp(r[column], timeZone) : r[column])));
@@ -296,17 +296,17 @@ export async function* viewsCsvChunks(db: RingiDb, scope: ViewsExportScope, opti
 }
 
 /** A ReadableStream of the CSV's UTF-8 bytes, one batch per pull. */
-export async function viewsCsvStream(db: RingiDb, scope: ViewsExportScope, options: ViewsCsvOptions): Promise<ReadableStream<Uint8Array>> {
-  const chunks = await viewsCsvChunks(db, scope, options);
+export function viewsCsvStream(db: RingiDb, scope: ViewsExportScope, options: ViewsCsvOptions): ReadableStream<Uint8Array> {
+  const chunks = viewsCsvChunks(db, scope, options);
   const encoder = new TextEncoder();
   return new ReadableStream<Uint8Array>({
-    pull(controller) {
-      const next = chunks.next();
+    async pull(controller) {
+      const next = await chunks.next();
       if (next.done) controller.close();
       else controller.enqueue(encoder.encode(next.value));
     },
-    cancel() {
-      chunks.return(undefined);
+    async cancel() {
+      await chunks.return(undefined);
     },
   });
 }

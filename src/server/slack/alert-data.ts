@@ -131,7 +131,7 @@ export async function loadDigestData(db: Queryable, userId: string, now: Date, p
     locale: user.locale,
     slackUserId: user.slackUserId,
     periodEnd: now,
-    opportunities: rows.map(async (r) => ({ ...r, activeSeconds: await seconds(r.opportunityId), timelineUrl: timelineUrl(publicBaseUrl, r.opportunityId) })),
+    opportunities: await Promise.all(rows.map(async (r) => ({ ...r, activeSeconds: await seconds(r.opportunityId), timelineUrl: timelineUrl(publicBaseUrl, r.opportunityId) }))),
   };
 }
 

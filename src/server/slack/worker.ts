@@ -14,13 +14,13 @@ import { describeFailure, nextStep, type DeliveryResult } from './retry';
 export interface SlackWorkerDeps {
   db: RingiDb;
   now: () => Date;
-  policy: () => AlertPolicy;
+  policy: () => AlertPolicy | Promise<AlertPolicy>;
   /** The webhook for alerts to this user (theirs, else the workspace's), or null when none is set. */
-  webhookFor: (recipientUserId: string | null) => string | null;
+  webhookFor: (recipientUserId: string | null) => string | null | Promise<string | null>;
   deliver: (webhookUrl: string, message: SlackMessage) => Promise<DeliveryResult>;
   publicBaseUrl: string;
   /** Engagement score of an opportunity for hot alerts; null where it is not known. */
-  scoreOf?: (opportunityId: string, now: Date) => number | null;
+  scoreOf?: (opportunityId: string, now: Date) => number | null | Promise<number | null>;
   retryBaseDelayMs?: number;
   /** The workspace time zone (RINGI_TIME_ZONE): digest time and hot-alert days. */
   timeZone?: string;
@@ -49,7 +49,7 @@ async function deliverRow(deps: SlackWorkerDeps, row: OutboxRow): Promise<void> 
   const { db } = deps;
   const message = await messageFor(deps, row);
   if ('skip' in message) return markSkipped(db, row.id, message.skip);
-  const webhook = deps.webhookFor(row.recipientUserId);
+  const webhook = await deps.webhookFor(row.recipientUserId);
   if (!webhook) return markFailed(db, row.id, 'No Slack webhook is configured.');
   const result: DeliveryResult = await deps.deliver(webhook, message);
   const now = deps.now();
@@ -80,11 +80,11 @@ export async function enqueueDueDigests(db: RingiDb, now: Date, policy: AlertPol
  */
 export async function runSlackRound(deps: SlackWorkerDeps, since: Date): Promise<{ delivered: number }> {
   const now = deps.now();
-  const policy = deps.policy();
+  const policy = await deps.policy();
   const timeZone = deps.timeZone ?? workspaceTimeZone();
   await enqueueDueDigests(deps.db, now, policy, timeZone);
   for (const opportunityId of await recentlyActiveOpportunities(deps.db, since)) {
-    await evaluateHotOpportunity(deps.db, opportunityId, now, policy, deps.scoreOf?.(opportunityId, now) ?? null, timeZone);
+    await evaluateHotOpportunity(deps.db, opportunityId, now, policy, (await deps.scoreOf?.(opportunityId, now)) ?? null, timeZone);
   }
   let delivered = 0;
   for (;;) {

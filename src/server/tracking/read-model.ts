@@ -247,12 +247,16 @@ function summarize(totals: readonly TotalsRow[], engagement: readonly Engagement
   };
 }
 
-function totalsOf(db: RingiDb, opportunityIds: readonly string[]): TotalsRow[] {
-  return chunks(opportunityIds).flatMap(async (ids) => await db.select().from(readingTotals).where(inArray(readingTotals.opportunityId, ids)));
+async function totalsOf(db: RingiDb, opportunityIds: readonly string[]): Promise<TotalsRow[]> {
+  const rows: TotalsRow[] = [];
+  for (const ids of chunks(opportunityIds)) rows.push(...(await db.select().from(readingTotals).where(inArray(readingTotals.opportunityId, ids))));
+  return rows;
 }
 
-function engagementOf(db: RingiDb, opportunityIds: readonly string[]): EngagementRow[] {
-  return chunks(opportunityIds).flatMap(async (ids) => await db.select().from(opportunityEngagement).where(inArray(opportunityEngagement.opportunityId, ids)));
+async function engagementOf(db: RingiDb, opportunityIds: readonly string[]): Promise<EngagementRow[]> {
+  const rows: EngagementRow[] = [];
+  for (const ids of chunks(opportunityIds)) rows.push(...(await db.select().from(opportunityEngagement).where(inArray(opportunityEngagement.opportunityId, ids))));
+  return rows;
 }
 
 /** The slugs each opportunity's room offers now. */
@@ -284,7 +288,7 @@ export async function opportunityEngagementSummary(
   if (!opportunity) return null;
   const ids = [opportunityId];
   const inRoom = (await roomSlugsOf(db, ids)).get(opportunityId)?.length ?? 0;
-  const summary = summarize(totalsOf(db, ids), engagementOf(db, ids), inRoom, await categorySource(db, options, ids), now);
+  const summary = summarize(await totalsOf(db, ids), await engagementOf(db, ids), inRoom, await categorySource(db, options, ids), now);
   return { opportunityId, accountId: opportunity.accountId, ...summary };
 }
 
@@ -301,8 +305,8 @@ export async function accountEngagementSummary(db: RingiDb, accountId: string, n
     .from(opportunities)
     .where(eq(opportunities.accountId, accountId));
   const ids = opps.map((o) => o.id);
-  const totals = totalsOf(db, ids);
-  const engagement = engagementOf(db, ids);
+  const totals = await totalsOf(db, ids);
+  const engagement = await engagementOf(db, ids);
   const roomSlugs = await roomSlugsOf(db, ids);
   const category = await categorySource(db, options, ids);
   const allSlugs = new Set([...roomSlugs.values()].flat());
@@ -813,8 +817,8 @@ async function scoreOpportunities(db: RingiDb, ids: readonly string[], now: Date
       );
     if (opps.length === 0) continue;
     const matching = opps.map((o) => o.id);
-    const totals = groupBy(totalsOf(db, matching), (r) => r.opportunityId);
-    const engagement = groupBy(engagementOf(db, matching), (r) => r.opportunityId);
+    const totals = groupBy(await totalsOf(db, matching), (r) => r.opportunityId);
+    const engagement = groupBy(await engagementOf(db, matching), (r) => r.opportunityId);
     const roomSlugs = await roomSlugsOf(db, matching);
     const category = await categorySource(db, options, matching);
     for (const o of opps) {

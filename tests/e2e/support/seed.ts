@@ -45,7 +45,7 @@ export async function seedE2e(now = new Date()): Promise<E2eFixtures> {
             locale: room.locale,
             expiresAt: room === rooms.expired ? new Date(now.getTime() - DAY) : null,
           });
-        room.documents.forEach(async (documentSlug, position) => await tx.insert(roomDocuments).values({ roomId: room.id, documentSlug, position }));
+        for (const [position, documentSlug] of room.documents.entries()) await tx.insert(roomDocuments).values({ roomId: room.id, documentSlug, position });
       }
     });
 
@@ -88,14 +88,15 @@ async function seedTracking(db: ReturnType<typeof openDatabase>, key: ReturnType
       await tx.insert(opportunities)
         .values({ id: room.opportunityId, accountId: tracking.account.id, name: room.opportunityName, stage: 2, amountJpy: 3_600_000, channel: 'referral', ownerUserId: tracking.rep.id });
       await tx.insert(roomsTable).values({ id: room.id, opportunityId: room.opportunityId, message: '', locale: 'ja' });
-      room.documents.forEach(async (documentSlug, position) => await tx.insert(roomDocuments).values({ roomId: room.id, documentSlug, position }));
+      for (const [position, documentSlug] of room.documents.entries()) await tx.insert(roomDocuments).values({ roomId: room.id, documentSlug, position });
     }
   });
-  const entries = (Object.keys(tracking.links) as TrackingLinkName[]).map(async (name) => {
+  const entries = [];
+  for (const name of Object.keys(tracking.links) as TrackingLinkName[]) {
     const { room, contact } = tracking.links[name];
     const created = await createAccessLink(db, key, { roomId: tracking.rooms[room].id, contactId: tracking.contacts[contact].id, createdByUserId: null, expiresAt: null });
-    return [name, { token: created.token, linkId: created.id }] as const;
-  });
+    entries.push([name, { token: created.token, linkId: created.id }] as const);
+  }
   return Object.fromEntries(entries) as TrackingFixtures;
 }
 
