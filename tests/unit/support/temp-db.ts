@@ -1,17 +1,18 @@
 // A fresh, migrated database per test file: a temp SQLite file removed afterwards, or, in the
-// `postgres` project, the PostgreSQL database tests/unit/support/postgres-database.ts made for the file.
+// `postgres` project, the PostgreSQL database tests/unit/support/postgres-database.ts made for the file
+// (typed as the SQLite handle: `$client` is SQLite's alone, so files that use it run on SQLite only).
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll } from 'vitest';
-import { openDatabase, type RingiDb } from '../../../src/server/db/client';
+import { openDatabase, type SqliteDb } from '../../../src/server/db/client';
 import { closePostgres, openPostgres } from '../../../src/server/db/postgres';
 
-export function useTempDatabase(): RingiDb {
+export function useTempDatabase(): SqliteDb {
   if (process.env.DATABASE_URL) {
     const db = openPostgres(process.env.DATABASE_URL);
     afterAll(() => closePostgres(db));
-    return db as unknown as RingiDb;
+    return db as unknown as SqliteDb;
   }
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ringi-test-'));
   const db = openDatabase(path.join(dir, 'test.db'), path.resolve('db/migrations'));

@@ -33,13 +33,13 @@ function page(status: number, title: string, body: string, opportunityId: string
 }
 
 export const POST: APIRoute = async (context: APIContext) => {
-  const user = requireUser(context);
+  const user = await requireUser(context);
   if (user instanceof Response) return user;
   const posted = await readForm(context.request, context.url, MAX_FORM_BYTES);
   if (!posted.ok && posted.problem === 'crossSite') return crossSiteRefusal();
   const opportunityId = context.params.id ?? '';
   const db = getDb();
-  const opportunity = opportunityAccess(db, opportunityId);
+  const opportunity = await opportunityAccess(db, opportunityId);
   if (!opportunity) return page(404, tRooms(user.locale, 'detail.notFound'), tRooms(user.locale, 'detail.notFound'), opportunityId, user.locale);
 
   const action = posted.ok ? parseLinkAction(posted.fields) : null;
@@ -50,9 +50,9 @@ export const POST: APIRoute = async (context: APIContext) => {
     return new Response(null, { status: 303, headers: { ...adminHeaders, Location: `${detailPath(opportunityId)}?${query}` } });
   }
 
-  const settings = getSettingValues(db);
+  const settings = await getSettingValues(db);
   const defaults = { roomLocale: settings.defaultRoomLocale, linkExpiryDays: settings.defaultLinkExpiryDays };
-  const result = performLinkAction(db, loadSecretKey(), user, opportunityId, action, new Date(), defaults);
+  const result = await performLinkAction(db, loadSecretKey(), user, opportunityId, action, new Date(), defaults);
   if (result.ok) return back(opportunityId, { notice: result.value.notice }, result.value.contactId);
   if (result.reason === 'forbidden') {
     return page(403, tRooms(user.locale, 'forbidden.title'), tRooms(user.locale, 'error.forbidden'), opportunityId, user.locale);
@@ -61,8 +61,8 @@ export const POST: APIRoute = async (context: APIContext) => {
 };
 
 /** Links are changed from the opportunity page; anything else here just goes back there. */
-export const GET: APIRoute = (context) => {
-  const user = requireUser(context);
+export const GET: APIRoute = async (context) => {
+  const user = await requireUser(context);
   if (user instanceof Response) return user;
   return new Response(null, { status: 303, headers: { ...adminHeaders, Location: `${detailPath(context.params.id ?? '')}#links` } });
 };
