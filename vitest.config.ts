@@ -28,6 +28,9 @@ export default defineConfig({
         test: {
           name: 'postgres',
           include: postgresTests,
+          // Every statement is a round trip to a server process (SQLite runs in ours): the tests that
+          // write thousands of rows take seconds longer.
+          testTimeout: 120_000,
           globalSetup: ['tests/unit/support/postgres-server.ts'],
           setupFiles: ['tests/unit/support/postgres-database.ts'],
         },

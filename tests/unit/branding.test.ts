@@ -1,11 +1,10 @@
 // The vendor name and logo shown to prospects: decoded from the settings, cached for a few seconds.
-import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { users } from '../../src/server/db/tables';
-import { openDatabase } from '../../src/server/db/client';
+import { closeDatabase } from '../../src/server/db/client';
 import { BRANDING_TTL_MS, decodeLogo, vendorBranding } from '../../src/server/settings/branding';
 import { updateSettings } from '../../src/server/settings/settings';
-import { useTempDatabase } from './support/temp-db';
+import { openSecondConnection, useTempDatabase } from './support/temp-db';
 
 const db = useTempDatabase();
 const admin = { id: 'u-admin', role: 'admin' as const };
@@ -29,7 +28,7 @@ describe('vendorBranding', () => {
   });
 
   it('is one answer per database file, whichever connection asks (the kept page and the logo agree)', async () => {
-    const second = openDatabase(db.$client.name, path.resolve('db/migrations'));
+    const second = openSecondConnection(db);
     try {
       const shown = await vendorBranding(db, 10 * BRANDING_TTL_MS);
       expect((await updateSettings(db, admin, { organisationName: '株式会社べつ', logo: null }, { env: {} })).ok).toBe(true);
@@ -39,7 +38,7 @@ describe('vendorBranding', () => {
       expect(refreshed).toEqual({ organisationName: '株式会社べつ', logo: null });
       expect(await vendorBranding(db, 11 * BRANDING_TTL_MS + 1)).toBe(refreshed);
     } finally {
-      second.$client.close();
+      await closeDatabase(second);
     }
   });
 });

@@ -1,7 +1,6 @@
 // The home dashboard: live feed, hottest, shared-but-unopened and document performance, over a
 // small world built with real rows and reading driven through the real ingest functions.
 import crypto from 'node:crypto';
-import path from 'node:path';
 import { eq } from 'drizzle-orm';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { accessLinks, accounts, contacts, opportunities, roomDocuments, rooms, users } from '../../src/server/db/tables';
@@ -10,14 +9,14 @@ import { documentPerformance, liveActivity, loadDashboard, refreshDocumentPerfor
 import { filtersQuery, parseDashboardFilters } from '../../src/server/dashboard/filters';
 import { feedEntries, formatAgo, formatDuration, formatRate, reasonText } from '../../src/server/dashboard/present';
 import { documentRates, isUnopened, liveSince, topReasons, unopenedCutoff, wholeDaysSince } from '../../src/server/dashboard/rules';
-import { openDatabase } from '../../src/server/db/client';
+import { closeDatabase } from '../../src/server/db/client';
 import { parseSecretKey } from '../../src/server/security/secret-box';
 import { updateSettings } from '../../src/server/settings/settings';
 import { heartbeatPayload } from '../../src/server/tracking/beacon-payloads';
 import type { ScoreReason } from '../../src/server/tracking/engagement-score';
 import { recordAutomatedOpen, recordHeartbeat, startView } from '../../src/server/tracking/ingest';
 import { activeLinkScope, type LinkScope } from '../../src/server/tracking/link-scope';
-import { useTempDatabase } from './support/temp-db';
+import { openSecondConnection, useTempDatabase } from './support/temp-db';
 
 const db = useTempDatabase();
 const key = parseSecretKey(crypto.randomBytes(32).toString('base64'));
@@ -438,7 +437,7 @@ describe('document performance', () => {
     await refreshDocumentPerformance(db, at);
     const before = bySlug((await loadDashboard(db, at)).documentPerformance).get('pricing')!.views;
     await read((await link('lost', 'ito')).scope, 'pricing', 'dev-ito-2', new Date(at.getTime() + 1000), 5);
-    const pages = openDatabase(db.$client.name, path.resolve('db/migrations'));
+    const pages = openSecondConnection(db);
     try {
       const kept = await loadDashboard(pages, new Date(at.getTime() + 30_000));
       expect(kept.documentPerformanceAsOf.getTime()).toBe(at.getTime());
@@ -448,7 +447,7 @@ describe('document performance', () => {
       expect(refreshed.documentPerformanceAsOf.getTime()).toBe(at.getTime() + 31_000);
       expect(bySlug(refreshed.documentPerformance).get('pricing')!.views).toBe(before + 1);
     } finally {
-      pages.$client.close();
+      await closeDatabase(pages);
     }
   });
 

@@ -10,9 +10,10 @@
 //    code sends through `db` while its own transaction is open must not take a second connection,
 //    where it would wait for the transaction's locks while the transaction waits for it.
 import { AsyncLocalStorage } from 'node:async_hooks';
-import { sql, type SQL } from 'drizzle-orm';
+import { is, sql, type SQL } from 'drizzle-orm';
 import { drizzle, type NodePgDatabase } from 'drizzle-orm/node-postgres';
 import { migrate } from 'drizzle-orm/node-postgres/migrator';
+import { PgDialect } from 'drizzle-orm/pg-core';
 import pg from 'pg';
 import * as postgresSchema from '../../../db/schema.pg';
 
@@ -107,13 +108,20 @@ export function openPostgres(url: string, options: { max?: number } = {}): Postg
   return db;
 }
 
+/** Whether a database or transaction handle (typed as the SQLite one everywhere) is PostgreSQL's. */
 export function isPostgres(db: unknown): db is PostgresDb {
-  return typeof db === 'object' && db !== null && (db as { $client?: unknown }).$client instanceof pg.Pool;
+  return typeof db === 'object' && db !== null && is((db as { dialect?: unknown }).dialect, PgDialect);
 }
 
 /** The database's place for per-database process stores, e.g. `postgres://127.0.0.1:5432/ringi`. */
 export function postgresLocation(db: PostgresDb): string {
   return locations.get(db) ?? 'postgres';
+}
+
+/** The planner's estimate of a table's rows (0 before the first ANALYZE): a budget, never a figure shown. */
+export async function postgresRowEstimate(db: PostgresDb, table: string): Promise<number> {
+  const [row] = await postgresRows<{ n: number | null }>(db, sql`select greatest(reltuples, 0)::bigint as n from pg_class where oid = to_regclass(${table})`);
+  return Number(row?.n ?? 0);
 }
 
 /**

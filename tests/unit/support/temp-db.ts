@@ -5,7 +5,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll } from 'vitest';
-import { openDatabase, type SqliteDb } from '../../../src/server/db/client';
+import { openDatabase, type RingiDb, type SqliteDb } from '../../../src/server/db/client';
 import { closePostgres, openPostgres } from '../../../src/server/db/postgres';
 
 export function useTempDatabase(): SqliteDb {
@@ -21,4 +21,10 @@ export function useTempDatabase(): SqliteDb {
     fs.rmSync(dir, { recursive: true, force: true });
   });
   return db;
+}
+
+/** A second connection to `db`'s database, as the server's second bundled copy (or another instance) has; close it with closeDatabase(). */
+export function openSecondConnection(db: SqliteDb): RingiDb {
+  if (process.env.DATABASE_URL) return openPostgres(process.env.DATABASE_URL) as unknown as RingiDb;
+  return openDatabase(db.$client.name, path.resolve('db/migrations'));
 }
