@@ -56,14 +56,15 @@ class Connection {
   }
 
   /** Runs one statement the way sqlite-proxy expects: rows as arrays, one row for `get`. */
-  execute(text: string, params: unknown[], method: 'run' | 'all' | 'values' | 'get'): { rows: unknown } {
+  execute(text: string, params: unknown[], method: 'run' | 'all' | 'values' | 'get'): { rows: unknown[] } {
     const statement = this.statement(text);
     if (!statement.reader) {
       statement.run(...params);
       return { rows: [] };
     }
     statement.raw(true);
-    if (method === 'get') return { rows: statement.get(...params) };
+    // sqlite-proxy's `get` takes the one row itself (an array of values, or undefined) as `rows`.
+    if (method === 'get') return { rows: statement.get(...params) as unknown[] };
     return { rows: statement.all(...params) };
   }
 
@@ -185,7 +186,15 @@ export function databaseLocation(db: Queryable): string | null {
 
 /** Closes the handle's connection (the CLI, scripts and tests; the server keeps its one for its life). */
 export async function closeDatabase(db: Queryable): Promise<void> {
-  connectionOf(db).client.close();
+  const connection = connectionOf(db);
+  for (const [file, open] of sharedConnections()) if (open === connection) sharedConnections().delete(file);
+  if (shared && connectionOf(shared) === connection) shared = undefined;
+  connection.client.close();
+}
+
+/** Connections of getDb() by file, shared by every bundled copy of this module in the process. */
+function sharedConnections(): Map<string, Connection> {
+  return ((globalThis as Record<symbol, unknown>)[Symbol.for('ringi.sqlite.connections')] ??= new Map()) as Map<string, Connection>;
 }
 
 let shared: SqliteDb | undefined;
@@ -198,7 +207,7 @@ let shared: SqliteDb | undefined;
  */
 export function getDb(): RingiDb {
   if (!shared) {
-    const registry = ((globalThis as Record<symbol, unknown>)[Symbol.for('ringi.sqlite.connections')] ??= new Map()) as Map<string, Connection>;
+    const registry = sharedConnections();
     const file = path.resolve(config.databasePath);
     let connection = registry.get(file);
     if (!connection) registry.set(file, (connection = new Connection(openConnection(file, config.migrationsDir))));
