@@ -12,7 +12,7 @@ import type { Page } from '@playwright/test';
 import { eq } from 'drizzle-orm';
 import { accessLinks, accounts, contacts, opportunities, roomDocuments, rooms } from '../../db/schema';
 import { createAccessLink } from '../../src/server/access-links/access-links';
-import { openDatabase, type RingiDb } from '../../src/server/db/client';
+import { openDatabase, type SqliteDb } from '../../src/server/db/client';
 import { parseSecretKey } from '../../src/server/security/secret-box';
 import { createUser } from '../../src/server/users/users';
 import { readDocument, type ContentDocument } from './support/content';
@@ -27,7 +27,7 @@ interface Rep {
 }
 
 const DAY = 24 * 60 * 60 * 1000;
-let db: RingiDb;
+let db: SqliteDb;
 let suffix = '';
 let rep: Rep;
 let repEn: Rep;

@@ -11,7 +11,7 @@ import crypto from 'node:crypto';
 import path from 'node:path';
 import { eq, inArray } from 'drizzle-orm';
 import { accessLinks, accounts, contacts, opportunities, rooms as roomsTable } from '../../db/schema';
-import { openDatabase, type RingiDb } from '../../src/server/db/client';
+import { openDatabase, type SqliteDb } from '../../src/server/db/client';
 import { createUser } from '../../src/server/users/users';
 import { readDocument, type ContentDocument } from './support/content';
 import { E2E_BASE_URL, E2E_DATABASE_PATH, REPO_ROOT } from './support/env';
@@ -24,7 +24,7 @@ interface Rep {
   name: string;
 }
 
-let db: RingiDb;
+let db: SqliteDb;
 let suffix = '';
 let owner: Rep;
 let otherRep: Rep;

@@ -424,11 +424,11 @@ describe('hottest opportunities', () => {
     await account('pa-old', ['po1', 'po2', 'po3', 'po4']);
     await opportunity('p-old', 'pa-old', docs, { channel: 'partner' });
     const start = new Date(now.getTime() - 3.5 * DAY - 2 * HOUR);
-    ['po1', 'po2', 'po3', 'po4'].forEach(async (contact, c) => {
+    for (const [c, contact] of ['po1', 'po2', 'po3', 'po4'].entries()) {
       const scope = await link('p-old', contact);
-      docs.forEach(async (slug, d) => await read(scope, slug, `po-dev${c}`, new Date(start.getTime() + (c * 3 + d) * sec(210)), 200, 100));
+      for (const [d, slug] of docs.entries()) await read(scope, slug, `po-dev${c}`, new Date(start.getTime() + (c * 3 + d) * sec(210)), 200, 100);
       if (c < 2) await recordDownload(db, scope, 'pricing-2026', 'pricing-2026.pdf', deviceId(`po-dev${c}`), new Date(start.getTime() + (c * 3 + 2) * sec(210) + sec(205)));
-    });
+    }
     await account('pa-new', ['pn1', 'pn2']);
     await opportunity('p-new', 'pa-new', docs, { channel: 'partner' });
     const today = new Date(now.getTime() - 6 * HOUR);

@@ -57,14 +57,15 @@ class Connection {
   }
 
   /** Runs one statement the way sqlite-proxy expects: rows as arrays, one row for `get`. */
-  execute(text: string, params: unknown[], method: 'run' | 'all' | 'values' | 'get'): { rows: unknown } {
+  execute(text: string, params: unknown[], method: 'run' | 'all' | 'values' | 'get'): { rows: unknown[] } {
     const statement = this.statement(text);
     if (!statement.reader) {
       statement.run(...params);
       return { rows: [] };
     }
     statement.raw(true);
-    if (method === 'get') return { rows: statement.get(...params) };
+    // sqlite-proxy's `get` takes the one row itself (an array of values, or undefined) as `rows`.
+    if (method === 'get') return { rows: statement.get(...params) as unknown[] };
     return { rows: statement.all(...params) };
   }
 
@@ -188,8 +189,19 @@ export function databaseLocation(db: Queryable): string | null {
 
 /** Closes the handle's connection (the CLI, scripts and tests; the server keeps its one for its life). */
 export async function closeDatabase(db: Queryable): Promise<void> {
-  if (isPostgres(db)) return closePostgres(db);
-  connectionOf(db).client.close();
+  if (isPostgres(db)) {
+    if (shared === db) shared = undefined;
+    return closePostgres(db);
+  }
+  const connection = connectionOf(db);
+  for (const [file, open] of sharedConnections()) if (open === connection) sharedConnections().delete(file);
+  if (shared && !isPostgres(shared) && connectionOf(shared) === connection) shared = undefined;
+  connection.client.close();
+}
+
+/** Connections of getDb() by file, shared by every bundled copy of this module in the process. */
+function sharedConnections(): Map<string, Connection> {
+  return ((globalThis as Record<symbol, unknown>)[Symbol.for('ringi.sqlite.connections')] ??= new Map()) as Map<string, Connection>;
 }
 
 let shared: RingiDb | undefined;
@@ -204,7 +216,7 @@ export function getDb(): RingiDb {
   // PostgreSQL (docs/adr/0014): a pool per bundled copy; prepareDatabase() migrates.
   if (!shared && config.databaseUrl) shared = openPostgres(config.databaseUrl) as unknown as RingiDb;
   if (!shared) {
-    const registry = ((globalThis as Record<symbol, unknown>)[Symbol.for('ringi.sqlite.connections')] ??= new Map()) as Map<string, Connection>;
+    const registry = sharedConnections();
     const file = path.resolve(config.databasePath);
     let connection = registry.get(file);
     if (!connection) registry.set(file, (connection = new Connection(openConnection(file, config.migrationsDir))));

@@ -205,7 +205,7 @@ export function sectionSecondsAt(sectionIds: readonly string[], scroll: number, 
 
 interface Played {
   at: number;
-  play: () => void;
+  play: () => Promise<unknown>;
 }
 
 /** One visit: its views one after the other, beacons every half minute, a download while reading. */
@@ -279,15 +279,15 @@ export async function seedReadingHistory(db: RingiDb, key: SecretKey, catalog: D
         let deviceId = devices.get(visit.browser);
         if (!deviceId) devices.set(visit.browser, (deviceId = newTrackingId()));
         const device = deviceId;
-        steps.push({ at: visit.at, play: async () => await playVisit(db, key, catalog, scope, device, visit, nowMs) });
+        steps.push({ at: visit.at, play: () => playVisit(db, key, catalog, scope, device, visit, nowMs) });
       }
       for (const open of history.automatedOpens) {
         const agent = describeAgent(classifyRequest({ method: 'GET', userAgent: open.userAgent, headers: new Headers() }));
-        steps.push({ at: open.at, play: async () => await recordAutomatedOpen(db, links.get(open.contactId)!, null, agent, new Date(nowMs - open.at * MINUTE_MS)) });
+        steps.push({ at: open.at, play: () => recordAutomatedOpen(db, links.get(open.contactId)!, null, agent, new Date(nowMs - open.at * MINUTE_MS)) });
       }
     }
     // Oldest first, as it happened: ingestion decides new visits and new devices from what came before.
-    steps.sort((a, b) => b.at - a.at).forEach((step) => step.play());
+    for (const step of steps.sort((a, b) => b.at - a.at)) await step.play();
 
     await suppressHotAlerts(db, todo, now);
     return todo.map((h) => h.opportunityId);
