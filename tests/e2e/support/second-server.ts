@@ -38,14 +38,19 @@ function exited(child: ChildProcess): Promise<void> {
   return child.exitCode !== null || child.signalCode !== null ? Promise.resolve() : new Promise((resolve) => child.once('exit', () => resolve()));
 }
 
-/** Seeds a fresh database, starts dist/ringi-server.mjs with `env` on top of the usual e2e environment, and waits until it answers. */
-export async function startSecondServer(env: Record<string, string>, timeoutMs = 60_000): Promise<SecondServer> {
+/**
+ * Seeds a fresh database, starts dist/ringi-server.mjs with `env` on top of the usual e2e environment, and
+ * waits until it answers. With `seeded`, another server's fixtures: no seed, the database is theirs
+ * (a second instance on one PostgreSQL database, `DATABASE_URL` in `env`).
+ */
+export async function startSecondServer(env: Record<string, string>, timeoutMs = 60_000, seeded?: E2eFixtures): Promise<SecondServer> {
   const port = await freePort();
   const baseURL = `http://${E2E_HOST}:${port}`;
   const tmpDir = path.join(REPO_ROOT, 'tests/.tmp', `e2e-${port}`);
   const databasePath = path.join(tmpDir, 'ringi-e2e.db');
   let output = '';
-  const child = spawn('sh', ['-c', 'node --import tsx tests/e2e/support/seed.ts && exec node dist/ringi-server.mjs'], {
+  const command = seeded ? 'exec node dist/ringi-server.mjs' : 'node --import tsx tests/e2e/support/seed.ts && exec node dist/ringi-server.mjs';
+  const child = spawn('sh', ['-c', command], {
     cwd: REPO_ROOT,
     env: {
       PATH: process.env.PATH ?? '/usr/bin:/bin',
@@ -89,7 +94,7 @@ export async function startSecondServer(env: Record<string, string>, timeoutMs =
     await new Promise((resolve) => setTimeout(resolve, 200));
   }
 
-  const fixtures = JSON.parse(fs.readFileSync(path.join(tmpDir, 'fixtures.json'), 'utf8')) as E2eFixtures;
+  const fixtures = seeded ?? (JSON.parse(fs.readFileSync(path.join(tmpDir, 'fixtures.json'), 'utf8')) as E2eFixtures);
   return { baseURL, port, databasePath, pid: child.pid!, fixtures, output: () => output, stop };
 }
 
