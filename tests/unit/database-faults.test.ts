@@ -40,24 +40,24 @@ describe('a full database', async () => {
    * table a "printed" beacon appends to) until SQLite can allocate no page. The next beacon that
    * must add a row then fails with SQLITE_FULL, exactly as on a full disk.
    */
-  function fill(): void {
+  async function fill(): Promise<void> {
     db.$client.exec('create table filler (pad blob)');
     db.$client.pragma(`max_page_count = ${(db.$client.pragma('page_count', { simple: true }) as number) + 50}`);
-    const untilFull = (write: () => void) => {
+    const untilFull = async (write: () => unknown) => {
       try {
-        for (;;) write();
+        for (;;) await write();
       } catch (error) {
-        expect(isStorageFull(error)).toBe(true);
+        expect(isStorageFull(error), String(error)).toBe(true);
       }
     };
     const filler = db.$client.prepare('insert into filler values (zeroblob(4000))');
-    untilFull(() => filler.run());
-    untilFull(async () => await db.insert(linkEvents).values({ ...world.yamada.scope, kind: 'download', detail: 'filler.pdf', occurredAt: new Date(0) }));
+    await untilFull(() => filler.run());
+    await untilFull(() => db.insert(linkEvents).values({ ...world.yamada.scope, kind: 'download', detail: 'filler.pdf', occurredAt: new Date(0) }));
   }
 
   it('answers beacons with 503, Retry-After and the JSON error shape, stores nothing, and logs once a minute', async () => {
     const before = await stored();
-    fill();
+    await fill();
 
     for (let seq = 2; seq <= 6; seq++) {
       const response = await beacon(seq);

@@ -182,6 +182,33 @@ function checkNow(now: Date): void {
 
 // --- Live activity ---
 
+// Rows of the raw queries below, by the (quoted) aliases they select. Numbers may arrive as strings
+// from PostgreSQL's bigint and counts: every value is converted where it is mapped.
+type Numeric = number | string;
+type LiveRow = {
+  viewId: string;
+  visitId: string;
+  opportunityId: string;
+  opportunityName: string;
+  accountName: string | null;
+  contactName: string | null;
+  documentSlug: string;
+  documentTitle: string | null;
+  activeSeconds: Numeric;
+  startedAt: Numeric;
+  lastBeaconAt: Numeric;
+};
+type RecentVisitRow = {
+  visitId: string;
+  opportunityId: string;
+  opportunityName: string;
+  accountName: string | null;
+  contactName: string | null;
+  startedAt: Numeric;
+  lastActivityAt: Numeric;
+  newDevice: Numeric | boolean;
+};
+
 /** Who is reading now, and the visits of the last week. Two indexed, time-bounded queries plus one per page. */
 export async function liveActivity(db: RingiDb, now: Date, filters: DashboardFilters = {}, options: LiveActivityOptions = {}): Promise<LiveActivity> {
   checkNow(now);
@@ -191,7 +218,7 @@ export async function liveActivity(db: RingiDb, now: Date, filters: DashboardFil
   const since = liveSince(now).getTime();
   const where = filterSql(filters);
 
-  const live = await queryRows<Record<string, unknown>>(db, sql`
+  const live = await queryRows<LiveRow>(db, sql`
     select dv.id as "viewId", dv.visit_id as "visitId", dv.opportunity_id as "opportunityId", o.name as "opportunityName",
       a.name as "accountName", c.name as "contactName", dv.document_slug as "documentSlug", dv.document_title as "documentTitle",
       dv.active_seconds as "activeSeconds", dv.started_at as "startedAt", dv.last_beacon_at as "lastBeaconAt"
@@ -203,7 +230,7 @@ export async function liveActivity(db: RingiDb, now: Date, filters: DashboardFil
     order by dv.last_beacon_at desc, dv.id
     limit ${liveLimit}`);
 
-  const recent = await queryRows<Record<string, unknown>>(db, sql`
+  const recent = await queryRows<RecentVisitRow>(db, sql`
     select v.id as "visitId", v.opportunity_id as "opportunityId", o.name as "opportunityName", a.name as "accountName",
       c.name as "contactName", v.started_at as "startedAt", v.last_activity_at as "lastActivityAt", v.new_device as "newDevice"
     from ${visits} v
@@ -300,6 +327,18 @@ async function hottest(db: RingiDb, now: Date, filters: DashboardFilters, limit:
 
 // --- Shared but unopened ---
 
+type UnopenedSqlRow = {
+  opportunityId: string;
+  name: string;
+  accountName: string;
+  stage: Numeric;
+  channel: string;
+  ownerName: string | null;
+  sharedAt: Numeric;
+  lastSeenAt: Numeric | null;
+  total: Numeric;
+};
+
 const NAMED_CONTACTS = 5;
 
 /**
@@ -328,7 +367,7 @@ export async function unopenedOpportunities(
   // Driven by the opportunities (archived, closed and filtered ones are skipped before their links
   // are read), grouped in primary-key order without a sort; names only for the page's rows. An
   // opportunity has one engagement row: max() only tells PostgreSQL so (grouping by it would sort).
-  const rows = await queryRows<Record<string, unknown>>(db, sql`
+  const rows = await queryRows<UnopenedSqlRow>(db, sql`
     with due as (
       select o.id as id, max(l.created_at) as "sharedAt", max(e.last_seen_at) as "lastSeenAt"
       from ${opportunities} o
@@ -389,6 +428,25 @@ export async function unopenedOpportunities(
 
 // --- Document performance ---
 
+type ReadCountsRow = {
+  slug: string;
+  views: Numeric;
+  activeSeconds: Numeric;
+  completedViews: Numeric;
+  rooms: Numeric;
+  roomsRead: Numeric;
+  wonRooms: Numeric;
+  wonRoomsRead: Numeric;
+  lostRooms: Numeric;
+  lostRoomsRead: Numeric;
+};
+type OfferedCountsRow = {
+  slug: string;
+  rooms: Numeric;
+  wonRooms: Numeric;
+  lostRooms: Numeric;
+};
+
 interface SlugCounts extends DocumentCounts {
   slug: string;
 }
@@ -426,7 +484,7 @@ export async function documentPerformance(db: RingiDb, filters: DashboardFilters
 
   // The per-opportunity flags (won, lost, read) are 0/1 integers computed once per (opportunity,
   // document) group, so the outer group by slug (a sort of every such pair) only adds them up.
-  const readRows = await queryRows<Record<string, unknown>>(db, sql`
+  const readRows = await queryRows<ReadCountsRow>(db, sql`
     select g.slug as slug, sum(g.views) as views, sum(g.active) as "activeSeconds", sum(g.completed) as "completedViews",
       count(*) as rooms, sum(g."isRead") as "roomsRead",
       sum(g.won) as "wonRooms", sum(g.won * g."isRead") as "wonRoomsRead",
@@ -448,7 +506,7 @@ export async function documentPerformance(db: RingiDb, filters: DashboardFilters
   // then each one's room and its documents by index. Left to itself SQLite scans room_documents and
   // looks up the room and the opportunity of every row: ~30 % slower unfiltered, and the filters
   // apply only at the end.
-  const offeredRows = await queryRows<Record<string, unknown>>(db, sql`
+  const offeredRows = await queryRows<OfferedCountsRow>(db, sql`
     with chosen as materialized (
       select o.id as id, ps.outcome as outcome
       from ${opportunities} o

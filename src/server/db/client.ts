@@ -1,4 +1,4 @@
-// One asynchronous data layer (docs/adr/0013): the code is written against drizzle's SQLite query
+// One asynchronous data layer (docs/adr/0015): the code is written against drizzle's SQLite query
 // builder typed as an ASYNC database and only ever awaits builders (`await db.select()…`), so the same
 // code path can run on PostgreSQL. On SQLite the handle is drizzle's sqlite-proxy over one
 // better-sqlite3 connection: statements run synchronously underneath, and transactions are
@@ -58,6 +58,9 @@ class Connection {
 
   /** Runs one statement the way sqlite-proxy expects: rows as arrays, one row for `get`. */
   execute(text: string, params: unknown[], method: 'run' | 'all' | 'values' | 'get'): { rows: unknown[] } {
+    // SQLite ends a transaction by itself on some errors (SQLITE_FULL, SQLITE_IOERR): the rollback
+    // that follows must not replace the error that caused it.
+    if (text === 'rollback' && !this.client.inTransaction) return { rows: [] };
     const statement = this.statement(text);
     if (!statement.reader) {
       statement.run(...params);

@@ -159,7 +159,7 @@ export async function inviteUser(db: RingiDb, actor: Actor, input: Record<string
     return { ok: true, value: { id, password } };
   } catch (error) {
     // Checked first in createUser; the unique index catches a race between two admins.
-    if (error instanceof DuplicateEmailError || (error instanceof Error && /UNIQUE constraint failed: users\.email/.test(error.message))) {
+    if (error instanceof DuplicateEmailError || (error instanceof Error && /UNIQUE constraint failed: users\.email/.test(`${error.message} ${String(error.cause)}`))) {
       return invalid({ email: 'duplicateEmail' });
     }
     throw error;
