@@ -22,9 +22,11 @@ export async function withAdmin<T>(run: (admin: pg.Client) => Promise<T>): Promi
   }
 }
 
+export const newDatabaseName = () => `ringi_test_${crypto.randomBytes(6).toString('hex')}`;
+
 /** A new empty (or template-copied) database; returns its URL. */
-export async function createPostgresDatabase(options: { fromTemplate: boolean }): Promise<{ url: string; drop: () => Promise<void> }> {
-  const name = `ringi_test_${crypto.randomBytes(6).toString('hex')}`;
+export async function createPostgresDatabase(options: { fromTemplate: boolean; name?: string }): Promise<{ url: string; drop: () => Promise<void> }> {
+  const name = options.name ?? newDatabaseName();
   await withAdmin((admin) => admin.query(`create database ${name}${options.fromTemplate ? ` template ${TEMPLATE_DATABASE}` : ''}`));
   return {
     url: postgresDatabaseUrl(inject('postgresAdminUrl'), name),

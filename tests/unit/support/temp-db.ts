@@ -4,13 +4,26 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { afterAll } from 'vitest';
+import { afterAll, beforeAll } from 'vitest';
 import { openDatabase, type RingiDb, type SqliteDb } from '../../../src/server/db/client';
 import { closePostgres, openPostgres } from '../../../src/server/db/postgres';
+import { createPostgresDatabase, newDatabaseName, postgresDatabaseUrl } from './postgres-admin';
+
+let fileDatabaseTaken = false;
 
 export function useTempDatabase(): SqliteDb {
   if (process.env.DATABASE_URL) {
-    const db = openPostgres(process.env.DATABASE_URL);
+    // The file's database first; a second call gets a fresh one of its own, created before its tests.
+    let url = process.env.DATABASE_URL;
+    if (fileDatabaseTaken) {
+      const name = newDatabaseName();
+      url = postgresDatabaseUrl(url, name);
+      let drop: (() => Promise<void>) | undefined;
+      beforeAll(async () => void ({ drop } = await createPostgresDatabase({ fromTemplate: true, name })));
+      afterAll(async () => drop?.());
+    }
+    fileDatabaseTaken = true;
+    const db = openPostgres(url);
     afterAll(() => closePostgres(db));
     return db as unknown as SqliteDb;
   }
