@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// Benchmark: the same built server (dist/ringi-server.mjs) on PostgreSQL beside SQLite, in one run,
+// Benchmark: the same built server (dist/server/entry.mjs) on PostgreSQL beside SQLite, in one run,
 // because absolute numbers mean little on a noisy machine (docs/adr/0014):
 //   sqlite    the server on a temp SQLite file (the default);
 //   postgres  the server with DATABASE_URL on a PostgreSQL server on loopback: the one given with
@@ -108,7 +108,7 @@ async function prepareTarget(key, env) {
   const slugs = roomSlugs();
   const fixture = lastJsonLine(run(bin('tsx'), [path.join(benchDir, 'support', 'engine-fixture.ts'), slugs.join(',')], { env, timeout: 300_000 }));
   const port = await freePort();
-  const server = startServer(key, ['dist/ringi-server.mjs'], { ...env, PORT: String(port), RINGI_TRUST_PROXY: '1' });
+  const server = startServer(key, ['dist/server/entry.mjs'], { ...env, PORT: String(port), RINGI_TRUST_PROXY: '1' });
   const url = `http://127.0.0.1:${port}`;
   await waitUntilAnswering(key, server, `${url}/healthz`);
   const started = await startViews(url, fixture.links, viewCount);

@@ -45,8 +45,8 @@ test.beforeAll(async () => {
     RINGI_SLACK_ALERT_DELAY_SECONDS: '2',
     RINGI_SLACK_WORKER_INTERVAL_MS: '250',
   };
-  a = await startSecondServer(env, 120_000); // migrates and seeds the database
-  b = await startSecondServer(env, 120_000, a.fixtures); // the same database, seeded by A
+  a = await startSecondServer(env, { timeoutMs: 120_000 }); // migrates and seeds the database
+  b = await startSecondServer(env, { timeoutMs: 120_000, seeded: a.fixtures }); // the same database, seeded by A
   await addUserWithCli(admin, { role: 'admin', databaseUrl });
 });
 

@@ -14,7 +14,7 @@ import type { BaseSQLiteDatabase, SQLiteTable, SQLiteTransaction } from 'drizzle
 import { drizzle as drizzleProxy } from 'drizzle-orm/sqlite-proxy';
 import * as schema from '../../../db/schema';
 import { config } from '../config';
-import { closePostgres, isPostgres, migratePostgres, openPostgres, postgresLocation, postgresRowEstimate, postgresRows } from './postgres';
+import { closePostgres, isPostgres, migratePostgres, openPostgres, postgresRowEstimate, postgresRows } from './postgres';
 
 type Schema = typeof schema;
 /** The database handle every module receives: awaited builders only, never `.get()/.all()/.run()`. */
@@ -183,13 +183,6 @@ export async function queryRows<T extends Record<string, unknown>>(db: Queryable
   return connection.objects(built.sql, built.params) as T[];
 }
 
-/** Where this handle's data lives, for values cached per database (`process-store.ts`); null for an in-memory database. */
-export function databaseLocation(db: Queryable): string | null {
-  if (isPostgres(db)) return postgresLocation(db);
-  const { client } = connectionOf(db);
-  return client.memory ? null : client.name;
-}
-
 /** Closes the handle's connection (the CLI, scripts and tests; the server keeps its one for its life). */
 export async function closeDatabase(db: Queryable): Promise<void> {
   if (isPostgres(db)) {
@@ -197,34 +190,21 @@ export async function closeDatabase(db: Queryable): Promise<void> {
     return closePostgres(db);
   }
   const connection = connectionOf(db);
-  for (const [file, open] of sharedConnections()) if (open === connection) sharedConnections().delete(file);
   if (shared && !isPostgres(shared) && connectionOf(shared) === connection) shared = undefined;
   connection.client.close();
-}
-
-/** Connections of getDb() by file, shared by every bundled copy of this module in the process. */
-function sharedConnections(): Map<string, Connection> {
-  return ((globalThis as Record<symbol, unknown>)[Symbol.for('ringi.sqlite.connections')] ??= new Map()) as Map<string, Connection>;
 }
 
 let shared: RingiDb | undefined;
 
 /**
- * The server's one connection, opened and migrated on first use. The production server runs two
- * bundled copies of this module (main.ts's and Astro's): they share the connection through a
- * process-wide registry, so a transaction of one holds back the statements of the other instead of
- * meeting a locked file (a synchronous busy wait would stall the very transaction it waits for).
+ * The server's one connection, opened and migrated on first use. Every module of the server process
+ * uses it (one bundle, docs/adr/0020), so a transaction holds back the other requests' statements
+ * instead of meeting a locked file (a synchronous busy wait would stall the very transaction it waits for).
  */
 export function getDb(): RingiDb {
-  // PostgreSQL (docs/adr/0014): a pool per bundled copy; prepareDatabase() migrates.
+  // PostgreSQL (docs/adr/0014): a pool; prepareDatabase() migrates.
   if (!shared && config.databaseUrl) shared = openPostgres(config.databaseUrl) as unknown as RingiDb;
-  if (!shared) {
-    const registry = sharedConnections();
-    const file = path.resolve(config.databasePath);
-    let connection = registry.get(file);
-    if (!connection) registry.set(file, (connection = new Connection(openConnection(file, config.migrationsDir))));
-    shared = asyncHandle(connection);
-  }
+  shared ??= asyncHandle(new Connection(openConnection(path.resolve(config.databasePath), config.migrationsDir)));
   return shared;
 }
 

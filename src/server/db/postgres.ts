@@ -27,8 +27,6 @@ export const MIGRATION_LOCK_KEY = 0x52494e47; // 'RING'
 
 export type PostgresDb = NodePgDatabase<typeof postgresSchema> & { $client: pg.Pool };
 
-const locations = new WeakMap<object, string>();
-
 /** Where a Postgres database lives, without its credentials (never log a DATABASE_URL). */
 export function describePostgresUrl(url: string): string {
   try {
@@ -104,18 +102,12 @@ export function openPostgres(url: string, options: { max?: number } = {}): Postg
       return open.run(state, () => run(tx)).finally(() => (state.closed = true)); // before COMMIT/ROLLBACK
     }, config);
   };
-  locations.set(db, describePostgresUrl(url));
   return db;
 }
 
 /** Whether a database or transaction handle (typed as the SQLite one everywhere) is PostgreSQL's. */
 export function isPostgres(db: unknown): db is PostgresDb {
   return typeof db === 'object' && db !== null && is((db as { dialect?: unknown }).dialect, PgDialect);
-}
-
-/** The database's place for per-database process stores, e.g. `postgres://127.0.0.1:5432/ringi`. */
-export function postgresLocation(db: PostgresDb): string {
-  return locations.get(db) ?? 'postgres';
 }
 
 /** The planner's estimate of a table's rows (0 before the first ANALYZE): a budget, never a figure shown. */

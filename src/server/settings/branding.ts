@@ -1,13 +1,12 @@
 // The vendor's name and logo (admin settings) on the pages prospects see. Prospect pages are the hot
-// path, so the decoded values (the logo is up to 200 KB of base64) are kept per database, and each
-// request only reads when the two settings were last written: a change in /admin/settings shows on
-// the next request of every instance on the database (docs/adr/0014). The cache is process-wide:
-// the page kept by main.ts, the page Astro renders and the logo it links to must agree on whether
-// there is a logo, or a prospect's browser asks for a logo that is already gone.
+// path, so the decoded values (the logo is up to 200 KB of base64) are kept per connection, and
+// each request only reads when the two settings were last written: a change in /admin/settings
+// shows on the next request of every instance on the database (docs/adr/0014). One cache per
+// connection, so the page filled from a template, the page Astro renders and the logo it links to
+// agree on whether there is a logo, or a prospect's browser asks for a logo that is already gone.
 import crypto from 'node:crypto';
 import { inArray, sql } from 'drizzle-orm';
 import type { RingiDb } from '../db/client';
-import { processStore } from '../db/process-store';
 import { workspaceSettings } from '../db/tables';
 import { getSettingValues } from './settings';
 
@@ -48,13 +47,14 @@ async function brandingStamp(db: RingiDb): Promise<string> {
     .join('|');
 }
 
+const brandingCache = new WeakMap<RingiDb, { stamp: string; branding: Branding }>();
+
 export async function vendorBranding(db: RingiDb): Promise<Branding> {
-  const cache = processStore<{ stamp: string; branding: Branding }>('branding', db);
   const stamp = await brandingStamp(db);
-  const cached = cache.get('current');
+  const cached = brandingCache.get(db);
   if (cached && cached.stamp === stamp) return cached.branding;
   const values = await getSettingValues(db);
   const branding = { organisationName: values.organisationName, logo: decodeLogo(values.logoDataUrl) };
-  cache.set('current', { stamp, branding });
+  brandingCache.set(db, { stamp, branding });
   return branding;
 }

@@ -38,19 +38,27 @@ function exited(child: ChildProcess): Promise<void> {
   return child.exitCode !== null || child.signalCode !== null ? Promise.resolve() : new Promise((resolve) => child.once('exit', () => resolve()));
 }
 
+/** How the server runs: the build (`npm start`) or Astro's dev server (`npm run dev`, compiles on demand). */
+const SERVE = {
+  built: 'exec node dist/server/entry.mjs',
+  dev: 'exec node_modules/.bin/astro dev',
+} as const;
+
 /**
- * Seeds a fresh database, starts dist/ringi-server.mjs with `env` on top of the usual e2e environment, and
- * waits until it answers. With `seeded`, another server's fixtures: no seed, the database is theirs
- * (a second instance on one PostgreSQL database, `DATABASE_URL` in `env`).
+ * Seeds a fresh database, starts the server with `env` on top of the usual e2e environment, and waits
+ * until it answers. With `seeded`, another server's fixtures: no seed, the database is theirs (a
+ * second instance on one PostgreSQL database, `DATABASE_URL` in `env`).
  */
-export async function startSecondServer(env: Record<string, string>, timeoutMs = 60_000, seeded?: E2eFixtures): Promise<SecondServer> {
+export async function startSecondServer(
+  env: Record<string, string>,
+  { timeoutMs = 60_000, serve = 'built', seeded }: { timeoutMs?: number; serve?: keyof typeof SERVE; seeded?: E2eFixtures } = {},
+): Promise<SecondServer> {
   const port = await freePort();
   const baseURL = `http://${E2E_HOST}:${port}`;
   const tmpDir = path.join(REPO_ROOT, 'tests/.tmp', `e2e-${port}`);
   const databasePath = path.join(tmpDir, 'ringi-e2e.db');
   let output = '';
-  const command = seeded ? 'exec node dist/ringi-server.mjs' : 'node --import tsx tests/e2e/support/seed.ts && exec node dist/ringi-server.mjs';
-  const child = spawn('sh', ['-c', command], {
+  const child = spawn('sh', ['-c', seeded ? SERVE[serve] : `node --import tsx tests/e2e/support/seed.ts && ${SERVE[serve]}`], {
     cwd: REPO_ROOT,
     env: {
       PATH: process.env.PATH ?? '/usr/bin:/bin',
