@@ -10,6 +10,8 @@ const SQLITE_ONLY = new Set([
   // SQLite's own tools: the online backup (VACUUM INTO) and a full disk (SQLITE_FULL).
   'backup.test.ts',
   'database-faults.test.ts',
+  // How transactions share the one SQLite connection (PostgreSQL's: postgres-driver.pg.test.ts).
+  'db-transactions.test.ts',
 ]);
 
 const unitDir = path.resolve('tests/unit');
