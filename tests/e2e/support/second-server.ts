@@ -8,7 +8,7 @@ import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { E2E_HOST, e2eServerEnv, REPO_ROOT } from './env';
-import { humanContext } from './human';
+import { humanContext, scrollLikeAReader } from './human';
 import type { E2eFixtures } from './scenario';
 
 export interface SecondServer {
@@ -121,4 +121,14 @@ export async function watchedPage(browser: Browser, server: SecondServer): Promi
   page.on('console', (message) => void (message.type() === 'error' && problems.push(`console: ${message.text()}`)));
   page.on('pageerror', (error) => problems.push(`page error: ${error.message}`));
   return { context, page, problems };
+}
+
+/** Reads a document on a second server, scrolling as a person, until the page's script has started a view; returns its id. */
+export async function readOnSecondServer(page: Page, token: string, slug: string): Promise<string> {
+  await page.goto(`/r/${token}/d/${slug}`);
+  const started = page.waitForResponse((r) => r.request().method() === 'POST' && new URL(r.url()).pathname === `/r/${token}/views`);
+  await scrollLikeAReader(page);
+  const response = await started;
+  if (response.status() !== 201) throw new Error(`starting the view answered ${response.status()}, expected 201`);
+  return ((await response.json()) as { viewId: string }).viewId;
 }
