@@ -194,3 +194,7 @@ export const signInThrottle = twins.signInThrottle!;
 export const workspaceSettings = twins.workspaceSettings!;
 export const slackOutbox = twins.slackOutbox!;
 export const jobLeases = twins.jobLeases!;
+export const apiTokens = twins.apiTokens!;
+export const apiIdempotency = twins.apiIdempotency!;
+export const webhookEndpoints = twins.webhookEndpoints!;
+export const webhookDeliveries = twins.webhookDeliveries!;

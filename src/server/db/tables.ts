@@ -30,3 +30,7 @@ export const signInThrottle = engine.signInThrottle;
 export const workspaceSettings = engine.workspaceSettings;
 export const slackOutbox = engine.slackOutbox;
 export const jobLeases = engine.jobLeases;
+export const apiTokens = engine.apiTokens;
+export const apiIdempotency = engine.apiIdempotency;
+export const webhookEndpoints = engine.webhookEndpoints;
+export const webhookDeliveries = engine.webhookDeliveries;

@@ -16,6 +16,8 @@ import { opportunityEngagementSummary } from '../tracking/read-model';
 import { purgeExpiredTracking } from '../tracking/retention';
 import { deliver } from '../slack/sender';
 import { startSlackWorker } from '../slack/worker';
+import { DEFAULT_READ_SETTLE_MS } from '../webhooks/events';
+import { startWebhookWorker } from '../webhooks/worker';
 import { handleBeacon } from './beacon-endpoint';
 import { matchBeaconPath } from './beacon-request';
 import { trustedForwardedFor, trustProxyFromEnv } from './client-address';
@@ -76,13 +78,24 @@ export async function startRingi({ renderPage }: { renderPage?: TemplateRenderer
     },
     Number(process.env.RINGI_SLACK_WORKER_INTERVAL_MS ?? 5000),
   );
+  const webhookWorker = startWebhookWorker(
+    {
+      db,
+      key: serverKey,
+      now: () => new Date(),
+      policy: () => alertPolicy(db),
+      scoreOf: async (opportunityId, now) => (await opportunityEngagementSummary(db, opportunityId, now))?.score ?? null,
+      settleMs: process.env.RINGI_WEBHOOK_READ_SETTLE_SECONDS ? Number(process.env.RINGI_WEBHOOK_READ_SETTLE_SECONDS) * 1000 : DEFAULT_READ_SETTLE_MS,
+    },
+    Number(process.env.RINGI_WEBHOOK_WORKER_INTERVAL_MS ?? 5000),
+  );
   const retention = startDailyPurge(db);
   const documentTable = keepDocumentTableFresh(db);
   return {
     handle,
     stop: () => {
       clearInterval(documentTable);
-      return Promise.all([slackWorker.stop(), retention.stop()]).then(() => undefined);
+      return Promise.all([slackWorker.stop(), webhookWorker.stop(), retention.stop()]).then(() => undefined);
     },
   };
 }
