@@ -446,6 +446,17 @@ export const slackOutbox = sqliteTable(
   (t) => [index('slack_outbox_due_idx').on(t.status, t.dueAt)],
 );
 
+// --- Background jobs that several server instances on one database must run once per interval. ---
+
+/** One row per job (e.g. the daily retention purge): whoever moves `nextRunAt` on runs it (src/server/db/job-leases.ts). */
+export const jobLeases = sqliteTable('job_leases', {
+  name: text('name').primaryKey(),
+  /** No instance starts the job again before this time. */
+  nextRunAt: integer('next_run_at', { mode: 'timestamp_ms' }).notNull(),
+  /** The last claim, and which instance made it (host and process), for operators. */
+  claimedAt: integer('claimed_at', { mode: 'timestamp_ms' }),
+  claimedBy: text('claimed_by'),
+});
 // --- The REST API (/api/v1) and outgoing webhooks (docs/adr/0030-api-tokens-and-webhooks.md). ---
 
 export const apiTokenScopes = ['read', 'write'] as const;

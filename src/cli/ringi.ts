@@ -183,6 +183,7 @@ async function apiTokenCommand(argv: string[]): Promise<number> {
 
 function backupCommand(argv: string[]): number {
   if (argv.length !== 1 || argv[0]!.startsWith('-')) return fail('backup needs exactly one argument: the new file to write');
+  if (config.databaseUrl) return fail('backup copies the SQLite file; with DATABASE_URL back up PostgreSQL with its own tools (pg_dump)');
   try {
     const { file, bytes } = backupDatabase(config.databasePath, argv[0]!);
     console.log(`Backup written: ${file} (${(bytes / 1024 / 1024).toFixed(1)} MB, integrity check ok).`);

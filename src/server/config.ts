@@ -7,11 +7,26 @@ function fromRoot(value: string): string {
 }
 
 export const config = {
+  /**
+   * PostgreSQL connection string (postgres://user:password@host:5432/database): several instances on
+   * one database (docs/adr/0014). Unset: SQLite at DATABASE_PATH. Never logged: it holds a password.
+   */
+  get databaseUrl(): string | undefined {
+    const url = process.env.DATABASE_URL?.trim();
+    if (!url) return undefined;
+    if (!/^postgres(?:ql)?:\/\//i.test(url)) {
+      throw new Error('DATABASE_URL must be a PostgreSQL URL (postgres://user:password@host:5432/database); unset it to use SQLite at DATABASE_PATH');
+    }
+    return url;
+  },
   get databasePath(): string {
     return fromRoot(process.env.DATABASE_PATH ?? 'data/ringi.db');
   },
   get migrationsDir(): string {
     return fromRoot(process.env.RINGI_MIGRATIONS_DIR ?? 'db/migrations');
+  },
+  get postgresMigrationsDir(): string {
+    return fromRoot(process.env.RINGI_PG_MIGRATIONS_DIR ?? 'db/migrations-pg');
   },
   get contentDir(): string {
     return fromRoot(process.env.RINGI_CONTENT_DIR ?? 'content');

@@ -4,13 +4,13 @@
 // starts on one link is cut off with 429 and still gives one alert. The shared server has no webhook,
 // so this spec runs its own server (support/second-server.ts) with RINGI_SLACK_WEBHOOK_URL pointing at
 // the stand-in, a two-second coalescing delay and a fast worker tick.
-import type { Page, Response } from '@playwright/test';
+import type { Response } from '@playwright/test';
 import { startSlackStandIn, type SlackStandIn } from '../unit/support/slack-stand-in';
 import { readDocument } from './support/content';
 import { E2E_SECRET_KEY } from './support/env';
 import { contactsById, expect, rooms, signIn, test, tracking } from './support/fixtures';
-import { humanUserAgent, scannerContext, scrollLikeAReader } from './support/human';
-import { startSecondServer, watchedPage, type SecondServer } from './support/second-server';
+import { humanUserAgent, scannerContext } from './support/human';
+import { readOnSecondServer, startSecondServer, watchedPage, type SecondServer } from './support/second-server';
 import { openTrackingDb } from './support/tracking-db';
 import { addUserWithCli } from './support/users';
 
@@ -92,16 +92,6 @@ test('a person scrolling a document gets a view with plausible active time and S
     expect(server.output()).not.toContain(secret);
   }
 });
-
-/** Reads a document on the second server, scrolling as a person, until the page's script has started a view; returns its id. */
-async function readOnSecondServer(page: Page, token: string, slug: string): Promise<string> {
-  await page.goto(`/r/${token}/d/${slug}`);
-  const started = page.waitForResponse((r) => r.request().method() === 'POST' && new URL(r.url()).pathname === `/r/${token}/views`);
-  await scrollLikeAReader(page);
-  const response = await started;
-  expect(response.status()).toBe(201);
-  return ((await response.json()) as { viewId: string }).viewId;
-}
 
 const isBeaconOf = (r: Response, token: string, viewId: string) => r.request().method() === 'POST' && new URL(r.url()).pathname === `/r/${token}/views/${viewId}`;
 

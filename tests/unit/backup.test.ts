@@ -46,10 +46,11 @@ function startWriter() {
   return { started, stop: () => new Promise<void>((resolve) => (child.once('exit', () => resolve()), child.kill('SIGKILL'))) };
 }
 
-const cli = (...args: string[]) =>
+const cli = (...args: string[]) => cliWith({}, ...args);
+const cliWith = (env: Record<string, string>, ...args: string[]) =>
   spawnSync(process.execPath, ['--import', 'tsx', 'src/cli/ringi.ts', ...args], {
     cwd: path.resolve('.'),
-    env: { ...process.env, DATABASE_PATH: source, RINGI_SECRET_KEY: Buffer.alloc(32, 1).toString('base64') },
+    env: { ...process.env, DATABASE_PATH: source, RINGI_SECRET_KEY: Buffer.alloc(32, 1).toString('base64'), ...env },
     encoding: 'utf8',
     timeout: 120_000,
   });
@@ -119,5 +120,14 @@ describe('backup', { timeout: 60_000 }, () => {
     const result = cli('backup', ...args);
     expect(result.status).toBe(2);
     expect(result.stderr).toContain(message);
+  });
+
+  it('is SQLite\'s: with DATABASE_URL it points to PostgreSQL\'s own tools and writes nothing', () => {
+    const target = path.join(dir, 'never.db');
+    const result = cliWith({ DATABASE_URL: 'postgres://ringi:secret-password@127.0.0.1:1/ringi' }, 'backup', target);
+    expect(result.status).toBe(2);
+    expect(result.stderr).toContain('with DATABASE_URL back up PostgreSQL with its own tools (pg_dump)');
+    expect(result.stderr).not.toContain('secret-password');
+    expect(fs.existsSync(target)).toBe(false);
   });
 });

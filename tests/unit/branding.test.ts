@@ -1,9 +1,10 @@
-// The vendor name and logo shown to prospects: decoded from the settings, cached for a few seconds.
+// The vendor name and logo shown to prospects: decoded from the settings, kept until they change.
 import { describe, expect, it } from 'vitest';
 import { users } from '../../src/server/db/tables';
-import { BRANDING_TTL_MS, decodeLogo, vendorBranding } from '../../src/server/settings/branding';
+import { closeDatabase } from '../../src/server/db/client';
+import { decodeLogo, vendorBranding } from '../../src/server/settings/branding';
 import { updateSettings } from '../../src/server/settings/settings';
-import { useTempDatabase } from './support/temp-db';
+import { openSecondConnection, useTempDatabase } from './support/temp-db';
 
 const db = useTempDatabase();
 const admin = { id: 'u-admin', role: 'admin' as const };
@@ -13,26 +14,32 @@ const png = new Uint8Array([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 1, 2
 
 describe('vendorBranding', () => {
   it('is empty on a fresh workspace', async () => {
-    expect(await vendorBranding(db, 0)).toEqual({ organisationName: '', logo: null });
+    expect(await vendorBranding(db)).toEqual({ organisationName: '', logo: null });
   });
 
-  it('shows a change once the cache has expired, not before', async () => {
+  it('shows a change on the next call, decoded once and then kept', async () => {
     expect((await updateSettings(db, admin, { organisationName: '株式会社サンプル', logo: png }, { env: {} })).ok).toBe(true);
-    expect((await vendorBranding(db, BRANDING_TTL_MS - 1)).organisationName).toBe('');
-    const fresh = await vendorBranding(db, BRANDING_TTL_MS);
+    const fresh = await vendorBranding(db);
     expect(fresh.organisationName).toBe('株式会社サンプル');
     expect(fresh.logo).toMatchObject({ contentType: 'image/png' });
     expect(new Uint8Array(fresh.logo!.bytes)).toEqual(png);
     expect(fresh.logo!.version).toMatch(/^[A-Za-z0-9_-]{16}$/);
+    expect(await vendorBranding(db)).toBe(fresh); // unchanged settings: the kept answer, not a new decode
   });
 
-  it('is one answer within the TTL, logo included (the filled page and the logo it links to agree)', async () => {
-    const shown = await vendorBranding(db, 10 * BRANDING_TTL_MS);
-    expect((await updateSettings(db, admin, { organisationName: '株式会社べつ', logo: null }, { env: {} })).ok).toBe(true);
-    expect(await vendorBranding(db, 10 * BRANDING_TTL_MS + 1)).toBe(shown);
-    const refreshed = await vendorBranding(db, 11 * BRANDING_TTL_MS);
-    expect(refreshed).toEqual({ organisationName: '株式会社べつ', logo: null });
-    expect(await vendorBranding(db, 11 * BRANDING_TTL_MS + 1)).toBe(refreshed);
+  it('is one answer per database, whichever connection asks, and a change shows on every one at once', async () => {
+    const second = openSecondConnection(db);
+    try {
+      const shown = await vendorBranding(db);
+      expect(await vendorBranding(second)).toEqual(shown);
+      // Saved through the second connection (another bundled copy, or another instance on PostgreSQL).
+      expect((await updateSettings(second, admin, { organisationName: '株式会社べつ', logo: null }, { env: {} })).ok).toBe(true);
+      const refreshed = await vendorBranding(db);
+      expect(refreshed).toEqual({ organisationName: '株式会社べつ', logo: null });
+      expect(await vendorBranding(second)).toEqual(refreshed);
+    } finally {
+      await closeDatabase(second);
+    }
   });
 });
 

@@ -260,7 +260,7 @@ describe('webhook URLs', () => {
     const stored = (await row(WORKSPACE_WEBHOOK_KEY))!;
     expect(stored.value).not.toContain(SLACK_SECRET);
     expect(stored.value).not.toContain('hooks.slack.com');
-    expect(JSON.stringify(db.$client.prepare('select * from workspace_settings').all())).not.toContain(SLACK_SECRET);
+    expect(JSON.stringify(await db.select().from(workspaceSettings))).not.toContain(SLACK_SECRET);
     expect(await getWorkspaceWebhookUrl(db, opts)).toBe(SLACK_URL);
     expect((await getSettings(db, opts)).workspaceWebhook).toEqual({ source: 'stored', masked: 'https://hooks.slack.com/services/T0…/…WXYZ', undecryptable: false });
     // Under another server key it cannot be opened: the page asks for a replacement.

@@ -10,6 +10,7 @@
 import { eq, inArray, lte, sql } from 'drizzle-orm';
 import { signInThrottle } from '../db/tables';
 import type { Queryable, RingiDb } from '../db/client';
+import { serialiseOn } from '../db/locks';
 
 export interface ThrottleRule {
   /** Failures allowed before any delay. */
@@ -97,6 +98,8 @@ export type AttemptDecision = { allowed: true } | { allowed: false; retryAfterSe
 export async function takeSignInAttempt(db: RingiDb, email: string, source: SignInSource, now = new Date()): Promise<AttemptDecision> {
   return await db.transaction(async (tx) => {
     const keys = throttleKeys(email, source);
+    // Instances on PostgreSQL queue here, so each attempt sees the failures counted before it.
+    await serialiseOn(tx, keys.map((k) => `sign-in:${k.key}`));
     const wait = await signInWaitMs(tx, email, source, now);
     if (wait > 0) return { allowed: false as const, retryAfterSeconds: Math.ceil(wait / 1000) };
     const windowStart = now.getTime() - THROTTLE_WINDOW_MS;

@@ -364,10 +364,11 @@ export async function unopenedOpportunities(
       and (r.expires_at is null or r.expires_at > ${nowMs}) and l.created_at <= ${cutoff}`;
 
   // Driven by the opportunities (archived, closed and filtered ones are skipped before their links
-  // are read), grouped in primary-key order without a sort; names only for the page's rows.
+  // are read), grouped in primary-key order without a sort; names only for the page's rows. An
+  // opportunity has one engagement row: max() only tells PostgreSQL so (grouping by it would sort).
   const rows = await queryRows<UnopenedSqlRow>(db, sql`
     with due as (
-      select o.id as id, max(l.created_at) as "sharedAt", e.last_seen_at as "lastSeenAt"
+      select o.id as id, max(l.created_at) as "sharedAt", max(e.last_seen_at) as "lastSeenAt"
       from ${opportunities} o
       join ${pipelineStages} ps on ps.number = o.stage
       join ${rooms} r on r.opportunity_id = o.id
@@ -375,7 +376,7 @@ export async function unopenedOpportunities(
       left join ${opportunityEngagement} e on e.opportunity_id = o.id
       where o.archived_at is null and ${stageCondition} and ${filterSql(filters)} and ${activeLink}
       group by o.id
-      having e.last_seen_at is null or e.last_seen_at < max(l.created_at)
+      having max(e.last_seen_at) is null or max(e.last_seen_at) < max(l.created_at)
     ),
     page as (
       select id, "sharedAt", "lastSeenAt", count(*) over () as total from due order by "sharedAt" desc, id limit ${bounded}
@@ -488,7 +489,8 @@ export async function documentPerformance(db: RingiDb, filters: DashboardFilters
       sum(g.won) as "wonRooms", sum(g.won * g."isRead") as "wonRoomsRead",
       sum(g.lost) as "lostRooms", sum(g.lost * g."isRead") as "lostRoomsRead"
     from (
-      select t.document_slug as slug, case when ps.outcome = 'won' then 1 else 0 end as won, case when ps.outcome = 'lost' then 1 else 0 end as lost,
+      -- max(ps.outcome): one stage per opportunity; PostgreSQL wants it aggregated.
+      select t.document_slug as slug, case when max(ps.outcome) = 'won' then 1 else 0 end as won, case when max(ps.outcome) = 'lost' then 1 else 0 end as lost,
         sum(t.views) as views, sum(t.active_seconds) as active, sum(t.completed_views) as completed,
         case when ${read} then 1 else 0 end as "isRead"
       from ${opportunities} o

@@ -7,13 +7,14 @@ import { AsyncLocalStorage } from 'node:async_hooks';
 import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
-import { sql, type ExtractTablesWithRelations, type SQL } from 'drizzle-orm';
+import { getTableName, sql, type ExtractTablesWithRelations, type SQL } from 'drizzle-orm';
 import { drizzle as drizzleBetterSqlite } from 'drizzle-orm/better-sqlite3';
 import { migrate } from 'drizzle-orm/better-sqlite3/migrator';
 import type { BaseSQLiteDatabase, SQLiteTable, SQLiteTransaction } from 'drizzle-orm/sqlite-core';
 import { drizzle as drizzleProxy } from 'drizzle-orm/sqlite-proxy';
 import * as schema from '../../../db/schema';
 import { config } from '../config';
+import { closePostgres, isPostgres, migratePostgres, openPostgres, postgresRowEstimate, postgresRows } from './postgres';
 
 type Schema = typeof schema;
 /** The database handle every module receives: awaited builders only, never `.get()/.all()/.run()`. */
@@ -175,6 +176,7 @@ function openConnection(file: string, migrationsDir: string): Database.Database 
  * explicitly: engines differ in the case of unquoted names and in the types of computed columns.
  */
 export async function queryRows<T extends Record<string, unknown>>(db: Queryable, query: SQL): Promise<T[]> {
+  if (isPostgres(db)) return postgresRows<T>(db, query);
   const connection = connectionOf(db);
   const built = (db as unknown as { dialect: { sqlToQuery(sql: SQL): { sql: string; params: unknown[] } } }).dialect.sqlToQuery(query);
   await connection.turn();
@@ -183,12 +185,16 @@ export async function queryRows<T extends Record<string, unknown>>(db: Queryable
 
 /** Closes the handle's connection (the CLI, scripts and tests; the server keeps its one for its life). */
 export async function closeDatabase(db: Queryable): Promise<void> {
+  if (isPostgres(db)) {
+    if (shared === db) shared = undefined;
+    return closePostgres(db);
+  }
   const connection = connectionOf(db);
-  if (shared && connectionOf(shared) === connection) shared = undefined;
+  if (shared && !isPostgres(shared) && connectionOf(shared) === connection) shared = undefined;
   connection.client.close();
 }
 
-let shared: SqliteDb | undefined;
+let shared: RingiDb | undefined;
 
 /**
  * The server's one connection, opened and migrated on first use. Every module of the server process
@@ -196,20 +202,26 @@ let shared: SqliteDb | undefined;
  * instead of meeting a locked file (a synchronous busy wait would stall the very transaction it waits for).
  */
 export function getDb(): RingiDb {
+  // PostgreSQL (docs/adr/0014): a pool; prepareDatabase() migrates.
+  if (!shared && config.databaseUrl) shared = openPostgres(config.databaseUrl) as unknown as RingiDb;
   shared ??= asyncHandle(new Connection(openConnection(path.resolve(config.databasePath), config.migrationsDir)));
   return shared;
 }
 
 /** Opens and migrates the server's database; the server entry and the CLI await it before serving. */
 export async function prepareDatabase(): Promise<RingiDb> {
-  return getDb();
+  const db = getDb();
+  if (isPostgres(db)) await migratePostgres(db, config.postgresMigrationsDir);
+  return db;
 }
 
 /**
  * About how many rows `table` holds, without counting them (a budget, never a figure shown). SQLite:
- * the largest rowid, read from the b-tree's edge, exact for a table whose rows are never deleted.
+ * the largest rowid, read from the b-tree's edge, exact for a table whose rows are never deleted;
+ * PostgreSQL: the planner's estimate.
  */
 export async function approximateRowCount(db: Queryable, table: SQLiteTable): Promise<number> {
+  if (isPostgres(db)) return postgresRowEstimate(db, getTableName(table));
   const [row] = await queryRows<{ n: number | null }>(db, sql`select max(rowid) as n from ${table}`);
   return Number(row?.n ?? 0);
 }

@@ -8,6 +8,7 @@ import type http from 'node:http';
 import { config } from '../config';
 import { DOCUMENT_REFRESH_MS, refreshDocumentPerformance } from '../dashboard/dashboard';
 import { prepareDatabase, type RingiDb } from '../db/client';
+import { startLeasedJob } from '../db/job-leases';
 import { syncContentDirectory, syncReportLines } from '../documents/content-sync';
 import { loadSecretKey } from '../security/secret-box';
 import { webhookUrlForRecipient } from '../settings/settings';
@@ -98,9 +99,8 @@ export async function startRingi({ renderPage }: { renderPage?: TemplateRenderer
   return {
     handle,
     stop: () => {
-      clearInterval(retention);
       clearInterval(documentTable);
-      return Promise.all([slackWorker.stop(), webhookWorker.stop()]).then(() => undefined);
+      return Promise.all([slackWorker.stop(), webhookWorker.stop(), retention.stop()]).then(() => undefined);
     },
   };
 }
@@ -122,20 +122,22 @@ function keepDocumentTableFresh(db: RingiDb): NodeJS.Timeout {
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 
-/** Purges raw tracking past the retention period a minute after start, then once a day. */
-function startDailyPurge(db: RingiDb): NodeJS.Timeout {
-  const purge = async () => {
-    try {
-      const result = await purgeExpiredTracking(db, new Date());
+/**
+ * Purges raw tracking past the retention period once a day across every instance on the database
+ * (a job lease, src/server/db/job-leases.ts): each instance asks every ten minutes, starting a minute
+ * after start, and the one that wins the day's claim purges.
+ */
+function startDailyPurge(db: RingiDb): { stop: () => Promise<void> } {
+  return startLeasedJob(db, {
+    name: 'retention-purge',
+    intervalMs: DAY_MS,
+    checkEveryMs: 10 * 60_000,
+    firstCheckAfterMs: 60_000,
+    run: async (now) => {
+      const result = await purgeExpiredTracking(db, now);
       if (result.visits + result.linkEvents + result.slackAlerts + result.signInCounters > 0) {
         console.log(`retention: purged ${result.visits} visits, ${result.documentViews} views, ${result.linkEvents} link events before ${result.cutoff.toISOString()}; ${result.slackAlerts} done Slack alerts; ${result.signInCounters} expired sign-in counters`);
       }
-    } catch (error) {
-      console.error('retention purge failed:', error instanceof Error ? error.message : error);
-    }
-  };
-  setTimeout(purge, 60_000).unref();
-  const timer = setInterval(purge, DAY_MS);
-  timer.unref();
-  return timer;
+    },
+  });
 }

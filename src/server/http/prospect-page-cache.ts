@@ -181,7 +181,7 @@ export async function lookUpProspectPage(db: RingiDb, cache: PageTemplateCache, 
   const access = await loadProspectRoom(db, path.token, now);
   if (access.status !== 'active') return { kind: 'astro' };
   if (path.slug !== undefined && !roomOffers(access.room, path.slug)) return { kind: 'astro' };
-  const branding = await vendorBranding(db, now.getTime());
+  const branding = await vendorBranding(db);
   const fingerprint = roomTemplateFingerprint(access.room, { organisationName: branding.organisationName, logoVersion: branding.logo?.version ?? null });
   const key = `${access.room.roomId}/${path.slug ?? ''}`;
   return { kind: 'template', key, fingerprint, path, room: access.room, template: cache.get(key, fingerprint) };

@@ -13,9 +13,16 @@ export function parseSecretKey(base64: string): SecretKey {
   return key;
 }
 
-/** The key from RINGI_SECRET_KEY, else from the key file, which is created (mode 0600) on first use. */
+/**
+ * The key from RINGI_SECRET_KEY, else from the key file, which is created (mode 0600) on first use.
+ * On PostgreSQL only the variable will do: every instance must seal and open with the same key, and a
+ * key file would be created per machine.
+ */
 export function loadSecretKey(): SecretKey {
   if (config.secretKey) return parseSecretKey(config.secretKey);
+  if (config.databaseUrl) {
+    throw new Error('RINGI_SECRET_KEY must be set when DATABASE_URL is set: every instance needs the same key (create one with `openssl rand -base64 32` and give it to all of them)');
+  }
   const file = config.secretKeyFile;
   if (!fs.existsSync(file)) {
     fs.mkdirSync(path.dirname(file), { recursive: true });

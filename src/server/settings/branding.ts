@@ -1,13 +1,16 @@
 // The vendor's name and logo (admin settings) on the pages prospects see. Prospect pages are the hot
-// path, so the values are cached per database for a few seconds rather than read on every request;
-// a change in /admin/settings shows within BRANDING_TTL_MS. One cache per connection, so the page
-// filled from a template, the page Astro renders and the logo it links to agree on whether there is
-// a logo, or a prospect's browser asks for a logo that is already gone.
+// path, so the decoded values (the logo is up to 200 KB of base64) are kept per connection, and
+// each request only reads when the two settings were last written: a change in /admin/settings
+// shows on the next request of every instance on the database (docs/adr/0014). One cache per
+// connection, so the page filled from a template, the page Astro renders and the logo it links to
+// agree on whether there is a logo, or a prospect's browser asks for a logo that is already gone.
 import crypto from 'node:crypto';
+import { inArray, sql } from 'drizzle-orm';
 import type { RingiDb } from '../db/client';
+import { workspaceSettings } from '../db/tables';
 import { getSettingValues } from './settings';
 
-export const BRANDING_TTL_MS = 5_000;
+const BRANDING_KEYS = ['organisationName', 'logoDataUrl'];
 
 export interface BrandLogo {
   contentType: string;
@@ -32,13 +35,26 @@ export function decodeLogo(dataUrl: string | null): BrandLogo | null {
   return { contentType: match[1]!, bytes, version };
 }
 
-const brandingCache = new WeakMap<RingiDb, { loadedAt: number; branding: Branding }>();
+/** When and how big the branding settings were last written: it changes with every save or removal. */
+async function brandingStamp(db: RingiDb): Promise<string> {
+  const rows = await db
+    .select({ key: workspaceSettings.key, updatedAt: workspaceSettings.updatedAt, size: sql<number>`length(${workspaceSettings.value})`.mapWith(Number) })
+    .from(workspaceSettings)
+    .where(inArray(workspaceSettings.key, BRANDING_KEYS));
+  return rows
+    .map((r) => `${r.key}:${r.updatedAt.getTime()}:${r.size}`)
+    .sort()
+    .join('|');
+}
 
-export async function vendorBranding(db: RingiDb, now = Date.now()): Promise<Branding> {
+const brandingCache = new WeakMap<RingiDb, { stamp: string; branding: Branding }>();
+
+export async function vendorBranding(db: RingiDb): Promise<Branding> {
+  const stamp = await brandingStamp(db);
   const cached = brandingCache.get(db);
-  if (cached && now - cached.loadedAt < BRANDING_TTL_MS) return cached.branding;
+  if (cached && cached.stamp === stamp) return cached.branding;
   const values = await getSettingValues(db);
   const branding = { organisationName: values.organisationName, logo: decodeLogo(values.logoDataUrl) };
-  brandingCache.set(db, { loadedAt: now, branding });
+  brandingCache.set(db, { stamp, branding });
   return branding;
 }

@@ -121,7 +121,7 @@ export async function loadDigestData(db: Queryable, userId: string, now: Date, p
     .innerJoin(opportunities, eq(opportunities.id, visits.opportunityId))
     .innerJoin(accounts, eq(accounts.id, opportunities.accountId))
     .where(and(eq(opportunities.ownerUserId, userId), gte(visits.startedAt, since)))
-    .groupBy(opportunities.id);
+    .groupBy(opportunities.id, accounts.id); // PostgreSQL wants every selected table's key grouped
   const seconds = async (opportunityId: string) =>
     (await db
       .select({ total: sql<number>`coalesce(sum(${documentViews.activeSeconds}), 0)`.mapWith(Number) })

@@ -3,6 +3,7 @@
 import { and, eq, gte, inArray, isNotNull, lt, lte, or, sql } from 'drizzle-orm';
 import { opportunities, slackOutbox, users, visits } from '../db/tables';
 import type { Queryable } from '../db/client';
+import { serialiseOn } from '../db/locks';
 import { VISIT_GAP_MS } from '../tracking/rules';
 
 export type AlertKind = (typeof slackOutbox.$inferSelect)['kind'];
@@ -82,6 +83,9 @@ export async function enqueueVisitAlert(
 ): Promise<boolean> {
   const recipient = await instantAlertRecipient(db, visit.opportunityId);
   if (!recipient) return false;
+  // Visits of one contact starting at once on several instances (PostgreSQL) queue here, so the
+  // second sees the first one's alert (on SQLite the visit's transaction already runs alone).
+  await serialiseOn(db, [`visit-alert:${visit.contactId}`]);
   if (await contactAlertedSince(db, visit.contactId, new Date(now.getTime() - visitAlertWindowMs(delayMs)))) return false;
   return await enqueueAlert(db, {
     idempotencyKey: `visit:${visit.visitId}`,

@@ -8,7 +8,7 @@ import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { E2E_HOST, e2eServerEnv, REPO_ROOT } from './env';
-import { humanContext } from './human';
+import { humanContext, scrollLikeAReader } from './human';
 import type { E2eFixtures } from './scenario';
 
 export interface SecondServer {
@@ -44,14 +44,21 @@ const SERVE = {
   dev: 'exec node_modules/.bin/astro dev',
 } as const;
 
-/** Seeds a fresh database, starts the server with `env` on top of the usual e2e environment, and waits until it answers. */
-export async function startSecondServer(env: Record<string, string>, { timeoutMs = 60_000, serve = 'built' }: { timeoutMs?: number; serve?: keyof typeof SERVE } = {}): Promise<SecondServer> {
+/**
+ * Seeds a fresh database, starts the server with `env` on top of the usual e2e environment, and waits
+ * until it answers. With `seeded`, another server's fixtures: no seed, the database is theirs (a
+ * second instance on one PostgreSQL database, `DATABASE_URL` in `env`).
+ */
+export async function startSecondServer(
+  env: Record<string, string>,
+  { timeoutMs = 60_000, serve = 'built', seeded }: { timeoutMs?: number; serve?: keyof typeof SERVE; seeded?: E2eFixtures } = {},
+): Promise<SecondServer> {
   const port = await freePort();
   const baseURL = `http://${E2E_HOST}:${port}`;
   const tmpDir = path.join(REPO_ROOT, 'tests/.tmp', `e2e-${port}`);
   const databasePath = path.join(tmpDir, 'ringi-e2e.db');
   let output = '';
-  const child = spawn('sh', ['-c', `node --import tsx tests/e2e/support/seed.ts && ${SERVE[serve]}`], {
+  const child = spawn('sh', ['-c', seeded ? SERVE[serve] : `node --import tsx tests/e2e/support/seed.ts && ${SERVE[serve]}`], {
     cwd: REPO_ROOT,
     env: {
       PATH: process.env.PATH ?? '/usr/bin:/bin',
@@ -95,7 +102,7 @@ export async function startSecondServer(env: Record<string, string>, { timeoutMs
     await new Promise((resolve) => setTimeout(resolve, 200));
   }
 
-  const fixtures = JSON.parse(fs.readFileSync(path.join(tmpDir, 'fixtures.json'), 'utf8')) as E2eFixtures;
+  const fixtures = seeded ?? (JSON.parse(fs.readFileSync(path.join(tmpDir, 'fixtures.json'), 'utf8')) as E2eFixtures);
   return { baseURL, port, databasePath, pid: child.pid!, fixtures, output: () => output, stop };
 }
 
@@ -114,4 +121,14 @@ export async function watchedPage(browser: Browser, server: SecondServer): Promi
   page.on('console', (message) => void (message.type() === 'error' && problems.push(`console: ${message.text()}`)));
   page.on('pageerror', (error) => problems.push(`page error: ${error.message}`));
   return { context, page, problems };
+}
+
+/** Reads a document on a second server, scrolling as a person, until the page's script has started a view; returns its id. */
+export async function readOnSecondServer(page: Page, token: string, slug: string): Promise<string> {
+  await page.goto(`/r/${token}/d/${slug}`);
+  const started = page.waitForResponse((r) => r.request().method() === 'POST' && new URL(r.url()).pathname === `/r/${token}/views`);
+  await scrollLikeAReader(page);
+  const response = await started;
+  if (response.status() !== 201) throw new Error(`starting the view answered ${response.status()}, expected 201`);
+  return ((await response.json()) as { viewId: string }).viewId;
 }

@@ -5,9 +5,9 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { accounts, contacts, opportunities, roomDocuments, rooms as roomsTable, users } from '../../../db/schema';
+import { accounts, contacts, opportunities, roomDocuments, rooms as roomsTable, users } from '../../../src/server/db/tables';
 import { createAccessLink, revokeAccessLink } from '../../../src/server/access-links/access-links';
-import { openDatabase } from '../../../src/server/db/client';
+import { closeDatabase, openDatabase, prepareDatabase, type RingiDb } from '../../../src/server/db/client';
 import { parseSecretKey } from '../../../src/server/security/secret-box';
 import { E2E_BASE_URL, E2E_DATABASE_PATH, E2E_FIXTURES_PATH, E2E_SECRET_KEY, E2E_TMP_DIR, REPO_ROOT } from './env';
 import { accountsById, contactsById, reps, rooms, tracking, type E2eFixtures, type LinkName, type TrackingFixtures, type TrackingLinkName } from './scenario';
@@ -19,7 +19,8 @@ export async function seedE2e(now = new Date()): Promise<E2eFixtures> {
   for (const suffix of ['', '-wal', '-shm', '-journal']) fs.rmSync(E2E_DATABASE_PATH + suffix, { force: true });
   fs.rmSync(E2E_FIXTURES_PATH, { force: true });
 
-  const db = openDatabase(E2E_DATABASE_PATH, path.join(REPO_ROOT, 'db/migrations'));
+  // DATABASE_URL: a fresh PostgreSQL database the caller made (several-instances.spec.ts).
+  const db = process.env.DATABASE_URL ? await prepareDatabase() : openDatabase(E2E_DATABASE_PATH, path.join(REPO_ROOT, 'db/migrations'));
   const key = parseSecretKey(E2E_SECRET_KEY);
   try {
     await db.transaction(async (tx) => {
@@ -75,12 +76,12 @@ export async function seedE2e(now = new Date()): Promise<E2eFixtures> {
     fs.writeFileSync(E2E_FIXTURES_PATH, JSON.stringify(fixtures, null, 2) + '\n');
     return fixtures;
   } finally {
-    db.$client.close();
+    await closeDatabase(db);
   }
 }
 
 /** tracking.spec.ts's own account, rooms and links (see `tracking` in scenario.ts). */
-async function seedTracking(db: ReturnType<typeof openDatabase>, key: ReturnType<typeof parseSecretKey>): Promise<TrackingFixtures> {
+async function seedTracking(db: RingiDb, key: ReturnType<typeof parseSecretKey>): Promise<TrackingFixtures> {
   await db.transaction(async (tx) => {
     await tx.insert(accounts).values(tracking.account);
     for (const contact of Object.values(tracking.contacts)) await tx.insert(contacts).values({ ...contact, accountId: tracking.account.id });

@@ -14,13 +14,16 @@ export interface NewUser {
 
 export async function addUserWithCli(
   user: NewUser,
-  options: { role?: 'admin' | 'rep' | 'content'; locale?: 'ja' | 'en'; databasePath?: string } = {},
+  options: { role?: 'admin' | 'rep' | 'content'; locale?: 'ja' | 'en'; databasePath?: string; databaseUrl?: string } = {},
 ): Promise<void> {
   // Without the runner's NODE_OPTIONS (its TypeScript loader): the CLI brings tsx itself.
   const { NODE_OPTIONS: _loader, ...env } = process.env;
   await run(
     process.execPath,
     ['--import', 'tsx', 'src/cli/ringi.ts', 'user', 'add', '--email', user.email, '--role', options.role ?? 'rep', '--name', user.name, '--locale', options.locale ?? 'ja', '--password', user.password],
-    { cwd: REPO_ROOT, env: { ...env, ...e2eServerEnv, ...(options.databasePath ? { DATABASE_PATH: options.databasePath } : {}) } },
+    {
+      cwd: REPO_ROOT,
+      env: { ...env, ...e2eServerEnv, ...(options.databasePath ? { DATABASE_PATH: options.databasePath } : {}), ...(options.databaseUrl ? { DATABASE_URL: options.databaseUrl } : {}) },
+    },
   );
 }
