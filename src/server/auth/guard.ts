@@ -2,9 +2,8 @@
 // (Astro's docs warn that pathname checks in middleware can be bypassed: nothing here looks at URLs.)
 import type { AstroCookies } from 'astro';
 import { getDb } from '../db/client';
-import type { Locale } from '../i18n/format';
 import { jsonError } from '../http/json';
-import { messagePageHtml } from '../http/message-page';
+import { refusalResponse } from '../http/refusal';
 import { SESSION_COOKIE, SESSION_INACTIVITY_MS, validateSession, type SessionUser, type ValidSession } from './sessions';
 
 export interface RequestContext {
@@ -45,17 +44,6 @@ export function currentSession(context: RequestContext): ValidSession | null {
   return session;
 }
 
-/** The 403 page of the admin area: in both languages (the user's first), with a way back home. */
-function forbiddenPage(locale: Locale): Response {
-  const text = {
-    ja: { title: '権限がありません', body: 'この操作の権限がありません。', back: 'ホームに戻る' },
-    en: { title: 'Forbidden', body: 'You do not have permission for this.', back: 'Back to home' },
-  } as const;
-  const order = locale === 'en' ? (['en', 'ja'] as const) : (['ja', 'en'] as const);
-  const [first, second] = order.map((lang) => ({ lang, title: text[lang].title, paragraphs: [text[lang].body], back: { href: '/admin', label: text[lang].back } }));
-  return new Response(messagePageHtml([first!, second!]), { status: 403, headers: { ...adminHeaders, 'Content-Type': 'text/html; charset=utf-8' } });
-}
-
 /**
  * For admin pages: the signed-in user, or a response to return at once (the sign-in page for
  * anonymous visitors, 403 for a rep on an admin-only page).
@@ -70,7 +58,7 @@ export function requireUser(context: RequestContext, options: { role?: 'admin' }
       headers: { ...adminHeaders, Location: `/admin/sign-in?next=${encodeURIComponent(next)}` },
     });
   }
-  if (options.role === 'admin' && session.user.role !== 'admin') return forbiddenPage(session.user.locale);
+  if (options.role === 'admin' && session.user.role !== 'admin') return refusalResponse(session.user.locale, 'forbidden');
   return session.user;
 }
 
