@@ -4,6 +4,7 @@ import type { AstroCookies } from 'astro';
 import { getDb } from '../db/client';
 import { jsonError } from '../http/json';
 import { refusalResponse } from '../http/refusal';
+import { canManageWorkspace } from './permissions';
 import { SESSION_COOKIE, SESSION_INACTIVITY_MS, validateSession, type SessionUser, type ValidSession } from './sessions';
 
 export interface RequestContext {
@@ -58,7 +59,7 @@ export function requireUser(context: RequestContext, options: { role?: 'admin' }
       headers: { ...adminHeaders, Location: `/admin/sign-in?next=${encodeURIComponent(next)}` },
     });
   }
-  if (options.role === 'admin' && session.user.role !== 'admin') return refusalResponse(session.user.locale, 'forbidden');
+  if (options.role === 'admin' && !canManageWorkspace(session.user)) return refusalResponse(session.user.locale, 'forbidden');
   return session.user;
 }
 
@@ -72,7 +73,7 @@ export function requireUserForApi(context: RequestContext, options: { role?: 'ad
   if (!['GET', 'HEAD'].includes(context.request.method) && !isSameOrigin(context.request, context.url)) {
     return jsonError(403, 'forbidden', 'Cross-site requests are refused.');
   }
-  if (options.role === 'admin' && session.user.role !== 'admin') return jsonError(403, 'forbidden', 'Admins only.');
+  if (options.role === 'admin' && !canManageWorkspace(session.user)) return jsonError(403, 'forbidden', 'Admins only.');
   return session.user;
 }
 

@@ -13,7 +13,7 @@ import {
   salesCycles,
   users,
 } from '../../../db/schema';
-import { canEditOpportunity } from '../auth/permissions';
+import { canAssignOwner, canEditOpportunity } from '../auth/permissions';
 import type { Queryable, RingiDb } from '../db/client';
 import {
   amountJpy,
@@ -297,7 +297,7 @@ function referenceErrors(db: Queryable, actor: Actor, data: References, existing
   const owner = data.ownerUserId;
   if (owner !== undefined && owner !== (existing?.ownerUserId ?? actor.id)) {
     // Reps keep what they create and cannot hand deals over: that would lock themselves out.
-    if (actor.role !== 'admin') errors.ownerUserId = 'ownerNotAllowed';
+    if (!canAssignOwner(actor)) errors.ownerUserId = 'ownerNotAllowed';
     else if (!db.select({ id: users.id }).from(users).where(and(eq(users.id, owner), isNull(users.deactivatedAt))).get()) errors.ownerUserId = 'unknownOwner';
   }
   return errors;
