@@ -2,13 +2,26 @@
 // Every button posts the whole form: `op` says which (save, add:/remove:/up:/down:<slug>, or the
 // catalog's filter/clearFilter, which save like "save" and then show the new results).
 import type { SessionUser } from '../auth/sessions';
-import { catalogQueryFromParams, catalogQueryString, emptyCatalogQuery, type CatalogQuery } from '../documents/catalog-search';
+import { catalogFacets, catalogQueryFromParams, catalogQueryString, emptyCatalogQuery, searchCatalog, type CatalogCard, type CatalogQuery } from '../documents/catalog-search';
 import type { RingiDb } from '../db/client';
 import type { FormOutcome } from '../http/admin-form';
 import type { PostedForm } from '../http/forms';
+import { lastValidDay } from '../i18n/calendar';
 import type { Locale } from '../i18n/format';
 import { tRooms } from './admin-messages';
-import { applyRoomDocumentOp, MAX_MESSAGE_LENGTH, MAX_ROOM_DOCUMENTS, parseRoomOp, saveRoom, type RoomDefaults, type RoomDocumentOp, type RoomErrorCode, type RoomField, type RoomFieldErrors } from './room-builder';
+import {
+  applyRoomDocumentOp,
+  MAX_MESSAGE_LENGTH,
+  MAX_ROOM_DOCUMENTS,
+  parseRoomOp,
+  saveRoom,
+  type RoomDefaults,
+  type RoomDocumentOp,
+  type RoomErrorCode,
+  type RoomField,
+  type RoomFieldErrors,
+  type RoomWithDocuments,
+} from './room-builder';
 import { MAX_ROOM_TITLE_LENGTH } from './room-title';
 
 /** A refused save: what the rep sent (shown again), the documents after their button, the errors. */
@@ -77,4 +90,43 @@ export function roomErrorText(locale: Locale, code: RoomErrorCode | undefined, f
     default:
       return tRooms(locale, `field.${code}`);
   }
+}
+
+/**
+ * What the builder shows: the stored room, or what was just submitted when it was refused; the
+ * chosen documents the catalog has (and the slugs it no longer has), the catalog's results and
+ * facets, and where the keyboard focus goes back to after a document button (`focus`).
+ */
+export function roomBuilderView<C extends CatalogCard>(input: {
+  room: RoomWithDocuments | null;
+  failure: RoomFormFailure | null;
+  defaultLocale: string;
+  cards: readonly C[];
+  query: CatalogQuery;
+  focus: string | null;
+}) {
+  const { room, failure, cards } = input;
+  const values = failure?.values ?? {
+    title: room?.title ?? '',
+    message: room?.message ?? '',
+    locale: room?.locale ?? input.defaultLocale,
+    expiresOn: room?.expiresAt ? lastValidDay(room.expiresAt) : '',
+  };
+  const documents = failure?.documents ?? room?.documentSlugs ?? [];
+  const badSlugs = failure?.badSlugs ?? [];
+  const fieldErrors = failure?.fieldErrors ?? {};
+  const cardBySlug = new Map(cards.map((card) => [card.slug, card]));
+  const results = searchCatalog(cards, input.query);
+  return {
+    values,
+    fieldErrors,
+    badSlugs,
+    errorEntries: (Object.entries(fieldErrors) as [RoomField, RoomErrorCode][]).filter(([, code]) => code),
+    selectedCards: documents.map((slug) => cardBySlug.get(slug)).filter((card) => card !== undefined),
+    missingSlugs: documents.filter((slug) => !cardBySlug.has(slug) && !badSlugs.includes(slug)),
+    selected: new Set(documents),
+    results,
+    facets: catalogFacets(cards),
+    autofocusId: input.focus === null ? null : focusAfter(parseRoomOp(input.focus), documents, results.map((card) => card.slug)),
+  };
 }

@@ -2,8 +2,7 @@
 // plain forms (Astro's origin check covers them). Revoke and regenerate first go to a confirmation step. Answers with a redirect back to the page and a
 // notice or error; a rep who may not edit this opportunity gets 403 and nothing changes.
 import type { APIContext, APIRoute } from 'astro';
-import { awaitsConfirmation, parseLinkAction, performLinkAction } from '../../../../../server/access-links/link-management';
-import { getSettingValues } from '../../../../../server/settings/settings';
+import { opportunityPath, submitLinkAction } from '../../../../../server/access-links/link-forms';
 import { adminHeaders, requireUser } from '../../../../../server/auth/guard';
 import { answerAdminPost, seeOther } from '../../../../../server/http/admin-form';
 import { getDb } from '../../../../../server/db/client';
@@ -14,18 +13,6 @@ import { loadSecretKey } from '../../../../../server/security/secret-box';
 export const prerender = false;
 
 const MAX_FORM_BYTES = 4096;
-
-function detailPath(opportunityId: string): string {
-  return `/admin/opportunities/${encodeURIComponent(opportunityId)}`;
-}
-
-/** Back to the opportunity page with a notice or error (and the contact it is about). */
-function back(opportunityId: string, params: Record<string, string>, contactId?: string): string {
-  const query = new URLSearchParams(params);
-  if (contactId) query.set('contact', contactId);
-  const hash = contactId ? `#contact-${encodeURIComponent(contactId)}` : '#links';
-  return `${detailPath(opportunityId)}?${query}${hash}`;
-}
 
 export const POST: APIRoute = async (context: APIContext) => {
   const user = requireUser(context);
@@ -38,22 +25,9 @@ export const POST: APIRoute = async (context: APIContext) => {
     refuse: opportunity ? null : 'not_found',
     refusal: {
       detail: (lang) => tRooms(lang, opportunity ? 'error.forbidden' : 'detail.notFound'),
-      back: { href: opportunity ? detailPath(opportunityId) : '/admin/opportunities', label: (lang) => tRooms(lang, 'builder.back') },
+      back: { href: opportunity ? opportunityPath(opportunityId) : '/admin/opportunities', label: (lang) => tRooms(lang, 'builder.back') },
     },
-    act: async ({ fields }) => {
-      const action = parseLinkAction(fields);
-      if (!action) return { ok: true, redirect: back(opportunityId, { error: 'badRequest' }) };
-      if (awaitsConfirmation(action, fields)) {
-        // No #fragment: the confirm button's autofocus scrolls to it, and browsers skip autofocus with one.
-        return { ok: true, redirect: `${detailPath(opportunityId)}?${new URLSearchParams({ confirm: action.action, link: action.linkId })}` };
-      }
-      const settings = await getSettingValues(db);
-      const defaults = { roomLocale: settings.defaultRoomLocale, linkExpiryDays: settings.defaultLinkExpiryDays };
-      const result = await performLinkAction(db, loadSecretKey(), user, opportunityId, action, new Date(), defaults);
-      if (result.ok) return { ok: true, redirect: back(opportunityId, { notice: result.value.notice }, result.value.contactId) };
-      if (result.reason === 'forbidden') return { ok: false, reason: 'forbidden' };
-      return { ok: true, redirect: back(opportunityId, { error: result.reason }, result.contactId) };
-    },
+    act: (form) => submitLinkAction(db, loadSecretKey(), user, opportunityId, form),
   });
 };
 
@@ -61,7 +35,7 @@ export const POST: APIRoute = async (context: APIContext) => {
 export const GET: APIRoute = (context) => {
   const user = requireUser(context);
   if (user instanceof Response) return user;
-  return seeOther(`${detailPath(context.params.id ?? '')}#links`);
+  return seeOther(`${opportunityPath(context.params.id ?? '')}#links`);
 };
 
 export const ALL: APIRoute = () => new Response(null, { status: 405, headers: { ...adminHeaders, Allow: 'GET, POST' } });
