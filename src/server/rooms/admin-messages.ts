@@ -116,7 +116,6 @@ export const tRooms = defineMessages({
     'error.pastDate': '今日以降の日付を指定してください。',
     'error.tooFarDate': '3年以内の日付を指定してください。',
     'error.badRequest': '操作を読み取れませんでした。ページを再読み込みしてやり直してください。',
-    'forbidden.title': '権限がありません',
     // Room builder
     'builder.title': 'ルームの編集',
     'builder.for': '{account} / {opportunity}',
@@ -308,7 +307,6 @@ export const tRooms = defineMessages({
     'error.pastDate': 'Choose today or a later date.',
     'error.tooFarDate': 'Choose a date within three years.',
     'error.badRequest': 'The action could not be read. Reload the page and try again.',
-    'forbidden.title': 'Not allowed',
     'builder.title': 'Edit room',
     'builder.for': '{account} / {opportunity}',
     'builder.back': 'Back to the opportunity',
