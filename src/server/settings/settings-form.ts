@@ -1,7 +1,9 @@
 // The workspace settings page's forms: one per section, each POSTed back with an `_action` naming
 // it. This table is the page's parse step (form fields → SettingsInput); updateSettings() checks
-// and saves. A new settings section is one entry in `settingsSections`, its actions below (if it is
-// saved through updateSettings) and its <section> on the page (src/pages/admin/settings/index.astro).
+// and saves. A new settings section is: its name in `settingsSections` (the table of contents), its
+// `_action`s below, and its <section> on the page (src/pages/admin/settings/index.astro). A section
+// with a store of its own (API tokens, say) gives its actions an `act` (its own src/server function)
+// instead of `input`.
 import type { SessionUser } from '../auth/sessions';
 import { listStages, type PipelineStage } from '../crm/stages';
 import type { RingiDb } from '../db/client';
@@ -18,12 +20,17 @@ export type SettingsSection = (typeof settingsSections)[number];
 export const savedNotices = ['general', 'logo', 'logoRemoved', 'engagement', 'retention', 'slack', 'webhook', 'webhookRemoved', 'stages'] as const;
 export type SavedNotice = (typeof savedNotices)[number];
 
-interface SettingsFormAction {
-  section: SettingsSection;
-  saved: SavedNotice;
-  /** The posted fields as updateSettings' input, or errors found before it (an empty file). */
-  input: (form: PostedForm, stages: readonly PipelineStage[]) => SettingsInput | { errors: SettingsFieldErrors } | Promise<SettingsInput | { errors: SettingsFieldErrors }>;
-}
+type SettingsFormAction =
+  | {
+      section: SettingsSection;
+      saved: SavedNotice;
+      /** The posted fields as updateSettings' input, or errors found before it (an empty file). */
+      input: (form: PostedForm, stages: readonly PipelineStage[]) => SettingsInput | { errors: SettingsFieldErrors } | Promise<SettingsInput | { errors: SettingsFieldErrors }>;
+    }
+  | {
+      /** Acts through a function of its own; refused fields go back as `{ section, fieldErrors, submitted }`. */
+      act: (db: RingiDb, user: SessionUser, form: PostedForm) => FormOutcome<SettingsFormFailure> | Promise<FormOutcome<SettingsFormFailure>>;
+    };
 
 /** Text fields as they were posted (missing ones empty: the schema says "required"). */
 const texts =
@@ -70,6 +77,7 @@ export interface SettingsFormFailure {
 export async function submitSettingsForm(db: RingiDb, user: SessionUser, form: PostedForm): Promise<FormOutcome<SettingsFormFailure>> {
   const action = settingsFormActions[form.fields._action ?? ''];
   if (!action) return { ok: false, reason: 'bad_request' };
+  if ('act' in action) return action.act(db, user, form);
   const input = await action.input(form, await listStages(db));
   const result = 'errors' in input ? ({ ok: false, reason: 'invalid', fieldErrors: input.errors } as const) : await updateSettings(db, user, input);
   if (result.ok) return { ok: true, redirect: `/admin/settings?saved=${action.saved}#${action.section}` };
