@@ -3,10 +3,13 @@
 import { sql } from 'drizzle-orm';
 import { blob, index, integer, primaryKey, sqliteTable, text } from 'drizzle-orm/sqlite-core';
 
+// The time comes from the application (`$defaultFn`), so inserts need no engine-specific SQL; the
+// column default only serves rows written by hand.
 const createdAt = () =>
   integer('created_at', { mode: 'timestamp_ms' })
     .notNull()
-    .default(sql`(unixepoch('subsec') * 1000)`);
+    .default(sql`(unixepoch('subsec') * 1000)`)
+    .$defaultFn(() => new Date());
 
 export const userRoles = ['admin', 'rep'] as const;
 export const locales = ['ja', 'en'] as const;

@@ -10,7 +10,7 @@
 // Not timed: the content catalog and Markdown headings the pages read (files, cached in process).
 // Prints one JSON line: { cases: [{ name, ms: number[] }], facts }.
 import { eq, sql } from 'drizzle-orm';
-import { opportunities, opportunityEngagement, pipelineStages, readingTotals } from '../../db/schema';
+import { opportunities, opportunityEngagement, pipelineStages, readingTotals } from '../../src/server/db/tables';
 import { documentPerformance, liveActivity, loadDashboard, refreshDocumentPerformance, unopenedOpportunities, type DashboardFilters } from '../../src/server/dashboard/dashboard';
 import { openDatabase } from '../../src/server/db/client';
 import { getOpportunity } from '../../src/server/crm/opportunities';
@@ -31,7 +31,7 @@ import { prng } from './prng.mjs';
 const DAY = 24 * 60 * 60 * 1000;
 const WARMUP = 20;
 
-function main(): void {
+async function main(): Promise<void> {
   const [file, callsArg, seedArg, nowIso, purgeArg] = process.argv.slice(2);
   if (!file || !callsArg || !nowIso) throw new Error('usage: aggregates-measure.ts <database-path> <calls> <seed> <now-iso> [purge-days]');
   const calls = Number(callsArg);
@@ -41,11 +41,10 @@ function main(): void {
   const categories = new Map(BENCH_CATALOG.map(([slug, category]) => [slug, category]));
 
   // Opportunities with reading (the timeline of a never-opened room is trivially empty).
-  const active = db
+  const active = await db
     .select({ id: opportunityEngagement.opportunityId, accountId: opportunityEngagement.accountId, visits: opportunityEngagement.visits })
     .from(opportunityEngagement)
-    .where(sql`${opportunityEngagement.visits} > 0`)
-    .all();
+    .where(sql`${opportunityEngagement.visits} > 0`);
   const pick = () => active[Math.floor(random() * active.length)]!;
   const heaviest = active.reduce((a, b) => (b.visits > a.visits ? b : a));
   // A cursor in the middle of the heaviest opportunity's history: a deep page.
@@ -53,7 +52,7 @@ function main(): void {
   {
     let cursor: TimelineCursor | undefined;
     for (let page = 0; page < Math.floor(heaviest.visits / 2 / 20); page++) {
-      cursor = opportunityTimeline(db, heaviest.id, { limit: 20, before: cursor }).nextBefore ?? cursor;
+      cursor = (await opportunityTimeline(db, heaviest.id, { limit: 20, before: cursor })).nextBefore ?? cursor;
     }
     middle = cursor;
   }
@@ -62,27 +61,27 @@ function main(): void {
   // defaults. "uncached" recomputes the document table each call (documentMaxAgeMs 0, as the first
   // request after a minute does); "cached" reuses it (the warm-up's first call fills the cache and
   // `now` does not move). Channel 'ads' and stage 5 are filters the page offers.
-  const unopenedAfterDays = getSettingValues(db).unopenedAfterDays;
-  const dashboard = (filters: DashboardFilters, cached: boolean) => () =>
-    loadDashboard(db, now, filters, { documentCategories: categories, ...(cached ? {} : { documentMaxAgeMs: 0 }) });
+  const unopenedAfterDays = (await getSettingValues(db)).unopenedAfterDays;
+  const dashboard = (filters: DashboardFilters, cached: boolean) => async () =>
+    await loadDashboard(db, now, filters, { documentCategories: categories, ...(cached ? {} : { documentMaxAgeMs: 0 }) });
   const filterCases: Array<[string, DashboardFilters]> = [
     ['no filters', {}],
     ["channel 'ads'", { channel: 'ads' }],
     ['stage 5', { stageNumber: 5 }],
   ];
   // The timeline page (src/pages/admin/opportunities/[id]/timeline.astro), page 1.
-  const timelinePage = (id: string) => () => {
-    const overview = getOpportunity(db, id);
-    const summary = opportunityEngagementSummary(db, id, now, { documentCategories: categories });
-    const timeline = opportunityTimeline(db, id, { limit: 20 });
+  const timelinePage = (id: string) => async () => {
+    const overview = await getOpportunity(db, id);
+    const summary = await opportunityEngagementSummary(db, id, now, { documentCategories: categories });
+    const timeline = await opportunityTimeline(db, id, { limit: 20 });
     return [overview, timeline, summary && explainEngagementScore('ja', summary, (slug) => slug, now)];
   };
 
-  refreshDocumentPerformance(db, now); // what the server does at start
+  await refreshDocumentPerformance(db, now); // what the server does at start
   const selectOne = db.$client.prepare('select 1 as one');
   const cases: Array<{ name: string; run: () => unknown }> = [
     { name: 'baseline: prepared SELECT 1', run: () => selectOne.get() },
-    { name: 'baseline: opportunity by primary key (drizzle)', run: () => db.select().from(opportunities).where(eq(opportunities.id, pick().id)).get() },
+    { name: 'baseline: opportunity by primary key (drizzle)', run: async () => (await db.select().from(opportunities).where(eq(opportunities.id, pick().id)).limit(1))[0] },
     { name: 'timeline page (random: overview + summary + page 1)', run: () => timelinePage(pick().id)() },
     { name: `timeline page (heaviest: ${heaviest.visits} visits)`, run: timelinePage(heaviest.id) },
     // As served: the server refreshes the unfiltered document table every 30 s off the request path
@@ -91,30 +90,30 @@ function main(): void {
     ...filterCases.slice(1).map(([label, filters]) => ({ name: `loadDashboard uncached (${label})`, run: dashboard(filters, false) })),
     ...filterCases.slice(1).map(([label, filters]) => ({ name: `loadDashboard cached (${label})`, run: dashboard(filters, true) })),
     // Not on any request path while the server runs; shown so the cost is not hidden.
-    { name: 'background: refreshDocumentPerformance (no filters, every 30 s)', run: () => refreshDocumentPerformance(db, now) },
+    { name: 'background: refreshDocumentPerformance (no filters, every 30 s)', run: async () => await refreshDocumentPerformance(db, now) },
     { name: 'without the background refresh: dashboard recomputing the table (no filters)', run: dashboard({}, false) },
-    { name: 'dashboard part: liveActivity', run: () => liveActivity(db, now, {}) },
-    { name: 'dashboard part: hottestOpportunities (limit 10)', run: () => hottestOpportunities(db, now, { limit: 10, documentCategories: categories }) },
-    { name: 'dashboard part: unopenedOpportunities', run: () => unopenedOpportunities(db, now, {}, unopenedAfterDays, 20) },
-    ...filterCases.map(([label, filters]) => ({ name: `dashboard part: documentPerformance (${label})`, run: () => documentPerformance(db, filters, 50) })),
-    { name: 'opportunityTimeline (random, limit 20)', run: () => opportunityTimeline(db, pick().id, { limit: 20 }) },
-    { name: `opportunityTimeline (heaviest: ${heaviest.visits} visits, page 1)`, run: () => opportunityTimeline(db, heaviest.id, { limit: 20 }) },
-    { name: 'opportunityTimeline (heaviest, a middle page)', run: () => opportunityTimeline(db, heaviest.id, { limit: 20, before: middle }) },
-    { name: 'opportunityEngagementSummary (random, catalog)', run: () => opportunityEngagementSummary(db, pick().id, now, { documentCategories: categories }) },
-    { name: 'opportunityEngagementSummary (random, no catalog)', run: () => opportunityEngagementSummary(db, pick().id, now) },
-    { name: 'opportunityEngagementSummary (heaviest, catalog)', run: () => opportunityEngagementSummary(db, heaviest.id, now, { documentCategories: categories }) },
-    { name: 'accountEngagementSummary (random, catalog)', run: () => accountEngagementSummary(db, pick().accountId, now, { documentCategories: categories }) },
-    { name: 'hottestOpportunities (limit 20, catalog)', run: () => hottestOpportunities(db, now, { limit: 20, documentCategories: categories }) },
-    { name: 'hottestOpportunities (limit 20, no catalog)', run: () => hottestOpportunities(db, now, { limit: 20 }) },
-    { name: "hottestOpportunities (limit 20, channel 'ads')", run: () => hottestOpportunities(db, now, { limit: 20, channel: 'ads', documentCategories: categories }) },
-    { name: 'hottestOpportunities (limit 20, stage 5)', run: () => hottestOpportunities(db, now, { limit: 20, stage: 5, documentCategories: categories }) },
-    { name: 'hottestOpportunities (limit 20, stage 5 + ads)', run: () => hottestOpportunities(db, now, { limit: 20, stage: 5, channel: 'ads', documentCategories: categories }) },
-    { name: "hottestOpportunities (limit 20, one rep's deals)", run: () => hottestOpportunities(db, now, { limit: 20, ownerUserId: 'u3', documentCategories: categories }) },
+    { name: 'dashboard part: liveActivity', run: async () => await liveActivity(db, now, {}) },
+    { name: 'dashboard part: hottestOpportunities (limit 10)', run: async () => await hottestOpportunities(db, now, { limit: 10, documentCategories: categories }) },
+    { name: 'dashboard part: unopenedOpportunities', run: async () => await unopenedOpportunities(db, now, {}, unopenedAfterDays, 20) },
+    ...filterCases.map(([label, filters]) => ({ name: `dashboard part: documentPerformance (${label})`, run: async () => await documentPerformance(db, filters, 50) })),
+    { name: 'opportunityTimeline (random, limit 20)', run: async () => await opportunityTimeline(db, pick().id, { limit: 20 }) },
+    { name: `opportunityTimeline (heaviest: ${heaviest.visits} visits, page 1)`, run: async () => await opportunityTimeline(db, heaviest.id, { limit: 20 }) },
+    { name: 'opportunityTimeline (heaviest, a middle page)', run: async () => await opportunityTimeline(db, heaviest.id, { limit: 20, before: middle }) },
+    { name: 'opportunityEngagementSummary (random, catalog)', run: async () => await opportunityEngagementSummary(db, pick().id, now, { documentCategories: categories }) },
+    { name: 'opportunityEngagementSummary (random, no catalog)', run: async () => await opportunityEngagementSummary(db, pick().id, now) },
+    { name: 'opportunityEngagementSummary (heaviest, catalog)', run: async () => await opportunityEngagementSummary(db, heaviest.id, now, { documentCategories: categories }) },
+    { name: 'accountEngagementSummary (random, catalog)', run: async () => await accountEngagementSummary(db, pick().accountId, now, { documentCategories: categories }) },
+    { name: 'hottestOpportunities (limit 20, catalog)', run: async () => await hottestOpportunities(db, now, { limit: 20, documentCategories: categories }) },
+    { name: 'hottestOpportunities (limit 20, no catalog)', run: async () => await hottestOpportunities(db, now, { limit: 20 }) },
+    { name: "hottestOpportunities (limit 20, channel 'ads')", run: async () => await hottestOpportunities(db, now, { limit: 20, channel: 'ads', documentCategories: categories }) },
+    { name: 'hottestOpportunities (limit 20, stage 5)', run: async () => await hottestOpportunities(db, now, { limit: 20, stage: 5, documentCategories: categories }) },
+    { name: 'hottestOpportunities (limit 20, stage 5 + ads)', run: async () => await hottestOpportunities(db, now, { limit: 20, stage: 5, channel: 'ads', documentCategories: categories }) },
+    { name: "hottestOpportunities (limit 20, one rep's deals)", run: async () => await hottestOpportunities(db, now, { limit: 20, ownerUserId: 'u3', documentCategories: categories }) },
     // Worst case: a filter too wide to score directly yet matching nothing: the search runs to its end
     // (windows up to a third of reading_totals, then the pass over every opportunity).
     {
       name: 'hottestOpportunities (worst case: search to the end)',
-      run: () => hottestOpportunities(db, now, { limit: 20, ownerUserId: 'nobody', tuning: { directMax: -1 }, documentCategories: categories }),
+      run: async () => await hottestOpportunities(db, now, { limit: 20, ownerUserId: 'nobody', tuning: { directMax: -1 }, documentCategories: categories }),
     },
   ];
 
@@ -131,26 +130,24 @@ function main(): void {
   }
 
   // How far back the hottest list had to look: the 20th best score bounds the age of any rival.
-  const top = hottestOpportunities(db, now, { limit: 20, documentCategories: categories });
+  const top = await hottestOpportunities(db, now, { limit: 20, documentCategories: categories });
   const twentieth = top[top.length - 1]?.score ?? 0;
   const horizonDays = twentieth > 0 ? RECENCY_HALF_LIFE_DAYS * Math.log2(100 / twentieth) : null;
   const since = horizonDays === null ? null : new Date(now.getTime() - horizonDays * DAY);
   const withinHorizon = since
-    ? (db
+    ? ((await db
         .select({ n: sql<number>`count(distinct ${readingTotals.opportunityId})` })
         .from(readingTotals)
-        .where(sql`${readingTotals.lastSeenAt} >= ${since.getTime()}`)
-        .get()?.n ?? 0)
+        .where(sql`${readingTotals.lastSeenAt} >= ${since.getTime()}`).limit(1))[0]?.n ?? 0)
     : null;
 
   // What the dashboard shows on this data (so a fast case is not fast because a section is empty).
-  const shown = loadDashboard(db, now, {}, { documentCategories: categories, documentMaxAgeMs: 0 });
-  const outcomes = db
+  const shown = await loadDashboard(db, now, {}, { documentCategories: categories, documentMaxAgeMs: 0 });
+  const outcomes = await db
     .select({ outcome: pipelineStages.outcome, n: sql<number>`count(*)` })
     .from(opportunities)
     .innerJoin(pipelineStages, eq(pipelineStages.number, opportunities.stage))
-    .groupBy(pipelineStages.outcome)
-    .all();
+    .groupBy(pipelineStages.outcome);
   const dashboardFacts = {
     stages: Object.fromEntries(outcomes.map((o) => [o.outcome, o.n])),
     readingNow: shown.liveActivity.readingNow.length,
@@ -177,7 +174,7 @@ function main(): void {
       }
     };
     const t = process.hrtime.bigint();
-    const result = purgeRawTracking(db, { olderThanDays: Number(purgeArg), now });
+    const result = await purgeRawTracking(db, { olderThanDays: Number(purgeArg), now });
     const ms = Number(process.hrtime.bigint() - t) / 1e6;
     (db as { transaction: unknown }).transaction = transaction;
     held.sort((a, b) => a - b);
@@ -210,7 +207,7 @@ function main(): void {
 }
 
 try {
-  main();
+  await main();
 } catch (error) {
   console.error(error instanceof Error ? (error.stack ?? error.message) : String(error));
   process.exit(1);

@@ -40,7 +40,7 @@ interface SeedResult {
   fileMegabytes: number;
 }
 
-function seed(file: string, opportunityCount: number, viewTarget: number, seedValue: number, now: Date, spanDays: number): SeedResult {
+async function seed(file: string, opportunityCount: number, viewTarget: number, seedValue: number, now: Date, spanDays: number): Promise<SeedResult> {
   const started = performance.now();
   const random = prng(seedValue);
   const int = (n: number) => Math.floor(random() * n);
@@ -102,7 +102,7 @@ function seed(file: string, opportunityCount: number, viewTarget: number, seedVa
   // --- People and deals ---
   const accountIds: string[] = [];
   const contactsOf: string[][] = [];
-  sqlite.transaction(() => {
+  (await sqlite.transaction(async () => {
     for (let u = 0; u < userCount; u++) insert.user.run(`u${u}`, `rep${u}@example.com`, `営業 ${u}`, u === 0 ? 'admin' : 'rep');
     for (let a = 0; a < accountCount; a++) {
       const accountId = `acc-${a}`;
@@ -116,7 +116,7 @@ function seed(file: string, opportunityCount: number, viewTarget: number, seedVa
       }
       contactsOf.push(list);
     }
-  })();
+  }))();
 
   interface Deal {
     id: string;
@@ -134,7 +134,7 @@ function seed(file: string, opportunityCount: number, viewTarget: number, seedVa
   let resharedRooms = 0;
   let liveViews = 0;
   const secretHash = crypto.randomBytes(32);
-  sqlite.transaction(() => {
+  (await sqlite.transaction(async () => {
     for (let o = 0; o < opportunityCount; o++) {
       const accountIndex = o % accountCount;
       const accountId = accountIds[accountIndex]!;
@@ -181,7 +181,7 @@ function seed(file: string, opportunityCount: number, viewTarget: number, seedVa
       }
       deals.push({ id: opportunityId, accountId, roomId, slugs, links, weight, from, to });
     }
-  })();
+  }))();
 
   // --- Reading, with the running totals computed from the same rows ---
   const totalWeight = deals.reduce((s, d) => s + d.weight, 0);
@@ -204,7 +204,7 @@ function seed(file: string, opportunityCount: number, viewTarget: number, seedVa
   let heaviest = { id: '', views: 0, visits: 0 };
   const labels = ['Chrome / Windows', 'Edge / Windows', 'Safari / Mac', 'Safari / iPhone', 'Chrome / Android', 'LINE / iPhone'];
 
-  const load = sqlite.transaction((batch: Deal[]) => {
+  const load = await sqlite.transaction(async (batch: Deal[]) => {
     for (const d of batch) {
       const views = d.weight === 0 ? 0 : Math.max(1, Math.round((d.weight / totalWeight) * viewTarget));
       const engagement = { visits: 0, devices: 0, newDevices: 0, automated: 0, active: 0, first: null as number | null, last: null as number | null };
@@ -309,9 +309,9 @@ function seed(file: string, opportunityCount: number, viewTarget: number, seedVa
   });
   for (let i = 0; i < deals.length; i += 500) load(deals.slice(i, i + 500));
 
-  sqlite.transaction(() => {
+  (await sqlite.transaction(async () => {
     for (const t of totals.values()) insert.totals.run(t.o, t.a, t.c, t.s, t.views, t.active, t.scroll, t.completed, t.downloads, t.prints, t.first, t.last);
-  })();
+  }))();
 
   sqlite.pragma('foreign_keys = ON');
   sqlite.pragma('journal_mode = WAL');
@@ -346,7 +346,7 @@ function seed(file: string, opportunityCount: number, viewTarget: number, seedVa
     process.exit(2);
   }
   try {
-    const result = seed(file, Number(opportunities), Number(views), Number(seedValue ?? 1), new Date(nowIso ?? '2026-11-22T10:00:00Z'), Number(spanDays ?? 365));
+    const result = await seed(file, Number(opportunities), Number(views), Number(seedValue ?? 1), new Date(nowIso ?? '2026-11-22T10:00:00Z'), Number(spanDays ?? 365));
     console.log(JSON.stringify(result));
   } catch (error) {
     console.error(error instanceof Error ? (error.stack ?? error.message) : String(error));

@@ -38,7 +38,7 @@ async function links(databasePath: string): Promise<void> {
   console.log(JSON.stringify({ links: result }));
 }
 
-function capture(databasePath: string, token: string, viewId: string): void {
+async function capture(databasePath: string, token: string, viewId: string): Promise<void> {
   const db = openDatabase(databasePath);
   const view = db.$client.prepare('select started_at as startedAt, section_seconds as sections from document_views where id = ?').get(viewId) as { startedAt: number; sections: string } | undefined;
   if (!view) throw new Error(`no view ${viewId}`);
@@ -46,10 +46,10 @@ function capture(databasePath: string, token: string, viewId: string): void {
   const now = new Date(view.startedAt + 60 * 60 * 1000);
   const [section] = Object.keys(JSON.parse(view.sections) as Record<string, number>);
   const beacon = heartbeatPayload.parse({ seq: 999_999, activeSeconds: 600, maxScrollPercent: 95, sections: section ? { [section]: 300 } : {} });
-  const { statements, result } = recordPreparedSql(db.$client, () => {
-    const scope = activeLinkScope(db, token, now);
+  const { statements, result } = await recordPreparedSql(db.$client, async () => {
+    const scope = await activeLinkScope(db, token, now);
     if (!scope) throw new Error('the link is not active');
-    return recordHeartbeat(db, scope, viewId, beacon, now);
+    return await recordHeartbeat(db, scope, viewId, beacon, now);
   });
   if (result !== 'applied') throw new Error(`the probe heartbeat was not applied: ${result}`);
   db.$client.close();

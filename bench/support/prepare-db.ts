@@ -4,7 +4,7 @@
 // prospect link with the project's own loadProspectRoom while recording the SQL that drizzle
 // prepares, so the raw node:http baseline can run exactly the same statements.
 // Prints one JSON line: { token, path, statements: [sql, ...] }.
-import { openDatabase } from '../../src/server/db/client';
+import { closeDatabase, openDatabase } from '../../src/server/db/client';
 import { config } from '../../src/server/config';
 import { loadDemoCatalog } from '../../src/server/demo/content';
 import { demoRoomDocuments, seedDemo } from '../../src/server/demo/seed';
@@ -18,16 +18,18 @@ async function main(): Promise<void> {
   const roomSlugs = roomSlugList.split(',').filter(Boolean);
   if (!roomSlugs.includes(slug)) throw new Error(`room slugs must include ${slug}`);
 
-  const db = openDatabase(databasePath);
+  const seeded = openDatabase(databasePath);
   // Every demo room offers the same realistic list (the room_documents query returns all of them).
   const everyRoom = Object.fromEntries(Object.keys(demoRoomDocuments).map((roomId) => [roomId, roomSlugs]));
-  const { links } = await seedDemo(db, loadSecretKey(), loadDemoCatalog(config.contentDir), new Date(), everyRoom);
+  const { links } = await seedDemo(seeded, loadSecretKey(), loadDemoCatalog(config.contentDir), new Date(), everyRoom);
+  await closeDatabase(seeded);
   const link = links.find((l) => l.state === 'active');
   if (!link) throw new Error('the demo seeder returned no active link');
   const token = link.path.replace(/^\/r\//, '');
 
-  // Record what drizzle prepares while the real lookup runs.
-  const { statements, result: access } = recordPreparedSql(db.$client, () => loadProspectRoom(db, token));
+  // Record what drizzle prepares while the real lookup runs (on a fresh connection: nothing prepared yet).
+  const db = openDatabase(databasePath);
+  const { statements, result: access } = await recordPreparedSql(db.$client, () => loadProspectRoom(db, token));
   if (access.status !== 'active') throw new Error(`seeded link is ${access.status}, expected active`);
   if (!roomOffers(access.room, slug)) throw new Error(`seeded room does not offer ${slug}`);
   if (statements.length !== 2) throw new Error(`expected 2 statements from loadProspectRoom, saw ${statements.length}`);

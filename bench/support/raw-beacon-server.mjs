@@ -7,7 +7,7 @@
 //     secret, constant-time compare), after the same link-scope query; the same link-state rule
 //     (revoked or expired link or room = no such view);
 //   - the same merge rules (the project's mergeHeartbeat: replays, unknown sections, clamping);
-//   - the same SQL, in one deferred transaction: the view select, then the four UPDATEs (view, visit,
+//   - the same SQL, in one immediate transaction (BEGIN IMMEDIATE, as the app's transactions): the view select, then the four UPDATEs (view, visit,
 //     reading_totals, opportunity_engagement). The statements are written out below, prepared once
 //     with better-sqlite3; the benchmark captures what drizzle prepares for a real heartbeat and this
 //     server refuses to start unless its statements are the very same text;
@@ -46,9 +46,9 @@ const SQL = {
     'update "document_views" set "last_beacon_at" = ?, "active_seconds" = ?, "max_scroll_percent" = ?, "section_seconds" = ?, "last_sequence" = ? where "document_views"."id" = ?',
   // params: now, visit id
   updateVisit: 'update "visits" set "last_activity_at" = ? where "visits"."id" = ?',
-  // params: activeDelta, maxScrollPercent, newly completed (0/1), now, opportunity, contact, document
+  // params: activeDelta, maxScrollPercent (twice), newly completed (0/1), now, opportunity, contact, document
   updateTotals:
-    'update "reading_totals" set "active_seconds" = "reading_totals"."active_seconds" + ?, "max_scroll_percent" = max("reading_totals"."max_scroll_percent", ?), "completed_views" = "reading_totals"."completed_views" + ?, "last_seen_at" = ? where ("reading_totals"."opportunity_id" = ? and "reading_totals"."contact_id" = ? and "reading_totals"."document_slug" = ?)',
+    'update "reading_totals" set "active_seconds" = "reading_totals"."active_seconds" + ?, "max_scroll_percent" = case when "reading_totals"."max_scroll_percent" > ? then "reading_totals"."max_scroll_percent" else ? end, "completed_views" = "reading_totals"."completed_views" + ?, "last_seen_at" = ? where ("reading_totals"."opportunity_id" = ? and "reading_totals"."contact_id" = ? and "reading_totals"."document_slug" = ?)',
   // params: activeDelta, now, opportunity
   updateEngagement:
     'update "opportunity_engagement" set "active_seconds" = "opportunity_engagement"."active_seconds" + ?, "last_seen_at" = ? where "opportunity_engagement"."opportunity_id" = ?',
@@ -103,7 +103,7 @@ const recordHeartbeat = db.transaction((scope, viewId, beacon, now) => {
   updateView.run(now, outcome.activeSeconds, outcome.maxScrollPercent, JSON.stringify(outcome.sectionSeconds), outcome.sequence, viewId);
   updateVisit.run(now, view.visit_id);
   const newlyCompleted = !isCompleted(view.active_seconds, view.max_scroll_percent) && isCompleted(outcome.activeSeconds, outcome.maxScrollPercent);
-  updateTotals.run(outcome.activeDelta, outcome.maxScrollPercent, newlyCompleted ? 1 : 0, now, scope.opportunityId, scope.contactId, view.document_slug);
+  updateTotals.run(outcome.activeDelta, outcome.maxScrollPercent, outcome.maxScrollPercent, newlyCompleted ? 1 : 0, now, scope.opportunityId, scope.contactId, view.document_slug);
   updateEngagement.run(outcome.activeDelta, now, scope.opportunityId);
   return 'applied';
 });
@@ -117,7 +117,7 @@ async function handleBeacon(req, res, token, viewId) {
   const now = Date.now();
   const scope = activeLinkScope(token, now);
   if (!scope) return send(res, 404, 'not_found', 'No such view.');
-  const result = recordHeartbeat.deferred(scope, viewId, beacon, now);
+  const result = recordHeartbeat.immediate(scope, viewId, beacon, now);
   if (result === 'not-found') return send(res, 404, 'not_found', 'No such view.');
   if (result === 'unknown-section') return send(res, 422, 'unknown_section', 'A section is not part of this document.');
   send(res, 204);

@@ -3,16 +3,20 @@
 // raw node:http baseline can prepare exactly the same statements.
 import type BetterSqlite3 from 'better-sqlite3';
 
-/** Runs `run` while recording the SQL of every statement prepared on `client`; prepare is restored after. */
-export function recordPreparedSql<T>(client: BetterSqlite3.Database, run: () => T): { statements: string[]; result: T } {
+/**
+ * Runs `run` while recording the SQL of every statement prepared on `client`; prepare is restored
+ * after. Use a freshly opened handle: the data layer prepares each statement text once per
+ * connection. Transaction control (BEGIN IMMEDIATE, COMMIT) is left out: the baseline runs its own.
+ */
+export async function recordPreparedSql<T>(client: BetterSqlite3.Database, run: () => Promise<T>): Promise<{ statements: string[]; result: T }> {
   const statements: string[] = [];
   const prepare = client.prepare.bind(client);
   (client as unknown as { prepare: (sql: string) => unknown }).prepare = (sql: string) => {
-    statements.push(sql);
+    if (!/^(begin|commit|rollback)\b/i.test(sql)) statements.push(sql);
     return prepare(sql);
   };
   try {
-    return { statements, result: run() };
+    return { statements, result: await run() };
   } finally {
     (client as unknown as { prepare: unknown }).prepare = prepare;
   }

@@ -3,7 +3,7 @@ import { parseArgs } from 'node:util';
 import { ZodError } from 'zod';
 import { config } from '../server/config';
 import { BackupError, backupDatabase } from '../server/db/backup';
-import { openDatabase } from '../server/db/client';
+import { closeDatabase, prepareDatabase } from '../server/db/client';
 import { loadDemoCatalog } from '../server/demo/content';
 import { demoAdmin, seedDemo } from '../server/demo/seed';
 import { loadSecretKey } from '../server/security/secret-box';
@@ -27,14 +27,14 @@ async function main(argv: string[]): Promise<number> {
   if (rest.length > 0) return fail(`unexpected argument "${rest[0]}"`);
   switch (command) {
     case 'migrate': {
-      openDatabase(config.databasePath).$client.close();
+      await closeDatabase(await prepareDatabase());
       console.log(`Database ready: ${config.databasePath}`);
       return 0;
     }
     case 'demo': {
-      const db = openDatabase(config.databasePath);
+      const db = await prepareDatabase();
       const { links, historySeeded } = await seedDemo(db, loadSecretKey(), loadDemoCatalog(config.contentDir));
-      db.$client.close();
+      await closeDatabase(db);
       const base = config.publicBaseUrl;
       console.log(`\nRingi demo data is ready (${config.databasePath}).`);
       console.log(
@@ -75,7 +75,7 @@ async function userCommand(argv: string[]): Promise<number> {
   if (values.role !== 'admin' && values.role !== 'rep') return fail('user add needs --role admin or --role rep');
   const generated = values.password === undefined;
   const password = values.password ?? generatePassword();
-  const db = openDatabase(config.databasePath);
+  const db = await prepareDatabase();
   try {
     await createUser(db, {
       email: values.email,
@@ -89,7 +89,7 @@ async function userCommand(argv: string[]): Promise<number> {
     if (error instanceof ZodError) return fail(error.issues.map((i) => `--${i.path.join('.')}: ${i.message}`).join('; '));
     throw error;
   } finally {
-    db.$client.close();
+    await closeDatabase(db);
   }
   console.log(`Created ${values.role} ${values.email.trim().toLowerCase()}.`);
   if (generated) console.log(`Password (shown once, change it after signing in): ${password}`);

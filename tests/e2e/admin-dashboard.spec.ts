@@ -12,7 +12,7 @@ import type { Page } from '@playwright/test';
 import { eq } from 'drizzle-orm';
 import { accessLinks, accounts, contacts, opportunities, roomDocuments, rooms } from '../../db/schema';
 import { createAccessLink } from '../../src/server/access-links/access-links';
-import { openDatabase, type RingiDb } from '../../src/server/db/client';
+import { openDatabase, type SqliteDb } from '../../src/server/db/client';
 import { parseSecretKey } from '../../src/server/security/secret-box';
 import { createUser } from '../../src/server/users/users';
 import { readDocument, type ContentDocument } from './support/content';
@@ -27,7 +27,7 @@ interface Rep {
 }
 
 const DAY = 24 * 60 * 60 * 1000;
-let db: RingiDb;
+let db: SqliteDb;
 let suffix = '';
 let rep: Rep;
 let repEn: Rep;
@@ -59,30 +59,28 @@ test.beforeAll(async () => {
   world.waitingContactName = `鈴木 未読 ${suffix}`;
   world.reading = { id: `dash-e2e-reading-${suffix}`, name: `閲覧される商談 ${suffix}`, token: '' };
   world.waiting = { id: `dash-e2e-waiting-${suffix}`, name: `未開封の商談 ${suffix}` };
-  db.transaction((tx) => {
-    tx.insert(accounts).values({ id: accountId, name: world.accountName }).run();
-    tx.insert(contacts)
+  await db.transaction(async (tx) => {
+    await tx.insert(accounts).values({ id: accountId, name: world.accountName });
+    await tx.insert(contacts)
       .values([
         { id: `dash-e2e-yamada-${suffix}`, accountId, name: world.contactName },
         { id: `dash-e2e-suzuki-${suffix}`, accountId, name: world.waitingContactName },
-      ])
-      .run();
-    tx.insert(opportunities)
+      ]);
+    await tx.insert(opportunities)
       .values([
         { id: world.reading.id, accountId, name: world.reading.name, stage: 4, amountJpy: 2_400_000, channel: 'partner', ownerUserId: repId },
         { id: world.waiting.id, accountId, name: world.waiting.name, stage: 2, amountJpy: 1_200_000, channel: 'outbound', ownerUserId: repId },
-      ])
-      .run();
+      ]);
     for (const opp of [world.reading, world.waiting]) {
-      tx.insert(rooms).values({ id: `${opp.id}-room`, opportunityId: opp.id, locale: 'ja' }).run();
-      tx.insert(roomDocuments).values({ roomId: `${opp.id}-room`, documentSlug: 'pricing', position: 0 }).run();
+      await tx.insert(rooms).values({ id: `${opp.id}-room`, opportunityId: opp.id, locale: 'ja' });
+      await tx.insert(roomDocuments).values({ roomId: `${opp.id}-room`, documentSlug: 'pricing', position: 0 });
     }
   });
   const key = parseSecretKey(E2E_SECRET_KEY);
-  world.reading.token = createAccessLink(db, key, { roomId: `${world.reading.id}-room`, contactId: `dash-e2e-yamada-${suffix}` }).token;
-  const waitingLink = createAccessLink(db, key, { roomId: `${world.waiting.id}-room`, contactId: `dash-e2e-suzuki-${suffix}` });
+  world.reading.token = (await createAccessLink(db, key, { roomId: `${world.reading.id}-room`, contactId: `dash-e2e-yamada-${suffix}` })).token;
+  const waitingLink = await createAccessLink(db, key, { roomId: `${world.waiting.id}-room`, contactId: `dash-e2e-suzuki-${suffix}` });
   // Shared five days ago (the default threshold is three).
-  db.update(accessLinks).set({ createdAt: new Date(Date.now() - 5 * DAY) }).where(eq(accessLinks.id, waitingLink.id)).run();
+  await db.update(accessLinks).set({ createdAt: new Date(Date.now() - 5 * DAY) }).where(eq(accessLinks.id, waitingLink.id));
 });
 
 test.afterAll(() => {

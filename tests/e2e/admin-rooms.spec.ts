@@ -11,7 +11,7 @@ import crypto from 'node:crypto';
 import path from 'node:path';
 import { eq, inArray } from 'drizzle-orm';
 import { accessLinks, accounts, contacts, opportunities, rooms as roomsTable } from '../../db/schema';
-import { openDatabase, type RingiDb } from '../../src/server/db/client';
+import { openDatabase, type SqliteDb } from '../../src/server/db/client';
 import { createUser } from '../../src/server/users/users';
 import { readDocument, type ContentDocument } from './support/content';
 import { E2E_BASE_URL, E2E_DATABASE_PATH, REPO_ROOT } from './support/env';
@@ -24,7 +24,7 @@ interface Rep {
   name: string;
 }
 
-let db: RingiDb;
+let db: SqliteDb;
 let suffix = '';
 let owner: Rep;
 let otherRep: Rep;
@@ -63,20 +63,18 @@ test.beforeAll(async () => {
   world.guardedOpportunityId = `rooms-e2e-guarded-${suffix}`;
   world.yamada = { id: `rooms-e2e-yamada-${suffix}`, name: `山田 花 ${suffix}` };
   world.suzuki = { id: `rooms-e2e-suzuki-${suffix}`, name: `鈴木 光 ${suffix}` };
-  db.transaction((tx) => {
-    tx.insert(accounts).values({ id: world.accountId, name: world.accountName }).run();
-    tx.insert(contacts)
+  await db.transaction(async (tx) => {
+    await tx.insert(accounts).values({ id: world.accountId, name: world.accountName });
+    await tx.insert(contacts)
       .values([
         { id: world.yamada.id, accountId: world.accountId, name: world.yamada.name, department: '経理部' },
         { id: world.suzuki.id, accountId: world.accountId, name: world.suzuki.name, department: '情報システム部' },
-      ])
-      .run();
-    tx.insert(opportunities)
+      ]);
+    await tx.insert(opportunities)
       .values([
         { id: world.opportunityId, accountId: world.accountId, name: world.opportunityName, stage: 3, amountJpy: 4_800_000, channel: 'event', ownerUserId: ownerId },
         { id: world.guardedOpportunityId, accountId: world.accountId, name: `担当外の検証 ${suffix}`, stage: 2, amountJpy: 1_000_000, channel: 'referral', ownerUserId: ownerId },
-      ])
-      .run();
+      ]);
   });
 });
 
@@ -244,8 +242,8 @@ test('another rep sees the opportunity but cannot change its room or links (403,
   }
   expect(await saveRoom.text()).toContain(`（${owner.name} さん）と管理者だけです。`);
 
-  expect(db.select().from(roomsTable).where(eq(roomsTable.opportunityId, id)).all()).toEqual([]);
-  expect(db.select().from(accessLinks).where(inArray(accessLinks.contactId, [world.suzuki.id])).all()).toEqual([]);
+  expect(await db.select().from(roomsTable).where(eq(roomsTable.opportunityId, id))).toEqual([]);
+  expect(await db.select().from(accessLinks).where(inArray(accessLinks.contactId, [world.suzuki.id]))).toEqual([]);
 });
 
 test('the builder explains what is wrong and saves nothing', async ({ page, guard }) => {
@@ -255,17 +253,17 @@ test('the builder explains what is wrong and saves nothing', async ({ page, guar
   await page.locator('[data-save]').click();
   await expect(page.locator('[data-error-summary]')).toContainText('今日以降の日付を指定してください。');
   await expect(page.getByLabel('ルームの有効期限（この日まで）')).toHaveAttribute('aria-invalid', 'true');
-  expect(db.select().from(roomsTable).where(eq(roomsTable.opportunityId, world.guardedOpportunityId)).all()).toEqual([]);
+  expect(await db.select().from(roomsTable).where(eq(roomsTable.opportunityId, world.guardedOpportunityId))).toEqual([]);
 });
 
 test('the owner mutes Slack alerts for one opportunity and unmutes them; another rep cannot', async ({ page, browser }) => {
   const id = world.guardedOpportunityId;
-  const muted = () => db.select({ m: opportunities.alertsMuted }).from(opportunities).where(eq(opportunities.id, id)).get()!.m;
+  const muted = async () => (await db.select({ m: opportunities.alertsMuted }).from(opportunities).where(eq(opportunities.id, id)).limit(1))[0]!.m;
   await signIn(page, owner, detailPath(id));
   await page.getByRole('button', { name: 'この商談の通知をミュート' }).click();
   await expect(page.locator('#alerts')).toHaveAttribute('data-alerts-muted', 'true');
   await expect(page.locator('#alerts')).toContainText('この商談はミュート中');
-  expect(muted()).toBe(true);
+  expect(await muted()).toBe(true);
 
   const otherContext = await browser.newContext();
   const other = await otherContext.newPage();
@@ -274,10 +272,10 @@ test('the owner mutes Slack alerts for one opportunity and unmutes them; another
   const forged = await other.request.post(`${detailPath(id)}/alerts`, { form: { muted: '0' }, headers: { Origin: E2E_BASE_URL }, maxRedirects: 0 });
   expect(forged.status()).toBe(403);
   expect(await forged.text()).toContain('<main data-refusal="forbidden">');
-  expect(muted()).toBe(true);
+  expect(await muted()).toBe(true);
   await otherContext.close();
 
   await page.getByRole('button', { name: 'ミュートを解除' }).click();
   await expect(page.locator('#alerts')).toHaveAttribute('data-alerts-muted', 'false');
-  expect(muted()).toBe(false);
+  expect(await muted()).toBe(false);
 });

@@ -9,7 +9,7 @@
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import { openDatabase, type RingiDb } from '../../src/server/db/client';
+import { openDatabase, type SqliteDb } from '../../src/server/db/client';
 import { createUser } from '../../src/server/users/users';
 import { readDocument } from './support/content';
 import { E2E_DATABASE_PATH, REPO_ROOT } from './support/env';
@@ -22,7 +22,7 @@ interface Rep {
   name: string;
 }
 
-let db: RingiDb;
+let db: SqliteDb;
 let rep: Rep;
 const opportunityId = rooms.ja.opportunityId;
 const base = `/admin/opportunities/${opportunityId}`;

@@ -2,12 +2,12 @@
 // click; and a second contact added with their link right on the opportunity page.
 import crypto from 'node:crypto';
 import path from 'node:path';
-import { openDatabase, type RingiDb } from '../../src/server/db/client';
+import { openDatabase, type SqliteDb } from '../../src/server/db/client';
 import { createUser } from '../../src/server/users/users';
 import { E2E_DATABASE_PATH, REPO_ROOT } from './support/env';
 import { expect, signIn, test } from './support/fixtures';
 
-let db: RingiDb;
+let db: SqliteDb;
 const suffix = crypto.randomBytes(3).toString('hex');
 const rep = { email: `first-${suffix}@vendor.example`, password: `first-link-e2e-${suffix}-password`, name: `営業 はじめ ${suffix}` };
 

@@ -24,13 +24,13 @@ test.beforeAll(async () => {
   const db = openDatabase(server.databasePath);
   try {
     const key = parseSecretKey(E2E_SECRET_KEY);
-    db.insert(accounts).values({ id: 'tpl-account', name: '株式会社テンプレート' }).run();
-    db.insert(opportunities).values({ id: 'tpl-opp', accountId: 'tpl-account', name: '全社導入', stage: 3, channel: 'event', ownerUserId: reps.sato.id }).run();
-    db.insert(rooms).values({ id: 'tpl-room', opportunityId: 'tpl-opp', locale: 'ja', message: 'ご確認ください。' }).run();
-    db.insert(roomDocuments).values([{ roomId: 'tpl-room', documentSlug: 'pricing', position: 0 }, { roomId: 'tpl-room', documentSlug: 'security-check-sheet', position: 1 }]).run();
+    await db.insert(accounts).values({ id: 'tpl-account', name: '株式会社テンプレート' });
+    await db.insert(opportunities).values({ id: 'tpl-opp', accountId: 'tpl-account', name: '全社導入', stage: 3, channel: 'event', ownerUserId: reps.sato.id });
+    await db.insert(rooms).values({ id: 'tpl-room', opportunityId: 'tpl-opp', locale: 'ja', message: 'ご確認ください。' });
+    await db.insert(roomDocuments).values([{ roomId: 'tpl-room', documentSlug: 'pricing', position: 0 }, { roomId: 'tpl-room', documentSlug: 'security-check-sheet', position: 1 }]);
     for (const [id, name] of [['tpl-contact-a', '高橋 直子'], ['tpl-contact-b', HOSTILE]] as const) {
-      db.insert(contacts).values({ id, accountId: 'tpl-account', name }).run();
-      links.push({ ...createAccessLink(db, key, { roomId: 'tpl-room', contactId: id }), contact: name });
+      await db.insert(contacts).values({ id, accountId: 'tpl-account', name });
+      links.push({ ...await createAccessLink(db, key, { roomId: 'tpl-room', contactId: id }), contact: name });
     }
   } finally {
     db.$client.close();
@@ -91,7 +91,7 @@ test('revoking a link whose page came from a template stops it on the next reque
   for (const link of [a, b]) expect((await get(`/r/${link.token}/d/pricing`)).response.status).toBe(200);
   const db = openDatabase(server.databasePath);
   try {
-    revokeAccessLink(db, b.id, new Date(Date.now() - 1000));
+    await revokeAccessLink(db, b.id, new Date(Date.now() - 1000));
   } finally {
     db.$client.close();
   }

@@ -1,6 +1,6 @@
 import { eq } from 'drizzle-orm';
 import { describe, expect, it } from 'vitest';
-import { authSessions } from '../../db/schema';
+import { authSessions } from '../../src/server/db/tables';
 import { hashPassword, passwordProblem, verifyPassword } from '../../src/server/auth/passwords';
 import { createSession, invalidateSession, SESSION_INACTIVITY_MS, validateSession } from '../../src/server/auth/sessions';
 import { signIn } from '../../src/server/auth/sign-in';
@@ -31,43 +31,43 @@ describe('passwords', () => {
 describe('sessions', async () => {
   const { id: userId } = await createUser(db, { email: 'rep@example.com', displayName: 'Rep', role: 'rep', password: 'rep-password-1' });
 
-  it('store only a hash of the secret and validate the token', () => {
-    const { token } = createSession(db, userId, t0);
+  it('store only a hash of the secret and validate the token', async () => {
+    const { token } = await createSession(db, userId, t0);
     const [id, secret] = token.split('.') as [string, string];
     expect(secret.length * 5).toBeGreaterThanOrEqual(128);
-    const row = db.select().from(authSessions).where(eq(authSessions.id, id)).get()!;
+    const row = (await db.select().from(authSessions).where(eq(authSessions.id, id)).limit(1))[0]!;
     expect(row.secretHash.toString('hex')).not.toContain(secret);
-    expect(validateSession(db, token, later(1000))?.user).toMatchObject({ id: userId, role: 'rep' });
+    expect((await validateSession(db, token, later(1000)))?.user).toMatchObject({ id: userId, role: 'rep' });
   });
 
-  it('refuse a wrong secret, junk and a missing token', () => {
-    const { token } = createSession(db, userId, t0);
+  it('refuse a wrong secret, junk and a missing token', async () => {
+    const { token } = await createSession(db, userId, t0);
     const wrong = changeLastCharacter(token);
-    expect(validateSession(db, wrong, later(1000))).toBeNull();
-    expect(validateSession(db, 'junk', later(1000))).toBeNull();
-    expect(validateSession(db, undefined, later(1000))).toBeNull();
+    expect(await validateSession(db, wrong, later(1000))).toBeNull();
+    expect(await validateSession(db, 'junk', later(1000))).toBeNull();
+    expect(await validateSession(db, undefined, later(1000))).toBeNull();
   });
 
-  it('slide on use and expire after inactivity', () => {
-    const { token } = createSession(db, userId, t0);
-    expect(validateSession(db, token, later(30 * 60 * 1000))?.refreshed).toBe(false);
+  it('slide on use and expire after inactivity', async () => {
+    const { token } = await createSession(db, userId, t0);
+    expect((await validateSession(db, token, later(30 * 60 * 1000)))?.refreshed).toBe(false);
     const nineDays = 9 * 24 * hour;
-    expect(validateSession(db, token, later(nineDays))?.refreshed).toBe(true);
-    expect(validateSession(db, token, later(nineDays + SESSION_INACTIVITY_MS - 1000))).not.toBeNull();
-    expect(validateSession(db, token, later(nineDays + 2 * SESSION_INACTIVITY_MS))).toBeNull();
+    expect((await validateSession(db, token, later(nineDays)))?.refreshed).toBe(true);
+    expect(await validateSession(db, token, later(nineDays + SESSION_INACTIVITY_MS - 1000))).not.toBeNull();
+    expect(await validateSession(db, token, later(nineDays + 2 * SESSION_INACTIVITY_MS))).toBeNull();
   });
 
   it('end on sign-out, password change and deactivation', async () => {
-    const a = createSession(db, userId, t0);
-    const b = createSession(db, userId, t0);
-    invalidateSession(db, a.token.split('.')[0]!);
-    expect(validateSession(db, a.token, later(1000))).toBeNull();
-    expect(validateSession(db, b.token, later(1000))).not.toBeNull();
+    const a = await createSession(db, userId, t0);
+    const b = await createSession(db, userId, t0);
+    await invalidateSession(db, a.token.split('.')[0]!);
+    expect(await validateSession(db, a.token, later(1000))).toBeNull();
+    expect(await validateSession(db, b.token, later(1000))).not.toBeNull();
     await setPassword(db, userId, 'a-new-password-2');
-    expect(validateSession(db, b.token, later(1000))).toBeNull();
-    const c = createSession(db, userId, t0);
-    deactivateUser(db, userId, later(1000));
-    expect(validateSession(db, c.token, later(2000))).toBeNull();
+    expect(await validateSession(db, b.token, later(1000))).toBeNull();
+    const c = await createSession(db, userId, t0);
+    await deactivateUser(db, userId, later(1000));
+    expect(await validateSession(db, c.token, later(2000))).toBeNull();
   });
 });
 
@@ -81,7 +81,7 @@ describe('sign-in', async () => {
   it('signs in with the right password, case-insensitive e-mail', async () => {
     const result = await signIn(db, { email: ' Admin@Example.com ', password: 'admin-password-1', network: 'n1' }, t0);
     expect(result).toMatchObject({ ok: true, user: { email: 'admin@example.com', role: 'admin' } });
-    if (result.ok) expect(validateSession(db, result.token, t0)).not.toBeNull();
+    if (result.ok) expect(await validateSession(db, result.token, t0)).not.toBeNull();
   });
 
   it('gives the same answer for a wrong password and an unknown address', async () => {
@@ -99,7 +99,7 @@ describe('sign-in', async () => {
 
   it('refuses deactivated users', async () => {
     const { id } = await createUser(db, { email: 'gone@example.com', displayName: 'Gone', role: 'rep', password: 'gone-password-1' });
-    deactivateUser(db, id, t0);
+    await deactivateUser(db, id, t0);
     expect(await signIn(db, { email: 'gone@example.com', password: 'gone-password-1', network: null }, t0)).toEqual({ ok: false, reason: 'invalid' });
   });
 });

@@ -7,7 +7,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { accessLinks, documentViews } from '../../db/schema';
+import { accessLinks, documentViews } from '../../src/server/db/tables';
 import { openDatabase } from '../../src/server/db/client';
 import { backupDatabase, BackupError, integrityProblem } from '../../src/server/db/backup';
 import { startView } from '../../src/server/tracking/ingest';
@@ -19,9 +19,9 @@ const migrations = path.resolve('db/migrations');
 afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
 
 const db = openDatabase(source, migrations);
-const world = seedTrackingFixture(db);
+const world = await seedTrackingFixture(db);
 for (let i = 0; i < 50; i++) {
-  startView(db, { scope: world.yamada.scope, documentSlug: 'pricing', sectionIds: ['plans'], deviceId: String(i).padStart(26, 'a'), deviceLabel: '', networkHash: null, now: new Date() });
+  await startView(db, { scope: world.yamada.scope, documentSlug: 'pricing', sectionIds: ['plans'], deviceId: String(i).padStart(26, 'a'), deviceLabel: '', networkHash: null, now: new Date() });
 }
 // Each transaction of the writer below adds two rows of one batch: a consistent copy has whole batches only.
 db.$client.exec('create table backup_probe (batch integer not null, part integer not null)');
@@ -83,8 +83,8 @@ describe('backup', { timeout: 60_000 }, () => {
       expect(integrityProblem(target)).toBeNull();
       const restored = openDatabase(target, migrations);
       try {
-        expect(restored.select().from(accessLinks).all()).toHaveLength(2);
-        expect(restored.select().from(documentViews).all()).toHaveLength(50);
+        expect(await restored.select().from(accessLinks)).toHaveLength(2);
+        expect(await restored.select().from(documentViews)).toHaveLength(50);
         const batches = restored.$client.prepare('select batch, count(*) as parts from backup_probe group by batch having parts != 2').all();
         expect(batches).toEqual([]);
         const copied = (restored.$client.prepare('select count(*) as n from backup_probe').get() as { n: number }).n;

@@ -1,7 +1,7 @@
 // The vendor name and logo shown to prospects: decoded from the settings, cached for a few seconds.
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { users } from '../../db/schema';
+import { users } from '../../src/server/db/tables';
 import { openDatabase } from '../../src/server/db/client';
 import { BRANDING_TTL_MS, decodeLogo, vendorBranding } from '../../src/server/settings/branding';
 import { updateSettings } from '../../src/server/settings/settings';
@@ -9,35 +9,35 @@ import { useTempDatabase } from './support/temp-db';
 
 const db = useTempDatabase();
 const admin = { id: 'u-admin', role: 'admin' as const };
-db.insert(users).values({ id: admin.id, email: 'admin@example.com', displayName: '管理者', role: 'admin' }).run();
+await db.insert(users).values({ id: admin.id, email: 'admin@example.com', displayName: '管理者', role: 'admin' });
 // The smallest valid PNG signature plus a few bytes: logoDataUrl() checks the magic bytes only.
 const png = new Uint8Array([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 1, 2, 3, 4]);
 
 describe('vendorBranding', () => {
-  it('is empty on a fresh workspace', () => {
-    expect(vendorBranding(db, 0)).toEqual({ organisationName: '', logo: null });
+  it('is empty on a fresh workspace', async () => {
+    expect(await vendorBranding(db, 0)).toEqual({ organisationName: '', logo: null });
   });
 
-  it('shows a change once the cache has expired, not before', () => {
-    expect(updateSettings(db, admin, { organisationName: '株式会社サンプル', logo: png }, { env: {} }).ok).toBe(true);
-    expect(vendorBranding(db, BRANDING_TTL_MS - 1).organisationName).toBe('');
-    const fresh = vendorBranding(db, BRANDING_TTL_MS);
+  it('shows a change once the cache has expired, not before', async () => {
+    expect((await updateSettings(db, admin, { organisationName: '株式会社サンプル', logo: png }, { env: {} })).ok).toBe(true);
+    expect((await vendorBranding(db, BRANDING_TTL_MS - 1)).organisationName).toBe('');
+    const fresh = await vendorBranding(db, BRANDING_TTL_MS);
     expect(fresh.organisationName).toBe('株式会社サンプル');
     expect(fresh.logo).toMatchObject({ contentType: 'image/png' });
     expect(new Uint8Array(fresh.logo!.bytes)).toEqual(png);
     expect(fresh.logo!.version).toMatch(/^[A-Za-z0-9_-]{16}$/);
   });
 
-  it('is one answer per database file, whichever connection asks (the kept page and the logo agree)', () => {
+  it('is one answer per database file, whichever connection asks (the kept page and the logo agree)', async () => {
     const second = openDatabase(db.$client.name, path.resolve('db/migrations'));
     try {
-      const shown = vendorBranding(db, 10 * BRANDING_TTL_MS);
-      expect(updateSettings(db, admin, { organisationName: '株式会社べつ', logo: null }, { env: {} }).ok).toBe(true);
+      const shown = await vendorBranding(db, 10 * BRANDING_TTL_MS);
+      expect((await updateSettings(db, admin, { organisationName: '株式会社べつ', logo: null }, { env: {} })).ok).toBe(true);
       // Within the TTL the other connection gets the same cached answer, logo included.
-      expect(vendorBranding(second, 10 * BRANDING_TTL_MS + 1)).toBe(shown);
-      const refreshed = vendorBranding(second, 11 * BRANDING_TTL_MS);
+      expect(await vendorBranding(second, 10 * BRANDING_TTL_MS + 1)).toBe(shown);
+      const refreshed = await vendorBranding(second, 11 * BRANDING_TTL_MS);
       expect(refreshed).toEqual({ organisationName: '株式会社べつ', logo: null });
-      expect(vendorBranding(db, 11 * BRANDING_TTL_MS + 1)).toBe(refreshed);
+      expect(await vendorBranding(db, 11 * BRANDING_TTL_MS + 1)).toBe(refreshed);
     } finally {
       second.$client.close();
     }

@@ -4,7 +4,7 @@ import crypto from 'node:crypto';
 import path from 'node:path';
 import { eq } from 'drizzle-orm';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { accessLinks, accounts, contacts, opportunities, roomDocuments, rooms, users } from '../../db/schema';
+import { accessLinks, accounts, contacts, opportunities, roomDocuments, rooms, users } from '../../src/server/db/tables';
 import { createAccessLink, revokeAccessLink } from '../../src/server/access-links/access-links';
 import { documentPerformance, liveActivity, loadDashboard, refreshDocumentPerformance, unopenedOpportunities, type Channel } from '../../src/server/dashboard/dashboard';
 import { filtersQuery, parseDashboardFilters } from '../../src/server/dashboard/filters';
@@ -38,32 +38,31 @@ const catalog = new Map([
 
 // --- World ---
 
-db.insert(users).values({ id: 'u1', email: 'sato@example.com', displayName: '佐藤 健太' }).run();
+await db.insert(users).values({ id: 'u1', email: 'sato@example.com', displayName: '佐藤 健太' });
 
-function account(id: string, name: string, people: Record<string, string>) {
-  db.insert(accounts).values({ id, name }).run();
-  for (const [contactId, contactName] of Object.entries(people)) db.insert(contacts).values({ id: contactId, accountId: id, name: contactName }).run();
+async function account(id: string, name: string, people: Record<string, string>) {
+  await db.insert(accounts).values({ id, name });
+  for (const [contactId, contactName] of Object.entries(people)) await db.insert(contacts).values({ id: contactId, accountId: id, name: contactName });
 }
 
-function opportunity(id: string, accountId: string, stage: number, channel: Channel, slugs: string[], archived = false) {
-  db.insert(opportunities)
-    .values({ id, accountId, name: `商談 ${id}`, stage, channel, ownerUserId: 'u1', archivedAt: archived ? ago(DAY) : null })
-    .run();
-  db.insert(rooms).values({ id: `room-${id}`, opportunityId: id }).run();
-  slugs.forEach((documentSlug, position) => db.insert(roomDocuments).values({ roomId: `room-${id}`, documentSlug, position }).run());
+async function opportunity(id: string, accountId: string, stage: number, channel: Channel, slugs: string[], archived = false) {
+  await db.insert(opportunities)
+    .values({ id, accountId, name: `商談 ${id}`, stage, channel, ownerUserId: 'u1', archivedAt: archived ? ago(DAY) : null });
+  await db.insert(rooms).values({ id: `room-${id}`, opportunityId: id });
+  for (const [position, documentSlug] of slugs.entries()) await db.insert(roomDocuments).values({ roomId: `room-${id}`, documentSlug, position });
 }
 
 /** A link shared `sharedAgo` before NOW (the rep created it then). */
-function link(opportunityId: string, contactId: string, sharedAgo = 30 * DAY): { id: string; scope: LinkScope } {
-  const { id, token } = createAccessLink(db, key, { roomId: `room-${opportunityId}`, contactId });
-  db.update(accessLinks).set({ createdAt: ago(sharedAgo) }).where(eq(accessLinks.id, id)).run();
-  return { id, scope: activeLinkScope(db, token, NOW)! };
+async function link(opportunityId: string, contactId: string, sharedAgo = 30 * DAY): Promise<{ id: string; scope: LinkScope }> {
+  const { id, token } = await createAccessLink(db, key, { roomId: `room-${opportunityId}`, contactId });
+  await db.update(accessLinks).set({ createdAt: ago(sharedAgo) }).where(eq(accessLinks.id, id));
+  return { id, scope: (await activeLinkScope(db, token, NOW))! };
 }
 
 /** One view of `seconds` active reading, its last beacon at `end`. */
-function read(scope: LinkScope, slug: string, device: string, end: Date, seconds: number, scroll = 50) {
+async function read(scope: LinkScope, slug: string, device: string, end: Date, seconds: number, scroll = 50) {
   const start = new Date(end.getTime() - seconds * 1000);
-  const v = startView(db, {
+  const v = await startView(db, {
     scope,
     documentSlug: slug,
     documentCategory: catalog.get(slug) ?? null,
@@ -75,7 +74,7 @@ function read(scope: LinkScope, slug: string, device: string, end: Date, seconds
     now: start,
   });
   if (seconds > 0) {
-    const result = recordHeartbeat(db, scope, v.viewId, heartbeatPayload.parse({ seq: 1, activeSeconds: seconds, maxScrollPercent: scroll }), end);
+    const result = await recordHeartbeat(db, scope, v.viewId, heartbeatPayload.parse({ seq: 1, activeSeconds: seconds, maxScrollPercent: scroll }), end);
     expect(result).toBe('applied');
   }
   return v;
@@ -83,63 +82,63 @@ function read(scope: LinkScope, slug: string, device: string, end: Date, seconds
 
 const ids: Record<string, string> = {};
 
-beforeAll(() => {
-  account('acc-a', '株式会社アルファ', { yamada: '山田 太郎', suzuki: '鈴木 一郎' });
-  account('acc-b', '株式会社ベータ', { kobayashi: '小林 恵' });
-  account('acc-c', '株式会社ガンマ', { tanaka: '田中 花子', ito: '伊藤 健' });
-  account('acc-d', '株式会社デルタ', { kato: '加藤 翔', sasaki: '佐々木 舞' });
+beforeAll(async () => {
+  await account('acc-a', '株式会社アルファ', { yamada: '山田 太郎', suzuki: '鈴木 一郎' });
+  await account('acc-b', '株式会社ベータ', { kobayashi: '小林 恵' });
+  await account('acc-c', '株式会社ガンマ', { tanaka: '田中 花子', ito: '伊藤 健' });
+  await account('acc-d', '株式会社デルタ', { kato: '加藤 翔', sasaki: '佐々木 舞' });
 
   // Reading: an event-sourced proposal being read right now, a won and a lost deal.
-  opportunity('hot', 'acc-a', 3, 'event', ['pricing', 'security', 'case']);
-  opportunity('won', 'acc-b', 7, 'referral', ['pricing', 'case']);
-  opportunity('lost', 'acc-c', 8, 'event', ['pricing', 'case']);
-  opportunity('won-unread', 'acc-b', 7, 'event', ['pricing']);
+  await opportunity('hot', 'acc-a', 3, 'event', ['pricing', 'security', 'case']);
+  await opportunity('won', 'acc-b', 7, 'referral', ['pricing', 'case']);
+  await opportunity('lost', 'acc-c', 8, 'event', ['pricing', 'case']);
+  await opportunity('won-unread', 'acc-b', 7, 'event', ['pricing']);
 
-  const yamada = link('hot', 'yamada').scope;
-  const suzuki = link('hot', 'suzuki').scope;
-  const kobayashi = link('won', 'kobayashi').scope;
-  const tanaka = link('lost', 'tanaka').scope;
-  link('won-unread', 'kobayashi');
+  const yamada = (await link('hot', 'yamada')).scope;
+  const suzuki = (await link('hot', 'suzuki')).scope;
+  const kobayashi = (await link('won', 'kobayashi')).scope;
+  const tanaka = (await link('lost', 'tanaka')).scope;
+  await link('won-unread', 'kobayashi');
 
   // 山田 is reading the price list now: 4 minutes, last beacon 10 s ago.
-  ids.liveView = read(yamada, 'pricing', 'dev-yamada', ago(10 * 1000), 240).viewId;
+  ids.liveView = (await read(yamada, 'pricing', 'dev-yamada', ago(10 * 1000), 240)).viewId;
   // 鈴木 read the security sheet to the end yesterday (2 minutes), then glanced at the case study.
-  const security = read(suzuki, 'security', 'dev-suzuki', ago(DAY), 120, 100);
+  const security = await read(suzuki, 'security', 'dev-suzuki', ago(DAY), 120, 100);
   ids.suzukiVisit = security.visitId;
-  read(suzuki, 'case', 'dev-suzuki', ago(DAY - 20 * 1000), 10);
+  await read(suzuki, 'case', 'dev-suzuki', ago(DAY - 20 * 1000), 10);
   // 小林 (won deal) read the price list for a minute three days ago.
-  ids.kobayashiVisit = read(kobayashi, 'pricing', 'dev-kobayashi', ago(3 * DAY), 60).visitId;
+  ids.kobayashiVisit = (await read(kobayashi, 'pricing', 'dev-kobayashi', ago(3 * DAY), 60)).visitId;
   // 田中 (lost deal), ten days ago: the case study read 40 s, the price list only 10 s, and a
   // whitepaper that has since been removed from the room, read to the end.
-  read(tanaka, 'case', 'dev-tanaka', ago(10 * DAY), 40);
-  read(tanaka, 'pricing', 'dev-tanaka', ago(10 * DAY - MIN), 10);
-  read(tanaka, 'old-whitepaper', 'dev-tanaka', ago(10 * DAY - 2 * MIN), 45, 100);
+  await read(tanaka, 'case', 'dev-tanaka', ago(10 * DAY), 40);
+  await read(tanaka, 'pricing', 'dev-tanaka', ago(10 * DAY - MIN), 10);
+  await read(tanaka, 'old-whitepaper', 'dev-tanaka', ago(10 * DAY - 2 * MIN), 45, 100);
 
   // Shared and waiting (the workspace setting says 3 days by default).
-  opportunity('waiting', 'acc-d', 2, 'email', ['overview']);
-  const waitingOld = link('waiting', 'kato', 5 * DAY);
-  link('waiting', 'sasaki', 4 * DAY);
+  await opportunity('waiting', 'acc-d', 2, 'email', ['overview']);
+  const waitingOld = await link('waiting', 'kato', 5 * DAY);
+  await link('waiting', 'sasaki', 4 * DAY);
   // A mail scanner opened it: not reading.
-  recordAutomatedOpen(db, waitingOld.scope, null, 'Microsoft Safe Links', ago(HOUR));
-  opportunity('fresh', 'acc-d', 2, 'email', ['overview']);
-  link('fresh', 'kato', 1 * DAY);
+  await recordAutomatedOpen(db, waitingOld.scope, null, 'Microsoft Safe Links', ago(HOUR));
+  await opportunity('fresh', 'acc-d', 2, 'email', ['overview']);
+  await link('fresh', 'kato', 1 * DAY);
   // Read once 8 days ago, then a new link 4 days ago with nothing since: waiting again.
-  opportunity('again', 'acc-d', 4, 'event', ['overview']);
-  const againFirst = link('again', 'kato', 10 * DAY).scope;
-  read(againFirst, 'overview', 'dev-kato', ago(8 * DAY), 30);
-  link('again', 'sasaki', 4 * DAY + HOUR);
+  await opportunity('again', 'acc-d', 4, 'event', ['overview']);
+  const againFirst = (await link('again', 'kato', 10 * DAY)).scope;
+  await read(againFirst, 'overview', 'dev-kato', ago(8 * DAY), 30);
+  await link('again', 'sasaki', 4 * DAY + HOUR);
   // Shared 6 days ago and read 2 days ago: not waiting.
-  opportunity('answered', 'acc-d', 2, 'email', ['overview']);
-  read(link('answered', 'kato', 6 * DAY).scope, 'overview', 'dev-kato-2', ago(2 * DAY), 20);
+  await opportunity('answered', 'acc-d', 2, 'email', ['overview']);
+  await read((await link('answered', 'kato', 6 * DAY)).scope, 'overview', 'dev-kato-2', ago(2 * DAY), 20);
   // Revoked, closed (lost) and archived deals with old links are not follow-ups.
-  opportunity('revoked', 'acc-d', 2, 'email', ['overview']);
-  revokeAccessLink(db, link('revoked', 'kato', 5 * DAY).id, ago(DAY));
-  opportunity('closed', 'acc-d', 8, 'email', ['overview']);
-  link('closed', 'kato', 5 * DAY);
-  opportunity('archived', 'acc-d', 2, 'email', ['overview'], true);
-  link('archived', 'kato', 5 * DAY);
+  await opportunity('revoked', 'acc-d', 2, 'email', ['overview']);
+  await revokeAccessLink(db, (await link('revoked', 'kato', 5 * DAY)).id, ago(DAY));
+  await opportunity('closed', 'acc-d', 8, 'email', ['overview']);
+  await link('closed', 'kato', 5 * DAY);
+  await opportunity('archived', 'acc-d', 2, 'email', ['overview'], true);
+  await link('archived', 'kato', 5 * DAY);
   // A room with no link at all.
-  opportunity('unshared', 'acc-d', 2, 'email', ['overview']);
+  await opportunity('unshared', 'acc-d', 2, 'email', ['overview']);
 });
 
 // --- Pure rules ---
@@ -236,8 +235,8 @@ describe('wording', () => {
 // --- Sections over the world ---
 
 describe('live activity', () => {
-  it('lists who is reading now, then the visits of the last week, newest first', () => {
-    const activity = liveActivity(db, NOW);
+  it('lists who is reading now, then the visits of the last week, newest first', async () => {
+    const activity = await liveActivity(db, NOW);
     expect(activity.readingNow).toHaveLength(1);
     expect(activity.readingNow[0]).toMatchObject({
       viewId: ids.liveView,
@@ -261,28 +260,28 @@ describe('live activity', () => {
     });
   });
 
-  it('a view stops being "reading now" 30 s after its last beacon (the reader idled out or left)', () => {
+  it('a view stops being "reading now" 30 s after its last beacon (the reader idled out or left)', async () => {
     const later = new Date(NOW.getTime() - 10 * 1000 + 30 * 1000);
-    expect(liveActivity(db, later).readingNow.map((v) => v.viewId)).toEqual([ids.liveView]);
+    expect((await liveActivity(db, later)).readingNow.map((v) => v.viewId)).toEqual([ids.liveView]);
     const afterWindow = new Date(later.getTime() + 1);
-    const activity = liveActivity(db, afterWindow);
+    const activity = await liveActivity(db, afterWindow);
     expect(activity.readingNow).toEqual([]);
     expect(activity.recentVisits[0]!.opportunityId).toBe('hot');
     expect(activity.recentVisits[0]!.contactName).toBe('山田 太郎');
   });
 
-  it('filters by channel and stage, and bounds both lists', () => {
-    expect(liveActivity(db, NOW, { channel: 'referral' }).readingNow).toEqual([]);
-    expect(liveActivity(db, NOW, { channel: 'referral' }).recentVisits.map((v) => v.opportunityId)).toEqual(['won']);
-    expect(liveActivity(db, NOW, { stageNumber: 3 }).recentVisits.map((v) => v.opportunityId)).toEqual(['hot']);
-    expect(liveActivity(db, NOW, { channel: 'event', stageNumber: 7 })).toEqual({ readingNow: [], recentVisits: [] });
-    expect(liveActivity(db, NOW, {}, { recentLimit: 1 }).recentVisits.map((v) => v.opportunityId)).toEqual(['hot']);
-    expect(() => liveActivity(db, NOW, {}, { recentLimit: 0 })).toThrow(RangeError);
-    expect(() => liveActivity(db, NOW, {}, { liveLimit: 101 })).toThrow(RangeError);
+  it('filters by channel and stage, and bounds both lists', async () => {
+    expect((await liveActivity(db, NOW, { channel: 'referral' })).readingNow).toEqual([]);
+    expect((await liveActivity(db, NOW, { channel: 'referral' })).recentVisits.map((v) => v.opportunityId)).toEqual(['won']);
+    expect((await liveActivity(db, NOW, { stageNumber: 3 })).recentVisits.map((v) => v.opportunityId)).toEqual(['hot']);
+    expect(await liveActivity(db, NOW, { channel: 'event', stageNumber: 7 })).toEqual({ readingNow: [], recentVisits: [] });
+    expect((await liveActivity(db, NOW, {}, { recentLimit: 1 })).recentVisits.map((v) => v.opportunityId)).toEqual(['hot']);
+    await expect(liveActivity(db, NOW, {}, { recentLimit: 0 })).rejects.toThrow(RangeError);
+    await expect(liveActivity(db, NOW, {}, { liveLimit: 101 })).rejects.toThrow(RangeError);
   });
 
-  it('phrases the feed in Japanese and English, with catalog titles and links', () => {
-    const activity = liveActivity(db, NOW);
+  it('phrases the feed in Japanese and English, with catalog titles and links', async () => {
+    const activity = await liveActivity(db, NOW);
     const titles: Record<string, string> = { pricing: '料金表', security: 'セキュリティチェックシート' };
     const ja = feedEntries('ja', activity, (slug) => titles[slug] ?? null, NOW);
     expect(ja[0]).toMatchObject({
@@ -302,8 +301,8 @@ describe('live activity', () => {
 });
 
 describe('hottest opportunities', () => {
-  it('ranks by score with the reasons, and narrows with the filters', () => {
-    const dash = loadDashboard(db, NOW, {}, { documentCategories: catalog, documentMaxAgeMs: 0 });
+  it('ranks by score with the reasons, and narrows with the filters', async () => {
+    const dash = await loadDashboard(db, NOW, {}, { documentCategories: catalog, documentMaxAgeMs: 0 });
     expect(dash.hottest.length).toBeGreaterThanOrEqual(3);
     expect(dash.hottest[0]).toMatchObject({ opportunityId: 'hot', accountName: '株式会社アルファ', ownerName: '佐藤 健太', channel: 'event', stage: 3 });
     const scores = dash.hottest.map((h) => h.score);
@@ -318,20 +317,20 @@ describe('hottest opportunities', () => {
     // Won and lost deals were read too, but need no call: only open deals, unless a closed stage is asked for.
     expect(dash.hottest.map((h) => h.opportunityId)).not.toContain('won');
     expect(dash.hottest.map((h) => h.opportunityId)).not.toContain('lost');
-    expect(loadDashboard(db, NOW, { channel: 'referral' }, { documentMaxAgeMs: 0 }).hottest).toEqual([]);
-    expect(loadDashboard(db, NOW, { stageNumber: 7 }, { documentMaxAgeMs: 0 }).hottest.map((h) => h.opportunityId)).toEqual(['won']);
-    expect(loadDashboard(db, NOW, { stageNumber: 3 }, { documentMaxAgeMs: 0 }).hottest.map((h) => h.opportunityId)).toEqual(['hot']);
+    expect((await loadDashboard(db, NOW, { channel: 'referral' }, { documentMaxAgeMs: 0 })).hottest).toEqual([]);
+    expect((await loadDashboard(db, NOW, { stageNumber: 7 }, { documentMaxAgeMs: 0 })).hottest.map((h) => h.opportunityId)).toEqual(['won']);
+    expect((await loadDashboard(db, NOW, { stageNumber: 3 }, { documentMaxAgeMs: 0 })).hottest.map((h) => h.opportunityId)).toEqual(['hot']);
     // "My deals".
-    expect(loadDashboard(db, NOW, { ownerUserId: 'u1' }, { documentMaxAgeMs: 0 }).hottest.map((h) => h.opportunityId)).toEqual(dash.hottest.map((h) => h.opportunityId));
-    const someoneElse = loadDashboard(db, NOW, { ownerUserId: 'u-other' }, { documentMaxAgeMs: 0 });
+    expect((await loadDashboard(db, NOW, { ownerUserId: 'u1' }, { documentMaxAgeMs: 0 })).hottest.map((h) => h.opportunityId)).toEqual(dash.hottest.map((h) => h.opportunityId));
+    const someoneElse = await loadDashboard(db, NOW, { ownerUserId: 'u-other' }, { documentMaxAgeMs: 0 });
     expect([someoneElse.hottest, someoneElse.liveActivity.readingNow, someoneElse.liveActivity.recentVisits, someoneElse.unopened.rows]).toEqual([[], [], [], []]);
-    expect(loadDashboard(db, NOW, {}, { hottestLimit: 1, documentMaxAgeMs: 0 }).hottest).toHaveLength(1);
+    expect((await loadDashboard(db, NOW, {}, { hottestLimit: 1, documentMaxAgeMs: 0 })).hottest).toHaveLength(1);
   });
 });
 
 describe('shared but unopened', () => {
-  it('lists open deals whose latest old-enough share has no reading since, newest share first', () => {
-    const result = unopenedOpportunities(db, NOW, {}, 3);
+  it('lists open deals whose latest old-enough share has no reading since, newest share first', async () => {
+    const result = await unopenedOpportunities(db, NOW, {}, 3);
     expect(result.rows.map((r) => r.opportunityId)).toEqual(['waiting', 'again']);
     expect(result.total).toBe(2);
     const [waiting, again] = result.rows;
@@ -342,41 +341,41 @@ describe('shared but unopened', () => {
     expect(waiting!.sharedAt.getTime()).toBe(ago(4 * DAY).getTime());
   });
 
-  it('follows N: with 5 days only the older share qualifies; with 1 day the fresh share too', () => {
-    const five = unopenedOpportunities(db, NOW, {}, 5);
+  it('follows N: with 5 days only the older share qualifies; with 1 day the fresh share too', async () => {
+    const five = await unopenedOpportunities(db, NOW, {}, 5);
     expect(five.rows.map((r) => r.opportunityId)).toEqual(['waiting']);
     expect(five.rows[0]!.sharedAt.getTime()).toBe(ago(5 * DAY).getTime());
     expect(five.rows[0]!.contacts).toEqual(['加藤 翔']);
-    expect(unopenedOpportunities(db, NOW, {}, 1).rows.map((r) => r.opportunityId)).toEqual(['fresh', 'waiting', 'again']);
+    expect((await unopenedOpportunities(db, NOW, {}, 1)).rows.map((r) => r.opportunityId)).toEqual(['fresh', 'waiting', 'again']);
   });
 
-  it('filters, a closed stage only when asked for, and bounded with the total kept', () => {
-    expect(unopenedOpportunities(db, NOW, { channel: 'event' }, 3).rows.map((r) => r.opportunityId)).toEqual(['again']);
-    expect(unopenedOpportunities(db, NOW, { stageNumber: 2 }, 3).rows.map((r) => r.opportunityId)).toEqual(['waiting']);
-    expect(unopenedOpportunities(db, NOW, { stageNumber: 8 }, 3).rows.map((r) => r.opportunityId)).toEqual(['closed']);
-    const one = unopenedOpportunities(db, NOW, {}, 3, 1);
+  it('filters, a closed stage only when asked for, and bounded with the total kept', async () => {
+    expect((await unopenedOpportunities(db, NOW, { channel: 'event' }, 3)).rows.map((r) => r.opportunityId)).toEqual(['again']);
+    expect((await unopenedOpportunities(db, NOW, { stageNumber: 2 }, 3)).rows.map((r) => r.opportunityId)).toEqual(['waiting']);
+    expect((await unopenedOpportunities(db, NOW, { stageNumber: 8 }, 3)).rows.map((r) => r.opportunityId)).toEqual(['closed']);
+    const one = await unopenedOpportunities(db, NOW, {}, 3, 1);
     expect(one).toMatchObject({ total: 2 });
     expect(one.rows.map((r) => r.opportunityId)).toEqual(['waiting']);
   });
 
-  it('uses the workspace setting unopenedAfterDays', () => {
-    expect(loadDashboard(db, NOW, {}, { documentMaxAgeMs: 0 }).unopened.rows.map((r) => r.opportunityId)).toEqual(['waiting', 'again']);
-    expect(updateSettings(db, { id: 'u1', role: 'admin' }, { unopenedAfterDays: '5' }).ok).toBe(true);
+  it('uses the workspace setting unopenedAfterDays', async () => {
+    expect((await loadDashboard(db, NOW, {}, { documentMaxAgeMs: 0 })).unopened.rows.map((r) => r.opportunityId)).toEqual(['waiting', 'again']);
+    expect((await updateSettings(db, { id: 'u1', role: 'admin' }, { unopenedAfterDays: '5' })).ok).toBe(true);
     try {
-      const dash = loadDashboard(db, NOW, {}, { documentMaxAgeMs: 0 });
+      const dash = await loadDashboard(db, NOW, {}, { documentMaxAgeMs: 0 });
       expect(dash.unopenedAfterDays).toBe(5);
       expect(dash.unopened.rows.map((r) => r.opportunityId)).toEqual(['waiting']);
     } finally {
-      updateSettings(db, { id: 'u1', role: 'admin' }, { unopenedAfterDays: '3' });
+      await updateSettings(db, { id: 'u1', role: 'admin' }, { unopenedAfterDays: '3' });
     }
   });
 });
 
 describe('document performance', () => {
-  const bySlug = (rows: ReturnType<typeof documentPerformance>) => new Map(rows.map((r) => [r.slug, r]));
+  const bySlug = (rows: Awaited<ReturnType<typeof documentPerformance>>) => new Map(rows.map((r) => [r.slug, r]));
 
-  it('views, time, completion, read share and read rate in won vs lost deals', () => {
-    const rows = documentPerformance(db);
+  it('views, time, completion, read share and read rate in won vs lost deals', async () => {
+    const rows = await documentPerformance(db);
     const docs = bySlug(rows);
     // pricing: 山田 (hot, 240 s), 小林 (won, 60 s), 田中 (lost, 10 s); offered unread in "won-unread".
     expect(docs.get('pricing')).toMatchObject({
@@ -407,45 +406,45 @@ describe('document performance', () => {
     expect(rows.map((r) => r.slug)).toEqual(['pricing', 'case', 'overview', 'old-whitepaper', 'security']);
   });
 
-  it('narrows to the filtered opportunities and respects the limit', () => {
-    const won = bySlug(documentPerformance(db, { stageNumber: 7 }));
+  it('narrows to the filtered opportunities and respects the limit', async () => {
+    const won = bySlug(await documentPerformance(db, { stageNumber: 7 }));
     expect(won.get('pricing')).toMatchObject({ views: 1, rooms: 2, roomsRead: 1, wonReadRate: 0.5, lostReadRate: null });
     expect(won.has('security')).toBe(false);
-    const referral = documentPerformance(db, { channel: 'referral' });
+    const referral = await documentPerformance(db, { channel: 'referral' });
     expect(referral.map((r) => r.slug)).toEqual(['pricing', 'case']);
-    expect(documentPerformance(db, {}, 2).map((r) => r.slug)).toEqual(['pricing', 'case']);
-    expect(() => documentPerformance(db, {}, 0)).toThrow(RangeError);
+    expect((await documentPerformance(db, {}, 2)).map((r) => r.slug)).toEqual(['pricing', 'case']);
+    await expect(documentPerformance(db, {}, 0)).rejects.toThrow(RangeError);
   });
 
-  it('loadDashboard reuses the table for a minute, then computes it again', () => {
+  it('loadDashboard reuses the table for a minute, then computes it again', async () => {
     const filters = { channel: 'event' as const };
-    const first = loadDashboard(db, NOW, filters);
+    const first = await loadDashboard(db, NOW, filters);
     expect(first.documentPerformanceAsOf.getTime()).toBe(NOW.getTime());
     const pricingViews = bySlug(first.documentPerformance).get('pricing')!.views;
     // More reading of the price list in an event deal.
-    read(link('lost', 'ito').scope, 'pricing', 'dev-ito', new Date(NOW.getTime() + 1000), 5);
-    const cached = loadDashboard(db, new Date(NOW.getTime() + 59_000), filters);
+    await read((await link('lost', 'ito')).scope, 'pricing', 'dev-ito', new Date(NOW.getTime() + 1000), 5);
+    const cached = await loadDashboard(db, new Date(NOW.getTime() + 59_000), filters);
     expect(cached.documentPerformanceAsOf.getTime()).toBe(NOW.getTime());
     expect(bySlug(cached.documentPerformance).get('pricing')!.views).toBe(pricingViews);
-    const fresh = loadDashboard(db, new Date(NOW.getTime() + 60_000), filters);
+    const fresh = await loadDashboard(db, new Date(NOW.getTime() + 60_000), filters);
     expect(fresh.documentPerformanceAsOf.getTime()).toBe(NOW.getTime() + 60_000);
     expect(bySlug(fresh.documentPerformance).get('pricing')!.views).toBe(pricingViews + 1);
-    expect(bySlug(loadDashboard(db, new Date(NOW.getTime() + 1000), filters, { documentMaxAgeMs: 0 }).documentPerformance).get('pricing')!.views).toBe(pricingViews + 1);
+    expect(bySlug((await loadDashboard(db, new Date(NOW.getTime() + 1000), filters, { documentMaxAgeMs: 0 })).documentPerformance).get('pricing')!.views).toBe(pricingViews + 1);
   });
 
-  it('a table refreshed in the background serves every connection to the same file', () => {
+  it('a table refreshed in the background serves every connection to the same file', async () => {
     // The server refreshes with its own connection; the page reads with Astro's (two module copies).
     const at = new Date(NOW.getTime() + 120_000);
-    refreshDocumentPerformance(db, at);
-    const before = bySlug(loadDashboard(db, at).documentPerformance).get('pricing')!.views;
-    read(link('lost', 'ito').scope, 'pricing', 'dev-ito-2', new Date(at.getTime() + 1000), 5);
+    await refreshDocumentPerformance(db, at);
+    const before = bySlug((await loadDashboard(db, at)).documentPerformance).get('pricing')!.views;
+    await read((await link('lost', 'ito')).scope, 'pricing', 'dev-ito-2', new Date(at.getTime() + 1000), 5);
     const pages = openDatabase(db.$client.name, path.resolve('db/migrations'));
     try {
-      const kept = loadDashboard(pages, new Date(at.getTime() + 30_000));
+      const kept = await loadDashboard(pages, new Date(at.getTime() + 30_000));
       expect(kept.documentPerformanceAsOf.getTime()).toBe(at.getTime());
       expect(bySlug(kept.documentPerformance).get('pricing')!.views).toBe(before);
-      refreshDocumentPerformance(db, new Date(at.getTime() + 31_000));
-      const refreshed = loadDashboard(pages, new Date(at.getTime() + 32_000));
+      await refreshDocumentPerformance(db, new Date(at.getTime() + 31_000));
+      const refreshed = await loadDashboard(pages, new Date(at.getTime() + 32_000));
       expect(refreshed.documentPerformanceAsOf.getTime()).toBe(at.getTime() + 31_000);
       expect(bySlug(refreshed.documentPerformance).get('pricing')!.views).toBe(before + 1);
     } finally {
@@ -453,25 +452,25 @@ describe('document performance', () => {
     }
   });
 
-  it('a room reads a document when its contacts together reach the threshold', () => {
+  it('a room reads a document when its contacts together reach the threshold', async () => {
     // A won partner deal: two contacts read the ROI model 20 s each (40 s together: read); the
     // security sheet 10 s each (20 s: not read); the overview is offered and never opened.
-    opportunity('pair', 'acc-c', 7, 'partner', ['roi', 'security', 'overview']);
-    const tanaka = link('pair', 'tanaka').scope;
-    const ito = link('pair', 'ito').scope;
-    read(tanaka, 'roi', 'dev-pair-tanaka', ago(2 * DAY), 20);
-    read(ito, 'roi', 'dev-pair-ito', ago(2 * DAY - MIN), 20);
-    read(tanaka, 'security', 'dev-pair-tanaka', ago(2 * DAY - 2 * MIN), 10);
-    read(ito, 'security', 'dev-pair-ito', ago(2 * DAY - 3 * MIN), 10);
-    const docs = bySlug(documentPerformance(db, { channel: 'partner' }));
+    await opportunity('pair', 'acc-c', 7, 'partner', ['roi', 'security', 'overview']);
+    const tanaka = (await link('pair', 'tanaka')).scope;
+    const ito = (await link('pair', 'ito')).scope;
+    await read(tanaka, 'roi', 'dev-pair-tanaka', ago(2 * DAY), 20);
+    await read(ito, 'roi', 'dev-pair-ito', ago(2 * DAY - MIN), 20);
+    await read(tanaka, 'security', 'dev-pair-tanaka', ago(2 * DAY - 2 * MIN), 10);
+    await read(ito, 'security', 'dev-pair-ito', ago(2 * DAY - 3 * MIN), 10);
+    const docs = bySlug(await documentPerformance(db, { channel: 'partner' }));
     expect(docs.get('roi')).toMatchObject({ views: 2, activeSeconds: 40, rooms: 1, roomsRead: 1, wonRooms: 1, wonRoomsRead: 1, lostRooms: 0 });
     expect(docs.get('security')).toMatchObject({ views: 2, activeSeconds: 20, rooms: 1, roomsRead: 0, wonRooms: 1, wonRoomsRead: 0 });
     expect(docs.get('overview')).toMatchObject({ views: 0, rooms: 1, roomsRead: 0, wonRooms: 1, wonRoomsRead: 0 });
     // Unfiltered, the deal adds to the totals of every document it was given.
-    const all = bySlug(documentPerformance(db));
+    const all = bySlug(await documentPerformance(db));
     expect(all.get('roi')).toMatchObject({ rooms: 1, roomsRead: 1 });
     expect(all.get('overview')).toMatchObject({ rooms: 9, roomsRead: 1, wonRooms: 1 });
     // A closed deal read after its shares is no follow-up, even when its stage is asked for.
-    expect(unopenedOpportunities(db, NOW, { stageNumber: 7 }, 3).rows.map((r) => r.opportunityId)).toEqual(['won-unread']);
+    expect((await unopenedOpportunities(db, NOW, { stageNumber: 7 }, 3)).rows.map((r) => r.opportunityId)).toEqual(['won-unread']);
   });
 });

@@ -8,7 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { eq } from 'drizzle-orm';
 import { afterAll, describe, expect, it } from 'vitest';
-import { documentViews, linkEvents } from '../../db/schema';
+import { documentViews, linkEvents } from '../../src/server/db/tables';
 import { openDatabase } from '../../src/server/db/client';
 import { answerStorageFull, FaultLog, isStorageFull } from '../../src/server/db/faults';
 import { handleBeacon } from '../../src/server/http/beacon-endpoint';
@@ -18,16 +18,16 @@ import { useBeaconServer } from './support/beacon-server';
 import { useTempDatabase } from './support/temp-db';
 import { seedTrackingFixture } from './support/tracking-fixture';
 
-describe('a full database', () => {
+describe('a full database', async () => {
   const db = useTempDatabase();
-  const world = seedTrackingFixture(db);
-  const view = startView(db, { scope: world.yamada.scope, documentSlug: 'pricing', sectionIds: ['plans'], deviceId: 'a'.repeat(26), deviceLabel: '', networkHash: null, now: new Date(Date.now() - 60_000) });
+  const world = await seedTrackingFixture(db);
+  const view = await startView(db, { scope: world.yamada.scope, documentSlug: 'pricing', sectionIds: ['plans'], deviceId: 'a'.repeat(26), deviceLabel: '', networkHash: null, now: new Date(Date.now() - 60_000) });
   const logged: string[] = [];
   const faults = new FaultLog('database full', (line) => logged.push(line));
   let clock = Date.now();
   const server = useBeaconServer((req, res, target) => handleBeacon(db, req, res, target, () => new Date(clock), faults));
 
-  const stored = () => db.select().from(documentViews).where(eq(documentViews.id, view.viewId)).get()!;
+  const stored = async () => (await db.select().from(documentViews).where(eq(documentViews.id, view.viewId)).limit(1))[0]!;
   const beacon = (seq: number) =>
     fetch(`${server.base()}/r/${world.yamada.token}/views/${view.viewId}`, {
       method: 'POST',
@@ -40,24 +40,24 @@ describe('a full database', () => {
    * table a "printed" beacon appends to) until SQLite can allocate no page. The next beacon that
    * must add a row then fails with SQLITE_FULL, exactly as on a full disk.
    */
-  function fill(): void {
+  async function fill(): Promise<void> {
     db.$client.exec('create table filler (pad blob)');
     db.$client.pragma(`max_page_count = ${(db.$client.pragma('page_count', { simple: true }) as number) + 50}`);
-    const untilFull = (write: () => void) => {
+    const untilFull = async (write: () => unknown) => {
       try {
-        for (;;) write();
+        for (;;) await write();
       } catch (error) {
-        expect(isStorageFull(error)).toBe(true);
+        expect(isStorageFull(error), String(error)).toBe(true);
       }
     };
     const filler = db.$client.prepare('insert into filler values (zeroblob(4000))');
-    untilFull(() => filler.run());
-    untilFull(() => db.insert(linkEvents).values({ ...world.yamada.scope, kind: 'download', detail: 'filler.pdf', occurredAt: new Date(0) }).run());
+    await untilFull(() => filler.run());
+    await untilFull(() => db.insert(linkEvents).values({ ...world.yamada.scope, kind: 'download', detail: 'filler.pdf', occurredAt: new Date(0) }));
   }
 
   it('answers beacons with 503, Retry-After and the JSON error shape, stores nothing, and logs once a minute', async () => {
-    const before = stored();
-    fill();
+    const before = await stored();
+    await fill();
 
     for (let seq = 2; seq <= 6; seq++) {
       const response = await beacon(seq);
@@ -65,20 +65,20 @@ describe('a full database', () => {
       expect(Number(response.headers.get('retry-after'))).toBeGreaterThan(0);
       expect(await response.json()).toEqual({ error: { code: 'unavailable', message: expect.any(String) } });
     }
-    expect(stored()).toEqual(before);
+    expect(await stored()).toEqual(before);
     expect(logged).toEqual(['database full (1 time since the last report)']);
     clock += 60_000;
     expect((await beacon(7)).status).toBe(503);
     expect(logged).toEqual(['database full (1 time since the last report)', 'database full (5 times since the last report)']);
 
     // Prospect rooms are still read and served.
-    expect(loadProspectRoom(db, world.yamada.token).status).toBe('active');
+    expect((await loadProspectRoom(db, world.yamada.token)).status).toBe('active');
 
     // Space comes back: the next beacon (with the script's running totals) is stored.
     db.$client.exec('drop table filler');
     expect((await beacon(8)).status).toBe(204);
-    expect(stored()).toMatchObject({ activeSeconds: 80, lastSequence: 8 });
-    expect(db.select().from(linkEvents).where(eq(linkEvents.viewId, view.viewId)).all().map((e) => e.kind)).toEqual(['print']);
+    expect(await stored()).toMatchObject({ activeSeconds: 80, lastSequence: 8 });
+    expect((await db.select().from(linkEvents).where(eq(linkEvents.viewId, view.viewId))).map((e) => e.kind)).toEqual(['print']);
   });
 
   it('turns a full disk in an Astro endpoint into the same 503, and lets every other error through', async () => {

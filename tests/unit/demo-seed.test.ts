@@ -20,7 +20,7 @@ import {
   users,
   visits,
   workspaceSettings,
-} from '../../db/schema';
+} from '../../src/server/db/tables';
 import { loadDashboard } from '../../src/server/dashboard/dashboard';
 import { hotReasons, hotSignals } from '../../src/server/slack/hot-alerts';
 import { runSlackRound } from '../../src/server/slack/worker';
@@ -40,10 +40,10 @@ const catalog = loadDemoCatalog(path.resolve('content'));
 const demoLinkCount = 10;
 const now = new Date('2026-11-20T01:00:00Z');
 
-function counts() {
-  const n = (table: typeof users | typeof accounts | typeof contacts | typeof opportunities | typeof rooms | typeof roomDocuments | typeof accessLinks) =>
-    db.select({ n: count() }).from(table).get()!.n;
-  return { users: n(users), accounts: n(accounts), contacts: n(contacts), opportunities: n(opportunities), rooms: n(rooms), roomDocuments: n(roomDocuments), accessLinks: n(accessLinks) };
+async function counts() {
+  const n = async (table: typeof users | typeof accounts | typeof contacts | typeof opportunities | typeof rooms | typeof roomDocuments | typeof accessLinks) =>
+    (await db.select({ n: count() }).from(table).limit(1))[0]!.n;
+  return { users: await n(users), accounts: await n(accounts), contacts: await n(contacts), opportunities: await n(opportunities), rooms: await n(rooms), roomDocuments: await n(roomDocuments), accessLinks: await n(accessLinks) };
 }
 
 describe('the demo seed', () => {
@@ -52,37 +52,37 @@ describe('the demo seed', () => {
     expect(links).toHaveLength(demoLinkCount);
     expect(new Set(links.map((l) => l.path)).size).toBe(demoLinkCount);
     for (const link of links) expect(link.path).toMatch(/^\/r\/[a-z2-7]{16}\.[a-z2-7]{32}$/);
-    const admin = db.select().from(users).where(eq(users.email, demoAdmin.email)).get()!;
+    const admin = (await db.select().from(users).where(eq(users.email, demoAdmin.email)).limit(1))[0]!;
     expect(admin.role).toBe('admin');
     expect(await verifyPassword(admin.passwordHash!, demoAdmin.password)).toBe(true);
-    expect(getSettingValues(db).organisationName).toBe(demoVendorName);
-    expect(db.select({ slug: roomDocuments.documentSlug }).from(roomDocuments).where(eq(roomDocuments.roomId, 'demo-room-sakura')).orderBy(roomDocuments.position).all().map((r) => r.slug)).toEqual(demoRoomDocuments['demo-room-sakura']);
+    expect((await getSettingValues(db)).organisationName).toBe(demoVendorName);
+    expect((await db.select({ slug: roomDocuments.documentSlug }).from(roomDocuments).where(eq(roomDocuments.roomId, 'demo-room-sakura')).orderBy(roomDocuments.position)).map((r) => r.slug)).toEqual(demoRoomDocuments['demo-room-sakura']);
   });
 
   it('run again, duplicates nothing, prints the same links and keeps what reps and admins changed', async () => {
     const { links: first } = await seedDemo(db, key, catalog, now);
-    const before = counts();
-    db.delete(roomDocuments).where(eq(roomDocuments.roomId, 'demo-room-sakura')).run();
-    db.insert(roomDocuments).values({ roomId: 'demo-room-sakura', documentSlug: 'roi-model', position: 0 }).run();
-    db.update(rooms).set({ message: '担当者が書き直したメッセージ' }).where(eq(rooms.id, 'demo-room-sakura')).run();
-    db.update(workspaceSettings).set({ value: JSON.stringify('株式会社リネーム') }).where(eq(workspaceSettings.key, 'organisationName')).run();
+    const before = await counts();
+    await db.delete(roomDocuments).where(eq(roomDocuments.roomId, 'demo-room-sakura'));
+    await db.insert(roomDocuments).values({ roomId: 'demo-room-sakura', documentSlug: 'roi-model', position: 0 });
+    await db.update(rooms).set({ message: '担当者が書き直したメッセージ' }).where(eq(rooms.id, 'demo-room-sakura'));
+    await db.update(workspaceSettings).set({ value: JSON.stringify('株式会社リネーム') }).where(eq(workspaceSettings.key, 'organisationName'));
 
     const { links: again } = await seedDemo(db, key, catalog, new Date(now.getTime() + 86_400_000));
     expect(again.map((l) => l.path)).toEqual(first.map((l) => l.path));
-    expect(counts()).toEqual({ ...before, roomDocuments: before.roomDocuments - demoRoomDocuments['demo-room-sakura']!.length + 1 });
-    expect(db.select({ slug: roomDocuments.documentSlug }).from(roomDocuments).where(eq(roomDocuments.roomId, 'demo-room-sakura')).all()).toEqual([{ slug: 'roi-model' }]);
-    expect(db.select({ message: rooms.message }).from(rooms).where(eq(rooms.id, 'demo-room-sakura')).get()!.message).toBe('担当者が書き直したメッセージ');
-    expect(getSettingValues(db).organisationName).toBe('株式会社リネーム');
+    expect(await counts()).toEqual({ ...before, roomDocuments: before.roomDocuments - demoRoomDocuments['demo-room-sakura']!.length + 1 });
+    expect(await db.select({ slug: roomDocuments.documentSlug }).from(roomDocuments).where(eq(roomDocuments.roomId, 'demo-room-sakura'))).toEqual([{ slug: 'roi-model' }]);
+    expect((await db.select({ message: rooms.message }).from(rooms).where(eq(rooms.id, 'demo-room-sakura')).limit(1))[0]!.message).toBe('担当者が書き直したメッセージ');
+    expect((await getSettingValues(db)).organisationName).toBe('株式会社リネーム');
   });
 
   it('replaces a demo link an admin revoked with a new one, keeping the revoked one on record', async () => {
     const { links: before } = await seedDemo(db, key, catalog, now);
-    const yamada = db.select().from(accessLinks).where(eq(accessLinks.contactId, 'demo-contact-yamada')).get()!;
-    db.update(accessLinks).set({ revokedAt: now }).where(eq(accessLinks.id, yamada.id)).run();
+    const yamada = (await db.select().from(accessLinks).where(eq(accessLinks.contactId, 'demo-contact-yamada')).limit(1))[0]!;
+    await db.update(accessLinks).set({ revokedAt: now }).where(eq(accessLinks.id, yamada.id));
     const { links: after } = await seedDemo(db, key, catalog, now);
     expect(after[0]!.path).not.toBe(before[0]!.path);
     expect(after.slice(1).map((l) => l.path)).toEqual(before.slice(1).map((l) => l.path));
-    expect(db.select({ n: count() }).from(accessLinks).where(eq(accessLinks.contactId, 'demo-contact-yamada')).get()!.n).toBe(2);
+    expect((await db.select({ n: count() }).from(accessLinks).where(eq(accessLinks.contactId, 'demo-contact-yamada')).limit(1))[0]!.n).toBe(2);
   });
 });
 
@@ -92,21 +92,21 @@ describe('the demo reading history', () => {
   const seededAt = new Date();
   const categories = new Map([...catalog.values()].map((d) => [d.slug, d.category]));
   const hot = 'demo-opp-sakura';
-  const rows = () => ({
-    visits: fresh.select({ n: count() }).from(visits).get()!.n,
-    views: fresh.select({ n: count() }).from(documentViews).get()!.n,
-    events: fresh.select({ n: count() }).from(linkEvents).get()!.n,
-    totals: fresh.select().from(readingTotals).orderBy(readingTotals.opportunityId, readingTotals.contactId, readingTotals.documentSlug).all(),
-    engagement: fresh.select().from(opportunityEngagement).orderBy(opportunityEngagement.opportunityId).all(),
-    outbox: fresh.select().from(slackOutbox).orderBy(slackOutbox.id).all(),
+  const rows = async () => ({
+    visits: (await fresh.select({ n: count() }).from(visits).limit(1))[0]!.n,
+    views: (await fresh.select({ n: count() }).from(documentViews).limit(1))[0]!.n,
+    events: (await fresh.select({ n: count() }).from(linkEvents).limit(1))[0]!.n,
+    totals: await fresh.select().from(readingTotals).orderBy(readingTotals.opportunityId, readingTotals.contactId, readingTotals.documentSlug),
+    engagement: await fresh.select().from(opportunityEngagement).orderBy(opportunityEngagement.opportunityId),
+    outbox: await fresh.select().from(slackOutbox).orderBy(slackOutbox.id),
   });
 
   it('is seeded once, relative to the time of seeding, and never again', async () => {
     const first = await seedDemo(fresh, key, catalog, seededAt);
     expect(first.historySeeded).toHaveLength(8);
-    const once = rows();
+    const once = await rows();
     expect(once.views).toBeGreaterThan(30);
-    const times = fresh.select({ started: documentViews.startedAt, last: documentViews.lastBeaconAt }).from(documentViews).all();
+    const times = await fresh.select({ started: documentViews.startedAt, last: documentViews.lastBeaconAt }).from(documentViews);
     const newest = Math.max(...times.map((t) => t.last.getTime()));
     expect(newest).toBeLessThanOrEqual(seededAt.getTime());
     expect(newest).toBeGreaterThan(seededAt.getTime() - 60_000);
@@ -115,34 +115,34 @@ describe('the demo reading history', () => {
     const again = await seedDemo(fresh, key, catalog, new Date(seededAt.getTime() + 3_600_000));
     expect(again.historySeeded).toEqual([]);
     expect(again.links.map((l) => l.path)).toEqual(first.links.map((l) => l.path));
-    expect(rows()).toEqual(once);
+    expect(await rows()).toEqual(once);
   });
 
-  it('keeps running totals equal to a rebuild from the raw visits, views and events', () => {
+  it('keeps running totals equal to a rebuild from the raw visits, views and events', async () => {
     const rebuilt = new Map<string, { views: number; activeSeconds: number; maxScrollPercent: number; completedViews: number; downloads: number; prints: number }>();
     const entry = (o: string, c: string, d: string) => {
       const k = `${o}|${c}|${d}`;
       if (!rebuilt.has(k)) rebuilt.set(k, { views: 0, activeSeconds: 0, maxScrollPercent: 0, completedViews: 0, downloads: 0, prints: 0 });
       return rebuilt.get(k)!;
     };
-    for (const v of fresh.select().from(documentViews).all()) {
+    for (const v of await fresh.select().from(documentViews)) {
       const t = entry(v.opportunityId, v.contactId, v.documentSlug);
       t.views += 1;
       t.activeSeconds += v.activeSeconds;
       t.maxScrollPercent = Math.max(t.maxScrollPercent, v.maxScrollPercent);
       if (isCompleted(v.activeSeconds, v.maxScrollPercent)) t.completedViews += 1;
     }
-    const events = fresh.select().from(linkEvents).all();
+    const events = await fresh.select().from(linkEvents);
     for (const e of events) {
       if (e.kind === 'download') entry(e.opportunityId, e.contactId, e.documentSlug!).downloads += 1;
       if (e.kind === 'print') entry(e.opportunityId, e.contactId, e.documentSlug!).prints += 1;
     }
-    const stored = fresh.select().from(readingTotals).all();
+    const stored = await fresh.select().from(readingTotals);
     expect(new Map(stored.map((t) => [`${t.opportunityId}|${t.contactId}|${t.documentSlug}`, { views: t.views, activeSeconds: t.activeSeconds, maxScrollPercent: t.maxScrollPercent, completedViews: t.completedViews, downloads: t.downloads, prints: t.prints }]))).toEqual(rebuilt);
 
-    const allVisits = fresh.select().from(visits).all();
-    const allViews = fresh.select().from(documentViews).all();
-    for (const e of fresh.select().from(opportunityEngagement).all()) {
+    const allVisits = await fresh.select().from(visits);
+    const allViews = await fresh.select().from(documentViews);
+    for (const e of await fresh.select().from(opportunityEngagement)) {
       const mine = allVisits.filter((v) => v.opportunityId === e.opportunityId);
       expect(e).toMatchObject({
         visits: mine.length,
@@ -155,8 +155,8 @@ describe('the demo reading history', () => {
     }
   });
 
-  it('fills every dashboard section, with the hot deal on top and its score as the read model computes it', () => {
-    const dashboard = loadDashboard(fresh, seededAt, {}, { documentCategories: categories, documentMaxAgeMs: 0 });
+  it('fills every dashboard section, with the hot deal on top and its score as the read model computes it', async () => {
+    const dashboard = await loadDashboard(fresh, seededAt, {}, { documentCategories: categories, documentMaxAgeMs: 0 });
     expect(dashboard.liveActivity.readingNow.map((v) => v.opportunityId)).toEqual([hot]);
     expect(dashboard.liveActivity.recentVisits.length).toBeGreaterThan(3);
     expect(dashboard.liveActivity.recentVisits.some((v) => v.newDevice)).toBe(true);
@@ -165,7 +165,7 @@ describe('the demo reading history', () => {
     expect(pricing.wonReadRate).toBe(1);
     expect(pricing.lostReadRate).toBe(0);
 
-    const summary = opportunityEngagementSummary(fresh, hot, seededAt, { documentCategories: categories })!;
+    const summary = (await opportunityEngagementSummary(fresh, hot, seededAt, { documentCategories: categories }))!;
     expect(summary.score).toBeGreaterThan(60);
     expect(dashboard.hottest[0]).toMatchObject({ opportunityId: hot, score: summary.score, readers: summary.readers, activeSeconds: summary.activeSeconds });
     expect(dashboard.hottest[0]!.score).toBeGreaterThan(dashboard.hottest[1]!.score);
@@ -174,18 +174,17 @@ describe('the demo reading history', () => {
     expect(summary.prints).toBe(1);
     expect(summary.automatedOpens).toBe(2);
 
-    const timeline = opportunityTimeline(fresh, hot, { limit: 50 });
+    const timeline = await opportunityTimeline(fresh, hot, { limit: 50 });
     expect(timeline.visits).toHaveLength(8);
     expect(timeline.automatedOpens.map((e) => e.detail)).toEqual(['Microsoft Safe Links', 'Microsoft Safe Links']);
     expect(timeline.visits.flatMap((v) => v.views).some((view) => Object.values(view.sectionSeconds).some((s) => s > 0))).toBe(true);
   });
 
-  it('has won and lost deals with amounts and past close dates', () => {
-    const closed = fresh
+  it('has won and lost deals with amounts and past close dates', async () => {
+    const closed = (await fresh
       .select({ id: opportunities.id, outcome: pipelineStages.outcome, amount: opportunities.amountJpy, closedOn: opportunities.expectedCloseDate })
       .from(opportunities)
-      .innerJoin(pipelineStages, eq(pipelineStages.number, opportunities.stage))
-      .all()
+      .innerJoin(pipelineStages, eq(pipelineStages.number, opportunities.stage)))
       .filter((o) => o.outcome !== 'open');
     expect(closed.filter((o) => o.outcome === 'won').length).toBeGreaterThanOrEqual(2);
     expect(closed.filter((o) => o.outcome === 'lost').length).toBeGreaterThanOrEqual(2);
@@ -193,13 +192,13 @@ describe('the demo reading history', () => {
       expect(o.amount).toBeGreaterThan(1_000_000);
       expect(o.closedOn! < seededAt.toISOString().slice(0, 10)).toBe(true);
     }
-    const channelsUsed = new Set(fresh.select({ channel: opportunities.channel }).from(opportunities).all().map((o) => o.channel));
+    const channelsUsed = new Set((await fresh.select({ channel: opportunities.channel }).from(opportunities)).map((o) => o.channel));
     expect(channelsUsed.size).toBeGreaterThanOrEqual(6);
   });
 
-  it('shows a forwarded link: a second browser on one contact\'s link, from another network', () => {
+  it('shows a forwarded link: a second browser on one contact\'s link, from another network', async () => {
     const byLink = new Map<string, (typeof visits.$inferSelect)[]>();
-    for (const v of fresh.select().from(visits).orderBy(visits.startedAt).all()) byLink.set(v.accessLinkId, [...(byLink.get(v.accessLinkId) ?? []), v]);
+    for (const v of await fresh.select().from(visits).orderBy(visits.startedAt)) byLink.set(v.accessLinkId, [...(byLink.get(v.accessLinkId) ?? []), v]);
     const forwarded = [...byLink.values()].filter((list) => new Set(list.map((v) => v.deviceId)).size > 1);
     expect(forwarded).toHaveLength(1);
     const [link] = forwarded;
@@ -208,25 +207,25 @@ describe('the demo reading history', () => {
     expect(link!.filter((v) => v.deviceId !== phone.deviceId).every((v) => v.networkHash !== phone.networkHash && v.newDevice === false)).toBe(true);
   });
 
-  it('records downloads only in visits that have views, and automated opens apart from reading', () => {
-    const events = fresh.select().from(linkEvents).all();
+  it('records downloads only in visits that have views, and automated opens apart from reading', async () => {
+    const events = await fresh.select().from(linkEvents);
     const downloads = events.filter((e) => e.kind === 'download');
     expect(downloads.length).toBeGreaterThanOrEqual(4);
-    const viewedVisits = new Set(fresh.select({ visitId: documentViews.visitId }).from(documentViews).all().map((v) => v.visitId));
+    const viewedVisits = new Set((await fresh.select({ visitId: documentViews.visitId }).from(documentViews)).map((v) => v.visitId));
     for (const d of downloads) expect(viewedVisits.has(d.visitId!)).toBe(true);
     const automated = events.filter((e) => e.kind === 'automated_open');
     expect(automated.length).toBeGreaterThanOrEqual(5);
     expect(automated.every((e) => e.visitId === null)).toBe(true);
-    const hayate = opportunityEngagementSummary(fresh, 'demo-opp-hayate', seededAt)!;
+    const hayate = (await opportunityEngagementSummary(fresh, 'demo-opp-hayate', seededAt))!;
     expect(hayate).toMatchObject({ automatedOpens: 1, visits: 0, readers: 0, score: 0, lastSeenAt: null });
   });
 
   it('queues no Slack alert for the seeded reading, today or after a restart tomorrow', async () => {
-    expect(fresh.select().from(slackOutbox).all().every((row) => row.status === 'skipped' && row.kind === 'hot')).toBe(true);
-    const scoreOf = (id: string, when: Date) => opportunityEngagementSummary(fresh, id, when, { documentCategories: categories })?.score ?? null;
+    expect((await fresh.select().from(slackOutbox)).every((row) => row.status === 'skipped' && row.kind === 'hot')).toBe(true);
+    const scoreOf = async (id: string, when: Date) => (await opportunityEngagementSummary(fresh, id, when, { documentCategories: categories }))?.score ?? null;
     for (const when of [seededAt, new Date(seededAt.getTime() + 23 * 3_600_000)]) {
       // The hot deal does cross the thresholds: only the seeded skipped alerts keep the worker quiet.
-      expect(hotReasons(hotSignals(fresh, hot, when, scoreOf(hot, when)), defaultAlertPolicy).length).toBeGreaterThan(0);
+      expect(hotReasons(await hotSignals(fresh, hot, when, await scoreOf(hot, when)), defaultAlertPolicy).length).toBeGreaterThan(0);
       // A worker (re)started then looks back a day, as startSlackWorker does.
       await runSlackRound(
         {
@@ -241,7 +240,7 @@ describe('the demo reading history', () => {
         new Date(when.getTime() - 86_400_000),
       );
     }
-    expect(fresh.select().from(slackOutbox).all().filter((row) => row.status !== 'skipped')).toEqual([]);
+    expect((await fresh.select().from(slackOutbox)).filter((row) => row.status !== 'skipped')).toEqual([]);
   });
 });
 

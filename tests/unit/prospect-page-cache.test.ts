@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { NodeApp } from 'astro/app/node';
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { accounts, contacts, opportunities, roomDocuments, rooms, users } from '../../db/schema';
+import { accounts, contacts, opportunities, roomDocuments, rooms, users } from '../../src/server/db/tables';
 import { createAccessLink, revokeAccessLink } from '../../src/server/access-links/access-links';
 import {
   compileTemplate,
@@ -135,72 +135,72 @@ describe('looking up a prospect page', () => {
   const tokens: string[] = [];
   let firstLinkId = '';
 
-  beforeAll(() => {
-    db.insert(users).values({ id: 'u1', email: 'rep@example.com', displayName: '佐藤 健太' }).run();
-    db.insert(accounts).values({ id: 'a1', name: '株式会社テスト' }).run();
-    db.insert(contacts).values({ id: 'c1', accountId: 'a1', name: '山田 太郎' }).run();
-    db.insert(contacts).values({ id: 'c2', accountId: 'a1', name: `鈴木 "<b>花子</b>" & ${marks.contact}` }).run();
-    db.insert(opportunities).values({ id: 'o1', accountId: 'a1', name: '全社導入', stage: 3, amountJpy: 1_000_000, channel: 'event', ownerUserId: 'u1' }).run();
-    db.insert(rooms).values({ id: 'r1', opportunityId: 'o1', message: 'よろしくお願いします', locale: 'ja' }).run();
-    db.insert(roomDocuments).values({ roomId: 'r1', documentSlug: 'pricing', position: 0 }).run();
-    const first = createAccessLink(db, key, { roomId: 'r1', contactId: 'c1' });
+  beforeAll(async () => {
+    await db.insert(users).values({ id: 'u1', email: 'rep@example.com', displayName: '佐藤 健太' });
+    await db.insert(accounts).values({ id: 'a1', name: '株式会社テスト' });
+    await db.insert(contacts).values({ id: 'c1', accountId: 'a1', name: '山田 太郎' });
+    await db.insert(contacts).values({ id: 'c2', accountId: 'a1', name: `鈴木 "<b>花子</b>" & ${marks.contact}` });
+    await db.insert(opportunities).values({ id: 'o1', accountId: 'a1', name: '全社導入', stage: 3, amountJpy: 1_000_000, channel: 'event', ownerUserId: 'u1' });
+    await db.insert(rooms).values({ id: 'r1', opportunityId: 'o1', message: 'よろしくお願いします', locale: 'ja' });
+    await db.insert(roomDocuments).values({ roomId: 'r1', documentSlug: 'pricing', position: 0 });
+    const first = await createAccessLink(db, key, { roomId: 'r1', contactId: 'c1' });
     firstLinkId = first.id;
-    tokens.push(first.token, createAccessLink(db, key, { roomId: 'r1', contactId: 'c2' }).token);
+    tokens.push(first.token, (await createAccessLink(db, key, { roomId: 'r1', contactId: 'c2' })).token);
   });
 
   const request = (url: string, headers: http.IncomingHttpHeaders = { 'user-agent': browser }, method = 'GET') => ({ method, url, headers });
 
-  it('shares one template between the links of a room, page by page', () => {
+  it('shares one template between the links of a room, page by page', async () => {
     const cache = new PageTemplateCache();
-    const [a, b] = tokens.map((t) => lookUpProspectPage(db, cache, request(`/r/${t}/d/pricing`), now));
+    const [a, b] = await Promise.all(tokens.map((t) => lookUpProspectPage(db, cache, request(`/r/${t}/d/pricing`), now)));
     if (a?.kind !== 'template' || b?.kind !== 'template') throw new Error('expected template lookups');
     expect(a.template).toBeUndefined();
     expect([a.key, a.fingerprint]).toEqual([b.key, b.fingerprint]);
     expect(a.room.contactName).toBe('山田 太郎');
     expect(b.room.contactName).toContain('鈴木');
-    const room = lookUpProspectPage(db, cache, request(`/r/${tokens[0]}`), now);
+    const room = await lookUpProspectPage(db, cache, request(`/r/${tokens[0]}`), now);
     expect(room.kind === 'template' && room.key).not.toBe(a.key);
     cache.set(a.key, a.fingerprint, template(`doc ${marks.token}`));
-    const again = lookUpProspectPage(db, cache, request(`/r/${tokens[1]}/d/pricing`), now);
+    const again = await lookUpProspectPage(db, cache, request(`/r/${tokens[1]}/d/pricing`), now);
     expect(again.kind === 'template' && again.template?.parts[0]?.toString()).toBe('doc ');
   });
 
-  it('leaves to Astro whatever Astro must answer or record', () => {
+  it('leaves to Astro whatever Astro must answer or record', async () => {
     const cache = new PageTemplateCache();
-    const astro = (r: ReturnType<typeof request>) => lookUpProspectPage(db, cache, r, now).kind;
+    const astro = async (r: ReturnType<typeof request>) => (await lookUpProspectPage(db, cache, r, now)).kind;
     const token = tokens[0]!;
-    expect(astro(request(`/r/${token}/d/roi-model`))).toBe('astro'); // not offered: 404 page
-    expect(astro(request(`/r/${token}/d/pricing`, { 'user-agent': browser }, 'HEAD'))).toBe('astro');
-    expect(astro(request(`/r/${token}/d/pricing`, { 'user-agent': 'Mozilla/5.0 (compatible; Slackbot-LinkExpanding 1.0; +https://api.slack.com/robots)' }))).toBe('astro');
-    expect(astro(request(`/r/${token}/d/pricing`, { 'user-agent': browser, 'sec-purpose': 'prefetch' }))).toBe('astro');
-    expect(astro(request(`/r/${token}/d/pricing`, { 'user-agent': browser, cookie: 'a=1; ringi_session=x.y' }))).toBe('astro');
-    expect(astro(request(`/r/${changeLastCharacter(token)}/d/pricing`))).toBe('astro'); // wrong secret
+    expect(await astro(request(`/r/${token}/d/roi-model`))).toBe('astro'); // not offered: 404 page
+    expect(await astro(request(`/r/${token}/d/pricing`, { 'user-agent': browser }, 'HEAD'))).toBe('astro');
+    expect(await astro(request(`/r/${token}/d/pricing`, { 'user-agent': 'Mozilla/5.0 (compatible; Slackbot-LinkExpanding 1.0; +https://api.slack.com/robots)' }))).toBe('astro');
+    expect(await astro(request(`/r/${token}/d/pricing`, { 'user-agent': browser, 'sec-purpose': 'prefetch' }))).toBe('astro');
+    expect(await astro(request(`/r/${token}/d/pricing`, { 'user-agent': browser, cookie: 'a=1; ringi_session=x.y' }))).toBe('astro');
+    expect(await astro(request(`/r/${changeLastCharacter(token)}/d/pricing`))).toBe('astro'); // wrong secret
   });
 
-  it('misses as soon as anything the page prints changes, and stops at revocation', () => {
+  it('misses as soon as anything the page prints changes, and stops at revocation', async () => {
     const cache = new PageTemplateCache();
     const url = `/r/${tokens[0]}`;
-    const before = lookUpProspectPage(db, cache, request(url), now);
+    const before = await lookUpProspectPage(db, cache, request(url), now);
     if (before.kind !== 'template') throw new Error('expected a template lookup');
     cache.set(before.key, before.fingerprint, template(`old message ${marks.token}`));
 
-    db.update(rooms).set({ message: '新しいメッセージ' }).where(eq(rooms.id, 'r1')).run();
-    expect(lookUpProspectPage(db, cache, request(url), now)).toMatchObject({ kind: 'template', template: undefined });
+    await db.update(rooms).set({ message: '新しいメッセージ' }).where(eq(rooms.id, 'r1'));
+    expect(await lookUpProspectPage(db, cache, request(url), now)).toMatchObject({ kind: 'template', template: undefined });
 
-    const current = lookUpProspectPage(db, cache, request(url), now);
+    const current = await lookUpProspectPage(db, cache, request(url), now);
     if (current.kind !== 'template') throw new Error('expected a template lookup');
     cache.set(current.key, current.fingerprint, template(`new message ${marks.token}`));
-    expect(updateSettings(db, { id: 'u1', role: 'admin' }, { organisationName: '株式会社リンギ' }, { env: {} }).ok).toBe(true);
-    const afterBranding = lookUpProspectPage(db, cache, request(url), new Date(now.getTime() + 60_000)); // past the branding cache
+    expect((await updateSettings(db, { id: 'u1', role: 'admin' }, { organisationName: '株式会社リンギ' }, { env: {} })).ok).toBe(true);
+    const afterBranding = await lookUpProspectPage(db, cache, request(url), new Date(now.getTime() + 60_000)); // past the branding cache
     expect(afterBranding).toMatchObject({ kind: 'template', template: undefined });
 
-    const expiring = createAccessLink(db, key, { roomId: 'r1', contactId: 'c1', expiresAt: new Date(now.getTime() + 30 * 60_000) });
-    expect(lookUpProspectPage(db, cache, request(`/r/${expiring.token}`), now)).toMatchObject({ kind: 'template', key: current.key });
-    expect(lookUpProspectPage(db, cache, request(`/r/${expiring.token}`), new Date(now.getTime() + 30 * 60_000)).kind).toBe('astro');
+    const expiring = await createAccessLink(db, key, { roomId: 'r1', contactId: 'c1', expiresAt: new Date(now.getTime() + 30 * 60_000) });
+    expect(await lookUpProspectPage(db, cache, request(`/r/${expiring.token}`), now)).toMatchObject({ kind: 'template', key: current.key });
+    expect((await lookUpProspectPage(db, cache, request(`/r/${expiring.token}`), new Date(now.getTime() + 30 * 60_000))).kind).toBe('astro');
 
-    revokeAccessLink(db, firstLinkId, now);
-    expect(lookUpProspectPage(db, cache, request(url), new Date(now.getTime() + 60_000)).kind).toBe('astro');
-    expect(lookUpProspectPage(db, cache, request(`/r/${tokens[1]}`), new Date(now.getTime() + 60_000)).kind).toBe('template');
+    await revokeAccessLink(db, firstLinkId, now);
+    expect((await lookUpProspectPage(db, cache, request(url), new Date(now.getTime() + 60_000))).kind).toBe('astro');
+    expect((await lookUpProspectPage(db, cache, request(`/r/${tokens[1]}`), new Date(now.getTime() + 60_000))).kind).toBe('template');
   });
 });
 
@@ -223,16 +223,16 @@ describe('serving pages from templates over HTTP', () => {
   };
 
   beforeAll(async () => {
-    db.insert(accounts).values({ id: 'a2', name: '<i>A&B</i>' }).run();
-    db.insert(contacts).values({ id: 'c3', accountId: 'a2', name: '田中 一郎' }).run();
-    db.insert(contacts).values({ id: 'c4', accountId: 'a2', name: `<img src=x onerror=alert(1)> ${'"'}` }).run();
-    db.insert(opportunities).values({ id: 'o2', accountId: 'a2', name: '試験導入', stage: 2, channel: 'event', ownerUserId: 'u1' }).run();
-    db.insert(rooms).values({ id: 'r2', opportunityId: 'o2', locale: 'ja' }).run();
-    db.insert(roomDocuments).values({ roomId: 'r2', documentSlug: 'pricing', position: 0 }).run();
-    tokens.push(createAccessLink(db, key, { roomId: 'r2', contactId: 'c3' }).token, createAccessLink(db, key, { roomId: 'r2', contactId: 'c4' }).token);
+    await db.insert(accounts).values({ id: 'a2', name: '<i>A&B</i>' });
+    await db.insert(contacts).values({ id: 'c3', accountId: 'a2', name: '田中 一郎' });
+    await db.insert(contacts).values({ id: 'c4', accountId: 'a2', name: `<img src=x onerror=alert(1)> ${'"'}` });
+    await db.insert(opportunities).values({ id: 'o2', accountId: 'a2', name: '試験導入', stage: 2, channel: 'event', ownerUserId: 'u1' });
+    await db.insert(rooms).values({ id: 'r2', opportunityId: 'o2', locale: 'ja' });
+    await db.insert(roomDocuments).values({ roomId: 'r2', documentSlug: 'pricing', position: 0 });
+    tokens.push((await createAccessLink(db, key, { roomId: 'r2', contactId: 'c3' })).token, (await createAccessLink(db, key, { roomId: 'r2', contactId: 'c4' })).token);
     const pages = new ProspectPages(db, handler);
-    server = http.createServer((req, res) =>
-      pages.serve(req, res, (q, s) => {
+    server = http.createServer(async (req, res) =>
+      await pages.serve(req, res, (q, s) => {
         astroAnswers++;
         void handler(q, s);
       }),

@@ -1,7 +1,7 @@
 import crypto from 'node:crypto';
 import { eq } from 'drizzle-orm';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { accessLinks, accounts, contacts, opportunities, roomDocuments, rooms, users } from '../../db/schema';
+import { accessLinks, accounts, contacts, opportunities, roomDocuments, rooms, users } from '../../src/server/db/tables';
 import { createAccessLink, revealAccessToken, revokeAccessLink } from '../../src/server/access-links/access-links';
 import { hashSecret } from '../../src/server/access-links/tokens';
 import { loadProspectRoom, roomOffers } from '../../src/server/rooms/prospect-room';
@@ -13,25 +13,25 @@ const db = useTempDatabase();
 const key = parseSecretKey(crypto.randomBytes(32).toString('base64'));
 const now = new Date('2026-11-22T10:00:00Z');
 
-beforeAll(() => {
-  db.insert(users).values({ id: 'u1', email: 'rep@example.com', displayName: '佐藤 健太', phone: '03-0000-0000' }).run();
-  db.insert(accounts).values({ id: 'a1', name: '株式会社テスト' }).run();
-  db.insert(contacts).values([
+beforeAll(async () => {
+  await db.insert(users).values({ id: 'u1', email: 'rep@example.com', displayName: '佐藤 健太', phone: '03-0000-0000' });
+  await db.insert(accounts).values({ id: 'a1', name: '株式会社テスト' });
+  await db.insert(contacts).values([
     { id: 'c1', accountId: 'a1', name: '山田 太郎' },
     { id: 'c2', accountId: 'a1', name: '鈴木 一郎' },
-  ]).run();
-  db.insert(opportunities).values({ id: 'o1', accountId: 'a1', name: '全社導入', stage: 3, amountJpy: 1_000_000, channel: 'event', ownerUserId: 'u1' }).run();
-  db.insert(rooms).values({ id: 'r1', opportunityId: 'o1', message: 'よろしくお願いします', locale: 'ja' }).run();
-  db.insert(roomDocuments).values([
+  ]);
+  await db.insert(opportunities).values({ id: 'o1', accountId: 'a1', name: '全社導入', stage: 3, amountJpy: 1_000_000, channel: 'event', ownerUserId: 'u1' });
+  await db.insert(rooms).values({ id: 'r1', opportunityId: 'o1', message: 'よろしくお願いします', locale: 'ja' });
+  await db.insert(roomDocuments).values([
     { roomId: 'r1', documentSlug: 'security-check-sheet', position: 1 },
     { roomId: 'r1', documentSlug: 'pricing', position: 0 },
-  ]).run();
+  ]);
 });
 
 describe('access links in the database', () => {
-  it('store no usable token: only a hash and a sealed secret', () => {
-    const { id, token } = createAccessLink(db, key, { roomId: 'r1', contactId: 'c1' });
-    const row = db.select().from(accessLinks).where(eq(accessLinks.id, id)).get()!;
+  it('store no usable token: only a hash and a sealed secret', async () => {
+    const { id, token } = await createAccessLink(db, key, { roomId: 'r1', contactId: 'c1' });
+    const row = (await db.select().from(accessLinks).where(eq(accessLinks.id, id)).limit(1))[0]!;
     const secret = token.split('.')[1]!;
     const stored = JSON.stringify({ ...row, secretHash: row.secretHash.toString('hex') });
     expect(stored).not.toContain(secret);
@@ -39,9 +39,9 @@ describe('access links in the database', () => {
     expect(revealAccessToken(key, row)).toBe(token);
   });
 
-  it('open the room with its documents in the rep order', () => {
-    const { token } = createAccessLink(db, key, { roomId: 'r1', contactId: 'c2' });
-    const access = loadProspectRoom(db, token, now);
+  it('open the room with its documents in the rep order', async () => {
+    const { token } = await createAccessLink(db, key, { roomId: 'r1', contactId: 'c2' });
+    const access = await loadProspectRoom(db, token, now);
     expect(access.status).toBe('active');
     if (access.status !== 'active') return;
     expect(access.room).toMatchObject({
@@ -54,40 +54,40 @@ describe('access links in the database', () => {
     });
     // The opportunity's internal name is not even loaded for a prospect page.
     expect(JSON.stringify(access.room)).not.toContain('全社導入');
-    db.update(rooms).set({ title: '稟議用資料' }).where(eq(rooms.id, 'r1')).run();
-    const titled = loadProspectRoom(db, token, now);
+    await db.update(rooms).set({ title: '稟議用資料' }).where(eq(rooms.id, 'r1'));
+    const titled = await loadProspectRoom(db, token, now);
     expect(titled.status === 'active' && titled.room.title).toBe('稟議用資料');
-    db.update(rooms).set({ title: null }).where(eq(rooms.id, 'r1')).run();
+    await db.update(rooms).set({ title: null }).where(eq(rooms.id, 'r1'));
     expect(roomOffers(access.room, 'pricing')).toBe(true);
     expect(roomOffers(access.room, 'roi-model')).toBe(false);
   });
 
-  it('answer unknown for a wrong secret, an unknown id or junk, without telling which', () => {
-    const { token } = createAccessLink(db, key, { roomId: 'r1', contactId: 'c1' });
+  it('answer unknown for a wrong secret, an unknown id or junk, without telling which', async () => {
+    const { token } = await createAccessLink(db, key, { roomId: 'r1', contactId: 'c1' });
     const [id, secret] = token.split('.') as [string, string];
     const wrongSecret = `${id}.${changeLastCharacter(secret)}`;
     const unknownId = `${changeLastCharacter(id)}.${secret}`;
     for (const bad of [wrongSecret, unknownId, 'junk', '', `${token}/x`]) {
-      expect(loadProspectRoom(db, bad, now)).toEqual({ status: 'unknown' });
+      expect(await loadProspectRoom(db, bad, now)).toEqual({ status: 'unknown' });
     }
   });
 
-  it('answer revoked from the next request on, with the rep to contact', () => {
-    const { id, token } = createAccessLink(db, key, { roomId: 'r1', contactId: 'c1' });
-    expect(loadProspectRoom(db, token, now).status).toBe('active');
-    revokeAccessLink(db, id, now);
-    const access = loadProspectRoom(db, token, now);
+  it('answer revoked from the next request on, with the rep to contact', async () => {
+    const { id, token } = await createAccessLink(db, key, { roomId: 'r1', contactId: 'c1' });
+    expect((await loadProspectRoom(db, token, now)).status).toBe('active');
+    await revokeAccessLink(db, id, now);
+    const access = await loadProspectRoom(db, token, now);
     expect(access).toEqual({ status: 'revoked', locale: 'ja', rep: { name: '佐藤 健太', email: 'rep@example.com', phone: '03-0000-0000', jobTitle: null } });
   });
 
-  it('answer expired after the link expiry', () => {
-    const { token } = createAccessLink(db, key, { roomId: 'r1', contactId: 'c1', expiresAt: new Date(now.getTime() - 1000) });
-    expect(loadProspectRoom(db, token, now).status).toBe('expired');
+  it('answer expired after the link expiry', async () => {
+    const { token } = await createAccessLink(db, key, { roomId: 'r1', contactId: 'c1', expiresAt: new Date(now.getTime() - 1000) });
+    expect((await loadProspectRoom(db, token, now)).status).toBe('expired');
   });
 
-  it('cannot be revealed with another key', () => {
-    const { id } = createAccessLink(db, key, { roomId: 'r1', contactId: 'c1' });
-    const row = db.select().from(accessLinks).where(eq(accessLinks.id, id)).get()!;
+  it('cannot be revealed with another key', async () => {
+    const { id } = await createAccessLink(db, key, { roomId: 'r1', contactId: 'c1' });
+    const row = (await db.select().from(accessLinks).where(eq(accessLinks.id, id)).limit(1))[0]!;
     expect(revealAccessToken(parseSecretKey(crypto.randomBytes(32).toString('base64')), row)).toBeNull();
   });
 });

@@ -1,7 +1,7 @@
 // The room builder: document rules (order, unknown and duplicate slugs), the builder's buttons,
 // expiry dates as calendar days in Japan, saving with permissions, and the room's creation.
 import { describe, expect, it } from 'vitest';
-import { accounts, opportunities, roomDocuments, rooms, users } from '../../db/schema';
+import { accounts, opportunities, roomDocuments, rooms, users } from '../../src/server/db/tables';
 import { eq } from 'drizzle-orm';
 import {
   applyRoomDocumentOp,
@@ -26,18 +26,17 @@ const db = useTempDatabase();
 const admin = { id: 'u-admin', role: 'admin' as const };
 const sato = { id: 'u-sato', role: 'rep' as const };
 const tanaka = { id: 'u-tanaka', role: 'rep' as const };
-db.insert(users)
+await db.insert(users)
   .values([
     { id: admin.id, email: 'admin@example.com', displayName: '管理者', role: 'admin' },
     { id: sato.id, email: 'sato@example.com', displayName: '佐藤 健太', role: 'rep' },
     { id: tanaka.id, email: 'tanaka@example.com', displayName: '田中 美咲', role: 'rep' },
-  ])
-  .run();
-db.insert(accounts).values({ id: 'a1', name: '株式会社さくら製作所' }).run();
+  ]);
+await db.insert(accounts).values({ id: 'a1', name: '株式会社さくら製作所' });
 let opportunityCount = 0;
-function newOpportunity(owner = sato.id): string {
+async function newOpportunity(owner = sato.id): Promise<string> {
   const id = `o${++opportunityCount}`;
-  db.insert(opportunities).values({ id, accountId: 'a1', name: `商談 ${id}`, stage: 3, amountJpy: 1_200_000, channel: 'event', ownerUserId: owner }).run();
+  await db.insert(opportunities).values({ id, accountId: 'a1', name: `商談 ${id}`, stage: 3, amountJpy: 1_200_000, channel: 'event', ownerUserId: owner });
   return id;
 }
 
@@ -105,26 +104,26 @@ describe('expiry dates', () => {
 });
 
 describe('rooms in the database', () => {
-  it('ensureRoom creates one empty room with defaults, once', () => {
-    const opp = newOpportunity();
-    expect(getRoomForOpportunity(db, opp)).toBeNull();
-    const room = ensureRoom(db, opp);
+  it('ensureRoom creates one empty room with defaults, once', async () => {
+    const opp = await newOpportunity();
+    expect(await getRoomForOpportunity(db, opp)).toBeNull();
+    const room = await ensureRoom(db, opp);
     expect(room).toMatchObject({ opportunityId: opp, message: '', locale: 'ja', expiresAt: null });
-    expect(ensureRoom(db, opp, { locale: 'en' }).id).toBe(room.id);
-    expect(db.select().from(rooms).where(eq(rooms.opportunityId, opp)).all()).toHaveLength(1);
-    const other = newOpportunity();
-    expect(ensureRoom(db, other, { locale: 'en' }).locale).toBe('en');
+    expect((await ensureRoom(db, opp, { locale: 'en' })).id).toBe(room.id);
+    expect(await db.select().from(rooms).where(eq(rooms.opportunityId, opp))).toHaveLength(1);
+    const other = await newOpportunity();
+    expect((await ensureRoom(db, other, { locale: 'en' })).locale).toBe('en');
   });
 
-  it('setRoomDocuments stores the order and replaces the previous list; refused lists change nothing', () => {
-    const room = ensureRoom(db, newOpportunity());
-    expect(setRoomDocuments(db, room.id, ['security-check-sheet', 'pricing'], catalog).ok).toBe(true);
-    expect(getRoomForOpportunity(db, room.opportunityId)!.documentSlugs).toEqual(['security-check-sheet', 'pricing']);
-    expect(setRoomDocuments(db, room.id, ['pricing', 'roi-model', 'security-check-sheet'], catalog).ok).toBe(true);
-    expect(getRoomForOpportunity(db, room.opportunityId)!.documentSlugs).toEqual(['pricing', 'roi-model', 'security-check-sheet']);
-    expect(setRoomDocuments(db, room.id, ['pricing', 'nope'], catalog)).toMatchObject({ ok: false, error: 'unknownDocument' });
-    expect(setRoomDocuments(db, room.id, ['pricing', 'pricing'], catalog)).toMatchObject({ ok: false, error: 'duplicateDocument' });
-    const stored = db.select().from(roomDocuments).where(eq(roomDocuments.roomId, room.id)).all();
+  it('setRoomDocuments stores the order and replaces the previous list; refused lists change nothing', async () => {
+    const room = await ensureRoom(db, await newOpportunity());
+    expect((await setRoomDocuments(db, room.id, ['security-check-sheet', 'pricing'], catalog)).ok).toBe(true);
+    expect((await getRoomForOpportunity(db, room.opportunityId))!.documentSlugs).toEqual(['security-check-sheet', 'pricing']);
+    expect((await setRoomDocuments(db, room.id, ['pricing', 'roi-model', 'security-check-sheet'], catalog)).ok).toBe(true);
+    expect((await getRoomForOpportunity(db, room.opportunityId))!.documentSlugs).toEqual(['pricing', 'roi-model', 'security-check-sheet']);
+    expect(await setRoomDocuments(db, room.id, ['pricing', 'nope'], catalog)).toMatchObject({ ok: false, error: 'unknownDocument' });
+    expect(await setRoomDocuments(db, room.id, ['pricing', 'pricing'], catalog)).toMatchObject({ ok: false, error: 'duplicateDocument' });
+    const stored = await db.select().from(roomDocuments).where(eq(roomDocuments.roomId, room.id));
     expect(stored.sort((a, b) => a.position - b.position).map((d) => d.documentSlug)).toEqual(['pricing', 'roi-model', 'security-check-sheet']);
   });
 });
@@ -132,29 +131,29 @@ describe('rooms in the database', () => {
 describe('saveRoom', () => {
   const form = { message: '山田様\r\n\r\n資料をお送りします。\r\n', locale: 'en', expiresOn: '2027-01-31', documents: ['roi-model', 'pricing'] };
 
-  it('creates the room on the first save and stores everything', () => {
-    const opp = newOpportunity();
-    const result = saveRoom(db, sato, opp, form, catalog, { now, timeZone: TZ });
+  it('creates the room on the first save and stores everything', async () => {
+    const opp = await newOpportunity();
+    const result = await saveRoom(db, sato, opp, form, catalog, { now, timeZone: TZ });
     expect(result.ok).toBe(true);
-    const room = getRoomForOpportunity(db, opp)!;
+    const room = (await getRoomForOpportunity(db, opp))!;
     expect(room).toMatchObject({ message: '山田様\n\n資料をお送りします。', locale: 'en', expiresAt: new Date('2027-01-31T15:00:00Z'), documentSlugs: ['roi-model', 'pricing'] });
     // An empty expiry means none.
-    expect(saveRoom(db, sato, opp, { ...form, expiresOn: '' }, catalog, { now, timeZone: TZ }).ok).toBe(true);
-    expect(getRoomForOpportunity(db, opp)!.expiresAt).toBeNull();
+    expect((await saveRoom(db, sato, opp, { ...form, expiresOn: '' }, catalog, { now, timeZone: TZ })).ok).toBe(true);
+    expect((await getRoomForOpportunity(db, opp))!.expiresAt).toBeNull();
   });
 
-  it('lets only the owner or an admin save; a refused save changes nothing', () => {
-    const opp = newOpportunity(sato.id);
-    expect(saveRoom(db, tanaka, opp, form, catalog, { now, timeZone: TZ })).toEqual({ ok: false, reason: 'forbidden' });
-    expect(getRoomForOpportunity(db, opp)).toBeNull();
-    expect(saveRoom(db, admin, opp, form, catalog, { now, timeZone: TZ }).ok).toBe(true);
-    expect(saveRoom(db, sato, 'missing', form, catalog, { now, timeZone: TZ })).toEqual({ ok: false, reason: 'not_found' });
+  it('lets only the owner or an admin save; a refused save changes nothing', async () => {
+    const opp = await newOpportunity(sato.id);
+    expect(await saveRoom(db, tanaka, opp, form, catalog, { now, timeZone: TZ })).toEqual({ ok: false, reason: 'forbidden' });
+    expect(await getRoomForOpportunity(db, opp)).toBeNull();
+    expect((await saveRoom(db, admin, opp, form, catalog, { now, timeZone: TZ })).ok).toBe(true);
+    expect(await saveRoom(db, sato, 'missing', form, catalog, { now, timeZone: TZ })).toEqual({ ok: false, reason: 'not_found' });
   });
 
-  it('reports every invalid field at once and writes nothing', () => {
-    const opp = newOpportunity();
-    expect(saveRoom(db, sato, opp, form, catalog, { now, timeZone: TZ }).ok).toBe(true);
-    const result = saveRoom(
+  it('reports every invalid field at once and writes nothing', async () => {
+    const opp = await newOpportunity();
+    expect((await saveRoom(db, sato, opp, form, catalog, { now, timeZone: TZ })).ok).toBe(true);
+    const result = await saveRoom(
       db,
       sato,
       opp,
@@ -168,21 +167,21 @@ describe('saveRoom', () => {
       fieldErrors: { message: 'tooLong', locale: 'invalidChoice', expiresOn: 'pastDate', documents: 'unknownDocument' },
       badSlugs: ['ghost-document'],
     });
-    expect(saveRoom(db, sato, opp, { ...form, documents: ['pricing', 'pricing'] }, catalog, { now, timeZone: TZ })).toMatchObject({
+    expect(await saveRoom(db, sato, opp, { ...form, documents: ['pricing', 'pricing'] }, catalog, { now, timeZone: TZ })).toMatchObject({
       fieldErrors: { documents: 'duplicateDocument' },
       badSlugs: ['pricing'],
     });
-    expect(saveRoom(db, sato, opp, { ...form, expiresOn: '2026-13-01' }, catalog, { now, timeZone: TZ })).toMatchObject({ fieldErrors: { expiresOn: 'invalidDate' } });
-    expect(getRoomForOpportunity(db, opp)).toMatchObject({ locale: 'en', documentSlugs: ['roi-model', 'pricing'] });
+    expect(await saveRoom(db, sato, opp, { ...form, expiresOn: '2026-13-01' }, catalog, { now, timeZone: TZ })).toMatchObject({ fieldErrors: { expiresOn: 'invalidDate' } });
+    expect(await getRoomForOpportunity(db, opp)).toMatchObject({ locale: 'en', documentSlugs: ['roi-model', 'pricing'] });
   });
 
-  it('keeps an expiry that has passed when the rep leaves the date as it was', () => {
-    const opp = newOpportunity();
-    expect(saveRoom(db, sato, opp, { ...form, expiresOn: '2026-11-30' }, catalog, { now, timeZone: TZ }).ok).toBe(true);
+  it('keeps an expiry that has passed when the rep leaves the date as it was', async () => {
+    const opp = await newOpportunity();
+    expect((await saveRoom(db, sato, opp, { ...form, expiresOn: '2026-11-30' }, catalog, { now, timeZone: TZ })).ok).toBe(true);
     const later = new Date('2026-12-05T03:00:00Z');
-    expect(saveRoom(db, sato, opp, { ...form, message: '更新', expiresOn: '2026-11-30' }, catalog, { now: later, timeZone: TZ }).ok).toBe(true);
-    expect(getRoomForOpportunity(db, opp)).toMatchObject({ message: '更新', expiresAt: new Date('2026-11-30T15:00:00Z') });
-    expect(saveRoom(db, sato, opp, { ...form, expiresOn: '2026-12-01' }, catalog, { now: later, timeZone: TZ })).toMatchObject({ fieldErrors: { expiresOn: 'pastDate' } });
+    expect((await saveRoom(db, sato, opp, { ...form, message: '更新', expiresOn: '2026-11-30' }, catalog, { now: later, timeZone: TZ })).ok).toBe(true);
+    expect(await getRoomForOpportunity(db, opp)).toMatchObject({ message: '更新', expiresAt: new Date('2026-11-30T15:00:00Z') });
+    expect(await saveRoom(db, sato, opp, { ...form, expiresOn: '2026-12-01' }, catalog, { now: later, timeZone: TZ })).toMatchObject({ fieldErrors: { expiresOn: 'pastDate' } });
   });
 });
 
@@ -193,27 +192,27 @@ describe('the room title the buyer sees', () => {
     expect(roomTitle('ご検討資料一式', 'en', 'Sakura Works')).toBe('ご検討資料一式');
   });
 
-  it('is saved trimmed, cleared back to the default by an empty field, and refused when too long', () => {
-    const opp = newOpportunity();
+  it('is saved trimmed, cleared back to the default by an empty field, and refused when too long', async () => {
+    const opp = await newOpportunity();
     const form = { message: '', locale: 'ja', expiresOn: '', documents: ['pricing'] };
-    expect(saveRoom(db, sato, opp, { ...form, title: '  稟議用  資料 ' }, catalog, { now, timeZone: TZ })).toMatchObject({ ok: true, value: { changed: true } });
-    expect(getRoomForOpportunity(db, opp)!.title).toBe('稟議用 資料');
-    expect(saveRoom(db, sato, opp, { ...form, title: 'x'.repeat(MAX_ROOM_TITLE_LENGTH + 1) }, catalog, { now, timeZone: TZ })).toMatchObject({ ok: false, fieldErrors: { title: 'tooLong' } });
-    expect(getRoomForOpportunity(db, opp)!.title).toBe('稟議用 資料');
-    expect(saveRoom(db, sato, opp, { ...form, title: '' }, catalog, { now, timeZone: TZ })).toMatchObject({ ok: true, value: { changed: true } });
-    expect(getRoomForOpportunity(db, opp)!.title).toBeNull();
+    expect(await saveRoom(db, sato, opp, { ...form, title: '  稟議用  資料 ' }, catalog, { now, timeZone: TZ })).toMatchObject({ ok: true, value: { changed: true } });
+    expect((await getRoomForOpportunity(db, opp))!.title).toBe('稟議用 資料');
+    expect(await saveRoom(db, sato, opp, { ...form, title: 'x'.repeat(MAX_ROOM_TITLE_LENGTH + 1) }, catalog, { now, timeZone: TZ })).toMatchObject({ ok: false, fieldErrors: { title: 'tooLong' } });
+    expect((await getRoomForOpportunity(db, opp))!.title).toBe('稟議用 資料');
+    expect(await saveRoom(db, sato, opp, { ...form, title: '' }, catalog, { now, timeZone: TZ })).toMatchObject({ ok: true, value: { changed: true } });
+    expect((await getRoomForOpportunity(db, opp))!.title).toBeNull();
   });
 });
 
 describe('saveRoom: what changed', () => {
-  it('reports whether anything changed, and can leave an opportunity without a room when nothing was entered', () => {
-    const opp = newOpportunity();
+  it('reports whether anything changed, and can leave an opportunity without a room when nothing was entered', async () => {
+    const opp = await newOpportunity();
     const empty = { message: '', locale: 'ja', expiresOn: '', documents: [] };
-    expect(saveRoom(db, sato, opp, empty, catalog, { now, timeZone: TZ, createUnchanged: false })).toMatchObject({ ok: true, value: { changed: false } });
-    expect(getRoomForOpportunity(db, opp)).toBeNull();
-    expect(saveRoom(db, sato, opp, empty, catalog, { now, timeZone: TZ })).toMatchObject({ ok: true, value: { changed: false } });
-    expect(getRoomForOpportunity(db, opp)).toMatchObject({ message: '', documentSlugs: [] });
-    expect(saveRoom(db, sato, opp, { ...empty, documents: ['pricing'] }, catalog, { now, timeZone: TZ })).toMatchObject({ value: { changed: true } });
-    expect(saveRoom(db, sato, opp, { ...empty, documents: ['pricing'] }, catalog, { now, timeZone: TZ })).toMatchObject({ value: { changed: false } });
+    expect(await saveRoom(db, sato, opp, empty, catalog, { now, timeZone: TZ, createUnchanged: false })).toMatchObject({ ok: true, value: { changed: false } });
+    expect(await getRoomForOpportunity(db, opp)).toBeNull();
+    expect(await saveRoom(db, sato, opp, empty, catalog, { now, timeZone: TZ })).toMatchObject({ ok: true, value: { changed: false } });
+    expect(await getRoomForOpportunity(db, opp)).toMatchObject({ message: '', documentSlugs: [] });
+    expect(await saveRoom(db, sato, opp, { ...empty, documents: ['pricing'] }, catalog, { now, timeZone: TZ })).toMatchObject({ value: { changed: true } });
+    expect(await saveRoom(db, sato, opp, { ...empty, documents: ['pricing'] }, catalog, { now, timeZone: TZ })).toMatchObject({ value: { changed: false } });
   });
 });

@@ -4,7 +4,7 @@
 import crypto from 'node:crypto';
 import { eq } from 'drizzle-orm';
 import { describe, expect, it } from 'vitest';
-import { pipelineStages, users, workspaceSettings } from '../../db/schema';
+import { pipelineStages, users, workspaceSettings } from '../../src/server/db/tables';
 import { parseSecretKey } from '../../src/server/security/secret-box';
 import {
   defaultSettings,
@@ -31,13 +31,12 @@ const otherKey = parseSecretKey(crypto.randomBytes(32).toString('base64'));
 const env: NodeJS.ProcessEnv = {};
 const opts = { key, env };
 
-db.insert(users)
+await db.insert(users)
   .values([
     { id: 'admin-1', email: 'admin@example.com', displayName: 'Admin', role: 'admin' },
     { id: 'rep-1', email: 'rep1@example.com', displayName: 'Rep One', role: 'rep' },
     { id: 'rep-2', email: 'rep2@example.com', displayName: 'Rep Two', role: 'rep' },
-  ])
-  .run();
+  ]);
 const admin = { id: 'admin-1', role: 'admin' as const };
 const rep = { id: 'rep-1', role: 'rep' as const };
 
@@ -48,13 +47,13 @@ const png = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR
 const jpeg = Buffer.from([0xff, 0xd8, 0xff, 0xe0, 0x00, 0x10, 0x4a, 0x46, 0x49, 0x46, 0x00, 0x01]);
 const webp = Buffer.concat([Buffer.from('RIFF'), Buffer.from([0x1a, 0, 0, 0]), Buffer.from('WEBPVP8L'), Buffer.alloc(14)]);
 
-function row(settingKey: string) {
-  return db.select().from(workspaceSettings).where(eq(workspaceSettings.key, settingKey)).get();
+async function row(settingKey: string) {
+  return (await db.select().from(workspaceSettings).where(eq(workspaceSettings.key, settingKey)).limit(1))[0];
 }
 
 describe('settings defaults', () => {
-  it('fill every setting on a fresh database', () => {
-    const settings = getSettings(db, opts);
+  it('fill every setting on a fresh database', async () => {
+    const settings = await getSettings(db, opts);
     expect(settings).toMatchObject({
       organisationName: '',
       logoDataUrl: null,
@@ -75,11 +74,11 @@ describe('settings defaults', () => {
     expect(defaultSettings.hotScoreThreshold).toBe(60);
   });
 
-  it('fall back to the default for a stored value that no longer fits the schema', () => {
-    db.insert(workspaceSettings).values({ key: 'hotScoreThreshold', value: '"lots"', updatedAt: new Date() }).run();
-    db.insert(workspaceSettings).values({ key: 'unopenedAfterDays', value: 'not json', updatedAt: new Date() }).run();
-    expect(getSettings(db, opts)).toMatchObject({ hotScoreThreshold: 60, unopenedAfterDays: 3 });
-    db.delete(workspaceSettings).run();
+  it('fall back to the default for a stored value that no longer fits the schema', async () => {
+    await db.insert(workspaceSettings).values({ key: 'hotScoreThreshold', value: '"lots"', updatedAt: new Date() });
+    await db.insert(workspaceSettings).values({ key: 'unopenedAfterDays', value: 'not json', updatedAt: new Date() });
+    expect(await getSettings(db, opts)).toMatchObject({ hotScoreThreshold: 60, unopenedAfterDays: 3 });
+    await db.delete(workspaceSettings);
   });
 
   it('convert into the Slack policy', () => {
@@ -94,9 +93,9 @@ describe('settings defaults', () => {
 });
 
 describe('updateSettings', () => {
-  it('saves form strings as typed values, recording who changed them', () => {
+  it('saves form strings as typed values, recording who changed them', async () => {
     const now = new Date('2026-11-22T09:00:00Z');
-    const result = updateSettings(
+    const result = await updateSettings(
       db,
       admin,
       {
@@ -114,7 +113,7 @@ describe('updateSettings', () => {
       { ...opts, now },
     );
     expect(result.ok).toBe(true);
-    expect(getSettings(db, opts)).toMatchObject({
+    expect(await getSettings(db, opts)).toMatchObject({
       organisationName: '株式会社リンギ',
       defaultRoomLocale: 'en',
       defaultLinkExpiryDays: 30,
@@ -126,11 +125,11 @@ describe('updateSettings', () => {
       slackDigest: 'daily',
       slackDigestTime: '18:45',
     });
-    expect(row('hotScoreThreshold')).toMatchObject({ value: '75', updatedByUserId: 'admin-1', updatedAt: now });
+    expect(await row('hotScoreThreshold')).toMatchObject({ value: '75', updatedByUserId: 'admin-1', updatedAt: now });
   });
 
-  it('refuses bad numbers with one code per field, and saves nothing when any field is wrong', () => {
-    const result = updateSettings(
+  it('refuses bad numbers with one code per field, and saves nothing when any field is wrong', async () => {
+    const result = await updateSettings(
       db,
       admin,
       {
@@ -162,22 +161,22 @@ describe('updateSettings', () => {
         slackDigestTime: 'invalidTime',
       },
     });
-    expect(getSettings(db, opts).organisationName).toBe('株式会社リンギ');
-    expect(updateSettings(db, admin, { hotScoreThreshold: '101', retentionDays: '3651' }, opts)).toMatchObject({
+    expect((await getSettings(db, opts)).organisationName).toBe('株式会社リンギ');
+    expect(await updateSettings(db, admin, { hotScoreThreshold: '101', retentionDays: '3651' }, opts)).toMatchObject({
       fieldErrors: { hotScoreThreshold: 'outOfRange', retentionDays: 'outOfRange' },
     });
-    expect(updateSettings(db, admin, { organisationName: 'x'.repeat(101) }, opts)).toMatchObject({ fieldErrors: { organisationName: 'tooLong' } });
+    expect(await updateSettings(db, admin, { organisationName: 'x'.repeat(101) }, opts)).toMatchObject({ fieldErrors: { organisationName: 'tooLong' } });
   });
 
-  it('accepts the bounds and a cleared organisation name', () => {
-    expect(updateSettings(db, admin, { hotScoreThreshold: '1', retentionDays: '30', organisationName: '' }, opts).ok).toBe(true);
-    expect(updateSettings(db, admin, { hotScoreThreshold: 100, retentionDays: 3650 }, opts).ok).toBe(true);
-    expect(getSettings(db, opts)).toMatchObject({ hotScoreThreshold: 100, retentionDays: 3650, organisationName: '' });
+  it('accepts the bounds and a cleared organisation name', async () => {
+    expect((await updateSettings(db, admin, { hotScoreThreshold: '1', retentionDays: '30', organisationName: '' }, opts)).ok).toBe(true);
+    expect((await updateSettings(db, admin, { hotScoreThreshold: 100, retentionDays: 3650 }, opts)).ok).toBe(true);
+    expect(await getSettings(db, opts)).toMatchObject({ hotScoreThreshold: 100, retentionDays: 3650, organisationName: '' });
   });
 
-  it('is for admins only', () => {
-    expect(updateSettings(db, rep, { organisationName: 'Rep Corp' }, opts)).toEqual({ ok: false, reason: 'forbidden' });
-    expect(getSettings(db, opts).organisationName).toBe('');
+  it('is for admins only', async () => {
+    expect(await updateSettings(db, rep, { organisationName: 'Rep Corp' }, opts)).toEqual({ ok: false, reason: 'forbidden' });
+    expect((await getSettings(db, opts)).organisationName).toBe('');
   });
 });
 
@@ -191,29 +190,29 @@ describe('logo', () => {
     expect(detectImageType(Buffer.from('RIFF\0\0\0\0WAVEfmt '))).toBeNull();
   });
 
-  it('is stored as a data: URL of the detected type', () => {
-    expect(updateSettings(db, admin, { logo: new Uint8Array(png) }, opts).ok).toBe(true);
-    expect(getSettings(db, opts).logoDataUrl).toBe(`data:image/png;base64,${png.toString('base64')}`);
-    expect(updateSettings(db, admin, { logo: new Uint8Array(webp) }, opts).ok).toBe(true);
-    expect(getSettings(db, opts).logoDataUrl).toMatch(/^data:image\/webp;base64,/);
+  it('is stored as a data: URL of the detected type', async () => {
+    expect((await updateSettings(db, admin, { logo: new Uint8Array(png) }, opts)).ok).toBe(true);
+    expect((await getSettings(db, opts)).logoDataUrl).toBe(`data:image/png;base64,${png.toString('base64')}`);
+    expect((await updateSettings(db, admin, { logo: new Uint8Array(webp) }, opts)).ok).toBe(true);
+    expect((await getSettings(db, opts)).logoDataUrl).toMatch(/^data:image\/webp;base64,/);
   });
 
-  it('refuses a fake image, an empty file and one over 200 KB, keeping the current logo', () => {
-    const before = getSettings(db, opts).logoDataUrl;
+  it('refuses a fake image, an empty file and one over 200 KB, keeping the current logo', async () => {
+    const before = (await getSettings(db, opts)).logoDataUrl;
     const fake = Buffer.from('<svg xmlns="http://www.w3.org/2000/svg"></svg>');
-    expect(updateSettings(db, admin, { logo: new Uint8Array(fake) }, opts)).toMatchObject({ fieldErrors: { logo: 'logoType' } });
-    expect(updateSettings(db, admin, { logo: new Uint8Array(0) }, opts)).toMatchObject({ fieldErrors: { logo: 'logoEmpty' } });
+    expect(await updateSettings(db, admin, { logo: new Uint8Array(fake) }, opts)).toMatchObject({ fieldErrors: { logo: 'logoType' } });
+    expect(await updateSettings(db, admin, { logo: new Uint8Array(0) }, opts)).toMatchObject({ fieldErrors: { logo: 'logoEmpty' } });
     const oversize = Buffer.concat([png, Buffer.alloc(MAX_LOGO_BYTES - png.length + 1)]);
-    expect(updateSettings(db, admin, { logo: new Uint8Array(oversize) }, opts)).toMatchObject({ fieldErrors: { logo: 'logoTooLarge' } });
+    expect(await updateSettings(db, admin, { logo: new Uint8Array(oversize) }, opts)).toMatchObject({ fieldErrors: { logo: 'logoTooLarge' } });
     const justFits = Buffer.concat([png, Buffer.alloc(MAX_LOGO_BYTES - png.length)]);
-    expect(updateSettings(db, admin, { logo: new Uint8Array(justFits) }, opts).ok).toBe(true);
-    expect(getSettings(db, opts).logoDataUrl).toMatch(/^data:image\/png;base64,/);
-    expect(getSettings(db, opts).logoDataUrl).not.toBe(before);
+    expect((await updateSettings(db, admin, { logo: new Uint8Array(justFits) }, opts)).ok).toBe(true);
+    expect((await getSettings(db, opts)).logoDataUrl).toMatch(/^data:image\/png;base64,/);
+    expect((await getSettings(db, opts)).logoDataUrl).not.toBe(before);
   });
 
-  it('can be removed', () => {
-    expect(updateSettings(db, admin, { logo: null }, opts).ok).toBe(true);
-    expect(getSettings(db, opts).logoDataUrl).toBeNull();
+  it('can be removed', async () => {
+    expect((await updateSettings(db, admin, { logo: null }, opts)).ok).toBe(true);
+    expect((await getSettings(db, opts)).logoDataUrl).toBeNull();
   });
 });
 
@@ -237,7 +236,7 @@ describe('webhook URLs', () => {
     expect(validateWebhookUrl('   ', env)).toEqual({ ok: false, code: 'required' });
   });
 
-  it('may point at 127.0.0.1 only when RINGI_ALLOW_LOOPBACK_WEBHOOKS=1', () => {
+  it('may point at 127.0.0.1 only when RINGI_ALLOW_LOOPBACK_WEBHOOKS=1', async () => {
     const loopback = 'http://127.0.0.1:4555/slack/hook';
     expect(validateWebhookUrl(loopback, {})).toEqual({ ok: false, code: 'webhookLoopback' });
     expect(validateWebhookUrl(loopback, { RINGI_ALLOW_LOOPBACK_WEBHOOKS: 'true' })).toEqual({ ok: false, code: 'webhookLoopback' });
@@ -246,7 +245,7 @@ describe('webhook URLs', () => {
     for (const bad of ['http://127.0.0.1/slack', 'http://localhost:4555/slack', 'http://10.0.0.1:4555/slack', 'http://u:p@127.0.0.1:4555/slack', 'http://127.0.0.1.evil.example:4555/x']) {
       expect(validateWebhookUrl(bad, { RINGI_ALLOW_LOOPBACK_WEBHOOKS: '1' }).ok, bad).toBe(false);
     }
-    expect(updateSettings(db, admin, { workspaceWebhookUrl: loopback }, opts)).toMatchObject({ fieldErrors: { workspaceWebhookUrl: 'webhookLoopback' } });
+    expect(await updateSettings(db, admin, { workspaceWebhookUrl: loopback }, opts)).toMatchObject({ fieldErrors: { workspaceWebhookUrl: 'webhookLoopback' } });
   });
 
   it('are masked to the team prefix and the last four characters', () => {
@@ -256,91 +255,91 @@ describe('webhook URLs', () => {
     expect(maskWebhookUrl(SLACK_URL)).not.toContain(SLACK_SECRET);
   });
 
-  it('are stored sealed: the raw URL is nowhere in the row, and it opens only under the right key and setting', () => {
-    expect(updateSettings(db, admin, { workspaceWebhookUrl: SLACK_URL }, opts).ok).toBe(true);
-    const stored = row(WORKSPACE_WEBHOOK_KEY)!;
+  it('are stored sealed: the raw URL is nowhere in the row, and it opens only under the right key and setting', async () => {
+    expect((await updateSettings(db, admin, { workspaceWebhookUrl: SLACK_URL }, opts)).ok).toBe(true);
+    const stored = (await row(WORKSPACE_WEBHOOK_KEY))!;
     expect(stored.value).not.toContain(SLACK_SECRET);
     expect(stored.value).not.toContain('hooks.slack.com');
     expect(JSON.stringify(db.$client.prepare('select * from workspace_settings').all())).not.toContain(SLACK_SECRET);
-    expect(getWorkspaceWebhookUrl(db, opts)).toBe(SLACK_URL);
-    expect(getSettings(db, opts).workspaceWebhook).toEqual({ source: 'stored', masked: 'https://hooks.slack.com/services/T0…/…WXYZ', undecryptable: false });
+    expect(await getWorkspaceWebhookUrl(db, opts)).toBe(SLACK_URL);
+    expect((await getSettings(db, opts)).workspaceWebhook).toEqual({ source: 'stored', masked: 'https://hooks.slack.com/services/T0…/…WXYZ', undecryptable: false });
     // Under another server key it cannot be opened: the page asks for a replacement.
-    expect(getWorkspaceWebhookUrl(db, { key: otherKey, env })).toBeNull();
-    expect(getSettings(db, { key: otherKey, env }).workspaceWebhook).toMatchObject({ source: 'stored', masked: null, undecryptable: true });
+    expect(await getWorkspaceWebhookUrl(db, { key: otherKey, env })).toBeNull();
+    expect((await getSettings(db, { key: otherKey, env })).workspaceWebhook).toMatchObject({ source: 'stored', masked: null, undecryptable: true });
     // Sealed for its setting key: copied to a rep's key it does not open.
-    db.insert(workspaceSettings).values({ key: userWebhookKey('rep-2'), value: stored.value, updatedAt: new Date() }).run();
-    expect(getUserWebhookUrl(db, 'rep-2', opts)).toBeNull();
-    db.delete(workspaceSettings).where(eq(workspaceSettings.key, userWebhookKey('rep-2'))).run();
+    await db.insert(workspaceSettings).values({ key: userWebhookKey('rep-2'), value: stored.value, updatedAt: new Date() });
+    expect(await getUserWebhookUrl(db, 'rep-2', opts)).toBeNull();
+    await db.delete(workspaceSettings).where(eq(workspaceSettings.key, userWebhookKey('rep-2')));
   });
 
-  it('can be replaced and removed', () => {
+  it('can be replaced and removed', async () => {
     const replacement = 'https://hooks.slack.com/services/T0999ZZZZ/B0999ZZZZ/zzzzzzzzzzzzzzzzzzzz1234';
-    expect(updateSettings(db, admin, { workspaceWebhookUrl: replacement }, opts).ok).toBe(true);
-    expect(getWorkspaceWebhookUrl(db, opts)).toBe(replacement);
-    expect(updateSettings(db, admin, { workspaceWebhookUrl: null }, opts).ok).toBe(true);
-    expect(getWorkspaceWebhookUrl(db, opts)).toBeNull();
-    expect(getSettings(db, opts).workspaceWebhook.source).toBe('none');
+    expect((await updateSettings(db, admin, { workspaceWebhookUrl: replacement }, opts)).ok).toBe(true);
+    expect(await getWorkspaceWebhookUrl(db, opts)).toBe(replacement);
+    expect((await updateSettings(db, admin, { workspaceWebhookUrl: null }, opts)).ok).toBe(true);
+    expect(await getWorkspaceWebhookUrl(db, opts)).toBeNull();
+    expect((await getSettings(db, opts)).workspaceWebhook.source).toBe('none');
   });
 
-  it('per rep: theirs first, else the workspace one', () => {
+  it('per rep: theirs first, else the workspace one', async () => {
     const repHook = 'https://hooks.slack.com/services/T0123ABCD/B0REP0001/repsecretrepsecret0001';
-    expect(updateSettings(db, admin, { workspaceWebhookUrl: SLACK_URL, userWebhooks: { 'rep-1': repHook } }, opts).ok).toBe(true);
-    expect(row(userWebhookKey('rep-1'))!.value).not.toContain('repsecretrepsecret0001');
-    expect(webhookUrlForRecipient(db, 'rep-1', opts)).toBe(repHook);
-    expect(webhookUrlForRecipient(db, 'rep-2', opts)).toBe(SLACK_URL);
-    expect(webhookUrlForRecipient(db, null, opts)).toBe(SLACK_URL);
-    expect(listUserWebhooks(db, opts)).toEqual([
+    expect((await updateSettings(db, admin, { workspaceWebhookUrl: SLACK_URL, userWebhooks: { 'rep-1': repHook } }, opts)).ok).toBe(true);
+    expect((await row(userWebhookKey('rep-1')))!.value).not.toContain('repsecretrepsecret0001');
+    expect(await webhookUrlForRecipient(db, 'rep-1', opts)).toBe(repHook);
+    expect(await webhookUrlForRecipient(db, 'rep-2', opts)).toBe(SLACK_URL);
+    expect(await webhookUrlForRecipient(db, null, opts)).toBe(SLACK_URL);
+    expect(await listUserWebhooks(db, opts)).toEqual([
       { userId: 'rep-1', displayName: 'Rep One', email: 'rep1@example.com', deactivated: false, masked: 'https://hooks.slack.com/services/T0…/…0001', undecryptable: false },
     ]);
-    expect(updateSettings(db, admin, { userWebhooks: { nobody: repHook } }, opts)).toMatchObject({ fieldErrors: { 'userWebhooks.nobody': 'unknownUser' } });
-    expect(updateSettings(db, admin, { userWebhooks: { 'rep-2': 'https://example.com/x' } }, opts)).toMatchObject({ fieldErrors: { 'userWebhooks.rep-2': 'webhookInvalid' } });
-    expect(updateSettings(db, admin, { userWebhooks: { 'rep-1': null } }, opts).ok).toBe(true);
-    expect(webhookUrlForRecipient(db, 'rep-1', opts)).toBe(SLACK_URL);
-    expect(listUserWebhooks(db, opts)).toEqual([]);
+    expect(await updateSettings(db, admin, { userWebhooks: { nobody: repHook } }, opts)).toMatchObject({ fieldErrors: { 'userWebhooks.nobody': 'unknownUser' } });
+    expect(await updateSettings(db, admin, { userWebhooks: { 'rep-2': 'https://example.com/x' } }, opts)).toMatchObject({ fieldErrors: { 'userWebhooks.rep-2': 'webhookInvalid' } });
+    expect((await updateSettings(db, admin, { userWebhooks: { 'rep-1': null } }, opts)).ok).toBe(true);
+    expect(await webhookUrlForRecipient(db, 'rep-1', opts)).toBe(SLACK_URL);
+    expect(await listUserWebhooks(db, opts)).toEqual([]);
   });
 });
 
 describe('environment overrides', () => {
-  it('RINGI_SLACK_WEBHOOK_URL wins over the stored webhook and is shown masked as configured by environment', () => {
+  it('RINGI_SLACK_WEBHOOK_URL wins over the stored webhook and is shown masked as configured by environment', async () => {
     const envUrl = 'https://hooks.slack.com/services/TENV12345/BENV12345/envsecretenvsecret9876';
     const withEnv = { key, env: { RINGI_SLACK_WEBHOOK_URL: envUrl } };
-    expect(getWorkspaceWebhookUrl(db, opts)).toBe(SLACK_URL);
-    expect(getWorkspaceWebhookUrl(db, withEnv)).toBe(envUrl);
-    expect(webhookUrlForRecipient(db, 'rep-2', withEnv)).toBe(envUrl);
-    expect(getSettings(db, withEnv).workspaceWebhook).toEqual({ source: 'env', masked: 'https://hooks.slack.com/services/TE…/…9876', undecryptable: false });
+    expect(await getWorkspaceWebhookUrl(db, opts)).toBe(SLACK_URL);
+    expect(await getWorkspaceWebhookUrl(db, withEnv)).toBe(envUrl);
+    expect(await webhookUrlForRecipient(db, 'rep-2', withEnv)).toBe(envUrl);
+    expect((await getSettings(db, withEnv)).workspaceWebhook).toEqual({ source: 'env', masked: 'https://hooks.slack.com/services/TE…/…9876', undecryptable: false });
     // An empty variable (as the end-to-end setup has) means unset.
-    expect(getWorkspaceWebhookUrl(db, { key, env: { RINGI_SLACK_WEBHOOK_URL: '' } })).toBe(SLACK_URL);
+    expect(await getWorkspaceWebhookUrl(db, { key, env: { RINGI_SLACK_WEBHOOK_URL: '' } })).toBe(SLACK_URL);
   });
 
-  it('RINGI_RETENTION_DAYS overrides and locks the retention', () => {
+  it('RINGI_RETENTION_DAYS overrides and locks the retention', async () => {
     const locked = { key, env: { RINGI_RETENTION_DAYS: '90' } };
     expect(retentionFromEnv(locked.env)).toEqual({ days: 90 });
-    expect(getSettings(db, locked)).toMatchObject({ retentionDays: 90, retentionSource: 'env', retentionEnvInvalid: false });
-    expect(updateSettings(db, admin, { retentionDays: '120' }, locked)).toMatchObject({ fieldErrors: { retentionDays: 'lockedByEnv' } });
+    expect(await getSettings(db, locked)).toMatchObject({ retentionDays: 90, retentionSource: 'env', retentionEnvInvalid: false });
+    expect(await updateSettings(db, admin, { retentionDays: '120' }, locked)).toMatchObject({ fieldErrors: { retentionDays: 'lockedByEnv' } });
     // Other settings still save while retention is locked.
-    expect(updateSettings(db, admin, { hotScoreThreshold: '70' }, locked).ok).toBe(true);
+    expect((await updateSettings(db, admin, { hotScoreThreshold: '70' }, locked)).ok).toBe(true);
   });
 
-  it('says when RINGI_SLACK_ALERT_DELAY_SECONDS overrides the alert delay', () => {
-    expect(getSettings(db, { key, env: { RINGI_SLACK_ALERT_DELAY_SECONDS: '5' } })).toMatchObject({ slackAlertDelayMinutes: getSettings(db, opts).slackAlertDelayMinutes, alertDelaySecondsFromEnv: 5 });
-    for (const value of ['', 'soon', '-1']) expect(getSettings(db, { key, env: { RINGI_SLACK_ALERT_DELAY_SECONDS: value } }).alertDelaySecondsFromEnv).toBeNull();
+  it('says when RINGI_SLACK_ALERT_DELAY_SECONDS overrides the alert delay', async () => {
+    expect(await getSettings(db, { key, env: { RINGI_SLACK_ALERT_DELAY_SECONDS: '5' } })).toMatchObject({ slackAlertDelayMinutes: (await getSettings(db, opts)).slackAlertDelayMinutes, alertDelaySecondsFromEnv: 5 });
+    for (const value of ['', 'soon', '-1']) expect((await getSettings(db, { key, env: { RINGI_SLACK_ALERT_DELAY_SECONDS: value } })).alertDelaySecondsFromEnv).toBeNull();
   });
 
-  it('ignores an invalid RINGI_RETENTION_DAYS, and says so', () => {
+  it('ignores an invalid RINGI_RETENTION_DAYS, and says so', async () => {
     for (const value of ['10', 'forever', '1.5']) {
       const invalid = { key, env: { RINGI_RETENTION_DAYS: value } };
       expect(retentionFromEnv(invalid.env)).toEqual({ invalid: true });
-      expect(getSettings(db, invalid)).toMatchObject({ retentionSource: 'settings', retentionEnvInvalid: true, retentionDays: getSettings(db, opts).retentionDays });
+      expect(await getSettings(db, invalid)).toMatchObject({ retentionSource: 'settings', retentionEnvInvalid: true, retentionDays: (await getSettings(db, opts)).retentionDays });
     }
     expect(retentionFromEnv({ RINGI_RETENTION_DAYS: '' })).toBeNull();
   });
 });
 
 describe('stage labels', () => {
-  it('rename the Japanese and English labels; numbers and outcomes stay', () => {
-    const result = updateSettings(db, admin, { stageLabels: [{ number: 3, labelJa: ' 提案・見積 ', labelEn: 'Proposal & quote' }] }, opts);
+  it('rename the Japanese and English labels; numbers and outcomes stay', async () => {
+    const result = await updateSettings(db, admin, { stageLabels: [{ number: 3, labelJa: ' 提案・見積 ', labelEn: 'Proposal & quote' }] }, opts);
     expect(result.ok).toBe(true);
-    expect(db.select().from(pipelineStages).where(eq(pipelineStages.number, 3)).get()).toEqual({
+    expect((await db.select().from(pipelineStages).where(eq(pipelineStages.number, 3)).limit(1))[0]).toEqual({
       number: 3,
       labelJa: '提案・見積',
       labelEn: 'Proposal & quote',
@@ -348,8 +347,8 @@ describe('stage labels', () => {
     });
   });
 
-  it('refuse blank, overlong and unknown stages', () => {
-    const result = updateSettings(
+  it('refuse blank, overlong and unknown stages', async () => {
+    const result = await updateSettings(
       db,
       admin,
       {
@@ -362,6 +361,6 @@ describe('stage labels', () => {
       opts,
     );
     expect(result).toEqual({ ok: false, reason: 'invalid', fieldErrors: { 'stage.1.labelJa': 'required', 'stage.2.labelEn': 'tooLong', 'stage.99': 'unknownStage' } });
-    expect(db.select().from(pipelineStages).where(eq(pipelineStages.number, 1)).get()?.labelJa).toBe('アプローチ');
+    expect((await db.select().from(pipelineStages).where(eq(pipelineStages.number, 1)).limit(1))[0]?.labelJa).toBe('アプローチ');
   });
 });

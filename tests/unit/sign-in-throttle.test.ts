@@ -2,7 +2,7 @@
 // an attacker's failures slow the attacker down, never lock the owner out of a browser they have
 // signed in with before; delays grow per failure; the account-wide allowance is much higher.
 import { describe, expect, it } from 'vitest';
-import { signInThrottle } from '../../db/schema';
+import { signInThrottle } from '../../src/server/db/tables';
 import { knownDeviceFor, MAX_ACCOUNTS_PER_DEVICE, parseKnownDevice, rememberedDevice } from '../../src/server/auth/known-device';
 import { signIn } from '../../src/server/auth/sign-in';
 import {
@@ -107,11 +107,11 @@ describe('sign-in throttling (database)', async () => {
    * `count` wrong guesses as signIn counts them (let through, then never taken back by a success),
    * each made as soon as the throttle allows; returns the time after the last one.
    */
-  function failures(count: number, email: string, source: (i: number) => SignInSource, start = t0, emailOf = (_i: number) => email): Date {
+  async function failures(count: number, email: string, source: (i: number) => SignInSource, start = t0, emailOf = (_i: number) => email): Promise<Date> {
     let now = start.getTime();
     for (let i = 0; i < count; i++) {
-      const attempt = () => takeSignInAttempt(db, emailOf(i), source(i), new Date(now));
-      for (let decision = attempt(); !decision.allowed; decision = attempt()) {
+      const attempt = async () => await takeSignInAttempt(db, emailOf(i), source(i), new Date(now));
+      for (let decision = await attempt(); !decision.allowed; decision = (await attempt())) {
         now += decision.retryAfterSeconds * 1000;
       }
     }
@@ -121,26 +121,26 @@ describe('sign-in throttling (database)', async () => {
   let attackCase = 0;
 
   // Each case has its own account and networks (`${email}/office`), so no case sees another's failures.
-  it.each<{ what: string; attacker: (email: string) => Date; ownerNetwork: string }>([
+  it.each<{ what: string; attacker: (email: string) => Promise<Date>; ownerNetwork: string }>([
     {
       what: 'guessing from the owner’s own network, past every allowance',
-      attacker: (email) => failures(throttleRules.account.freeFailures + 50, email, () => ({ network: `${email}/office` })),
+      attacker: async (email) => await failures(throttleRules.account.freeFailures + 50, email, () => ({ network: `${email}/office` })),
       ownerNetwork: 'office',
     },
     {
       what: 'guessing from many networks, past the account-wide allowance',
-      attacker: (email) => failures(throttleRules.account.freeFailures + 50, email, (i) => ({ network: `${email}/botnet-${i}` })),
+      attacker: async (email) => await failures(throttleRules.account.freeFailures + 50, email, (i) => ({ network: `${email}/botnet-${i}` })),
       ownerNetwork: 'home',
     },
     {
       what: 'spraying many accounts from the owner’s network',
-      attacker: (email) => failures(throttleRules.network.freeFailures + 50, email, () => ({ network: `${email}/office` }), t0, (i) => `spray-${i}-${email}`),
+      attacker: async (email) => await failures(throttleRules.network.freeFailures + 50, email, () => ({ network: `${email}/office` }), t0, (i) => `spray-${i}-${email}`),
       ownerNetwork: 'office',
     },
   ])('the owner on a known device gets in at once: $what', async ({ attacker, ownerNetwork }) => {
     const email = owner(attackCase++);
     const network = `${email}/${ownerNetwork}`;
-    const now = attacker(email);
+    const now = await attacker(email);
     // An unknown browser on the owner's network is being slowed down right now...
     expect(await signIn(db, { email, password, network }, now)).toMatchObject({ ok: false, reason: 'throttled' });
     // ...yet the owner's own browser goes straight in.
@@ -168,48 +168,48 @@ describe('sign-in throttling (database)', async () => {
     expect(early).toMatchObject({ ok: false, reason: 'throttled' });
     expect((await signIn(db, { email, password, ...source }, new Date(now + MAX_DELAY_MS))).ok).toBe(true);
     // The success starts this browser's count over.
-    expect(signInWaitMs(db, email, source, new Date(now + MAX_DELAY_MS))).toBe(0);
+    expect(await signInWaitMs(db, email, source, new Date(now + MAX_DELAY_MS))).toBe(0);
   });
 
   it('applies the account-wide allowance to unknown browsers on fresh networks, not to known devices', async () => {
     const email = owner(4);
-    failures(throttleRules.account.freeFailures, email, (i) => ({ network: `botnet-${i}` }));
+    await failures(throttleRules.account.freeFailures, email, (i) => ({ network: `botnet-${i}` }));
     const fresh = await signIn(db, { email, password, network: 'new-laptop' }, at(10));
     expect(fresh).toMatchObject({ ok: false, reason: 'throttled', retryAfterSeconds: 5 });
     expect((await signIn(db, { email, password, network: 'new-laptop', device: device(email) }, at(10))).ok).toBe(true);
     // One below the allowance nobody is slowed down.
     const other = owner(5);
-    failures(throttleRules.account.freeFailures - 1, other, (i) => ({ network: `botnet-${i}` }));
+    await failures(throttleRules.account.freeFailures - 1, other, (i) => ({ network: `botnet-${i}` }));
     expect((await signIn(db, { email: other, password, network: 'new-laptop' }, at(10))).ok).toBe(true);
   });
 
   it('counts a known device’s own failures against that device only', async () => {
     const email = owner(6);
     const mine = { network: `${email}/office`, device: device(email) };
-    failures(throttleRules.knownDevice.freeFailures, email, () => mine);
+    await failures(throttleRules.knownDevice.freeFailures, email, () => mine);
     expect(await signIn(db, { email, password, ...mine }, t0)).toMatchObject({ ok: false, reason: 'throttled' });
     expect((await signIn(db, { email, password, network: `${email}/office` }, t0)).ok).toBe(true);
   });
 
-  it('forgets failures a window after the first one', () => {
+  it('forgets failures a window after the first one', async () => {
     const email = owner(7);
-    failures(throttleRules.accountNetwork.freeFailures, email, () => ({ network: 'x' }));
-    expect(signInWaitMs(db, email, { network: 'x' }, t0)).toBe(5000);
-    expect(signInWaitMs(db, email, { network: 'x' }, at(THROTTLE_WINDOW_MS))).toBe(0);
+    await failures(throttleRules.accountNetwork.freeFailures, email, () => ({ network: 'x' }));
+    expect(await signInWaitMs(db, email, { network: 'x' }, t0)).toBe(5000);
+    expect(await signInWaitMs(db, email, { network: 'x' }, at(THROTTLE_WINDOW_MS))).toBe(0);
     // The next failure starts a new window at one.
-    failures(1, email, () => ({ network: 'x' }), at(THROTTLE_WINDOW_MS));
-    expect(signInWaitMs(db, email, { network: 'x' }, at(THROTTLE_WINDOW_MS))).toBe(0);
+    await failures(1, email, () => ({ network: 'x' }), at(THROTTLE_WINDOW_MS));
+    expect(await signInWaitMs(db, email, { network: 'x' }, at(THROTTLE_WINDOW_MS))).toBe(0);
   });
 
-  it('lets the daily job delete counters whose window has ended, and only those', () => {
+  it('lets the daily job delete counters whose window has ended, and only those', async () => {
     const sprayStart = at(2 * THROTTLE_WINDOW_MS);
-    failures(3, 'sprayed@example.com', (i) => ({ network: `spray-net-${i}` }), sprayStart);
-    const rows = () => db.select().from(signInThrottle).all().filter((r) => r.key.includes('sprayed@example.com') || r.key.includes('spray-net-')).length;
-    expect(rows()).toBe(7); // three account × network, three network, one account
-    purgeExpiredSignInFailures(db, new Date(sprayStart.getTime() + THROTTLE_WINDOW_MS - 1));
-    expect(rows()).toBe(7);
-    purgeExpiredSignInFailures(db, new Date(sprayStart.getTime() + THROTTLE_WINDOW_MS));
-    expect(rows()).toBe(0);
+    await failures(3, 'sprayed@example.com', (i) => ({ network: `spray-net-${i}` }), sprayStart);
+    const rows = async () => (await db.select().from(signInThrottle)).filter((r) => r.key.includes('sprayed@example.com') || r.key.includes('spray-net-')).length;
+    expect(await rows()).toBe(7); // three account × network, three network, one account
+    await purgeExpiredSignInFailures(db, new Date(sprayStart.getTime() + THROTTLE_WINDOW_MS - 1));
+    expect(await rows()).toBe(7);
+    await purgeExpiredSignInFailures(db, new Date(sprayStart.getTime() + THROTTLE_WINDOW_MS));
+    expect(await rows()).toBe(0);
   });
 
   it('lets no more parallel guesses through than the allowance, while the first ones are still hashing', async () => {

@@ -2,7 +2,7 @@
 // them to a real HTTP stand-in on loopback. A controllable clock replaces waiting.
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeEach, describe, expect, it } from 'vitest';
-import { contacts, opportunities, slackOutbox, users } from '../../db/schema';
+import { contacts, opportunities, slackOutbox, users } from '../../src/server/db/tables';
 import { heartbeatPayload } from '../../src/server/tracking/beacon-payloads';
 import { recordAutomatedOpen, recordHeartbeat, startView } from '../../src/server/tracking/ingest';
 import type { LinkScope } from '../../src/server/tracking/link-scope';
@@ -40,17 +40,17 @@ async function round() {
   return runSlackRound(deps, since);
 }
 
-let world: ReturnType<typeof seedTrackingFixture>;
+let world: Awaited<ReturnType<typeof seedTrackingFixture>>;
 let n = 0;
-beforeEach(() => {
-  world = seedTrackingFixture(db, `w${++n}`);
+beforeEach(async () => {
+  world = (await seedTrackingFixture(db, `w${++n}`));
   slack.received.length = 0;
 });
-const outbox = () => db.select().from(slackOutbox).all();
-const rowsFor = (scope: LinkScope) => outbox().filter((r) => r.opportunityId === scope.opportunityId);
+const outbox = async () => await db.select().from(slackOutbox);
+const rowsFor = async (scope: LinkScope) => (await outbox()).filter((r) => r.opportunityId === scope.opportunityId);
 
-function read(scope: LinkScope, device: string, extra: Partial<Parameters<typeof startView>[1]> = {}) {
-  return startView(
+async function read(scope: LinkScope, device: string, extra: Partial<Parameters<typeof startView>[1]> = {}) {
+  return await startView(
     db,
     { scope, documentSlug: 'pricing', documentCategory: 'pricing', documentTitle: '料金表', sectionIds: ['plans'], deviceId: device, deviceLabel: 'Chrome / Windows', networkHash: null, now: clock, ...extra },
     { delayMs: delay },
@@ -60,13 +60,13 @@ const beacon = (seq: number, activeSeconds: number) => heartbeatPayload.parse({ 
 
 describe('Slack alerts', () => {
   it('send one alert per visit, after the coalescing delay, summarising the visit so far', async () => {
-    db.update(contacts).set({ jobTitle: '経理部長' }).where(eq(contacts.id, world.yamada.scope.contactId)).run();
-    const view = read(world.yamada.scope, 'a'.repeat(26));
+    await db.update(contacts).set({ jobTitle: '経理部長' }).where(eq(contacts.id, world.yamada.scope.contactId));
+    const view = await read(world.yamada.scope, 'a'.repeat(26));
     await round();
     expect(slack.received).toHaveLength(0); // still coalescing
     advance(minute);
-    recordHeartbeat(db, world.yamada.scope, view.viewId, beacon(1, 55), clock);
-    read(world.yamada.scope, 'a'.repeat(26)); // another document in the same visit: no new alert
+    await recordHeartbeat(db, world.yamada.scope, view.viewId, beacon(1, 55), clock);
+    await read(world.yamada.scope, 'a'.repeat(26)); // another document in the same visit: no new alert
     advance(delay);
     await round();
     expect(slack.delivered()).toHaveLength(1);
@@ -79,11 +79,11 @@ describe('Slack alerts', () => {
   });
 
   it('announce a returning visit after a gap as a return', async () => {
-    read(world.yamada.scope, 'b'.repeat(26));
+    await read(world.yamada.scope, 'b'.repeat(26));
     advance(delay);
     await round();
     advance(2 * 60 * minute);
-    read(world.yamada.scope, 'b'.repeat(26));
+    await read(world.yamada.scope, 'b'.repeat(26));
     advance(delay);
     await round();
     expect(slack.delivered().map((m) => m.body.text)).toEqual([
@@ -93,9 +93,9 @@ describe('Slack alerts', () => {
   });
 
   it('raise one hot alert a day when a pricing sheet is read for long', async () => {
-    const view = read(world.yamada.scope, 'c'.repeat(26));
+    const view = await read(world.yamada.scope, 'c'.repeat(26));
     advance(6 * minute);
-    recordHeartbeat(db, world.yamada.scope, view.viewId, beacon(1, 330), clock);
+    await recordHeartbeat(db, world.yamada.scope, view.viewId, beacon(1, 330), clock);
     await round();
     const hot = slack.delivered().filter((m) => m.body.text.includes('🔥'));
     expect(hot).toHaveLength(1);
@@ -104,35 +104,35 @@ describe('Slack alerts', () => {
     expect(hot[0]!.body.text).toMatch(/エンゲージメントスコア \d+ \/ 100$/);
     expect(JSON.stringify(hot[0]!.body.blocks)).toMatch(/• [^•]+（\+\d+点）/);
     expect(JSON.stringify(hot[0]!.body.blocks)).toContain('/timeline|タイムラインを見る>');
-    recordHeartbeat(db, world.yamada.scope, view.viewId, beacon(2, 340), advance(10_000));
+    await recordHeartbeat(db, world.yamada.scope, view.viewId, beacon(2, 340), advance(10_000));
     await round();
     expect(slack.delivered().filter((m) => m.body.text.includes('🔥'))).toHaveLength(1);
   });
 
   it('send nothing for muted opportunities or reps who turned alerts off', async () => {
-    db.update(opportunities).set({ alertsMuted: true }).where(eq(opportunities.id, world.yamada.scope.opportunityId)).run();
-    read(world.yamada.scope, 'd'.repeat(26));
-    const other = seedTrackingFixture(db, `off${n}`);
-    db.update(users).set({ slackAlerts: 'off' }).where(eq(users.id, `off${n}-u1`)).run();
-    read(other.yamada.scope, 'd'.repeat(26));
+    await db.update(opportunities).set({ alertsMuted: true }).where(eq(opportunities.id, world.yamada.scope.opportunityId));
+    await read(world.yamada.scope, 'd'.repeat(26));
+    const other = await seedTrackingFixture(db, `off${n}`);
+    await db.update(users).set({ slackAlerts: 'off' }).where(eq(users.id, `off${n}-u1`));
+    await read(other.yamada.scope, 'd'.repeat(26));
     advance(delay);
     await round();
     expect(slack.received).toHaveLength(0);
   });
 
   it('skip an alert muted after it was queued', async () => {
-    read(world.yamada.scope, 'e'.repeat(26));
-    db.update(opportunities).set({ alertsMuted: true }).where(eq(opportunities.id, world.yamada.scope.opportunityId)).run();
+    await read(world.yamada.scope, 'e'.repeat(26));
+    await db.update(opportunities).set({ alertsMuted: true }).where(eq(opportunities.id, world.yamada.scope.opportunityId));
     advance(delay);
     await round();
     expect(slack.received).toHaveLength(0);
-    expect(rowsFor(world.yamada.scope)).toEqual([expect.objectContaining({ status: 'skipped' })]);
+    expect(await rowsFor(world.yamada.scope)).toEqual([expect.objectContaining({ status: 'skipped' })]);
   });
 
   it('collect digest readers into one daily message instead', async () => {
-    db.update(users).set({ slackAlerts: 'digest' }).where(eq(users.id, `w${n}-u1`)).run();
-    read(world.yamada.scope, 'f'.repeat(26));
-    read(world.suzuki.scope, 'g'.repeat(26));
+    await db.update(users).set({ slackAlerts: 'digest' }).where(eq(users.id, `w${n}-u1`));
+    await read(world.yamada.scope, 'f'.repeat(26));
+    await read(world.suzuki.scope, 'g'.repeat(26));
     advance(delay);
     await round();
     expect(slack.received.filter((m) => !m.body.text.includes('ダイジェスト'))).toHaveLength(0);
@@ -147,30 +147,30 @@ describe('Slack alerts', () => {
   });
 
   it('never alert on automated opens', async () => {
-    recordAutomatedOpen(db, world.yamada.scope, 'pricing', 'Microsoft Safe Links', clock);
+    await recordAutomatedOpen(db, world.yamada.scope, 'pricing', 'Microsoft Safe Links', clock);
     advance(delay);
     await round();
-    expect(rowsFor(world.yamada.scope)).toEqual([]);
+    expect(await rowsFor(world.yamada.scope)).toEqual([]);
   });
 
   it('retry after a Slack error, then deliver once', async () => {
     slack.script({ status: 500 });
-    read(world.yamada.scope, 'h'.repeat(26));
+    await read(world.yamada.scope, 'h'.repeat(26));
     advance(delay);
     await round();
-    expect(rowsFor(world.yamada.scope)).toEqual([expect.objectContaining({ status: 'pending', attempts: 1 })]);
+    expect(await rowsFor(world.yamada.scope)).toEqual([expect.objectContaining({ status: 'pending', attempts: 1 })]);
     advance(1000);
     await round();
-    expect(rowsFor(world.yamada.scope)).toEqual([expect.objectContaining({ status: 'sent', attempts: 2 })]);
+    expect(await rowsFor(world.yamada.scope)).toEqual([expect.objectContaining({ status: 'sent', attempts: 2 })]);
     expect(slack.delivered()).toHaveLength(1);
   });
 
   it('wait as long as a 429 Retry-After says', async () => {
     slack.script({ status: 429, headers: { 'Retry-After': '120' } });
-    read(world.yamada.scope, 'i'.repeat(26));
+    await read(world.yamada.scope, 'i'.repeat(26));
     advance(delay);
     await round();
-    const [row] = rowsFor(world.yamada.scope);
+    const [row] = await rowsFor(world.yamada.scope);
     expect(row).toMatchObject({ status: 'pending' });
     expect(row!.dueAt.getTime() - clock.getTime()).toBe(120_000);
     advance(119_000);
@@ -183,9 +183,9 @@ describe('Slack alerts', () => {
 
   it('send one visit alert per contact however many visits start, folding the others into it', async () => {
     // 30 starts within a second on one link, each without a cookie: 30 visits, one alert.
-    for (let i = 0; i < 30; i++) read(world.yamada.scope, `flood${String(i).padStart(2, '0')}`.padEnd(26, 'x'));
-    read(world.suzuki.scope, 'l'.repeat(26)); // another contact: their own alert
-    expect(outbox().filter((r) => r.kind === 'visit' && r.opportunityId === world.yamada.scope.opportunityId)).toHaveLength(2);
+    for (let i = 0; i < 30; i++) await read(world.yamada.scope, `flood${String(i).padStart(2, '0')}`.padEnd(26, 'x'));
+    await read(world.suzuki.scope, 'l'.repeat(26)); // another contact: their own alert
+    expect((await outbox()).filter((r) => r.kind === 'visit' && r.opportunityId === world.yamada.scope.opportunityId)).toHaveLength(2);
     advance(delay);
     await round();
     const texts = slack.delivered().map((m) => m.body.text);
@@ -195,22 +195,22 @@ describe('Slack alerts', () => {
     expect(JSON.stringify(slack.delivered().find((m) => m.body.text.includes('山田 太郎'))!.body.blocks)).toContain('新しい端末');
     // More visits within the window add no alert…
     advance(10 * minute);
-    read(world.yamada.scope, 'late'.padEnd(26, 'x'));
+    await read(world.yamada.scope, 'late'.padEnd(26, 'x'));
     advance(delay);
     await round();
     expect(slack.delivered().filter((m) => m.body.text.includes('山田 太郎'))).toHaveLength(1);
     // …a visit after the window does.
     advance(visitAlertWindowMs(delay));
-    read(world.yamada.scope, 'next'.padEnd(26, 'x'));
+    await read(world.yamada.scope, 'next'.padEnd(26, 'x'));
     advance(delay);
     await round();
     expect(slack.delivered().filter((m) => m.body.text.includes('山田 太郎'))).toHaveLength(2);
   });
 
   it('say "reading now" while the reader is still reading when the alert goes out', async () => {
-    const view = read(world.yamada.scope, 'm'.repeat(26));
+    const view = await read(world.yamada.scope, 'm'.repeat(26));
     advance(delay - 5000);
-    recordHeartbeat(db, world.yamada.scope, view.viewId, beacon(1, 20), clock);
+    await recordHeartbeat(db, world.yamada.scope, view.viewId, beacon(1, 20), clock);
     advance(5000);
     await round();
     const blocks = JSON.stringify(slack.delivered()[0]!.body.blocks);
@@ -224,21 +224,21 @@ describe('Slack alerts', () => {
     const outageDeps: SlackWorkerDeps = { ...deps, webhookFor: () => outage.url };
     const outageRound = () => runSlackRound(outageDeps, clock);
     outage.script({ status: 429, headers: { 'Retry-After': '60' }, body: 'rate_limited' }, { status: 500, body: 'rollup_error' });
-    read(world.yamada.scope, 'n'.repeat(26));
+    await read(world.yamada.scope, 'n'.repeat(26));
     advance(delay);
     await outageRound(); // 429: waits the minute Slack asked for
     const firstFailure = clock;
-    expect(rowsFor(world.yamada.scope)).toEqual([expect.objectContaining({ status: 'pending', attempts: 1, firstFailedAt: firstFailure })]);
-    expect(rowsFor(world.yamada.scope)[0]!.dueAt.getTime() - clock.getTime()).toBe(60_000);
+    expect(await rowsFor(world.yamada.scope)).toEqual([expect.objectContaining({ status: 'pending', attempts: 1, firstFailedAt: firstFailure })]);
+    expect((await rowsFor(world.yamada.scope))[0]!.dueAt.getTime() - clock.getTime()).toBe(60_000);
     advance(60_000);
     await outageRound(); // 500
-    expect(rowsFor(world.yamada.scope)).toEqual([expect.objectContaining({ status: 'pending', attempts: 2 })]);
+    expect(await rowsFor(world.yamada.scope)).toEqual([expect.objectContaining({ status: 'pending', attempts: 2 })]);
     await outage.close(); // Slack unreachable: connections refused, for most of a day
     for (let hours = 0; hours < 23; hours += 0.5) {
       advance(30 * minute);
       await outageRound();
     }
-    const waiting = rowsFor(world.yamada.scope)[0]!;
+    const waiting = (await rowsFor(world.yamada.scope))[0]!;
     expect(waiting).toMatchObject({ status: 'pending', firstFailedAt: firstFailure });
     expect(waiting.attempts).toBeGreaterThan(20);
     expect(waiting.lastError).toContain('ECONNREFUSED');
@@ -252,7 +252,7 @@ describe('Slack alerts', () => {
       expect(back.delivered()).toHaveLength(1);
       expect(back.delivered()[0]!.body.text).toContain('山田 太郎');
       expect(outage.delivered()).toHaveLength(0);
-      expect(rowsFor(world.yamada.scope)).toEqual([expect.objectContaining({ status: 'sent', firstFailedAt: null, lastError: null })]);
+      expect(await rowsFor(world.yamada.scope)).toEqual([expect.objectContaining({ status: 'sent', firstFailedAt: null, lastError: null })]);
       advance(60 * minute);
       await runSlackRound({ ...deps, webhookFor: () => back.url }, clock);
       expect(back.received).toHaveLength(1);
@@ -265,56 +265,56 @@ describe('Slack alerts', () => {
     const down = await startSlackStandIn();
     await down.close(); // nothing listens there any more
     const downDeps: SlackWorkerDeps = { ...deps, webhookFor: () => down.url };
-    read(world.yamada.scope, 'p'.repeat(26));
+    await read(world.yamada.scope, 'p'.repeat(26));
     advance(delay);
     await runSlackRound(downDeps, clock);
     const start = clock;
     while (clock.getTime() - start.getTime() < 24 * 60 * minute - 30 * minute) {
       advance(30 * minute);
       await runSlackRound(downDeps, clock);
-      expect(rowsFor(world.yamada.scope)[0]!.status).toBe('pending');
+      expect((await rowsFor(world.yamada.scope))[0]!.status).toBe('pending');
     }
     advance(60 * minute);
     await runSlackRound(downDeps, clock);
-    const [row] = rowsFor(world.yamada.scope);
+    const [row] = await rowsFor(world.yamada.scope);
     expect(row).toMatchObject({ status: 'failed' });
     expect(row!.lastError).toMatch(/^Gave up after 2\d h/);
-    expect(slackHealth(db, clock).failed).toBeGreaterThanOrEqual(1);
+    expect((await slackHealth(db, clock)).failed).toBeGreaterThanOrEqual(1);
   });
 
   it('show admins that Slack is failing while alerts wait for a retry', async () => {
-    const before = slackHealth(db, clock);
+    const before = await slackHealth(db, clock);
     slack.script({ status: 503 });
-    read(world.yamada.scope, 'q'.repeat(26));
+    await read(world.yamada.scope, 'q'.repeat(26));
     advance(delay);
     await round();
-    expect(slackHealth(db, clock).retrying).toBe(before.retrying + 1);
+    expect((await slackHealth(db, clock)).retrying).toBe(before.retrying + 1);
     advance(1000);
     await round();
-    expect(slackHealth(db, clock).retrying).toBe(before.retrying);
+    expect((await slackHealth(db, clock)).retrying).toBe(before.retrying);
   });
 
-  it('use the workspace time zone for the digest time and the hot-alert day', () => {
-    db.update(users).set({ slackAlerts: 'digest' }).where(eq(users.id, `w${n}-u1`)).run();
+  it('use the workspace time zone for the digest time and the hot-alert day', async () => {
+    await db.update(users).set({ slackAlerts: 'digest' }).where(eq(users.id, `w${n}-u1`));
     const policy = { ...defaultAlertPolicy, digestAtMinutes: 9 * 60 };
     // 16:00 UTC: 01:00 the next day in Tokyo (too early), 11:00 in New York (past 09:00).
     const instant = new Date('2026-11-24T16:00:00Z');
-    expect(enqueueDueDigests(db, instant, policy, 'Asia/Tokyo')).toBe(0);
-    expect(enqueueDueDigests(db, new Date('2026-11-24T13:59:00Z'), policy, 'America/New_York')).toBe(0);
-    expect(enqueueDueDigests(db, instant, policy, 'America/New_York')).toBeGreaterThanOrEqual(1);
-    expect(outbox().some((r) => r.idempotencyKey === `digest:w${n}-u1:2026-11-24`)).toBe(true);
+    expect(await enqueueDueDigests(db, instant, policy, 'Asia/Tokyo')).toBe(0);
+    expect(await enqueueDueDigests(db, new Date('2026-11-24T13:59:00Z'), policy, 'America/New_York')).toBe(0);
+    expect(await enqueueDueDigests(db, instant, policy, 'America/New_York')).toBeGreaterThanOrEqual(1);
+    expect((await outbox()).some((r) => r.idempotencyKey === `digest:w${n}-u1:2026-11-24`)).toBe(true);
     expect(workspaceDay(instant, 'Asia/Tokyo')).toBe('2026-11-25');
     expect(workspaceDay(instant, 'America/New_York')).toBe('2026-11-24');
   });
 
   it('mark an invalid webhook (404) failed, with no URL in the error, and stop retrying', async () => {
     slack.script({ status: 404, body: 'no_service' });
-    read(world.yamada.scope, 'j'.repeat(26));
+    await read(world.yamada.scope, 'j'.repeat(26));
     advance(delay);
     await round();
     advance(60 * minute);
     await round();
-    const [row] = rowsFor(world.yamada.scope);
+    const [row] = await rowsFor(world.yamada.scope);
     expect(row).toMatchObject({ status: 'failed', attempts: 1 });
     expect(row!.lastError).toContain('404');
     expect(row!.lastError).not.toContain('stand-in-secret');
@@ -323,10 +323,10 @@ describe('Slack alerts', () => {
 
   it('deliver exactly once when a worker dies mid-flight and another takes over', async () => {
     slack.script({ status: 0, hang: true });
-    read(world.yamada.scope, 'k'.repeat(26));
+    await read(world.yamada.scope, 'k'.repeat(26));
     advance(delay);
     // The first worker claims the row and sends; it dies before Slack answers (nothing recorded).
-    const [claimed] = claimDueAlerts(db, clock);
+    const [claimed] = await claimDueAlerts(db, clock);
     const inFlight = deliver(slack.url, { text: 'x', blocks: [] }, () => clock);
     expect(claimed).toMatchObject({ status: 'sending' });
     await new Promise((r) => setTimeout(r, 50));
@@ -338,7 +338,7 @@ describe('Slack alerts', () => {
     await round();
     await round();
     expect(slack.delivered()).toHaveLength(1);
-    expect(rowsFor(world.yamada.scope)).toEqual([expect.objectContaining({ status: 'sent', attempts: 2 })]);
+    expect(await rowsFor(world.yamada.scope)).toEqual([expect.objectContaining({ status: 'sent', attempts: 2 })]);
     await slack.close().catch(() => undefined);
     void inFlight;
   });

@@ -2,7 +2,7 @@
 // deactivation ending sessions, the last active admin, nobody acting on themselves, own password change.
 import { eq } from 'drizzle-orm';
 import { describe, expect, it } from 'vitest';
-import { users } from '../../db/schema';
+import { users } from '../../src/server/db/tables';
 import { createSession, validateSession } from '../../src/server/auth/sessions';
 import { signIn } from '../../src/server/auth/sign-in';
 import { throttleRules } from '../../src/server/auth/throttle';
@@ -39,7 +39,7 @@ describe('user administration', async () => {
     });
     if (!result.ok) throw new Error(JSON.stringify(result));
     expect(result.value.password.length).toBeGreaterThanOrEqual(16);
-    expect(getUser(db, result.value.id)).toMatchObject({
+    expect(await getUser(db, result.value.id)).toMatchObject({
       email: 'new.rep@example.com',
       displayName: '新人 太郎',
       role: 'rep',
@@ -50,7 +50,7 @@ describe('user administration', async () => {
       deactivatedAt: null,
     });
     // Only a hash is stored, and the password signs in.
-    const stored = db.select({ hash: users.passwordHash }).from(users).where(eq(users.id, result.value.id)).get()!;
+    const stored = (await db.select({ hash: users.passwordHash }).from(users).where(eq(users.id, result.value.id)).limit(1))[0]!;
     expect(stored.hash).toMatch(/^\$argon2id\$/);
     expect(stored.hash).not.toContain(result.value.password);
     expect(await canSignIn('new.rep@example.com', result.value.password)).toBe(true);
@@ -67,18 +67,18 @@ describe('user administration', async () => {
       reason: 'invalid',
       fieldErrors: { email: 'invalidEmail', displayName: 'required', role: 'invalidChoice', locale: 'invalidChoice', phone: 'invalidPhone', slackUserId: 'invalidSlackUserId' },
     });
-    const rep = listUsers(db).find((u) => u.role === 'rep')!;
+    const rep = (await listUsers(db)).find((u) => u.role === 'rep')!;
     expect(await inviteUser(db, { id: rep.id, role: 'rep' }, { email: 'x@example.com', displayName: 'X', role: 'admin', locale: 'ja' })).toEqual({ ok: false, reason: 'forbidden' });
   });
 
   it('resets a password: a new one shown once, the old one and every session of the user end', async () => {
     const { id } = await createUser(db, { email: 'reset@example.com', displayName: 'Reset', role: 'rep', password: 'old-password-1' });
-    const a = createSession(db, id);
-    const b = createSession(db, id);
+    const a = await createSession(db, id);
+    const b = await createSession(db, id);
     const result = await resetUserPassword(db, admin, id);
     if (!result.ok) throw new Error(JSON.stringify(result));
-    expect(validateSession(db, a.token)).toBeNull();
-    expect(validateSession(db, b.token)).toBeNull();
+    expect(await validateSession(db, a.token)).toBeNull();
+    expect(await validateSession(db, b.token)).toBeNull();
     expect(await canSignIn('reset@example.com', 'old-password-1')).toBe(false);
     expect(await canSignIn('reset@example.com', result.value.password)).toBe(true);
     expect(await resetUserPassword(db, admin, adminId)).toEqual({ ok: false, reason: 'self' });
@@ -87,48 +87,48 @@ describe('user administration', async () => {
 
   it('deactivates at once: sessions end and sign-in is refused; reactivation restores sign-in', async () => {
     const { id } = await createUser(db, { email: 'leaver@example.com', displayName: 'Leaver', role: 'rep', password: 'leaver-password-1' });
-    const session = createSession(db, id);
-    expect(validateSession(db, session.token)).not.toBeNull();
-    const result = deactivateUserByAdmin(db, admin, id, new Date('2026-11-22T09:00:00Z'));
+    const session = await createSession(db, id);
+    expect(await validateSession(db, session.token)).not.toBeNull();
+    const result = await deactivateUserByAdmin(db, admin, id, new Date('2026-11-22T09:00:00Z'));
     expect(result).toMatchObject({ ok: true, value: { deactivatedAt: new Date('2026-11-22T09:00:00Z') } });
-    expect(validateSession(db, session.token)).toBeNull();
+    expect(await validateSession(db, session.token)).toBeNull();
     expect(await canSignIn('leaver@example.com', 'leaver-password-1')).toBe(false);
     // Deactivating again changes nothing.
-    expect(deactivateUserByAdmin(db, admin, id).ok).toBe(true);
-    expect(getUser(db, id)?.deactivatedAt).toEqual(new Date('2026-11-22T09:00:00Z'));
-    expect(reactivateUserByAdmin(db, admin, id)).toMatchObject({ ok: true, value: { deactivatedAt: null } });
+    expect((await deactivateUserByAdmin(db, admin, id)).ok).toBe(true);
+    expect((await getUser(db, id))?.deactivatedAt).toEqual(new Date('2026-11-22T09:00:00Z'));
+    expect(await reactivateUserByAdmin(db, admin, id)).toMatchObject({ ok: true, value: { deactivatedAt: null } });
     expect(await canSignIn('leaver@example.com', 'leaver-password-1')).toBe(true);
-    expect(listUsers(db).at(-1)?.deactivatedAt ?? null).toBeNull();
+    expect((await listUsers(db)).at(-1)?.deactivatedAt ?? null).toBeNull();
   });
 
-  it('never deactivates yourself', () => {
-    const session = createSession(db, adminId);
-    expect(deactivateUserByAdmin(db, admin, adminId)).toEqual({ ok: false, reason: 'self' });
-    expect(validateSession(db, session.token)).not.toBeNull();
-    expect(getUser(db, adminId)?.deactivatedAt).toBeNull();
+  it('never deactivates yourself', async () => {
+    const session = await createSession(db, adminId);
+    expect(await deactivateUserByAdmin(db, admin, adminId)).toEqual({ ok: false, reason: 'self' });
+    expect(await validateSession(db, session.token)).not.toBeNull();
+    expect((await getUser(db, adminId))?.deactivatedAt).toBeNull();
   });
 
   it('never leaves the workspace without an active admin', async () => {
     // An actor that is not itself an active admin (a stale session, a script): the rule still holds.
     const ghost = { id: 'ghost-admin', role: 'admin' as const };
-    expect(deactivateUserByAdmin(db, ghost, adminId)).toEqual({ ok: false, reason: 'last_admin' });
-    expect(updateUserProfile(db, ghost, adminId, { displayName: 'Boss', role: 'rep', locale: 'ja' })).toEqual({ ok: false, reason: 'last_admin' });
-    expect(getUser(db, adminId)).toMatchObject({ role: 'admin', deactivatedAt: null });
+    expect(await deactivateUserByAdmin(db, ghost, adminId)).toEqual({ ok: false, reason: 'last_admin' });
+    expect(await updateUserProfile(db, ghost, adminId, { displayName: 'Boss', role: 'rep', locale: 'ja' })).toEqual({ ok: false, reason: 'last_admin' });
+    expect(await getUser(db, adminId)).toMatchObject({ role: 'admin', deactivatedAt: null });
 
     // With a second active admin, either may deactivate or demote the other, but not both.
     const { id: secondId } = await createUser(db, { email: 'second@example.com', displayName: 'Second', role: 'admin', password: 'second-password-1' });
     const second = { id: secondId, role: 'admin' as const };
-    expect(deactivateUserByAdmin(db, admin, secondId).ok).toBe(true);
-    expect(deactivateUserByAdmin(db, ghost, adminId)).toEqual({ ok: false, reason: 'last_admin' });
-    reactivateUserByAdmin(db, admin, secondId);
-    expect(updateUserProfile(db, second, adminId, { displayName: 'Boss', role: 'rep', locale: 'ja' }).ok).toBe(true);
-    expect(updateUserProfile(db, ghost, secondId, { displayName: 'Second', role: 'rep', locale: 'ja' })).toEqual({ ok: false, reason: 'last_admin' });
-    expect(updateUserProfile(db, second, adminId, { displayName: 'Boss', role: 'admin', locale: 'ja' }).ok).toBe(true);
+    expect((await deactivateUserByAdmin(db, admin, secondId)).ok).toBe(true);
+    expect(await deactivateUserByAdmin(db, ghost, adminId)).toEqual({ ok: false, reason: 'last_admin' });
+    await reactivateUserByAdmin(db, admin, secondId);
+    expect((await updateUserProfile(db, second, adminId, { displayName: 'Boss', role: 'rep', locale: 'ja' })).ok).toBe(true);
+    expect(await updateUserProfile(db, ghost, secondId, { displayName: 'Second', role: 'rep', locale: 'ja' })).toEqual({ ok: false, reason: 'last_admin' });
+    expect((await updateUserProfile(db, second, adminId, { displayName: 'Boss', role: 'admin', locale: 'ja' })).ok).toBe(true);
   });
 
-  it('edits a profile, but nobody changes their own role', () => {
-    const rep = listUsers(db).find((u) => u.email === 'new.rep@example.com')!;
-    const result = updateUserProfile(db, admin, rep.id, {
+  it('edits a profile, but nobody changes their own role', async () => {
+    const rep = (await listUsers(db)).find((u) => u.email === 'new.rep@example.com')!;
+    const result = await updateUserProfile(db, admin, rep.id, {
       displayName: 'Taro New',
       role: 'admin',
       locale: 'ja',
@@ -137,32 +137,32 @@ describe('user administration', async () => {
       slackUserId: 'W0123ABCDE',
     });
     expect(result).toMatchObject({ ok: true, value: { displayName: 'Taro New', role: 'admin', locale: 'ja', jobTitle: null, phone: '+81-3-1234-5678', slackUserId: 'W0123ABCDE' } });
-    expect(updateUserProfile(db, admin, rep.id, { displayName: 'x', role: 'rep', locale: 'ja', slackUserId: '@taro' })).toMatchObject({
+    expect(await updateUserProfile(db, admin, rep.id, { displayName: 'x', role: 'rep', locale: 'ja', slackUserId: '@taro' })).toMatchObject({
       reason: 'invalid',
       fieldErrors: { slackUserId: 'invalidSlackUserId' },
     });
-    expect(updateUserProfile(db, admin, adminId, { displayName: 'Boss', role: 'rep', locale: 'ja' })).toEqual({ ok: false, reason: 'self' });
+    expect(await updateUserProfile(db, admin, adminId, { displayName: 'Boss', role: 'rep', locale: 'ja' })).toEqual({ ok: false, reason: 'self' });
     // Your own name and language, with your role unchanged, are fine.
-    expect(updateUserProfile(db, admin, adminId, { displayName: 'The Boss', role: 'admin', locale: 'en' }).ok).toBe(true);
-    expect(updateUserProfile(db, admin, 'nobody', { displayName: 'x', role: 'rep', locale: 'ja' })).toEqual({ ok: false, reason: 'not_found' });
-    expect(updateUserProfile(db, { id: rep.id, role: 'rep' }, adminId, { displayName: 'x', role: 'rep', locale: 'ja' })).toEqual({ ok: false, reason: 'forbidden' });
+    expect((await updateUserProfile(db, admin, adminId, { displayName: 'The Boss', role: 'admin', locale: 'en' })).ok).toBe(true);
+    expect(await updateUserProfile(db, admin, 'nobody', { displayName: 'x', role: 'rep', locale: 'ja' })).toEqual({ ok: false, reason: 'not_found' });
+    expect(await updateUserProfile(db, { id: rep.id, role: 'rep' }, adminId, { displayName: 'x', role: 'rep', locale: 'ja' })).toEqual({ ok: false, reason: 'forbidden' });
   });
 });
 
 describe('own account', async () => {
   const { id } = await createUser(db, { email: 'me@example.com', displayName: 'Me', role: 'rep', password: 'my-password-01' });
 
-  it('updates language, Slack member id and alert mode', () => {
-    expect(updateOwnPreferences(db, id, { locale: 'en', slackUserId: 'u0ABCDEF12', slackAlerts: 'digest' })).toMatchObject({
+  it('updates language, Slack member id and alert mode', async () => {
+    expect(await updateOwnPreferences(db, id, { locale: 'en', slackUserId: 'u0ABCDEF12', slackAlerts: 'digest' })).toMatchObject({
       ok: true,
       value: { locale: 'en', slackUserId: 'U0ABCDEF12', slackAlerts: 'digest' },
     });
-    expect(updateOwnPreferences(db, id, { locale: 'de', slackUserId: 'me', slackAlerts: 'sometimes' })).toEqual({
+    expect(await updateOwnPreferences(db, id, { locale: 'de', slackUserId: 'me', slackAlerts: 'sometimes' })).toEqual({
       ok: false,
       reason: 'invalid',
       fieldErrors: { locale: 'invalidChoice', slackUserId: 'invalidSlackUserId', slackAlerts: 'invalidChoice' },
     });
-    expect(updateOwnPreferences(db, id, { locale: 'ja', slackUserId: '', slackAlerts: 'instant' })).toMatchObject({ ok: true, value: { slackUserId: null } });
+    expect(await updateOwnPreferences(db, id, { locale: 'ja', slackUserId: '', slackAlerts: 'instant' })).toMatchObject({ ok: true, value: { slackUserId: null } });
   });
 
   it('refuses a wrong current password, a short or repeated new one and a mismatch', async () => {
@@ -182,13 +182,13 @@ describe('own account', async () => {
   });
 
   it('changes the password: every old session ends, the returned fresh one works', async () => {
-    const here = createSession(db, id);
-    const elsewhere = createSession(db, id);
+    const here = await createSession(db, id);
+    const elsewhere = await createSession(db, id);
     const result = await changeOwnPassword(db, id, { currentPassword: 'my-password-01', newPassword: 'my-password-02', confirmPassword: 'my-password-02' });
     if (!result.ok) throw new Error(JSON.stringify(result));
-    expect(validateSession(db, here.token)).toBeNull();
-    expect(validateSession(db, elsewhere.token)).toBeNull();
-    expect(validateSession(db, result.value.token)?.user.id).toBe(id);
+    expect(await validateSession(db, here.token)).toBeNull();
+    expect(await validateSession(db, elsewhere.token)).toBeNull();
+    expect((await validateSession(db, result.value.token))?.user.id).toBe(id);
     expect(await canSignIn('me@example.com', 'my-password-01')).toBe(false);
     expect(await canSignIn('me@example.com', 'my-password-02')).toBe(true);
   });

@@ -1,6 +1,6 @@
 import crypto from 'node:crypto';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { accessLinks, accounts, contacts, opportunities, pipelineStages, roomDocuments, rooms, users } from '../../db/schema';
+import { accessLinks, accounts, contacts, opportunities, pipelineStages, roomDocuments, rooms, users } from '../../src/server/db/tables';
 import { createAccessLink } from '../../src/server/access-links/access-links';
 import {
   asciiFileName,
@@ -146,14 +146,14 @@ let other: LinkScope;
 const ids: Record<string, string> = {};
 const tokens: string[] = [];
 
-function link(roomId: string, contactId: string): LinkScope {
-  const { token } = createAccessLink(db, key, { roomId, contactId });
+async function link(roomId: string, contactId: string): Promise<LinkScope> {
+  const { token } = await createAccessLink(db, key, { roomId, contactId });
   tokens.push(token);
-  return activeLinkScope(db, token)!;
+  return (await activeLinkScope(db, token))!;
 }
 
-function view(scope: LinkScope, slug: string, device: string, when: Date, label = 'Chrome / Windows') {
-  return startView(db, {
+async function view(scope: LinkScope, slug: string, device: string, when: Date, label = 'Chrome / Windows') {
+  return await startView(db, {
     scope,
     documentSlug: slug,
     documentCategory: null,
@@ -166,45 +166,45 @@ function view(scope: LinkScope, slug: string, device: string, when: Date, label 
   });
 }
 
-function beat(scope: LinkScope, viewId: string, seq: number, activeSeconds: number, maxScrollPercent: number, when: Date, extra: Record<string, unknown> = {}) {
-  expect(recordHeartbeat(db, scope, viewId, heartbeatPayload.parse({ seq, activeSeconds, maxScrollPercent, ...extra }), when)).toBe('applied');
+async function beat(scope: LinkScope, viewId: string, seq: number, activeSeconds: number, maxScrollPercent: number, when: Date, extra: Record<string, unknown> = {}) {
+  expect(await recordHeartbeat(db, scope, viewId, heartbeatPayload.parse({ seq, activeSeconds, maxScrollPercent, ...extra }), when)).toBe('applied');
 }
 
-beforeAll(() => {
-  db.insert(users).values({ id: 'u1', email: 'rep@example.com', displayName: '佐藤' }).run();
-  const stage = db.select().from(pipelineStages).all().find((s) => s.number === 3);
-  if (!stage) db.insert(pipelineStages).values({ number: 3, labelJa: '提案', labelEn: 'Proposal' }).run();
-  db.insert(accounts).values({ id: 'a1', name: '株式会社さくら, 本社' }).run();
-  db.insert(contacts).values({ id: 'c1', accountId: 'a1', name: '山田 太郎', email: 'yamada@sakura.example' }).run();
-  db.insert(contacts).values({ id: 'c2', accountId: 'a1', name: '=鈴木 "一郎"', email: null }).run();
-  db.insert(opportunities).values({ id: 'o1', accountId: 'a1', name: '経費精算\n刷新', stage: 3, amountJpy: 1_200_000, channel: 'event', ownerUserId: 'u1' }).run();
-  db.insert(opportunities).values({ id: 'o2', accountId: 'a1', name: '別の商談', stage: 3, channel: 'event', ownerUserId: 'u1' }).run();
-  db.insert(rooms).values({ id: 'r1', opportunityId: 'o1' }).run();
-  db.insert(rooms).values({ id: 'r2', opportunityId: 'o2' }).run();
-  for (const [roomId, slug] of [['r1', 'pricing'], ['r1', 'security'], ['r2', 'roi']] as const) db.insert(roomDocuments).values({ roomId, documentSlug: slug, position: 0 }).run();
-  yamada = link('r1', 'c1');
-  suzuki = link('r1', 'c2');
-  other = link('r2', 'c1');
+beforeAll(async () => {
+  await db.insert(users).values({ id: 'u1', email: 'rep@example.com', displayName: '佐藤' });
+  const stage = (await db.select().from(pipelineStages)).find((s) => s.number === 3);
+  if (!stage) await db.insert(pipelineStages).values({ number: 3, labelJa: '提案', labelEn: 'Proposal' });
+  await db.insert(accounts).values({ id: 'a1', name: '株式会社さくら, 本社' });
+  await db.insert(contacts).values({ id: 'c1', accountId: 'a1', name: '山田 太郎', email: 'yamada@sakura.example' });
+  await db.insert(contacts).values({ id: 'c2', accountId: 'a1', name: '=鈴木 "一郎"', email: null });
+  await db.insert(opportunities).values({ id: 'o1', accountId: 'a1', name: '経費精算\n刷新', stage: 3, amountJpy: 1_200_000, channel: 'event', ownerUserId: 'u1' });
+  await db.insert(opportunities).values({ id: 'o2', accountId: 'a1', name: '別の商談', stage: 3, channel: 'event', ownerUserId: 'u1' });
+  await db.insert(rooms).values({ id: 'r1', opportunityId: 'o1' });
+  await db.insert(rooms).values({ id: 'r2', opportunityId: 'o2' });
+  for (const [roomId, slug] of [['r1', 'pricing'], ['r1', 'security'], ['r2', 'roi']] as const) await db.insert(roomDocuments).values({ roomId, documentSlug: slug, position: 0 });
+  yamada = (await link('r1', 'c1'));
+  suzuki = (await link('r1', 'c2'));
+  other = (await link('r2', 'c1'));
 
-  recordAutomatedOpen(db, yamada, null, 'Microsoft Safe Links', at(-60));
+  await recordAutomatedOpen(db, yamada, null, 'Microsoft Safe Links', at(-60));
   // 山田 reads pricing to the end, prints it, downloads its PDF, then looks at security.
-  const pricing = view(yamada, 'pricing', 'devA', t0);
-  beat(yamada, pricing.viewId, 1, 120, 95, at(125), { sections: { a: 80, b: 40 }, printed: true });
-  recordDownload(db, yamada, 'pricing', 'pricing.pdf', 'devA'.padEnd(26, '0'), at(130));
-  const security = view(yamada, 'security', 'devA', at(140));
-  beat(yamada, security.viewId, 1, 20, 30, at(160));
+  const pricing = await view(yamada, 'pricing', 'devA', t0);
+  await beat(yamada, pricing.viewId, 1, 120, 95, at(125), { sections: { a: 80, b: 40 }, printed: true });
+  await recordDownload(db, yamada, 'pricing', 'pricing.pdf', 'devA'.padEnd(26, '0'), at(130));
+  const security = await view(yamada, 'security', 'devA', at(140));
+  await beat(yamada, security.viewId, 1, 20, 30, at(160));
   // He opens pricing again in the same visit and downloads it a second time: that download is the second view's.
-  const pricingAgain = view(yamada, 'pricing', 'devA', at(200));
-  beat(yamada, pricingAgain.viewId, 1, 15, 100, at(215));
-  recordDownload(db, yamada, 'pricing', 'pricing.pdf', 'devA'.padEnd(26, '0'), at(220));
+  const pricingAgain = await view(yamada, 'pricing', 'devA', at(200));
+  await beat(yamada, pricingAgain.viewId, 1, 15, 100, at(215));
+  await recordDownload(db, yamada, 'pricing', 'pricing.pdf', 'devA'.padEnd(26, '0'), at(220));
   // A forwarded link: another browser, a possible new reader; a download without a device cookie.
-  const forwarded = view(yamada, 'pricing', 'devB', at(2 * HOUR), 'Safari / iPhone');
-  beat(yamada, forwarded.viewId, 1, 45, 60, at(2 * HOUR + 45));
-  recordDownload(db, suzuki, 'pricing', 'pricing.pdf', null, at(3 * HOUR));
+  const forwarded = await view(yamada, 'pricing', 'devB', at(2 * HOUR), 'Safari / iPhone');
+  await beat(yamada, forwarded.viewId, 1, 45, 60, at(2 * HOUR + 45));
+  await recordDownload(db, suzuki, 'pricing', 'pricing.pdf', null, at(3 * HOUR));
   // 鈴木 the next day (Tokyo), and 山田 on the other deal.
-  const suzukiView = view(suzuki, 'security', 'devC', at(20 * HOUR));
-  beat(suzuki, suzukiView.viewId, 1, 33, 100, at(20 * HOUR + 40));
-  const otherView = view(other, 'roi', 'devA', at(21 * HOUR));
+  const suzukiView = await view(suzuki, 'security', 'devC', at(20 * HOUR));
+  await beat(suzuki, suzukiView.viewId, 1, 33, 100, at(20 * HOUR + 40));
+  const otherView = await view(other, 'roi', 'devA', at(21 * HOUR));
   Object.assign(ids, {
     pricing: pricing.viewId,
     security: security.viewId,
@@ -216,8 +216,10 @@ beforeAll(() => {
   });
 });
 
-function csv(scope: ViewsExportScope, options: Partial<ViewsCsvOptions> = {}): string {
-  return [...viewsCsvChunks(db, scope, { locale: 'ja', timeZone: 'Asia/Tokyo', ...options })].join('');
+async function csv(scope: ViewsExportScope, options: Partial<ViewsCsvOptions> = {}): Promise<string> {
+  let text = '';
+  for await (const chunk of viewsCsvChunks(db, scope, { locale: 'ja', timeZone: 'Asia/Tokyo', ...options })) text += chunk;
+  return text;
 }
 
 /** A minimal RFC 4180 reader, to check the file parses back into the same cells. */
@@ -252,8 +254,8 @@ function parseCsv(text: string): string[][] {
 }
 
 describe('views CSV from the database', () => {
-  it('starts with the BOM and the header, one row per view oldest first, with its downloads and prints', () => {
-    const text = csv({ opportunityId: 'o1' }, { documentTitles: new Map([['pricing', '料金表（2026年度版）']]) });
+  it('starts with the BOM and the header, one row per view oldest first, with its downloads and prints', async () => {
+    const text = await csv({ opportunityId: 'o1' }, { documentTitles: new Map([['pricing', '料金表（2026年度版）']]) });
     expect(text.startsWith(CSV_BOM)).toBe(true);
     const rows = parseCsv(text.slice(1));
     expect(rows[0]).toEqual(viewsCsvHeader('ja', 'Asia/Tokyo'));
@@ -293,44 +295,44 @@ describe('views CSV from the database', () => {
     expect(cells(rows[5]!, ['取引先責任者', 'メールアドレス', '開始日時 (Asia/Tokyo)'])).toEqual([`'=鈴木 "一郎"`, '', '2026-11-21 06:00:00']);
   });
 
-  it('never writes access-link tokens, link ids, device ids or network hashes', () => {
-    const text = csv({});
+  it('never writes access-link tokens, link ids, device ids or network hashes', async () => {
+    const text = await csv({});
     for (const token of tokens) {
       expect(text).not.toContain(token);
       expect(text).not.toContain(token.split('.')[1]!);
     }
-    const linkIds = db.select({ id: accessLinks.id }).from(accessLinks).all();
+    const linkIds = await db.select({ id: accessLinks.id }).from(accessLinks);
     for (const { id } of linkIds) expect(text).not.toContain(id);
     expect(text).not.toContain('devA');
     expect(text).not.toContain('nethash-should-not-appear');
     expect(text).not.toContain('Microsoft Safe Links');
   });
 
-  it('filters by date range across opportunities, and the range can name one opportunity', () => {
+  it('filters by date range across opportunities, and the range can name one opportunity', async () => {
     const range = parseExportRange(new URLSearchParams('from=2026-11-21&to=2026-11-21'), 'ja', 'Asia/Tokyo');
     if (!range.ok) throw new Error('valid range');
-    const rows = parseCsv(csv({ from: range.value.from, to: range.value.to }).slice(1));
+    const rows = parseCsv((await csv({ from: range.value.from, to: range.value.to })).slice(1));
     // 2026-11-21 in Tokyo: 鈴木 (06:00) and the other deal (07:00); not the 20th's views.
     const viewId = rows[0]!.indexOf('ビューID');
     expect(rows.slice(1).map((r) => r[viewId])).toEqual([ids.suzuki, ids.other]);
     expect(rows[2]![rows[0]!.indexOf('商談')]).toBe('別の商談');
-    const one = parseCsv(csv({ from: range.value.from, to: range.value.to, opportunityId: 'o2' }).slice(1));
+    const one = parseCsv((await csv({ from: range.value.from, to: range.value.to, opportunityId: 'o2' })).slice(1));
     expect(one.slice(1).map((r) => r[viewId])).toEqual([ids.other]);
     // An empty period is the header alone.
-    expect(parseCsv(csv({ from: new Date('2020-01-01T00:00:00Z'), to: new Date('2020-01-02T00:00:00Z') }).slice(1))).toHaveLength(1);
-    expect(csv({ opportunityId: 'nope' })).toBe(CSV_BOM + csvRow(viewsCsvHeader('ja', 'Asia/Tokyo')));
+    expect(parseCsv((await csv({ from: new Date('2020-01-01T00:00:00Z'), to: new Date('2020-01-02T00:00:00Z') })).slice(1))).toHaveLength(1);
+    expect(await csv({ opportunityId: 'nope' })).toBe(CSV_BOM + csvRow(viewsCsvHeader('ja', 'Asia/Tokyo')));
   });
 
-  it('gives the same file whatever the batch size, with views started in the same millisecond', () => {
+  it('gives the same file whatever the batch size, with views started in the same millisecond', async () => {
     const when = at(30 * HOUR);
-    for (const device of ['devX', 'devY', 'devZ']) view(other, 'roi', device, when);
-    const whole = csv({}, { batchSize: 500 });
-    expect(csv({}, { batchSize: 1 })).toBe(whole);
-    expect(csv({}, { batchSize: 2 })).toBe(whole);
+    for (const device of ['devX', 'devY', 'devZ']) await view(other, 'roi', device, when);
+    const whole = await csv({}, { batchSize: 500 });
+    expect(await csv({}, { batchSize: 1 })).toBe(whole);
+    expect(await csv({}, { batchSize: 2 })).toBe(whole);
     const rows = parseCsv(whole.slice(1));
     expect(new Set(rows.slice(1).map((r) => r[rows[0]!.indexOf('ビューID')])).size).toBe(rows.length - 1);
     expect(rows).toHaveLength(1 + 9);
-    expect(() => csv({}, { batchSize: 0 })).toThrow(RangeError);
+    await expect(csv({}, { batchSize: 0 })).rejects.toThrow(RangeError);
   });
 
   it('streams the same bytes as UTF-8, English headers for English readers', async () => {
@@ -338,7 +340,7 @@ describe('views CSV from the database', () => {
     const bytes = Buffer.from(await new Response(stream).arrayBuffer());
     expect([...bytes.subarray(0, 3)]).toEqual([0xef, 0xbb, 0xbf]);
     const text = bytes.toString('utf8');
-    expect(text).toBe(csv({ opportunityId: 'o2' }, { locale: 'en' }));
+    expect(text).toBe(await csv({ opportunityId: 'o2' }, { locale: 'en' }));
     expect(text.split('\r\n')[0]).toBe(`${CSV_BOM}${viewsCsvHeader('en', 'Asia/Tokyo').join(',')}`);
     expect(text).toContain(',3. Proposal,');
   });

@@ -14,15 +14,15 @@ import { jsonError, jsonOk } from '../../server/http/json';
 export const prerender = false;
 
 export const GET: APIRoute = async (context) => {
-  const user = requireUserForApi(context);
+  const user = await requireUserForApi(context);
   if (user instanceof Response) return user;
   const db = getDb();
-  const parsed = parseDashboardFilters(context.url.searchParams, listStages(db).map((s) => s.number), user);
+  const parsed = parseDashboardFilters(context.url.searchParams, (await listStages(db)).map((s) => s.number), user);
   if (!parsed.ok) return jsonError(400, 'bad_request', `Unknown or repeated filter: ${parsed.field}.`);
 
   const titles = new Map((await allDocumentCards()).map((card) => [card.slug, card.title]));
   const now = new Date();
-  const activity = liveActivity(db, now, parsed.filters);
+  const activity = await liveActivity(db, now, parsed.filters);
   return jsonOk(
     {
       generatedAt: now.toISOString(),

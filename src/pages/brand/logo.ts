@@ -6,8 +6,8 @@ import { vendorBranding } from '../../server/settings/branding';
 
 export const prerender = false;
 
-export const GET: APIRoute = ({ request, url }) => {
-  const logo = vendorBranding(getDb()).logo;
+export const GET: APIRoute = async ({ request, url }) => {
+  const logo = (await vendorBranding(getDb())).logo;
   if (!logo) return new Response('No logo is set.', { status: 404, headers: { 'Content-Type': 'text/plain; charset=utf-8', 'Cache-Control': 'no-store' } });
   const etag = `"${logo.version}"`;
   const headers = {

@@ -1,5 +1,5 @@
 import { eq } from 'drizzle-orm';
-import { accessLinks } from '../../../db/schema';
+import { accessLinks } from '../db/tables';
 import type { RingiDb } from '../db/client';
 import { openSecret, sealSecret, type SecretKey } from '../security/secret-box';
 import { generateAccessToken, hashSecret } from './tokens';
@@ -12,9 +12,9 @@ export interface NewAccessLink {
 }
 
 /** Creates a link and returns its token; the plain token is never stored. */
-export function createAccessLink(db: RingiDb, key: SecretKey, input: NewAccessLink): { id: string; token: string } {
+export async function createAccessLink(db: RingiDb, key: SecretKey, input: NewAccessLink): Promise<{ id: string; token: string }> {
   const { id, secret, token } = generateAccessToken();
-  db.insert(accessLinks)
+  await db.insert(accessLinks)
     .values({
       id,
       roomId: input.roomId,
@@ -23,8 +23,7 @@ export function createAccessLink(db: RingiDb, key: SecretKey, input: NewAccessLi
       sealedSecret: sealSecret(key, secret, id),
       createdByUserId: input.createdByUserId ?? null,
       expiresAt: input.expiresAt ?? null,
-    })
-    .run();
+    });
   return { id, token };
 }
 
@@ -34,6 +33,6 @@ export function revealAccessToken(key: SecretKey, link: { id: string; sealedSecr
   return secret === null ? null : `${link.id}.${secret}`;
 }
 
-export function revokeAccessLink(db: RingiDb, linkId: string, now = new Date()): void {
-  db.update(accessLinks).set({ revokedAt: now }).where(eq(accessLinks.id, linkId)).run();
+export async function revokeAccessLink(db: RingiDb, linkId: string, now = new Date()): Promise<void> {
+  await db.update(accessLinks).set({ revokedAt: now }).where(eq(accessLinks.id, linkId));
 }

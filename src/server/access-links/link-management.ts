@@ -3,7 +3,7 @@
 // Only the opportunity's owner or an admin changes links. Tokens are returned to the caller for the
 // page to show; nothing here logs them.
 import { and, desc, eq, inArray, isNull, max, ne, sql } from 'drizzle-orm';
-import { accessLinks, contacts, linkEvents, rooms, users, visits } from '../../../db/schema';
+import { accessLinks, contacts, linkEvents, rooms, users, visits } from '../db/tables';
 import { canEditOpportunity } from '../auth/permissions';
 import { config } from '../config';
 import type { Queryable, RingiDb } from '../db/client';
@@ -101,13 +101,13 @@ export interface RevealOptions {
  * the opportunity's room, statuses as linkState() sees them at `now`. With `reveal`, active links
  * carry their URL.
  */
-export function listLinksForOpportunity(db: Queryable, opportunityId: string, now = new Date(), reveal?: RevealOptions): ContactLinks[] {
-  const opportunity = opportunityAccess(db, opportunityId);
+export async function listLinksForOpportunity(db: Queryable, opportunityId: string, now = new Date(), reveal?: RevealOptions): Promise<ContactLinks[]> {
+  const opportunity = await opportunityAccess(db, opportunityId);
   if (!opportunity) return [];
-  const room = db.select({ id: rooms.id, expiresAt: rooms.expiresAt }).from(rooms).where(eq(rooms.opportunityId, opportunityId)).get();
+  const [room] = await db.select({ id: rooms.id, expiresAt: rooms.expiresAt }).from(rooms).where(eq(rooms.opportunityId, opportunityId)).limit(1);
 
   const linkRows = room
-    ? db
+    ? await db
         .select({
           id: accessLinks.id,
           contactId: accessLinks.contactId,
@@ -121,27 +121,24 @@ export function listLinksForOpportunity(db: Queryable, opportunityId: string, no
         .leftJoin(users, eq(users.id, accessLinks.createdByUserId))
         .where(eq(accessLinks.roomId, room.id))
         .orderBy(desc(accessLinks.createdAt), desc(accessLinks.id))
-        .all()
     : [];
 
   const lastVisit = new Map<string, Date>();
   const lastEvent = new Map<string, Date>();
   const lastAutomated = new Map<string, Date>();
   if (linkRows.length) {
-    for (const row of db
+    for (const row of await db
       .select({ linkId: visits.accessLinkId, at: max(visits.lastActivityAt) })
       .from(visits)
       .where(eq(visits.opportunityId, opportunityId))
-      .groupBy(visits.accessLinkId)
-      .all()) {
+      .groupBy(visits.accessLinkId)) {
       if (row.at) lastVisit.set(row.linkId, row.at);
     }
-    for (const row of db
+    for (const row of await db
       .select({ linkId: linkEvents.accessLinkId, kind: linkEvents.kind, at: max(linkEvents.occurredAt) })
       .from(linkEvents)
       .where(eq(linkEvents.opportunityId, opportunityId))
-      .groupBy(linkEvents.accessLinkId, linkEvents.kind)
-      .all()) {
+      .groupBy(linkEvents.accessLinkId, linkEvents.kind)) {
       if (!row.at) continue;
       const into = row.kind === 'automated_open' || row.kind === 'unconfirmed_download' ? lastAutomated : lastEvent;
       const seen = into.get(row.linkId);
@@ -181,7 +178,7 @@ export function listLinksForOpportunity(db: Queryable, opportunityId: string, no
   }
 
   const linkedContactIds = [...linksByContact.keys()];
-  const contactRows = db
+  const contactRows = await db
     .select({
       id: contacts.id,
       accountId: contacts.accountId,
@@ -197,8 +194,7 @@ export function listLinksForOpportunity(db: Queryable, opportunityId: string, no
         ? sql`(${contacts.accountId} = ${opportunity.accountId} and ${contacts.archivedAt} is null) or ${inArray(contacts.id, linkedContactIds)}`
         : and(eq(contacts.accountId, opportunity.accountId), isNull(contacts.archivedAt)),
     )
-    .orderBy(sql`${contacts.archivedAt} is not null`, contacts.name, contacts.id)
-    .all();
+    .orderBy(sql`${contacts.archivedAt} is not null`, contacts.name, contacts.id);
 
   return contactRows.map((contact) => {
     const links = linksByContact.get(contact.id) ?? [];
@@ -224,26 +220,24 @@ interface ActionTarget {
 type LoadedLink = typeof accessLinks.$inferSelect & { roomExpiresAt: Date | null; opportunityId: string };
 
 /** The link, if it belongs to this opportunity and the actor may change it. */
-function linkForAction(db: Queryable, actor: Actor, target: ActionTarget): LinkResult<LoadedLink> {
-  const opportunity = opportunityAccess(db, target.opportunityId);
+async function linkForAction(db: Queryable, actor: Actor, target: ActionTarget): Promise<LinkResult<LoadedLink>> {
+  const opportunity = await opportunityAccess(db, target.opportunityId);
   if (!opportunity) return fail('not_found');
   if (!canEditOpportunity(actor, opportunity)) return fail('forbidden');
-  const row = db
+  const [row] = await db
     .select({ link: accessLinks, roomExpiresAt: rooms.expiresAt, opportunityId: rooms.opportunityId })
     .from(accessLinks)
     .innerJoin(rooms, eq(rooms.id, accessLinks.roomId))
-    .where(eq(accessLinks.id, target.linkId))
-    .get();
+    .where(eq(accessLinks.id, target.linkId)).limit(1);
   if (!row || row.opportunityId !== target.opportunityId) return fail('not_found');
   return { ok: true, value: { ...row.link, roomExpiresAt: row.roomExpiresAt, opportunityId: row.opportunityId } };
 }
 
-function hasActiveLink(db: Queryable, roomId: string, roomExpiresAt: Date | null, contactId: string, now: Date, exceptLinkId?: string): boolean {
-  return db
+async function hasActiveLink(db: Queryable, roomId: string, roomExpiresAt: Date | null, contactId: string, now: Date, exceptLinkId?: string): Promise<boolean> {
+  return (await db
     .select({ revokedAt: accessLinks.revokedAt, expiresAt: accessLinks.expiresAt })
     .from(accessLinks)
-    .where(and(eq(accessLinks.roomId, roomId), eq(accessLinks.contactId, contactId), exceptLinkId ? ne(accessLinks.id, exceptLinkId) : undefined))
-    .all()
+    .where(and(eq(accessLinks.roomId, roomId), eq(accessLinks.contactId, contactId), exceptLinkId ? ne(accessLinks.id, exceptLinkId) : undefined)))
     .some((link) => linkState(link, roomExpiresAt, now) === 'active');
 }
 
@@ -259,24 +253,24 @@ export interface CreatedLink {
  * an archived contact, or a contact who already has an active link here. Creates the (empty) room
  * if the opportunity has none yet.
  */
-export function createLinkForContact(
+export async function createLinkForContact(
   db: RingiDb,
   key: SecretKey,
   actor: Actor,
   input: { opportunityId: string; contactId: string; expiresAt?: Date | null; roomDefaults?: RoomDefaults },
   now = new Date(),
-): LinkResult<CreatedLink> {
-  return db.transaction((tx) => {
-    const opportunity = opportunityAccess(tx, input.opportunityId);
+): Promise<LinkResult<CreatedLink>> {
+  return await db.transaction(async (tx) => {
+    const opportunity = await opportunityAccess(tx, input.opportunityId);
     if (!opportunity) return fail('not_found');
     if (!canEditOpportunity(actor, opportunity)) return fail('forbidden');
-    const contact = tx.select({ accountId: contacts.accountId, archivedAt: contacts.archivedAt }).from(contacts).where(eq(contacts.id, input.contactId)).get();
+    const [contact] = await tx.select({ accountId: contacts.accountId, archivedAt: contacts.archivedAt }).from(contacts).where(eq(contacts.id, input.contactId)).limit(1);
     if (!contact) return fail('not_found');
     if (contact.accountId !== opportunity.accountId) return fail('otherAccount', input.contactId);
     if (contact.archivedAt) return fail('contactArchived', input.contactId);
-    const room = ensureRoom(tx, input.opportunityId, input.roomDefaults);
-    if (hasActiveLink(tx, room.id, room.expiresAt, input.contactId, now)) return fail('activeLinkExists', input.contactId);
-    const created = createAccessLink(tx as unknown as RingiDb, key, {
+    const room = await ensureRoom(tx, input.opportunityId, input.roomDefaults);
+    if (await hasActiveLink(tx, room.id, room.expiresAt, input.contactId, now)) return fail('activeLinkExists', input.contactId);
+    const created = await createAccessLink(tx as unknown as RingiDb, key, {
       roomId: room.id,
       contactId: input.contactId,
       createdByUserId: actor.id,
@@ -292,7 +286,7 @@ export type AddContactResult = Result<{ contactId: string }, Refused<LinkFailure
  * The opportunity page's shortcut: a new contact at the opportunity's account and their link, in one
  * step and one transaction (both or neither). Only the opportunity's owner or an admin.
  */
-export function addContactWithLink(
+export async function addContactWithLink(
   db: RingiDb,
   key: SecretKey,
   actor: Actor,
@@ -300,20 +294,20 @@ export function addContactWithLink(
   contact: unknown,
   now = new Date(),
   defaults: NewLinkDefaults = { roomLocale: 'ja', linkExpiryDays: 0 },
-): AddContactResult {
-  const opportunity = opportunityAccess(db, opportunityId);
+): Promise<AddContactResult> {
+  const opportunity = await opportunityAccess(db, opportunityId);
   if (!opportunity) return fail('not_found');
   if (!canEditOpportunity(actor, opportunity)) return fail('forbidden');
   const refused = new Error('link refused');
   let failure: AddContactResult | null = null;
   try {
-    return db.transaction((tx) => {
-      const created = createContact(tx as unknown as RingiDb, actor, opportunity.accountId, contact);
+    return await db.transaction(async (tx) => {
+      const created = await createContact(tx as unknown as RingiDb, actor, opportunity.accountId, contact);
       if (!created.ok) {
         failure = created.reason === 'invalid' ? { ok: false, reason: 'invalid', fieldErrors: created.fieldErrors } : fail(created.reason === 'forbidden' ? 'forbidden' : 'not_found');
         throw refused;
       }
-      const link = performLinkAction(tx as unknown as RingiDb, key, actor, opportunityId, { action: 'create', contactId: created.value.id }, now, defaults);
+      const link = await performLinkAction(tx as unknown as RingiDb, key, actor, opportunityId, { action: 'create', contactId: created.value.id }, now, defaults);
       if (!link.ok) {
         failure = fail(link.reason, link.contactId);
         throw refused;
@@ -327,12 +321,12 @@ export function addContactWithLink(
 }
 
 /** Revokes a link at `now`; the prospect's next request answers 410. Revoking twice changes nothing. */
-export function revokeLink(db: RingiDb, actor: Actor, target: ActionTarget, now = new Date()): LinkResult<{ contactId: string; revokedAt: Date }> {
-  const found = linkForAction(db, actor, target);
+export async function revokeLink(db: RingiDb, actor: Actor, target: ActionTarget, now = new Date()): Promise<LinkResult<{ contactId: string; revokedAt: Date }>> {
+  const found = await linkForAction(db, actor, target);
   if (!found.ok) return found;
   const link = found.value;
   if (link.revokedAt) return { ok: true, value: { contactId: link.contactId, revokedAt: link.revokedAt } };
-  db.update(accessLinks).set({ revokedAt: now }).where(and(eq(accessLinks.id, link.id), isNull(accessLinks.revokedAt))).run();
+  await db.update(accessLinks).set({ revokedAt: now }).where(and(eq(accessLinks.id, link.id), isNull(accessLinks.revokedAt)));
   return { ok: true, value: { contactId: link.contactId, revokedAt: now } };
 }
 
@@ -369,21 +363,21 @@ export function nextExpiry(
 }
 
 /** Changes a link's own expiry; an expired link becomes active again (unless the room itself expired). */
-export function extendLink(
+export async function extendLink(
   db: RingiDb,
   actor: Actor,
   target: ActionTarget,
   change: LinkExpiryChange,
   now = new Date(),
   timeZone = workspaceTimeZone(),
-): LinkResult<{ contactId: string; expiresAt: Date | null; status: LinkState }> {
-  const found = linkForAction(db, actor, target);
+): Promise<LinkResult<{ contactId: string; expiresAt: Date | null; status: LinkState }>> {
+  const found = await linkForAction(db, actor, target);
   if (!found.ok) return found;
   const link = found.value;
   if (link.revokedAt) return fail('revoked', link.contactId);
   const next = nextExpiry(link.expiresAt, change, now, timeZone);
   if (!next.ok) return fail(next.reason, link.contactId);
-  db.update(accessLinks).set({ expiresAt: next.expiresAt }).where(eq(accessLinks.id, link.id)).run();
+  await db.update(accessLinks).set({ expiresAt: next.expiresAt }).where(eq(accessLinks.id, link.id));
   const status = linkState({ revokedAt: null, expiresAt: next.expiresAt }, link.roomExpiresAt, now);
   return { ok: true, value: { contactId: link.contactId, expiresAt: next.expiresAt, status } };
 }
@@ -392,24 +386,24 @@ export function extendLink(
  * Revokes a link and gives its contact a new token in one step (a forwarded or leaked link stops
  * working, the contact gets a fresh one). The new link keeps the old expiry if it is still ahead.
  */
-export function regenerateLink(
+export async function regenerateLink(
   db: RingiDb,
   key: SecretKey,
   actor: Actor,
   target: ActionTarget,
   now = new Date(),
-): LinkResult<CreatedLink & { replacedLinkId: string }> {
-  return db.transaction((tx) => {
-    const found = linkForAction(tx, actor, target);
+): Promise<LinkResult<CreatedLink & { replacedLinkId: string }>> {
+  return await db.transaction(async (tx) => {
+    const found = await linkForAction(tx, actor, target);
     if (!found.ok) return found;
     const link = found.value;
-    const opportunity = opportunityAccess(tx, target.opportunityId)!;
-    const contact = tx.select({ accountId: contacts.accountId, archivedAt: contacts.archivedAt }).from(contacts).where(eq(contacts.id, link.contactId)).get();
+    const opportunity = (await opportunityAccess(tx, target.opportunityId))!;
+    const [contact] = await tx.select({ accountId: contacts.accountId, archivedAt: contacts.archivedAt }).from(contacts).where(eq(contacts.id, link.contactId)).limit(1);
     if (!contact || contact.accountId !== opportunity.accountId) return fail('otherAccount', link.contactId);
     if (contact.archivedAt) return fail('contactArchived', link.contactId);
-    if (hasActiveLink(tx, link.roomId, link.roomExpiresAt, link.contactId, now, link.id)) return fail('activeLinkExists', link.contactId);
-    if (!link.revokedAt) tx.update(accessLinks).set({ revokedAt: now }).where(eq(accessLinks.id, link.id)).run();
-    const created = createAccessLink(tx as unknown as RingiDb, key, {
+    if (await hasActiveLink(tx, link.roomId, link.roomExpiresAt, link.contactId, now, link.id)) return fail('activeLinkExists', link.contactId);
+    if (!link.revokedAt) await tx.update(accessLinks).set({ revokedAt: now }).where(eq(accessLinks.id, link.id));
+    const created = await createAccessLink(tx as unknown as RingiDb, key, {
       roomId: link.roomId,
       contactId: link.contactId,
       createdByUserId: actor.id,
@@ -471,7 +465,7 @@ export function defaultLinkExpiry(days: number, now: Date, timeZone = workspaceT
 }
 
 /** Runs a parsed action; the contact is returned so the page can scroll to it. */
-export function performLinkAction(
+export async function performLinkAction(
   db: RingiDb,
   key: SecretKey,
   actor: Actor,
@@ -479,7 +473,7 @@ export function performLinkAction(
   action: LinkAction,
   now = new Date(),
   defaults: NewLinkDefaults = { roomLocale: 'ja', linkExpiryDays: 0 },
-): LinkResult<{ notice: LinkNotice; contactId: string }> {
+): Promise<LinkResult<{ notice: LinkNotice; contactId: string }>> {
   switch (action.action) {
     case 'create': {
       const input = {
@@ -488,19 +482,19 @@ export function performLinkAction(
         expiresAt: defaultLinkExpiry(defaults.linkExpiryDays, now),
         roomDefaults: { locale: defaults.roomLocale },
       };
-      const result = createLinkForContact(db, key, actor, input, now);
+      const result = await createLinkForContact(db, key, actor, input, now);
       return result.ok ? { ok: true, value: { notice: 'created', contactId: action.contactId } } : { ...result, contactId: result.contactId ?? action.contactId };
     }
     case 'revoke': {
-      const result = revokeLink(db, actor, { opportunityId, linkId: action.linkId }, now);
+      const result = await revokeLink(db, actor, { opportunityId, linkId: action.linkId }, now);
       return result.ok ? { ok: true, value: { notice: 'revoked', contactId: result.value.contactId } } : result;
     }
     case 'regenerate': {
-      const result = regenerateLink(db, key, actor, { opportunityId, linkId: action.linkId }, now);
+      const result = await regenerateLink(db, key, actor, { opportunityId, linkId: action.linkId }, now);
       return result.ok ? { ok: true, value: { notice: 'regenerated', contactId: result.value.contactId } } : result;
     }
     case 'extend': {
-      const result = extendLink(db, actor, { opportunityId, linkId: action.linkId }, action.change, now);
+      const result = await extendLink(db, actor, { opportunityId, linkId: action.linkId }, action.change, now);
       return result.ok ? { ok: true, value: { notice: 'extended', contactId: result.value.contactId } } : result;
     }
   }

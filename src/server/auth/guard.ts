@@ -33,10 +33,10 @@ export function clearSessionCookie(cookies: AstroCookies): void {
 }
 
 /** The signed-in user's session, or null. Keeps the cookie's expiry in step with the session's. */
-export function currentSession(context: RequestContext): ValidSession | null {
+export async function currentSession(context: RequestContext): Promise<ValidSession | null> {
   const token = context.cookies.get(SESSION_COOKIE)?.value;
   if (!token) return null;
-  const session = validateSession(getDb(), token);
+  const session = await validateSession(getDb(), token);
   if (!session) {
     clearSessionCookie(context.cookies);
     return null;
@@ -49,9 +49,9 @@ export function currentSession(context: RequestContext): ValidSession | null {
  * For admin pages: the signed-in user, or a response to return at once (the sign-in page for
  * anonymous visitors, 403 for a rep on an admin-only page).
  */
-export function requireUser(context: RequestContext, options: { role?: 'admin' } = {}): SessionUser | Response {
+export async function requireUser(context: RequestContext, options: { role?: 'admin' } = {}): Promise<SessionUser | Response> {
   if (context.response) for (const [name, value] of Object.entries(adminHeaders)) context.response.headers.set(name, value);
-  const session = currentSession(context);
+  const session = await currentSession(context);
   if (!session) {
     const next = context.url.pathname + context.url.search;
     return new Response(null, {
@@ -67,8 +67,8 @@ export function requireUser(context: RequestContext, options: { role?: 'admin' }
  * For admin JSON endpoints: the user, or a 401/403 JSON error. State-changing methods must also come
  * from our own pages: Astro's origin check covers form posts only, not JSON bodies.
  */
-export function requireUserForApi(context: RequestContext, options: { role?: 'admin' } = {}): SessionUser | Response {
-  const session = currentSession(context);
+export async function requireUserForApi(context: RequestContext, options: { role?: 'admin' } = {}): Promise<SessionUser | Response> {
+  const session = await currentSession(context);
   if (!session) return jsonError(401, 'unauthorized', 'Sign in first.');
   if (!['GET', 'HEAD'].includes(context.request.method) && !isSameOrigin(context.request, context.url)) {
     return jsonError(403, 'forbidden', 'Cross-site requests are refused.');

@@ -3,7 +3,7 @@
 import { and, eq, isNull } from 'drizzle-orm';
 import { sha256 } from '@oslojs/crypto/sha2';
 import { encodeBase32LowerCaseNoPadding } from '@oslojs/encoding';
-import { authSessions, users } from '../../../db/schema';
+import { authSessions, users } from '../db/tables';
 import type { Queryable, RingiDb } from '../db/client';
 import { constantTimeEqual } from '../security/constant-time';
 
@@ -37,18 +37,18 @@ function random(bytes: number): string {
 
 const hashSecret = (secret: string) => Buffer.from(sha256(new TextEncoder().encode(secret)));
 
-export function createSession(db: RingiDb, userId: string, now = new Date()): { token: string; expiresAt: Date } {
+export async function createSession(db: RingiDb, userId: string, now = new Date()): Promise<{ token: string; expiresAt: Date }> {
   const id = random(10);
   const secret = random(32);
-  db.insert(authSessions).values({ id, userId, secretHash: hashSecret(secret), lastVerifiedAt: now, createdAt: now }).run();
+  await db.insert(authSessions).values({ id, userId, secretHash: hashSecret(secret), lastVerifiedAt: now, createdAt: now });
   return { token: `${id}.${secret}`, expiresAt: new Date(now.getTime() + SESSION_INACTIVITY_MS) };
 }
 
-export function validateSession(db: RingiDb, token: string | undefined, now = new Date()): ValidSession | null {
+export async function validateSession(db: RingiDb, token: string | undefined, now = new Date()): Promise<ValidSession | null> {
   const match = token ? TOKEN_PATTERN.exec(token) : null;
   if (!match) return null;
   const [, id, secret] = match as unknown as [string, string, string];
-  const row = db
+  const [row] = await db
     .select({
       id: authSessions.id,
       secretHash: authSessions.secretHash,
@@ -61,16 +61,15 @@ export function validateSession(db: RingiDb, token: string | undefined, now = ne
     })
     .from(authSessions)
     .innerJoin(users, and(eq(users.id, authSessions.userId), isNull(users.deactivatedAt)))
-    .where(eq(authSessions.id, id))
-    .get();
+    .where(eq(authSessions.id, id)).limit(1);
   if (!row) return null;
   if (now.getTime() - row.lastVerifiedAt.getTime() >= SESSION_INACTIVITY_MS) {
-    db.delete(authSessions).where(eq(authSessions.id, id)).run();
+    await db.delete(authSessions).where(eq(authSessions.id, id));
     return null;
   }
   if (!constantTimeEqual(hashSecret(secret), row.secretHash)) return null;
   const refreshed = now.getTime() - row.lastVerifiedAt.getTime() >= REFRESH_AFTER_MS;
-  if (refreshed) db.update(authSessions).set({ lastVerifiedAt: now }).where(eq(authSessions.id, id)).run();
+  if (refreshed) await db.update(authSessions).set({ lastVerifiedAt: now }).where(eq(authSessions.id, id));
   return {
     sessionId: row.id,
     refreshed,
@@ -78,11 +77,11 @@ export function validateSession(db: RingiDb, token: string | undefined, now = ne
   };
 }
 
-export function invalidateSession(db: RingiDb, sessionId: string): void {
-  db.delete(authSessions).where(eq(authSessions.id, sessionId)).run();
+export async function invalidateSession(db: RingiDb, sessionId: string): Promise<void> {
+  await db.delete(authSessions).where(eq(authSessions.id, sessionId));
 }
 
 /** Ends every session of a user: on password change, reset and deactivation. */
-export function invalidateUserSessions(db: Queryable, userId: string): void {
-  db.delete(authSessions).where(eq(authSessions.userId, userId)).run();
+export async function invalidateUserSessions(db: Queryable, userId: string): Promise<void> {
+  await db.delete(authSessions).where(eq(authSessions.userId, userId));
 }

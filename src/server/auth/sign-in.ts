@@ -1,5 +1,5 @@
 import { eq, isNull, and } from 'drizzle-orm';
-import { users } from '../../../db/schema';
+import { users } from '../db/tables';
 import type { RingiDb } from '../db/client';
 import { hashPassword, verifyPassword } from './passwords';
 import { createSession, type SessionUser } from './sessions';
@@ -20,17 +20,16 @@ export async function signIn(
   now = new Date(),
 ): Promise<SignInResult> {
   const email = input.email.trim().toLowerCase();
-  const attempt = takeSignInAttempt(db, email, input, now); // counted as a failure until the password proves right
+  const attempt = await takeSignInAttempt(db, email, input, now); // counted as a failure until the password proves right
   if (!attempt.allowed) return { ok: false, reason: 'throttled', retryAfterSeconds: attempt.retryAfterSeconds };
-  const user = db
+  const [user] = await db
     .select()
     .from(users)
-    .where(and(eq(users.email, email), isNull(users.deactivatedAt)))
-    .get();
+    .where(and(eq(users.email, email), isNull(users.deactivatedAt))).limit(1);
   decoyHash ??= hashPassword('decoy password for unknown accounts');
   const valid = await verifyPassword(user?.passwordHash ?? (await decoyHash), input.password);
   if (!user || !user.passwordHash || !valid) return { ok: false, reason: 'invalid' };
-  signInSucceeded(db, email, input);
-  const { token, expiresAt } = createSession(db, user.id, now);
+  await signInSucceeded(db, email, input);
+  const { token, expiresAt } = await createSession(db, user.id, now);
   return { ok: true, token, expiresAt, user: { id: user.id, email: user.email, displayName: user.displayName, role: user.role, locale: user.locale } };
 }

@@ -8,7 +8,7 @@
 // - account × known device: a browser that has signed in to the account before (known-device.ts)
 //   is counted only against itself, so nobody else's failures can slow its owner down.
 import { eq, inArray, lte, sql } from 'drizzle-orm';
-import { signInThrottle } from '../../../db/schema';
+import { signInThrottle } from '../db/tables';
 import type { Queryable, RingiDb } from '../db/client';
 
 export interface ThrottleRule {
@@ -72,19 +72,18 @@ export function waitMs(state: ThrottleState | undefined, rule: ThrottleRule, now
   return Math.max(0, state.lastFailureAt.getTime() + delayAfter(state.failures, rule) - now.getTime());
 }
 
-function states(db: Queryable, keys: ThrottleKey[]): Map<string, ThrottleState> {
-  const rows = db
+async function states(db: Queryable, keys: ThrottleKey[]): Promise<Map<string, ThrottleState>> {
+  const rows = await db
     .select()
     .from(signInThrottle)
-    .where(inArray(signInThrottle.key, keys.map((k) => k.key)))
-    .all();
+    .where(inArray(signInThrottle.key, keys.map((k) => k.key)));
   return new Map(rows.map((row) => [row.key, row]));
 }
 
 /** How long until an attempt from `source` may try a password for `email` (0: now). Reads only. */
-export function signInWaitMs(db: Queryable, email: string, source: SignInSource, now = new Date()): number {
+export async function signInWaitMs(db: Queryable, email: string, source: SignInSource, now = new Date()): Promise<number> {
   const keys = throttleKeys(email, source);
-  const known = states(db, keys);
+  const known = await states(db, keys);
   return Math.max(0, ...keys.map(({ key, rule }) => waitMs(known.get(key), rule, now)));
 }
 
@@ -95,14 +94,14 @@ export type AttemptDecision = { allowed: true } | { allowed: false; retryAfterSe
  * verified (in one synchronous step): parallel guesses cannot all pass the check while the first one
  * is still hashing. A success then takes the failure back (signInSucceeded).
  */
-export function takeSignInAttempt(db: RingiDb, email: string, source: SignInSource, now = new Date()): AttemptDecision {
-  return db.transaction((tx) => {
+export async function takeSignInAttempt(db: RingiDb, email: string, source: SignInSource, now = new Date()): Promise<AttemptDecision> {
+  return await db.transaction(async (tx) => {
     const keys = throttleKeys(email, source);
-    const wait = signInWaitMs(tx, email, source, now);
+    const wait = await signInWaitMs(tx, email, source, now);
     if (wait > 0) return { allowed: false as const, retryAfterSeconds: Math.ceil(wait / 1000) };
     const windowStart = now.getTime() - THROTTLE_WINDOW_MS;
     for (const { key } of keys) {
-      tx.insert(signInThrottle)
+      await tx.insert(signInThrottle)
         .values({ key, failures: 1, windowStartedAt: now, lastFailureAt: now })
         .onConflictDoUpdate({
           target: signInThrottle.key,
@@ -112,30 +111,28 @@ export function takeSignInAttempt(db: RingiDb, email: string, source: SignInSour
             windowStartedAt: sql`case when ${signInThrottle.windowStartedAt} <= ${windowStart} then ${now.getTime()} else ${signInThrottle.windowStartedAt} end`,
             lastFailureAt: now,
           },
-        })
-        .run();
+        });
     }
     return { allowed: true as const };
   });
 }
 
 /** The password was right: the attempt's own keys start over, the shared ones give back the reserved failure. */
-export function signInSucceeded(db: RingiDb, email: string, source: SignInSource): void {
+export async function signInSucceeded(db: RingiDb, email: string, source: SignInSource): Promise<void> {
   const keys = throttleKeys(email, source);
-  db.transaction((tx) => {
+  await db.transaction(async (tx) => {
     const own = keys.filter((k) => k.own).map((k) => k.key);
     const shared = keys.filter((k) => !k.own).map((k) => k.key);
-    if (own.length) tx.delete(signInThrottle).where(inArray(signInThrottle.key, own)).run();
+    if (own.length) await tx.delete(signInThrottle).where(inArray(signInThrottle.key, own));
     for (const key of shared) {
-      tx.update(signInThrottle)
-        .set({ failures: sql`max(0, ${signInThrottle.failures} - 1)` })
-        .where(eq(signInThrottle.key, key))
-        .run();
+      await tx.update(signInThrottle)
+        .set({ failures: sql`case when ${signInThrottle.failures} > 1 then ${signInThrottle.failures} - 1 else 0 end` })
+        .where(eq(signInThrottle.key, key));
     }
   });
 }
 
 /** Keys whose window has ended count for nothing: the daily retention job deletes them, so spraying cannot grow the table without bound. */
-export function purgeExpiredSignInFailures(db: RingiDb, now: Date): number {
-  return db.delete(signInThrottle).where(lte(signInThrottle.windowStartedAt, new Date(now.getTime() - THROTTLE_WINDOW_MS))).run().changes;
+export async function purgeExpiredSignInFailures(db: RingiDb, now: Date): Promise<number> {
+  return (await db.delete(signInThrottle).where(lte(signInThrottle.windowStartedAt, new Date(now.getTime() - THROTTLE_WINDOW_MS))).returning({ key: signInThrottle.key })).length;
 }

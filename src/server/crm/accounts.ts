@@ -2,7 +2,7 @@
 import crypto from 'node:crypto';
 import { and, asc, count, desc, eq, isNotNull, isNull, sql, type SQL } from 'drizzle-orm';
 import { z } from 'zod';
-import { accounts } from '../../../db/schema';
+import { accounts } from '../db/tables';
 import { canArchiveAccount, canEditAccount } from '../auth/permissions';
 import type { Queryable, RingiDb } from '../db/client';
 import {
@@ -63,17 +63,17 @@ function archiveCondition(status: ArchiveFilter): SQL | undefined {
 }
 
 /** Accounts matching a name search, with their contact and open-deal counts and last reading. */
-export function listAccounts(db: Queryable, query: AccountListQuery = {}): Paged<AccountListRow> {
+export async function listAccounts(db: Queryable, query: AccountListQuery = {}): Promise<Paged<AccountListRow>> {
   const { limit, offset } = pageOf(query);
   const q = searchText(query.q);
   const where = and(archiveCondition(query.status ?? 'active'), q ? like(accounts.name, q) : undefined);
 
   // Written out with aliases: in a single-table select drizzle leaves columns unqualified, which a
   // correlated subquery would resolve against its own tables.
-  const contactCount = sql<number>`(select count(*) from "contacts" c where c."account_id" = "accounts"."id" and c."archived_at" is null)`;
+  const contactCount = sql<number>`(select count(*) from "contacts" c where c."account_id" = "accounts"."id" and c."archived_at" is null)`.mapWith(Number);
   const openOpportunityCount = sql<number>`(select count(*) from "opportunities" o inner join "pipeline_stages" s on s."number" = o."stage"
-    where o."account_id" = "accounts"."id" and o."archived_at" is null and s."outcome" = 'open')`;
-  const lastSeen = sql<number | null>`(select max(e."last_seen_at") from "opportunity_engagement" e where e."account_id" = "accounts"."id")`;
+    where o."account_id" = "accounts"."id" and o."archived_at" is null and s."outcome" = 'open')`.mapWith(Number);
+  const lastSeen = sql<number | null>`(select max(e."last_seen_at") from "opportunity_engagement" e where e."account_id" = "accounts"."id")`.mapWith(Number);
 
   const sort = query.sort ?? 'name';
   const order =
@@ -83,7 +83,7 @@ export function listAccounts(db: Queryable, query: AccountListQuery = {}): Paged
         ? [sql`${lastSeen} desc nulls last`, asc(accounts.name), asc(accounts.id)]
         : [asc(accounts.name), asc(accounts.id)];
 
-  const rows = db
+  const rows = await db
     .select({
       id: accounts.id,
       name: accounts.name,
@@ -99,9 +99,8 @@ export function listAccounts(db: Queryable, query: AccountListQuery = {}): Paged
     .where(where)
     .orderBy(...order)
     .limit(limit)
-    .offset(offset)
-    .all();
-  const total = db.select({ n: count() }).from(accounts).where(where).get()?.n ?? 0;
+    .offset(offset);
+  const total = (await db.select({ n: count() }).from(accounts).where(where).limit(1))[0]?.n ?? 0;
   return {
     rows: rows.map(({ lastSeen: seen, ...row }) => ({ ...row, lastSeenAt: seen === null ? null : new Date(seen) })),
     total,
@@ -110,43 +109,42 @@ export function listAccounts(db: Queryable, query: AccountListQuery = {}): Paged
   };
 }
 
-export function getAccount(db: Queryable, id: string): Account | null {
-  return db.select().from(accounts).where(eq(accounts.id, id)).get() ?? null;
+export async function getAccount(db: Queryable, id: string): Promise<Account | null> {
+  return (await db.select().from(accounts).where(eq(accounts.id, id)).limit(1))[0] ?? null;
 }
 
 /** Active accounts for a select (id and name), by name. */
-export function accountChoices(db: Queryable): { id: string; name: string }[] {
-  return db.select({ id: accounts.id, name: accounts.name }).from(accounts).where(isNull(accounts.archivedAt)).orderBy(asc(accounts.name), asc(accounts.id)).all();
+export async function accountChoices(db: Queryable): Promise<{ id: string; name: string }[]> {
+  return await db.select({ id: accounts.id, name: accounts.name }).from(accounts).where(isNull(accounts.archivedAt)).orderBy(asc(accounts.name), asc(accounts.id));
 }
 
-export function createAccount(db: RingiDb, actor: Actor, input: unknown): CrmResult<Account, AccountField> {
+export async function createAccount(db: RingiDb, actor: Actor, input: unknown): Promise<CrmResult<Account, AccountField>> {
   if (!canEditAccount(actor)) return forbidden();
   const parsed = accountInput.safeParse(input);
   if (!parsed.success) return invalid(fieldErrorsOf<AccountField>(parsed.error));
-  const row = db.insert(accounts).values({ id: crypto.randomUUID(), ...parsed.data }).returning().get();
+  const [row] = await db.insert(accounts).values({ id: crypto.randomUUID(), ...parsed.data }).returning();
   return ok(row);
 }
 
-export function updateAccount(db: RingiDb, actor: Actor, id: string, input: unknown): CrmResult<Account, AccountField> {
-  if (!getAccount(db, id)) return notFound();
+export async function updateAccount(db: RingiDb, actor: Actor, id: string, input: unknown): Promise<CrmResult<Account, AccountField>> {
+  if (!(await getAccount(db, id))) return notFound();
   if (!canEditAccount(actor)) return forbidden();
   const parsed = accountInput.safeParse(input);
   if (!parsed.success) return invalid(fieldErrorsOf<AccountField>(parsed.error));
-  const row = db.update(accounts).set(parsed.data).where(eq(accounts.id, id)).returning().get();
+  const [row] = await db.update(accounts).set(parsed.data).where(eq(accounts.id, id)).returning();
   return ok(row!);
 }
 
 /** Admins only. Archived accounts leave the lists and the opportunity form; nothing is deleted. */
-export function setAccountArchived(db: RingiDb, actor: Actor, id: string, archived: boolean, now = new Date()): CrmResult<Account> {
-  const existing = getAccount(db, id);
+export async function setAccountArchived(db: RingiDb, actor: Actor, id: string, archived: boolean, now = new Date()): Promise<CrmResult<Account>> {
+  const existing = await getAccount(db, id);
   if (!existing) return notFound();
   if (!canArchiveAccount(actor)) return forbidden();
   if ((existing.archivedAt !== null) === archived) return ok(existing);
-  const row = db
+  const [row] = await db
     .update(accounts)
     .set({ archivedAt: archived ? now : null })
     .where(eq(accounts.id, id))
-    .returning()
-    .get();
+    .returning();
   return ok(row!);
 }

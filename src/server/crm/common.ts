@@ -132,7 +132,7 @@ export function containsPattern(query: string): string {
 }
 
 export function like(column: AnySQLiteColumn | SQL, query: string): SQL {
-  return sql`${column} like ${containsPattern(query)} escape '\\'`;
+  return sql`lower(${column}) like lower(${containsPattern(query)}) escape '\\'`;
 }
 
 /** A search box's text: trimmed, full-width spaces too, bounded. Empty means no search. */

@@ -2,7 +2,7 @@
 import crypto from 'node:crypto';
 import { and, asc, eq, isNull } from 'drizzle-orm';
 import { z } from 'zod';
-import { contacts } from '../../../db/schema';
+import { contacts } from '../db/tables';
 import { canArchiveAccount, canEditAccount } from '../auth/permissions';
 import type { Queryable, RingiDb } from '../db/client';
 import { getAccount } from './accounts';
@@ -20,45 +20,44 @@ export type ContactField = keyof z.input<typeof contactInput>;
 export type ContactInput = z.input<typeof contactInput>;
 
 /** An account's contacts by name; archived ones only when asked. */
-export function listContacts(db: Queryable, accountId: string, options: { includeArchived?: boolean } = {}): Contact[] {
-  return db
+export async function listContacts(db: Queryable, accountId: string, options: { includeArchived?: boolean } = {}): Promise<Contact[]> {
+  return await db
     .select()
     .from(contacts)
     .where(and(eq(contacts.accountId, accountId), options.includeArchived ? undefined : isNull(contacts.archivedAt)))
-    .orderBy(asc(contacts.archivedAt), asc(contacts.name), asc(contacts.id))
-    .all();
+    .orderBy(asc(contacts.archivedAt), asc(contacts.name), asc(contacts.id));
 }
 
-export function getContact(db: Queryable, id: string): Contact | null {
-  return db.select().from(contacts).where(eq(contacts.id, id)).get() ?? null;
+export async function getContact(db: Queryable, id: string): Promise<Contact | null> {
+  return (await db.select().from(contacts).where(eq(contacts.id, id)).limit(1))[0] ?? null;
 }
 
 /** Adds a contact to an account (not to an archived one: unarchive it first). */
-export function createContact(db: RingiDb, actor: Actor, accountId: string, input: unknown): CrmResult<Contact, ContactField> {
-  const account = getAccount(db, accountId);
+export async function createContact(db: RingiDb, actor: Actor, accountId: string, input: unknown): Promise<CrmResult<Contact, ContactField>> {
+  const account = await getAccount(db, accountId);
   if (!account) return notFound();
   if (!canEditAccount(actor) || account.archivedAt) return forbidden();
   const parsed = contactInput.safeParse(input);
   if (!parsed.success) return invalid(fieldErrorsOf<ContactField>(parsed.error));
-  const row = db.insert(contacts).values({ id: crypto.randomUUID(), accountId, ...parsed.data }).returning().get();
+  const [row] = await db.insert(contacts).values({ id: crypto.randomUUID(), accountId, ...parsed.data }).returning();
   return ok(row);
 }
 
-export function updateContact(db: RingiDb, actor: Actor, id: string, input: unknown): CrmResult<Contact, ContactField> {
-  if (!getContact(db, id)) return notFound();
+export async function updateContact(db: RingiDb, actor: Actor, id: string, input: unknown): Promise<CrmResult<Contact, ContactField>> {
+  if (!(await getContact(db, id))) return notFound();
   if (!canEditAccount(actor)) return forbidden();
   const parsed = contactInput.safeParse(input);
   if (!parsed.success) return invalid(fieldErrorsOf<ContactField>(parsed.error));
-  const row = db.update(contacts).set(parsed.data).where(eq(contacts.id, id)).returning().get();
+  const [row] = await db.update(contacts).set(parsed.data).where(eq(contacts.id, id)).returning();
   return ok(row!);
 }
 
 /** Admins only. Archiving does not revoke the contact's access links: revoke those on the room. */
-export function setContactArchived(db: RingiDb, actor: Actor, id: string, archived: boolean, now = new Date()): CrmResult<Contact> {
-  const existing = getContact(db, id);
+export async function setContactArchived(db: RingiDb, actor: Actor, id: string, archived: boolean, now = new Date()): Promise<CrmResult<Contact>> {
+  const existing = await getContact(db, id);
   if (!existing) return notFound();
   if (!canArchiveAccount(actor)) return forbidden();
   if ((existing.archivedAt !== null) === archived) return ok(existing);
-  const row = db.update(contacts).set({ archivedAt: archived ? now : null }).where(eq(contacts.id, id)).returning().get();
+  const [row] = await db.update(contacts).set({ archivedAt: archived ? now : null }).where(eq(contacts.id, id)).returning();
   return ok(row!);
 }

@@ -32,7 +32,7 @@ const ROLLBACK = new Error('first deal refused');
  * in one transaction. Every field is checked and every problem reported at once; nothing is written
  * unless all three are valid.
  */
-export function createFirstDeal(db: RingiDb, actor: Actor, input: FirstDealInput): CrmResult<{ accountId: string; contactId: string; opportunityId: string }, FirstDealField> {
+export async function createFirstDeal(db: RingiDb, actor: Actor, input: FirstDealInput): Promise<CrmResult<{ accountId: string; contactId: string; opportunityId: string }, FirstDealField>> {
   const opportunityFields = typeof input.opportunity === 'object' && input.opportunity !== null ? input.opportunity : {};
   // Checked up front so the rep sees every field's problem even when the account is refused.
   const account = accountInput.safeParse(input.account);
@@ -47,15 +47,15 @@ export function createFirstDeal(db: RingiDb, actor: Actor, input: FirstDealInput
 
   let refusal: CrmResult<never, FirstDealField> | null = null;
   try {
-    return db.transaction((tx) => {
+    return await db.transaction(async (tx) => {
       const txDb = tx as unknown as RingiDb;
-      const newAccount = createAccount(txDb, actor, input.account);
+      const newAccount = await createAccount(txDb, actor, input.account);
       if (!newAccount.ok) {
         refusal = newAccount.reason === 'invalid' ? invalid(prefixed('account', newAccount.fieldErrors)) : newAccount;
         throw ROLLBACK;
       }
-      const newContact = createContact(txDb, actor, newAccount.value.id, input.contact);
-      const newOpportunity = createOpportunity(txDb, actor, { ...opportunityFields, accountId: newAccount.value.id });
+      const newContact = await createContact(txDb, actor, newAccount.value.id, input.contact);
+      const newOpportunity = await createOpportunity(txDb, actor, { ...opportunityFields, accountId: newAccount.value.id });
       if (!newContact.ok || !newOpportunity.ok) {
         // Database checks (stage, owner) or permissions: report and roll the account back.
         if (!newContact.ok && newContact.reason !== 'invalid') refusal = newContact;

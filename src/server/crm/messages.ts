@@ -1,5 +1,5 @@
 // Strings of the accounts, contacts and opportunities pages, in Japanese and English.
-import { channels, salesCycles } from '../../../db/schema';
+import { channels, salesCycles } from '../db/tables';
 import type { Locale } from '../i18n/format';
 import { defineMessages } from '../i18n/messages';
 import type { CrmErrorCode } from './common';

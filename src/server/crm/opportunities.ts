@@ -12,7 +12,7 @@ import {
   rooms,
   salesCycles,
   users,
-} from '../../../db/schema';
+} from '../db/tables';
 import { canAssignOwner, canEditOpportunity } from '../auth/permissions';
 import type { Queryable, RingiDb } from '../db/client';
 import {
@@ -158,10 +158,10 @@ function orderOf(sort: OpportunitySort): SQL[] {
 }
 
 /** Opportunities matching a search and filters, a page of them and how many match in all. */
-export function listOpportunities(db: Queryable, query: OpportunityListQuery = {}, now = new Date()): Paged<OpportunityListRow> {
+export async function listOpportunities(db: Queryable, query: OpportunityListQuery = {}, now = new Date()): Promise<Paged<OpportunityListRow>> {
   const { limit, offset } = pageOf(query);
   const where = listConditions(query, now);
-  const rows = db
+  const rows = await db
     .select({
       id: opportunities.id,
       name: opportunities.name,
@@ -191,17 +191,15 @@ export function listOpportunities(db: Queryable, query: OpportunityListQuery = {
     .where(where)
     .orderBy(...orderOf(query.sort ?? 'activity'))
     .limit(limit)
-    .offset(offset)
-    .all();
+    .offset(offset);
   const total =
-    db
+    (await db
       .select({ n: count() })
       .from(opportunities)
       .innerJoin(accounts, eq(accounts.id, opportunities.accountId))
       .leftJoin(opportunityEngagement, eq(opportunityEngagement.opportunityId, opportunities.id))
       .leftJoin(rooms, eq(rooms.opportunityId, opportunities.id))
-      .where(where)
-      .get()?.n ?? 0;
+      .where(where).limit(1))[0]?.n ?? 0;
   return {
     rows: rows.map(({ roomId, ...row }) => ({ ...row, hasRoom: roomId !== null })),
     total,
@@ -245,8 +243,8 @@ export interface OpportunityDetail extends Opportunity {
   stageOutcome: 'open' | 'won' | 'lost';
 }
 
-export function getOpportunity(db: Queryable, opportunityId: string): OpportunityDetail | null {
-  const row = db
+export async function getOpportunity(db: Queryable, opportunityId: string): Promise<OpportunityDetail | null> {
+  const [row] = await db
     .select({
       opportunity: opportunities,
       accountName: accounts.name,
@@ -261,21 +259,19 @@ export function getOpportunity(db: Queryable, opportunityId: string): Opportunit
     .innerJoin(accounts, eq(accounts.id, opportunities.accountId))
     .innerJoin(users, eq(users.id, opportunities.ownerUserId))
     .innerJoin(pipelineStages, eq(pipelineStages.number, opportunities.stage))
-    .where(eq(opportunities.id, opportunityId))
-    .get();
+    .where(eq(opportunities.id, opportunityId)).limit(1);
   if (!row) return null;
   const { opportunity, ...rest } = row;
   return { ...opportunity, ...rest };
 }
 
 /** Users who may own a deal: active reps and admins, by name. */
-export function ownerChoices(db: Queryable): { id: string; displayName: string; role: 'admin' | 'rep' }[] {
-  return db
+export async function ownerChoices(db: Queryable): Promise<{ id: string; displayName: string; role: 'admin' | 'rep' }[]> {
+  return await db
     .select({ id: users.id, displayName: users.displayName, role: users.role })
     .from(users)
     .where(isNull(users.deactivatedAt))
-    .orderBy(asc(users.displayName), asc(users.id))
-    .all();
+    .orderBy(asc(users.displayName), asc(users.id));
 }
 
 // --- Writing ---
@@ -284,12 +280,12 @@ type Parsed = z.output<typeof opportunityInput>;
 type References = { stage?: number; accountId?: string; ownerUserId?: string };
 
 /** Checks against the database, on top of the schema: stage, account and owner must exist and fit. */
-function referenceErrors(db: Queryable, actor: Actor, data: References, existing: Opportunity | null): FieldErrors<OpportunityField> {
+async function referenceErrors(db: Queryable, actor: Actor, data: References, existing: Opportunity | null): Promise<FieldErrors<OpportunityField>> {
   const errors: FieldErrors<OpportunityField> = {};
-  if (data.stage !== undefined && !stageExists(db, data.stage)) errors.stage = 'unknownStage';
+  if (data.stage !== undefined && !(await stageExists(db, data.stage))) errors.stage = 'unknownStage';
 
   if (data.accountId !== undefined && (!existing || existing.accountId !== data.accountId)) {
-    const account = db.select({ archivedAt: accounts.archivedAt }).from(accounts).where(eq(accounts.id, data.accountId)).get();
+    const [account] = await db.select({ archivedAt: accounts.archivedAt }).from(accounts).where(eq(accounts.id, data.accountId)).limit(1);
     if (!account) errors.accountId = 'unknownAccount';
     else if (account.archivedAt) errors.accountId = 'accountArchived';
   }
@@ -298,15 +294,15 @@ function referenceErrors(db: Queryable, actor: Actor, data: References, existing
   if (owner !== undefined && owner !== (existing?.ownerUserId ?? actor.id)) {
     // Reps keep what they create and cannot hand deals over: that would lock themselves out.
     if (!canAssignOwner(actor)) errors.ownerUserId = 'ownerNotAllowed';
-    else if (!db.select({ id: users.id }).from(users).where(and(eq(users.id, owner), isNull(users.deactivatedAt))).get()) errors.ownerUserId = 'unknownOwner';
+    else if (!(await db.select({ id: users.id }).from(users).where(and(eq(users.id, owner), isNull(users.deactivatedAt))).limit(1))[0]) errors.ownerUserId = 'unknownOwner';
   }
   return errors;
 }
 
-function validate(db: Queryable, actor: Actor, input: unknown, existing: Opportunity | null): { data: Parsed } | { errors: FieldErrors<OpportunityField> } {
+async function validate(db: Queryable, actor: Actor, input: unknown, existing: Opportunity | null): Promise<{ data: Parsed } | { errors: FieldErrors<OpportunityField> }> {
   const parsed = opportunityInput.safeParse(input);
   if (parsed.success) {
-    const errors = referenceErrors(db, actor, parsed.data, existing);
+    const errors = await referenceErrors(db, actor, parsed.data, existing);
     return Object.keys(errors).length ? { errors } : { data: parsed.data };
   }
   // Check the references that did parse too, so the rep sees every problem at once.
@@ -315,7 +311,7 @@ function validate(db: Queryable, actor: Actor, input: unknown, existing: Opportu
   const stage = shape.stage.safeParse(raw.stage);
   const accountId = shape.accountId.safeParse(raw.accountId);
   const ownerUserId = shape.ownerUserId.safeParse(raw.ownerUserId);
-  const references = referenceErrors(
+  const references = await referenceErrors(
     db,
     actor,
     {
@@ -328,57 +324,54 @@ function validate(db: Queryable, actor: Actor, input: unknown, existing: Opportu
   return { errors: { ...references, ...fieldErrorsOf<OpportunityField>(parsed.error) } };
 }
 
-export function createOpportunity(db: RingiDb, actor: Actor, input: unknown): CrmResult<Opportunity, OpportunityField> {
-  const result = validate(db, actor, input, null);
+export async function createOpportunity(db: RingiDb, actor: Actor, input: unknown): Promise<CrmResult<Opportunity, OpportunityField>> {
+  const result = await validate(db, actor, input, null);
   if ('errors' in result) return invalid(result.errors);
   const { ownerUserId, ...data } = result.data;
-  const row = db
+  const [row] = await db
     .insert(opportunities)
     .values({ id: crypto.randomUUID(), ...data, ownerUserId: ownerUserId ?? actor.id })
-    .returning()
-    .get();
+    .returning();
   return ok(row);
 }
 
 /** Refuses (forbidden) before looking at the input when the actor may not edit this deal. */
-export function updateOpportunity(db: RingiDb, actor: Actor, opportunityId: string, input: unknown): CrmResult<Opportunity, OpportunityField> {
-  const existing = db.select().from(opportunities).where(eq(opportunities.id, opportunityId)).get();
+export async function updateOpportunity(db: RingiDb, actor: Actor, opportunityId: string, input: unknown): Promise<CrmResult<Opportunity, OpportunityField>> {
+  const [existing] = await db.select().from(opportunities).where(eq(opportunities.id, opportunityId)).limit(1);
   if (!existing) return notFound();
   if (!canEditOpportunity(actor, existing)) return forbidden();
-  const result = validate(db, actor, input, existing);
+  const result = await validate(db, actor, input, existing);
   if ('errors' in result) return invalid(result.errors);
   const { ownerUserId, ...data } = result.data;
-  const row = db
+  const [row] = await db
     .update(opportunities)
     .set({ ...data, ownerUserId: ownerUserId ?? existing.ownerUserId })
     // The owner is part of the condition: a concurrent hand-over cannot be overwritten by its old owner.
     .where(and(eq(opportunities.id, opportunityId), eq(opportunities.ownerUserId, existing.ownerUserId)))
-    .returning()
-    .get();
+    .returning();
   return row ? ok(row) : forbidden();
 }
 
 /** Archived deals leave the lists and dashboards; their rooms and history stay. Same rule as editing. */
-export function setOpportunityArchived(db: RingiDb, actor: Actor, opportunityId: string, archived: boolean, now = new Date()): CrmResult<Opportunity> {
-  const existing = db.select().from(opportunities).where(eq(opportunities.id, opportunityId)).get();
+export async function setOpportunityArchived(db: RingiDb, actor: Actor, opportunityId: string, archived: boolean, now = new Date()): Promise<CrmResult<Opportunity>> {
+  const [existing] = await db.select().from(opportunities).where(eq(opportunities.id, opportunityId)).limit(1);
   if (!existing) return notFound();
   if (!canEditOpportunity(actor, existing)) return forbidden();
   if ((existing.archivedAt !== null) === archived) return ok(existing);
-  const row = db
+  const [row] = await db
     .update(opportunities)
     .set({ archivedAt: archived ? now : null })
     .where(eq(opportunities.id, opportunityId))
-    .returning()
-    .get();
+    .returning();
   return ok(row!);
 }
 
 /** Per-opportunity Slack mute (issue: reps choose fewer messages). Same rule as editing. */
-export function setOpportunityAlertsMuted(db: RingiDb, actor: Actor, opportunityId: string, muted: boolean): CrmResult<Opportunity> {
-  const existing = db.select().from(opportunities).where(eq(opportunities.id, opportunityId)).get();
+export async function setOpportunityAlertsMuted(db: RingiDb, actor: Actor, opportunityId: string, muted: boolean): Promise<CrmResult<Opportunity>> {
+  const [existing] = await db.select().from(opportunities).where(eq(opportunities.id, opportunityId)).limit(1);
   if (!existing) return notFound();
   if (!canEditOpportunity(actor, existing)) return forbidden();
-  const row = db.update(opportunities).set({ alertsMuted: muted }).where(eq(opportunities.id, opportunityId)).returning().get();
+  const [row] = await db.update(opportunities).set({ alertsMuted: muted }).where(eq(opportunities.id, opportunityId)).returning();
   return ok(row!);
 }
 

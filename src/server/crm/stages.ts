@@ -1,22 +1,22 @@
 // The numbered pipeline (フェーズ): numbers are the identity, labels are per language.
 import { asc, eq } from 'drizzle-orm';
-import { pipelineStages } from '../../../db/schema';
+import { pipelineStages } from '../db/tables';
 import type { Queryable } from '../db/client';
 import type { Locale } from '../i18n/format';
 
 export type PipelineStage = typeof pipelineStages.$inferSelect;
 
-export function listStages(db: Queryable): PipelineStage[] {
-  return db.select().from(pipelineStages).orderBy(asc(pipelineStages.number)).all();
+export async function listStages(db: Queryable): Promise<PipelineStage[]> {
+  return await db.select().from(pipelineStages).orderBy(asc(pipelineStages.number));
 }
 
-export function getStage(db: Queryable, number: number): PipelineStage | null {
+export async function getStage(db: Queryable, number: number): Promise<PipelineStage | null> {
   if (!Number.isInteger(number)) return null;
-  return db.select().from(pipelineStages).where(eq(pipelineStages.number, number)).get() ?? null;
+  return (await db.select().from(pipelineStages).where(eq(pipelineStages.number, number)).limit(1))[0] ?? null;
 }
 
-export function stageExists(db: Queryable, number: number): boolean {
-  return getStage(db, number) !== null;
+export async function stageExists(db: Queryable, number: number): Promise<boolean> {
+  return (await getStage(db, number)) !== null;
 }
 
 /** The stage's name in the reader's language, falling back to the other one if it is empty. */

@@ -22,8 +22,8 @@ import {
   users,
   visits,
   type channels,
-} from '../../../db/schema';
-import type { RingiDb } from '../db/client';
+} from '../db/tables';
+import { queryRows, type RingiDb } from '../db/client';
 import { processStore } from '../db/process-store';
 import { getSettingValues } from '../settings/settings';
 import type { DocumentCategoryLookup, ScoreReason } from '../tracking/engagement-score';
@@ -169,7 +169,7 @@ function filterSql(filters: DashboardFilters): SQL {
   if (filters.channel !== undefined) parts.push(sql`o.channel = ${filters.channel}`);
   if (filters.stageNumber !== undefined) parts.push(sql`o.stage = ${filters.stageNumber}`);
   if (filters.ownerUserId !== undefined) parts.push(sql`o.owner_user_id = ${filters.ownerUserId}`);
-  return parts.length === 0 ? sql`1` : sql.join(parts, sql` and `);
+  return parts.length === 0 ? sql`1 = 1` : sql.join(parts, sql` and `);
 }
 
 function checkFilters(filters: DashboardFilters): void {
@@ -182,8 +182,35 @@ function checkNow(now: Date): void {
 
 // --- Live activity ---
 
+// Rows of the raw queries below, by the (quoted) aliases they select. Numbers may arrive as strings
+// from PostgreSQL's bigint and counts: every value is converted where it is mapped.
+type Numeric = number | string;
+type LiveRow = {
+  viewId: string;
+  visitId: string;
+  opportunityId: string;
+  opportunityName: string;
+  accountName: string | null;
+  contactName: string | null;
+  documentSlug: string;
+  documentTitle: string | null;
+  activeSeconds: Numeric;
+  startedAt: Numeric;
+  lastBeaconAt: Numeric;
+};
+type RecentVisitRow = {
+  visitId: string;
+  opportunityId: string;
+  opportunityName: string;
+  accountName: string | null;
+  contactName: string | null;
+  startedAt: Numeric;
+  lastActivityAt: Numeric;
+  newDevice: Numeric | boolean;
+};
+
 /** Who is reading now, and the visits of the last week. Two indexed, time-bounded queries plus one per page. */
-export function liveActivity(db: RingiDb, now: Date, filters: DashboardFilters = {}, options: LiveActivityOptions = {}): LiveActivity {
+export async function liveActivity(db: RingiDb, now: Date, filters: DashboardFilters = {}, options: LiveActivityOptions = {}): Promise<LiveActivity> {
   checkNow(now);
   checkFilters(filters);
   const liveLimit = boundedLimit(options.liveLimit, 20, 1, 100);
@@ -191,10 +218,10 @@ export function liveActivity(db: RingiDb, now: Date, filters: DashboardFilters =
   const since = liveSince(now).getTime();
   const where = filterSql(filters);
 
-  const live = db.all<Record<string, unknown>>(sql`
-    select dv.id as viewId, dv.visit_id as visitId, dv.opportunity_id as opportunityId, o.name as opportunityName,
-      a.name as accountName, c.name as contactName, dv.document_slug as documentSlug, dv.document_title as documentTitle,
-      dv.active_seconds as activeSeconds, dv.started_at as startedAt, dv.last_beacon_at as lastBeaconAt
+  const live = await queryRows<LiveRow>(db, sql`
+    select dv.id as "viewId", dv.visit_id as "visitId", dv.opportunity_id as "opportunityId", o.name as "opportunityName",
+      a.name as "accountName", c.name as "contactName", dv.document_slug as "documentSlug", dv.document_title as "documentTitle",
+      dv.active_seconds as "activeSeconds", dv.started_at as "startedAt", dv.last_beacon_at as "lastBeaconAt"
     from ${documentViews} dv
     join ${opportunities} o on o.id = dv.opportunity_id
     left join ${accounts} a on a.id = dv.account_id
@@ -203,9 +230,9 @@ export function liveActivity(db: RingiDb, now: Date, filters: DashboardFilters =
     order by dv.last_beacon_at desc, dv.id
     limit ${liveLimit}`);
 
-  const recent = db.all<Record<string, unknown>>(sql`
-    select v.id as visitId, v.opportunity_id as opportunityId, o.name as opportunityName, a.name as accountName,
-      c.name as contactName, v.started_at as startedAt, v.last_activity_at as lastActivityAt, v.new_device as newDevice
+  const recent = await queryRows<RecentVisitRow>(db, sql`
+    select v.id as "visitId", v.opportunity_id as "opportunityId", o.name as "opportunityName", a.name as "accountName",
+      c.name as "contactName", v.started_at as "startedAt", v.last_activity_at as "lastActivityAt", v.new_device as "newDevice"
     from ${visits} v
     join ${opportunities} o on o.id = v.opportunity_id
     left join ${accounts} a on a.id = v.account_id
@@ -218,12 +245,11 @@ export function liveActivity(db: RingiDb, now: Date, filters: DashboardFilters =
   const byVisit = new Map<string, { docs: Map<string, string | null>; activeSeconds: number }>();
   const visitIds = recent.map((r) => String(r.visitId));
   if (visitIds.length > 0) {
-    const rows = db
+    const rows = await db
       .select({ visitId: documentViews.visitId, slug: documentViews.documentSlug, title: documentViews.documentTitle, activeSeconds: documentViews.activeSeconds })
       .from(documentViews)
       .where(inArray(documentViews.visitId, visitIds))
-      .orderBy(documentViews.startedAt, documentViews.id)
-      .all();
+      .orderBy(documentViews.startedAt, documentViews.id);
     for (const row of rows) {
       let entry = byVisit.get(row.visitId);
       if (!entry) byVisit.set(row.visitId, (entry = { docs: new Map(), activeSeconds: 0 }));
@@ -266,8 +292,8 @@ export function liveActivity(db: RingiDb, now: Date, filters: DashboardFilters =
 
 // --- Hottest ---
 
-function hottest(db: RingiDb, now: Date, filters: DashboardFilters, limit: number, documentCategories?: DocumentCategoryLookup): HotRow[] {
-  const hot = hottestOpportunities(db, now, {
+async function hottest(db: RingiDb, now: Date, filters: DashboardFilters, limit: number, documentCategories?: DocumentCategoryLookup): Promise<HotRow[]> {
+  const hot = await hottestOpportunities(db, now, {
     limit,
     channel: filters.channel,
     stage: filters.stageNumber,
@@ -280,7 +306,7 @@ function hottest(db: RingiDb, now: Date, filters: DashboardFilters, limit: numbe
   const owners = new Map(
     ownerIds.length === 0
       ? []
-      : db.select({ id: users.id, name: users.displayName }).from(users).where(inArray(users.id, ownerIds)).all().map((u) => [u.id, u.name] as const),
+      : (await db.select({ id: users.id, name: users.displayName }).from(users).where(inArray(users.id, ownerIds))).map((u) => [u.id, u.name] as const),
   );
   return hot.map((h) => ({
     opportunityId: h.opportunityId,
@@ -301,6 +327,18 @@ function hottest(db: RingiDb, now: Date, filters: DashboardFilters, limit: numbe
 
 // --- Shared but unopened ---
 
+type UnopenedSqlRow = {
+  opportunityId: string;
+  name: string;
+  accountName: string;
+  stage: Numeric;
+  channel: string;
+  ownerName: string | null;
+  sharedAt: Numeric;
+  lastSeenAt: Numeric | null;
+  total: Numeric;
+};
+
 const NAMED_CONTACTS = 5;
 
 /**
@@ -309,28 +347,28 @@ const NAMED_CONTACTS = 5;
  * (views, beacons, downloads, prints; never automated opens) is older than that share, or missing.
  * The latest such share is the one that counts. Most recently overdue first: fresh follow-ups on top.
  */
-export function unopenedOpportunities(
+export async function unopenedOpportunities(
   db: RingiDb,
   now: Date,
   filters: DashboardFilters,
   days: number,
   limit = 20,
-): { total: number; rows: UnopenedRow[] } {
+): Promise<{ total: number; rows: UnopenedRow[] }> {
   checkNow(now);
   checkFilters(filters);
   const bounded = boundedLimit(limit, 20, 1, 100);
   const nowMs = now.getTime();
   const cutoff = unopenedCutoff(now, days).getTime();
   // Closed deals need no follow-up; asking for a closed stage explicitly still lists it.
-  const stageCondition = filters.stageNumber === undefined ? sql`ps.outcome = 'open'` : sql`1`;
+  const stageCondition = filters.stageNumber === undefined ? sql`ps.outcome = 'open'` : sql`1 = 1`;
   const activeLink = sql`(l.revoked_at is null or l.revoked_at > ${nowMs}) and (l.expires_at is null or l.expires_at > ${nowMs})
       and (r.expires_at is null or r.expires_at > ${nowMs}) and l.created_at <= ${cutoff}`;
 
   // Driven by the opportunities (archived, closed and filtered ones are skipped before their links
   // are read), grouped in primary-key order without a sort; names only for the page's rows.
-  const rows = db.all<Record<string, unknown>>(sql`
+  const rows = await queryRows<UnopenedSqlRow>(db, sql`
     with due as (
-      select o.id as id, max(l.created_at) as sharedAt, e.last_seen_at as lastSeenAt
+      select o.id as id, max(l.created_at) as "sharedAt", e.last_seen_at as "lastSeenAt"
       from ${opportunities} o
       join ${pipelineStages} ps on ps.number = o.stage
       join ${rooms} r on r.opportunity_id = o.id
@@ -341,21 +379,21 @@ export function unopenedOpportunities(
       having e.last_seen_at is null or e.last_seen_at < max(l.created_at)
     ),
     page as (
-      select id, sharedAt, lastSeenAt, count(*) over () as total from due order by sharedAt desc, id limit ${bounded}
+      select id, "sharedAt", "lastSeenAt", count(*) over () as total from due order by "sharedAt" desc, id limit ${bounded}
     )
-    select o.id as opportunityId, o.name as name, a.name as accountName, o.stage as stage, o.channel as channel,
-      u.display_name as ownerName, p.sharedAt as sharedAt, p.lastSeenAt as lastSeenAt, p.total as total
+    select o.id as "opportunityId", o.name as name, a.name as "accountName", o.stage as stage, o.channel as channel,
+      u.display_name as "ownerName", p."sharedAt" as "sharedAt", p."lastSeenAt" as "lastSeenAt", p.total as total
     from page p
     join ${opportunities} o on o.id = p.id
     join ${accounts} a on a.id = o.account_id
     left join ${users} u on u.id = o.owner_user_id
-    order by p.sharedAt desc, o.id`);
+    order by p."sharedAt" desc, o.id`);
   if (rows.length === 0) return { total: 0, rows: [] };
 
   // Who the rep shared with: the contacts of those links, for the listed opportunities only.
   const ids = rows.map((r) => String(r.opportunityId));
   const people = new Map<string, string[]>();
-  for (const row of db.all<{ opp: string; name: string }>(sql`
+  for (const row of await queryRows<{ opp: string; name: string }>(db, sql`
     select r.opportunity_id as opp, c.name as name
     from ${rooms} r join ${accessLinks} l on l.room_id = r.id join ${contacts} c on c.id = l.contact_id
     where r.opportunity_id in (${sql.join(ids.map((id) => sql`${id}`), sql`, `)}) and ${activeLink}
@@ -389,6 +427,25 @@ export function unopenedOpportunities(
 
 // --- Document performance ---
 
+type ReadCountsRow = {
+  slug: string;
+  views: Numeric;
+  activeSeconds: Numeric;
+  completedViews: Numeric;
+  rooms: Numeric;
+  roomsRead: Numeric;
+  wonRooms: Numeric;
+  wonRoomsRead: Numeric;
+  lostRooms: Numeric;
+  lostRoomsRead: Numeric;
+};
+type OfferedCountsRow = {
+  slug: string;
+  rooms: Numeric;
+  wonRooms: Numeric;
+  lostRooms: Numeric;
+};
+
 interface SlugCounts extends DocumentCounts {
   slug: string;
 }
@@ -418,7 +475,7 @@ const emptyCounts = (slug: string): SlugCounts => ({
  * reading_totals rows, 70,000 room documents; 10-20 ms filtered), which is why loadDashboard keeps
  * the result for a minute (bench/aggregates.mjs, docs/performance.md).
  */
-export function documentPerformance(db: RingiDb, filters: DashboardFilters = {}, limit = 50): DocumentPerformanceRow[] {
+export async function documentPerformance(db: RingiDb, filters: DashboardFilters = {}, limit = 50): Promise<DocumentPerformanceRow[]> {
   checkFilters(filters);
   const bounded = boundedLimit(limit, 50, 1, 200);
   const where = filterSql(filters);
@@ -426,15 +483,15 @@ export function documentPerformance(db: RingiDb, filters: DashboardFilters = {},
 
   // The per-opportunity flags (won, lost, read) are 0/1 integers computed once per (opportunity,
   // document) group, so the outer group by slug (a sort of every such pair) only adds them up.
-  const readRows = db.all<Record<string, unknown>>(sql`
-    select g.slug as slug, sum(g.views) as views, sum(g.active) as activeSeconds, sum(g.completed) as completedViews,
-      count(*) as rooms, sum(g.isRead) as roomsRead,
-      sum(g.won) as wonRooms, sum(g.won * g.isRead) as wonRoomsRead,
-      sum(g.lost) as lostRooms, sum(g.lost * g.isRead) as lostRoomsRead
+  const readRows = await queryRows<ReadCountsRow>(db, sql`
+    select g.slug as slug, sum(g.views) as views, sum(g.active) as "activeSeconds", sum(g.completed) as "completedViews",
+      count(*) as rooms, sum(g."isRead") as "roomsRead",
+      sum(g.won) as "wonRooms", sum(g.won * g."isRead") as "wonRoomsRead",
+      sum(g.lost) as "lostRooms", sum(g.lost * g."isRead") as "lostRoomsRead"
     from (
-      select t.document_slug as slug, ps.outcome = 'won' as won, ps.outcome = 'lost' as lost,
+      select t.document_slug as slug, case when ps.outcome = 'won' then 1 else 0 end as won, case when ps.outcome = 'lost' then 1 else 0 end as lost,
         sum(t.views) as views, sum(t.active_seconds) as active, sum(t.completed_views) as completed,
-        ${read} as isRead
+        case when ${read} then 1 else 0 end as "isRead"
       from ${opportunities} o
       join ${pipelineStages} ps on ps.number = o.stage
       join ${readingTotals} t on t.opportunity_id = o.id
@@ -443,17 +500,23 @@ export function documentPerformance(db: RingiDb, filters: DashboardFilters = {},
     ) g
     group by g.slug`);
 
-  // CROSS JOIN keeps SQLite's join order: opportunities first (filtered), then each one's room and
-  // its documents by index. Left to itself SQLite scans room_documents and looks up the room and the
-  // opportunity of every row: ~30 % slower unfiltered, and the filters apply only at the end.
-  const offeredRows = db.all<Record<string, unknown>>(sql`
-    select rd.document_slug as slug, count(*) as rooms, sum(ps.outcome = 'won') as wonRooms, sum(ps.outcome = 'lost') as lostRooms
-    from ${opportunities} o
-    cross join ${pipelineStages} ps
-    cross join ${rooms} r
-    cross join ${roomDocuments} rd
-    where ps.number = o.stage and r.opportunity_id = o.id and rd.room_id = r.id and ${where}
-      and not exists (select 1 from ${readingTotals} t where t.opportunity_id = o.id and t.document_slug = rd.document_slug)
+  // The filtered opportunities first (a materialised CTE, which both engines evaluate on its own),
+  // then each one's room and its documents by index. Left to itself SQLite scans room_documents and
+  // looks up the room and the opportunity of every row: ~30 % slower unfiltered, and the filters
+  // apply only at the end.
+  const offeredRows = await queryRows<OfferedCountsRow>(db, sql`
+    with chosen as materialized (
+      select o.id as id, ps.outcome as outcome
+      from ${opportunities} o
+      join ${pipelineStages} ps on ps.number = o.stage
+      where ${where}
+    )
+    select rd.document_slug as slug, count(*) as rooms,
+      sum(case when f.outcome = 'won' then 1 else 0 end) as "wonRooms", sum(case when f.outcome = 'lost' then 1 else 0 end) as "lostRooms"
+    from chosen f
+    join ${rooms} r on r.opportunity_id = f.id
+    join ${roomDocuments} rd on rd.room_id = r.id
+    where not exists (select 1 from ${readingTotals} t where t.opportunity_id = f.id and t.document_slug = rd.document_slug)
     group by rd.document_slug`);
 
   const bySlug = new Map<string, SlugCounts>();
@@ -498,12 +561,12 @@ const keptTables = (db: RingiDb) => processStore<KeptTable>('dashboard.documentT
 
 const tableKey = (filters: DashboardFilters) => `${filters.channel ?? ''}|${filters.stageNumber ?? ''}|${filters.ownerUserId ?? ''}`;
 
-function cachedDocumentPerformance(db: RingiDb, now: Date, filters: DashboardFilters, limit: number, maxAgeMs: number): { rows: DocumentPerformanceRow[]; asOf: Date } {
+async function cachedDocumentPerformance(db: RingiDb, now: Date, filters: DashboardFilters, limit: number, maxAgeMs: number): Promise<{ rows: DocumentPerformanceRow[]; asOf: Date }> {
   const tables = keptTables(db);
   const hit = tables.get(tableKey(filters));
   const nowMs = now.getTime();
   if (hit && hit.limit >= limit && nowMs >= hit.at && nowMs - hit.at < maxAgeMs) return { rows: hit.rows.slice(0, limit), asOf: new Date(hit.at) };
-  const rows = documentPerformance(db, filters, limit);
+  const rows = await documentPerformance(db, filters, limit);
   if (maxAgeMs > 0) tables.set(tableKey(filters), { at: nowMs, limit, rows });
   return { rows, asOf: now };
 }
@@ -518,27 +581,28 @@ export const DOCUMENT_REFRESH_MS = 30_000;
  * start and every DOCUMENT_REFRESH_MS, so no rep waits for the most expensive part of the
  * dashboard (docs/performance.md). Filtered tables are computed when asked for.
  */
-export function refreshDocumentPerformance(db: RingiDb, now = new Date()): void {
-  keptTables(db).set(tableKey({}), { at: now.getTime(), limit: DEFAULT_DOCUMENT_LIMIT, rows: documentPerformance(db, {}, DEFAULT_DOCUMENT_LIMIT) });
+export async function refreshDocumentPerformance(db: RingiDb, now = new Date()): Promise<void> {
+  const rows = await documentPerformance(db, {}, DEFAULT_DOCUMENT_LIMIT);
+  keptTables(db).set(tableKey({}), { at: now.getTime(), limit: DEFAULT_DOCUMENT_LIMIT, rows });
 }
 
 // --- Everything ---
 
-export function loadDashboard(db: RingiDb, now: Date, filters: DashboardFilters = {}, options: DashboardOptions = {}): Dashboard {
+export async function loadDashboard(db: RingiDb, now: Date, filters: DashboardFilters = {}, options: DashboardOptions = {}): Promise<Dashboard> {
   checkNow(now);
   checkFilters(filters);
-  const days = options.unopenedAfterDays ?? getSettingValues(db).unopenedAfterDays;
+  const days = options.unopenedAfterDays ?? (await getSettingValues(db)).unopenedAfterDays;
   const maxAgeMs = options.documentMaxAgeMs ?? DOCUMENT_MAX_AGE_MS;
   if (!Number.isFinite(maxAgeMs) || maxAgeMs < 0) throw new RangeError('documentMaxAgeMs must be ≥ 0');
   // One read transaction: the four sections see the same moment of the database.
-  return db.transaction(
-    () => {
-      const documents = cachedDocumentPerformance(db, now, filters, boundedLimit(options.documentLimit, DEFAULT_DOCUMENT_LIMIT, 1, 200), maxAgeMs);
+  return await db.transaction(
+    async () => {
+      const documents = await cachedDocumentPerformance(db, now, filters, boundedLimit(options.documentLimit, DEFAULT_DOCUMENT_LIMIT, 1, 200), maxAgeMs);
       return {
         unopenedAfterDays: days,
-        liveActivity: liveActivity(db, now, filters, options),
-        hottest: hottest(db, now, filters, boundedLimit(options.hottestLimit, 10, 1, 50), options.documentCategories),
-        unopened: unopenedOpportunities(db, now, filters, days, options.unopenedLimit ?? 20),
+        liveActivity: await liveActivity(db, now, filters, options),
+        hottest: await hottest(db, now, filters, boundedLimit(options.hottestLimit, 10, 1, 50), options.documentCategories),
+        unopened: await unopenedOpportunities(db, now, filters, days, options.unopenedLimit ?? 20),
         documentPerformance: documents.rows,
         documentPerformanceAsOf: documents.asOf,
       };

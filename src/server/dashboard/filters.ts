@@ -1,7 +1,7 @@
 // The dashboard's filters from a GET query (?channel=event&stage=3&deals=mine). Empty means "all";
 // anything else that is not a known channel or stage is refused (the page and the JSON feed answer 400).
 import { z } from 'zod';
-import { channels } from '../../../db/schema';
+import { channels } from '../db/tables';
 import type { SessionUser } from '../auth/sessions';
 import type { DashboardFilters } from './dashboard';
 

@@ -1,18 +1,153 @@
+// One asynchronous data layer (docs/adr/0015): the code is written against drizzle's SQLite query
+// builder typed as an ASYNC database and only ever awaits builders (`await db.select()…`), so the same
+// code path can run on PostgreSQL. On SQLite the handle is drizzle's sqlite-proxy over one
+// better-sqlite3 connection: statements run synchronously underneath, and transactions are
+// serialised on that connection (see `transactionGate`).
+import { AsyncLocalStorage } from 'node:async_hooks';
 import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
-import { drizzle, type BetterSQLite3Database } from 'drizzle-orm/better-sqlite3';
+import { sql, type ExtractTablesWithRelations, type SQL } from 'drizzle-orm';
+import { drizzle as drizzleBetterSqlite } from 'drizzle-orm/better-sqlite3';
 import { migrate } from 'drizzle-orm/better-sqlite3/migrator';
+import type { BaseSQLiteDatabase, SQLiteTable, SQLiteTransaction } from 'drizzle-orm/sqlite-core';
+import { drizzle as drizzleProxy } from 'drizzle-orm/sqlite-proxy';
 import * as schema from '../../../db/schema';
 import { config } from '../config';
 
-export type RingiDb = BetterSQLite3Database<typeof schema> & { $client: Database.Database };
+type Schema = typeof schema;
+/** The database handle every module receives: awaited builders only, never `.get()/.all()/.run()`. */
+export type RingiDb = BaseSQLiteDatabase<'async', unknown, Schema>;
 /** A transaction handle: what functions that must join the caller's transaction accept. */
-export type RingiTx = Parameters<Parameters<RingiDb['transaction']>[0]>[0];
+export type RingiTx = SQLiteTransaction<'async', unknown, Schema, ExtractTablesWithRelations<Schema>>;
 export type Queryable = RingiDb | RingiTx;
+/** A SQLite handle opened from a file, with its raw connection for SQLite-only tools (backup, tests, benchmarks). */
+export type SqliteDb = RingiDb & { $client: Database.Database };
+
+interface OpenTransaction {
+  /** Settles when the transaction has committed or rolled back. */
+  done: Promise<void>;
+  tx?: RingiTx;
+}
+
+/** One better-sqlite3 connection shared by every async context of the process. */
+class Connection {
+  private readonly statements = new Map<string, Database.Statement>();
+  /** The transaction open on this connection, if any; only its own async context may use the connection meanwhile. */
+  active: OpenTransaction | undefined;
+  readonly owner = new AsyncLocalStorage<OpenTransaction>();
+
+  constructor(readonly client: Database.Database) {}
+
+  /** Resolves once this context may run a statement: no transaction is open, or it is this context's own. */
+  async turn(): Promise<void> {
+    while (this.active && this.owner.getStore() !== this.active) await this.active.done;
+  }
+
+  statement(text: string): Database.Statement {
+    let statement = this.statements.get(text);
+    if (!statement) {
+      // Statements built with inArray() vary with the list's length: keep the cache bounded.
+      if (this.statements.size >= 1000) this.statements.clear();
+      statement = this.client.prepare(text);
+      this.statements.set(text, statement);
+    }
+    return statement;
+  }
+
+  /** Runs one statement the way sqlite-proxy expects: rows as arrays, one row for `get`. */
+  execute(text: string, params: unknown[], method: 'run' | 'all' | 'values' | 'get'): { rows: unknown[] } {
+    // SQLite ends a transaction by itself on some errors (SQLITE_FULL, SQLITE_IOERR): the rollback
+    // that follows must not replace the error that caused it.
+    if (text === 'rollback' && !this.client.inTransaction) return { rows: [] };
+    const statement = this.statement(text);
+    if (!statement.reader) {
+      statement.run(...params);
+      return { rows: [] };
+    }
+    statement.raw(true);
+    // sqlite-proxy's `get` takes the one row itself (an array of values, or undefined) as `rows`.
+    if (method === 'get') return { rows: statement.get(...params) as unknown[] };
+    return { rows: statement.all(...params) };
+  }
+
+  /** Rows as objects keyed by column name, for raw SQL (`queryRows`). */
+  objects(text: string, params: unknown[]): Record<string, unknown>[] {
+    const statement = this.statement(text);
+    if (!statement.reader) {
+      statement.run(...params);
+      return [];
+    }
+    statement.raw(false);
+    return statement.all(...params) as Record<string, unknown>[];
+  }
+}
+
+const connections = new WeakMap<object, Connection>();
+
+function sessionOf(db: Queryable): object {
+  return (db as unknown as { session: object }).session;
+}
+
+function connectionOf(db: Queryable): Connection {
+  const connection = connections.get(sessionOf(db));
+  if (!connection) throw new Error('not a Ringi database handle');
+  return connection;
+}
+
+/**
+ * Wraps a raw better-sqlite3 connection in the asynchronous handle. A transaction takes the
+ * connection for itself (BEGIN IMMEDIATE): while it is open, statements from any OTHER async context
+ * wait until it has committed or rolled back, so another request's write can never join (and be
+ * rolled back with) it. Inside it, `db` and `tx` both run on the transaction; `db.transaction()` or
+ * `tx.transaction()` there opens a savepoint.
+ */
+function asyncHandle(connection: Connection): SqliteDb {
+  const db = drizzleProxy(
+    async (text, params, method) => {
+      await connection.turn();
+      return connection.execute(text, params, method);
+    },
+    { schema },
+  ) as unknown as SqliteDb;
+  const session = sessionOf(db) as {
+    transaction: (run: (tx: RingiTx) => Promise<unknown>, config?: { behavior?: string }) => Promise<unknown>;
+  };
+  const begin = session.transaction.bind(session);
+  session.transaction = async (run, options) => {
+    const store = connection.owner.getStore();
+    if (store?.tx && store === connection.active) return store.tx.transaction(run);
+    while (connection.active) await connection.active.done;
+    let finish!: () => void;
+    const open: OpenTransaction = { done: new Promise<void>((resolve) => (finish = resolve)) };
+    connection.active = open;
+    try {
+      return await connection.owner.run(open, () =>
+        begin(
+          (tx) => {
+            open.tx = tx;
+            return run(tx);
+          },
+          // A writer takes the file's write lock up front: upgrading a read later could fail with SQLITE_BUSY.
+          { behavior: options?.behavior ?? 'immediate' },
+        ),
+      );
+    } finally {
+      connection.active = undefined;
+      finish();
+    }
+  };
+  connections.set(session, connection);
+  Object.defineProperty(db, '$client', { value: connection.client, enumerable: false });
+  return db;
+}
 
 /** Opens (creating if needed) a SQLite file in WAL mode and brings it to the latest migration. */
-export function openDatabase(file: string, migrationsDir = config.migrationsDir): RingiDb {
+export function openDatabase(file: string, migrationsDir = config.migrationsDir): SqliteDb {
+  return asyncHandle(new Connection(openConnection(file, migrationsDir)));
+}
+
+function openConnection(file: string, migrationsDir: string): Database.Database {
   if (file !== ':memory:') fs.mkdirSync(path.dirname(file), { recursive: true });
   let sqlite: Database.Database;
   try {
@@ -30,15 +165,70 @@ export function openDatabase(file: string, migrationsDir = config.migrationsDir)
     }
     throw error;
   }
-  const db = drizzle(sqlite, { schema });
-  migrate(db, { migrationsFolder: migrationsDir });
-  return db;
+  // Migrations run synchronously on the raw connection before anything else can use it.
+  migrate(drizzleBetterSqlite(sqlite), { migrationsFolder: migrationsDir });
+  return sqlite;
 }
 
-let shared: RingiDb | undefined;
+/**
+ * Rows of a raw SQL query as objects keyed by the column names the query gives. Map them
+ * explicitly: engines differ in the case of unquoted names and in the types of computed columns.
+ */
+export async function queryRows<T extends Record<string, unknown>>(db: Queryable, query: SQL): Promise<T[]> {
+  const connection = connectionOf(db);
+  const built = (db as unknown as { dialect: { sqlToQuery(sql: SQL): { sql: string; params: unknown[] } } }).dialect.sqlToQuery(query);
+  await connection.turn();
+  return connection.objects(built.sql, built.params) as T[];
+}
 
-/** The server's one connection, opened and migrated on first use. */
+/** Where this handle's data lives, for values cached per database (`process-store.ts`); null for an in-memory database. */
+export function databaseLocation(db: Queryable): string | null {
+  const { client } = connectionOf(db);
+  return client.memory ? null : client.name;
+}
+
+/** Closes the handle's connection (the CLI, scripts and tests; the server keeps its one for its life). */
+export async function closeDatabase(db: Queryable): Promise<void> {
+  const connection = connectionOf(db);
+  for (const [file, open] of sharedConnections()) if (open === connection) sharedConnections().delete(file);
+  if (shared && connectionOf(shared) === connection) shared = undefined;
+  connection.client.close();
+}
+
+/** Connections of getDb() by file, shared by every bundled copy of this module in the process. */
+function sharedConnections(): Map<string, Connection> {
+  return ((globalThis as Record<symbol, unknown>)[Symbol.for('ringi.sqlite.connections')] ??= new Map()) as Map<string, Connection>;
+}
+
+let shared: SqliteDb | undefined;
+
+/**
+ * The server's one connection, opened and migrated on first use. The production server runs two
+ * bundled copies of this module (main.ts's and Astro's): they share the connection through a
+ * process-wide registry, so a transaction of one holds back the statements of the other instead of
+ * meeting a locked file (a synchronous busy wait would stall the very transaction it waits for).
+ */
 export function getDb(): RingiDb {
-  shared ??= openDatabase(config.databasePath);
+  if (!shared) {
+    const registry = sharedConnections();
+    const file = path.resolve(config.databasePath);
+    let connection = registry.get(file);
+    if (!connection) registry.set(file, (connection = new Connection(openConnection(file, config.migrationsDir))));
+    shared = asyncHandle(connection);
+  }
   return shared;
+}
+
+/** Opens and migrates the server's database; the server entry and the CLI await it before serving. */
+export async function prepareDatabase(): Promise<RingiDb> {
+  return getDb();
+}
+
+/**
+ * About how many rows `table` holds, without counting them (a budget, never a figure shown). SQLite:
+ * the largest rowid, read from the b-tree's edge, exact for a table whose rows are never deleted.
+ */
+export async function approximateRowCount(db: Queryable, table: SQLiteTable): Promise<number> {
+  const [row] = await queryRows<{ n: number | null }>(db, sql`select max(rowid) as n from ${table}`);
+  return Number(row?.n ?? 0);
 }

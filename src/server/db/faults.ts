@@ -9,7 +9,11 @@ export const STORAGE_FULL_RETRY_AFTER_SECONDS = 60;
 export const STORAGE_FULL_MESSAGE = 'The server cannot store this right now; retry later.';
 
 export function isStorageFull(error: unknown): boolean {
-  return typeof error === 'object' && error !== null && (error as { code?: unknown }).code === 'SQLITE_FULL';
+  // drizzle wraps the driver's error ("Failed query: …") and keeps it as the cause.
+  for (let e = error; typeof e === 'object' && e !== null; e = (e as { cause?: unknown }).cause) {
+    if ((e as { code?: unknown }).code === 'SQLITE_FULL') return true;
+  }
+  return false;
 }
 
 /** Logs a recurring fault at most once per interval, counting the occurrences in between. */

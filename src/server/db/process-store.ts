@@ -2,19 +2,19 @@
 // process. The production server runs two copies of the server modules: the esbuild bundle of
 // src/server/http/main.ts and Astro's bundle, each with its own connection to the same file. A
 // module-level cache would give each copy its own, disagreeing answer (docs/adr/0007).
-import type { RingiDb } from './client';
+import { databaseLocation, type RingiDb } from './client';
 
 const memoryStores = new WeakMap<RingiDb, Map<string, Map<string, unknown>>>();
 
 /** The Map named `name` for `db`'s file (for an in-memory database: for that connection only). */
 export function processStore<V>(name: string, db: RingiDb): Map<string, V> {
-  const client = db.$client;
+  const location = databaseLocation(db);
   let stores: Map<string, Map<string, unknown>> | undefined;
-  if (client.memory) {
+  if (location === null) {
     stores = memoryStores.get(db);
     if (!stores) memoryStores.set(db, (stores = new Map()));
   } else {
-    const key = Symbol.for(`ringi.processStore:${client.name}`);
+    const key = Symbol.for(`ringi.processStore:${location}`);
     const global = globalThis as Record<symbol, unknown>;
     stores = (global[key] ??= new Map()) as Map<string, Map<string, unknown>>;
   }

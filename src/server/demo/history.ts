@@ -3,7 +3,7 @@
 // running totals, the score, the timeline and the dashboard agree exactly as with real readers.
 // Times are relative to the moment of seeding, so a fresh demo always looks alive.
 import { and, eq, gt, inArray } from 'drizzle-orm';
-import { accessLinks, opportunities, opportunityEngagement, slackOutbox } from '../../../db/schema';
+import { accessLinks, opportunities, opportunityEngagement, slackOutbox } from '../db/tables';
 import type { RingiDb } from '../db/client';
 import type { SecretKey } from '../security/secret-box';
 import { workspaceDay } from '../slack/hot-alerts';
@@ -205,11 +205,11 @@ export function sectionSecondsAt(sectionIds: readonly string[], scroll: number, 
 
 interface Played {
   at: number;
-  play: () => void;
+  play: () => Promise<unknown>;
 }
 
 /** One visit: its views one after the other, beacons every half minute, a download while reading. */
-function playVisit(db: RingiDb, key: SecretKey, catalog: DemoCatalog, scope: LinkScope, deviceId: string, visit: ScriptedVisit, nowMs: number): void {
+async function playVisit(db: RingiDb, key: SecretKey, catalog: DemoCatalog, scope: LinkScope, deviceId: string, visit: ScriptedVisit, nowMs: number): Promise<void> {
   const label = deviceLabel(visit.browser.userAgent);
   const network = networkHash(key, visit.browser.ip);
   const lastBeaconMs = nowMs - LAST_BEACON_MARGIN_SECONDS * 1000;
@@ -219,7 +219,7 @@ function playVisit(db: RingiDb, key: SecretKey, catalog: DemoCatalog, scope: Lin
     if (!doc) continue;
     const seconds = Math.min(view.seconds, Math.floor((lastBeaconMs - t) / 1000));
     if (seconds <= 0) break;
-    const { viewId } = startView(db, {
+    const { viewId } = await startView(db, {
       scope,
       documentSlug: doc.slug,
       documentCategory: doc.category,
@@ -239,11 +239,11 @@ function playVisit(db: RingiDb, key: SecretKey, catalog: DemoCatalog, scope: Lin
         sections: sectionSecondsAt(doc.sectionIds, view.scroll, view.seconds, active),
         printed: view.print === true && active === view.seconds,
       };
-      recordHeartbeat(db, scope, viewId, beacon, new Date(t + active * 1000));
+      await recordHeartbeat(db, scope, viewId, beacon, new Date(t + active * 1000));
       if (active >= seconds) break;
     }
     const attachment = doc.attachments[0];
-    if (view.download && attachment) recordDownload(db, scope, doc.slug, attachment, deviceId, new Date(t + seconds * 1000));
+    if (view.download && attachment) await recordDownload(db, scope, doc.slug, attachment, deviceId, new Date(t + seconds * 1000));
     t += (seconds + BETWEEN_DOCUMENTS_SECONDS) * 1000;
   }
 }
@@ -253,12 +253,12 @@ function playVisit(db: RingiDb, key: SecretKey, catalog: DemoCatalog, scope: Lin
  * never twice, and never over a real reader's data), in one transaction. Returns the opportunities
  * it seeded. `links` holds the active link of each demo contact.
  */
-export function seedReadingHistory(db: RingiDb, key: SecretKey, catalog: DemoCatalog, links: ReadonlyMap<string, LinkScope>, now: Date): string[] {
+export async function seedReadingHistory(db: RingiDb, key: SecretKey, catalog: DemoCatalog, links: ReadonlyMap<string, LinkScope>, now: Date): Promise<string[]> {
   const nowMs = now.getTime();
-  return db.transaction(() => {
+  return await db.transaction(async () => {
     const ids = demoHistory.map((h) => h.opportunityId);
     const alreadyRead = new Set(
-      db.select({ id: opportunityEngagement.opportunityId }).from(opportunityEngagement).where(inArray(opportunityEngagement.opportunityId, ids)).all().map((r) => r.id),
+      (await db.select({ id: opportunityEngagement.opportunityId }).from(opportunityEngagement).where(inArray(opportunityEngagement.opportunityId, ids))).map((r) => r.id),
     );
     const todo = demoHistory.filter((h) => !alreadyRead.has(h.opportunityId) && Object.keys(h.shared).every((contactId) => links.has(contactId)));
 
@@ -268,10 +268,10 @@ export function seedReadingHistory(db: RingiDb, key: SecretKey, catalog: DemoCat
       for (const [contactId, minutes] of Object.entries(history.shared)) {
         // The links were shared before anyone read them (the unopened rule compares the two).
         const sharedAt = new Date(nowMs - minutes * MINUTE_MS);
-        db.update(accessLinks).set({ createdAt: sharedAt }).where(and(eq(accessLinks.id, links.get(contactId)!.accessLinkId), gt(accessLinks.createdAt, sharedAt))).run();
+        await db.update(accessLinks).set({ createdAt: sharedAt }).where(and(eq(accessLinks.id, links.get(contactId)!.accessLinkId), gt(accessLinks.createdAt, sharedAt)));
       }
       const createdAt = new Date(nowMs - firstShare * MINUTE_MS - 3 * DAY_MS);
-      db.update(opportunities).set({ createdAt }).where(and(eq(opportunities.id, history.opportunityId), gt(opportunities.createdAt, createdAt))).run();
+      await db.update(opportunities).set({ createdAt }).where(and(eq(opportunities.id, history.opportunityId), gt(opportunities.createdAt, createdAt)));
 
       const devices = new Map<Browser, string>();
       for (const visit of history.visits) {
@@ -287,9 +287,9 @@ export function seedReadingHistory(db: RingiDb, key: SecretKey, catalog: DemoCat
       }
     }
     // Oldest first, as it happened: ingestion decides new visits and new devices from what came before.
-    steps.sort((a, b) => b.at - a.at).forEach((step) => step.play());
+    for (const step of steps.sort((a, b) => b.at - a.at)) await step.play();
 
-    suppressHotAlerts(db, todo, now);
+    await suppressHotAlerts(db, todo, now);
     return todo.map((h) => h.opportunityId);
   });
 }
@@ -300,13 +300,13 @@ export function seedReadingHistory(db: RingiDb, key: SecretKey, catalog: DemoCat
  * their place, so nothing is sent about reading that never happened. Visit alerts are not queued
  * at all: the history is played without the alert option of startView.
  */
-function suppressHotAlerts(db: RingiDb, seeded: readonly OpportunityHistory[], now: Date): void {
+async function suppressHotAlerts(db: RingiDb, seeded: readonly OpportunityHistory[], now: Date): Promise<void> {
   const dayAgo = DAY_MS / MINUTE_MS;
   for (const history of seeded) {
     const recent = history.visits.some((v) => v.at <= dayAgo) || history.automatedOpens.some((o) => o.at <= dayAgo);
     if (!recent) continue;
     for (const day of new Set([workspaceDay(now), workspaceDay(new Date(now.getTime() + DAY_MS))])) {
-      db.insert(slackOutbox)
+      await db.insert(slackOutbox)
         .values({
           idempotencyKey: `hot:${history.opportunityId}:${day}`,
           kind: 'hot',
@@ -315,8 +315,7 @@ function suppressHotAlerts(db: RingiDb, seeded: readonly OpportunityHistory[], n
           dueAt: now,
           lastError: 'Demo reading history: not sent.',
         })
-        .onConflictDoNothing({ target: slackOutbox.idempotencyKey })
-        .run();
+        .onConflictDoNothing({ target: slackOutbox.idempotencyKey });
     }
   }
 }

@@ -3,7 +3,7 @@
 // Idempotent: fixed ids and "insert or ignore", so re-running neither duplicates nor destroys.
 import { and, eq, isNull } from 'drizzle-orm';
 import { hashPassword } from '../auth/passwords';
-import { accessLinks, accounts, contacts, opportunities, roomDocuments, rooms, users, workspaceSettings } from '../../../db/schema';
+import { accessLinks, accounts, contacts, opportunities, roomDocuments, rooms, users, workspaceSettings } from '../db/tables';
 import { createAccessLink, revealAccessToken } from '../access-links/access-links';
 import type { RingiDb } from '../db/client';
 import type { SecretKey } from '../security/secret-box';
@@ -127,29 +127,28 @@ export async function seedDemo(
       message: '木村様\n\n電子帳簿保存法への対応について、製品概要と製造業の導入事例をお送りします。' },
   ] as const;
 
-  db.transaction((tx) => {
-    tx.insert(workspaceSettings).values({ key: 'organisationName', value: JSON.stringify(demoVendorName), updatedAt: now }).onConflictDoNothing().run();
-    for (const user of demoUsers) tx.insert(users).values({ ...user, passwordHash: user.role === 'admin' ? passwordHash : null }).onConflictDoNothing().run();
-    for (const account of demoAccounts) tx.insert(accounts).values(account).onConflictDoNothing().run();
-    for (const contact of demoContacts) tx.insert(contacts).values(contact).onConflictDoNothing().run();
-    for (const opportunity of demoOpportunities) tx.insert(opportunities).values(opportunity).onConflictDoNothing().run();
+  await db.transaction(async (tx) => {
+    await tx.insert(workspaceSettings).values({ key: 'organisationName', value: JSON.stringify(demoVendorName), updatedAt: now }).onConflictDoNothing();
+    for (const user of demoUsers) await tx.insert(users).values({ ...user, passwordHash: user.role === 'admin' ? passwordHash : null }).onConflictDoNothing();
+    for (const account of demoAccounts) await tx.insert(accounts).values(account).onConflictDoNothing();
+    for (const contact of demoContacts) await tx.insert(contacts).values(contact).onConflictDoNothing();
+    for (const opportunity of demoOpportunities) await tx.insert(opportunities).values(opportunity).onConflictDoNothing();
     for (const room of demoRooms) {
-      const inserted = tx.insert(rooms).values(room).onConflictDoNothing().run();
-      if (inserted.changes === 0) continue; // the rep may have curated it since: leave it alone
+      const inserted = await tx.insert(rooms).values(room).onConflictDoNothing().returning({ id: rooms.id });
+      if (inserted.length === 0) continue; // the rep may have curated it since: leave it alone
       const documents = (documentsByRoom[room.id] ?? []).filter((slug) => catalog.has(slug));
-      documents.forEach((documentSlug, position) => tx.insert(roomDocuments).values({ roomId: room.id, documentSlug, position }).run());
+      for (const [position, documentSlug] of documents.entries()) await tx.insert(roomDocuments).values({ roomId: room.id, documentSlug, position });
     }
   });
 
   const links: DemoLink[] = [];
   const scopes = new Map<string, LinkScope>();
   for (const want of demoLinks) {
-    const existing = db
+    const [existing] = await db
       .select()
       .from(accessLinks)
-      .where(and(eq(accessLinks.roomId, want.roomId), eq(accessLinks.contactId, want.contactId), isNull(accessLinks.revokedAt)))
-      .get();
-    const created = existing ? null : createAccessLink(db, key, { roomId: want.roomId, contactId: want.contactId, createdByUserId: 'demo-user-admin' });
+      .where(and(eq(accessLinks.roomId, want.roomId), eq(accessLinks.contactId, want.contactId), isNull(accessLinks.revokedAt))).limit(1);
+    const created = existing ? null : await createAccessLink(db, key, { roomId: want.roomId, contactId: want.contactId, createdByUserId: 'demo-user-admin' });
     const token = existing ? revealAccessToken(key, existing) : created!.token;
     const contact = demoContacts.find((c) => c.id === want.contactId)!;
     const account = demoAccounts.find((a) => a.id === contact.accountId)!;
@@ -157,7 +156,7 @@ export async function seedDemo(
     scopes.set(want.contactId, { accessLinkId: existing?.id ?? created!.id, roomId: want.roomId, contactId: want.contactId, opportunityId: room.opportunityId, accountId: account.id });
     if (token) links.push({ roomId: want.roomId, accountName: account.name, contactName: contact.name, state: 'active', path: `/r/${token}` });
   }
-  const historySeeded = seedReadingHistory(db, key, catalog, scopes, now);
+  const historySeeded = await seedReadingHistory(db, key, catalog, scopes, now);
   return { links, historySeeded };
 }
 

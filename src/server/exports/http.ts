@@ -32,7 +32,7 @@ export async function catalogTitles(): Promise<Map<string, string>> {
 }
 
 /** The streamed CSV download: headers first, rows batch by batch. */
-export function csvDownload(db: RingiDb, scope: ViewsExportScope, locale: Locale, titles: ReadonlyMap<string, string>, names: { ascii: string; utf8: string }): Response {
+export async function csvDownload(db: RingiDb, scope: ViewsExportScope, locale: Locale, titles: ReadonlyMap<string, string>, names: { ascii: string; utf8: string }): Promise<Response> {
   const stream = viewsCsvStream(db, scope, { locale, documentTitles: titles });
   return new Response(stream, { status: 200, headers: { ...adminHeaders, ...csvHeaders(names.ascii, names.utf8) } });
 }

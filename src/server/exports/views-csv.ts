@@ -6,7 +6,7 @@
 // - Timestamps are local wall-clock time "YYYY-MM-DD HH:mm:ss" in the workspace time zone
 //   (RINGI_TIME_ZONE, Asia/Tokyo by default), the zone named in the header: Excel reads that form as
 //   a date, it would not read ISO 8601 with an offset.
-// - Rows are read in keyset batches (started_at, rowid) on the document_views indexes, so a year of
+// - Rows are read in keyset batches (started_at, id) on the document_views indexes, so a year of
 //   views never becomes one giant string or one long-held read transaction.
 // - Never exported: access-link tokens or ids, device ids, network hashes, IPs.
 //
@@ -14,9 +14,9 @@
 // visit that started at or before the download (else the first view of that document in the visit).
 // Downloads outside any visit (no device cookie) have no view and are not in this file; they are on
 // the timeline and in the running totals.
-import { and, asc, eq, gte, inArray, lt, lte, or, sql, type SQL } from 'drizzle-orm';
+import { and, asc, eq, gt, gte, inArray, lt, lte, or, sql, type SQL } from 'drizzle-orm';
 import { z } from 'zod';
-import { accounts, contacts, documentViews, linkEvents, opportunities, pipelineStages, users, visits } from '../../../db/schema';
+import { accounts, contacts, documentViews, linkEvents, opportunities, pipelineStages, users, visits } from '../db/tables';
 import { channelLabel } from '../crm/messages';
 import type { RingiDb } from '../db/client';
 import type { Locale } from '../i18n/format';
@@ -135,7 +135,7 @@ export interface ViewExportRow {
 
 interface Cursor {
   startedAt: Date;
-  rowid: number;
+  id: string;
 }
 
 /**
@@ -143,7 +143,7 @@ interface Cursor {
  * indexed queries: the views (+ visit, contact, opportunity, account, stage by primary key), the other
  * views of their visits (to attribute downloads), and the visits' downloads and prints.
  */
-export function* viewExportBatches(db: RingiDb, scope: ViewsExportScope, options: Pick<ViewsCsvOptions, 'locale' | 'documentTitles' | 'batchSize'>): Generator<ViewExportRow[]> {
+export async function* viewExportBatches(db: RingiDb, scope: ViewsExportScope, options: Pick<ViewsCsvOptions, 'locale' | 'documentTitles' | 'batchSize'>): AsyncGenerator<ViewExportRow[]> {
   const batchSize = options.batchSize ?? DEFAULT_BATCH;
   if (!Number.isInteger(batchSize) || batchSize < 1 || batchSize > 5000) throw new RangeError('batchSize must be an integer from 1 to 5000');
   let cursor: Cursor | null = null;
@@ -152,13 +152,12 @@ export function* viewExportBatches(db: RingiDb, scope: ViewsExportScope, options
       scope.opportunityId !== undefined ? eq(documentViews.opportunityId, scope.opportunityId) : undefined,
       scope.from ? gte(documentViews.startedAt, scope.from) : undefined,
       scope.to ? lt(documentViews.startedAt, scope.to) : undefined,
-      // Keyset on (started_at, rowid): both come with the started_at indexes, so no sort is needed.
+      // Keyset on (started_at, id): the started_at indexes give the order; only views started in the same millisecond need sorting.
       cursor ? gte(documentViews.startedAt, cursor.startedAt) : undefined,
-      cursor ? or(sql`${documentViews.startedAt} > ${cursor.startedAt.getTime()}`, sql`${documentViews}.rowid > ${cursor.rowid}`) : undefined,
+      cursor ? or(sql`${documentViews.startedAt} > ${cursor.startedAt.getTime()}`, and(eq(documentViews.startedAt, cursor.startedAt), gt(documentViews.id, cursor.id))) : undefined,
     ];
-    const rows = db
+    const rows = await db
       .select({
-        rowid: sql<number>`${documentViews}.rowid`,
         view: documentViews,
         visitStartedAt: visits.startedAt,
         visitLastActivityAt: visits.lastActivityAt,
@@ -183,14 +182,13 @@ export function* viewExportBatches(db: RingiDb, scope: ViewsExportScope, options
       .leftJoin(users, eq(users.id, opportunities.ownerUserId))
       .leftJoin(accounts, eq(accounts.id, documentViews.accountId))
       .where(and(...conditions))
-      .orderBy(asc(documentViews.startedAt), sql`${documentViews}.rowid`)
-      .limit(batchSize)
-      .all();
+      .orderBy(asc(documentViews.startedAt), asc(documentViews.id))
+      .limit(batchSize);
     if (rows.length === 0) return;
     const last = rows[rows.length - 1]!;
-    cursor = { startedAt: last.view.startedAt, rowid: last.rowid };
+    cursor = { startedAt: last.view.startedAt, id: last.view.id };
 
-    const { downloads, prints } = countEvents(db, rows.map((r) => ({ ...r.view, visitStartedAt: r.visitStartedAt, visitLastActivityAt: r.visitLastActivityAt })));
+    const { downloads, prints } = await countEvents(db, rows.map((r) => ({ ...r.view, visitStartedAt: r.visitStartedAt, visitLastActivityAt: r.visitLastActivityAt })));
     yield rows.map((r) => {
       const v = r.view;
       const label = r.stage === null ? null : (options.locale === 'en' ? r.stageLabelEn || r.stageLabelJa : r.stageLabelJa || r.stageLabelEn) ?? '';
@@ -233,7 +231,7 @@ interface BatchView {
 }
 
 /** Downloads and prints per view id, for a batch of views. */
-function countEvents(db: RingiDb, batch: readonly BatchView[]): { downloads: Map<string, number>; prints: Map<string, number> } {
+async function countEvents(db: RingiDb, batch: readonly BatchView[]): Promise<{ downloads: Map<string, number>; prints: Map<string, number> }> {
   const downloads = new Map<string, number>();
   const prints = new Map<string, number>();
   const visitIds = new Set(batch.map((v) => v.visitId));
@@ -245,7 +243,7 @@ function countEvents(db: RingiDb, batch: readonly BatchView[]): { downloads: Map
     from = Math.min(from, (v.visitStartedAt ?? v.startedAt).getTime());
     to = Math.max(to, (v.visitLastActivityAt ?? v.startedAt).getTime());
   }
-  const events = db
+  const events = (await db
     .select({ kind: linkEvents.kind, visitId: linkEvents.visitId, viewId: linkEvents.viewId, documentSlug: linkEvents.documentSlug, occurredAt: linkEvents.occurredAt })
     .from(linkEvents)
     .where(
@@ -255,8 +253,7 @@ function countEvents(db: RingiDb, batch: readonly BatchView[]): { downloads: Map
         lte(linkEvents.occurredAt, new Date(to)),
         inArray(linkEvents.kind, ['download', 'print']),
       ),
-    )
-    .all()
+    ))
     .filter((e) => e.visitId !== null && visitIds.has(e.visitId));
   if (events.length === 0) return { downloads, prints };
 
@@ -266,12 +263,11 @@ function countEvents(db: RingiDb, batch: readonly BatchView[]): { downloads: Map
   if (downloadEvents.length > 0) {
     // Every view of those visits (some may be in other batches): document_views_visit_idx.
     const withDownloads = [...new Set(downloadEvents.map((e) => e.visitId!))];
-    const views = db
+    const views = await db
       .select({ id: documentViews.id, visitId: documentViews.visitId, slug: documentViews.documentSlug, startedAt: documentViews.startedAt })
       .from(documentViews)
       .where(inArray(documentViews.visitId, withDownloads))
-      .orderBy(asc(documentViews.startedAt), sql`${documentViews}.rowid`)
-      .all();
+      .orderBy(asc(documentViews.startedAt), asc(documentViews.id));
     for (const e of downloadEvents) {
       const candidates = views.filter((v) => v.visitId === e.visitId && v.slug === e.documentSlug);
       if (candidates.length === 0) continue;
@@ -287,10 +283,10 @@ function countEvents(db: RingiDb, batch: readonly BatchView[]): { downloads: Map
  * The whole file, piece by piece: BOM and header first, then one string per batch of rows. Feed it
  * to a stream; joining it gives the complete CSV.
  */
-export function* viewsCsvChunks(db: RingiDb, scope: ViewsExportScope, options: ViewsCsvOptions): Generator<string> {
+export async function* viewsCsvChunks(db: RingiDb, scope: ViewsExportScope, options: ViewsCsvOptions): AsyncGenerator<string> {
   const timeZone = options.timeZone ?? workspaceTimeZone();
   yield CSV_BOM + csvRow(viewsCsvHeader(options.locale, timeZone));
-  for (const batch of viewExportBatches(db, scope, options)) {
+  for await (const batch of viewExportBatches(db, scope, options)) {
     let text = '';
     for (const r of batch) {
       text += csvRow(VIEW_COLUMNS.map((column) => (column === 'startedAt' || column === 'endedAt' ? formatCsvTimestamp(r[column], timeZone) : r[column])));
@@ -304,13 +300,13 @@ export function viewsCsvStream(db: RingiDb, scope: ViewsExportScope, options: Vi
   const chunks = viewsCsvChunks(db, scope, options);
   const encoder = new TextEncoder();
   return new ReadableStream<Uint8Array>({
-    pull(controller) {
-      const next = chunks.next();
+    async pull(controller) {
+      const next = await chunks.next();
       if (next.done) controller.close();
       else controller.enqueue(encoder.encode(next.value));
     },
-    cancel() {
-      chunks.return(undefined);
+    async cancel() {
+      await chunks.return(undefined);
     },
   });
 }

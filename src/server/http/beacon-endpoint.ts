@@ -23,11 +23,11 @@ export async function handleBeacon(
   if (!beacon) return;
 
   const at = now();
-  const scope = activeLinkScope(db, target.token, at);
+  const scope = await activeLinkScope(db, target.token, at);
   if (!scope) return send(res, 404, 'not_found', 'No such view.');
-  let result: ReturnType<typeof recordHeartbeat>;
+  let result: Awaited<ReturnType<typeof recordHeartbeat>>;
   try {
-    result = recordHeartbeat(db, scope, target.viewId, beacon, at);
+    result = await recordHeartbeat(db, scope, target.viewId, beacon, at);
   } catch (error) {
     if (!isStorageFull(error)) throw error;
     faults.report(at.getTime());

@@ -5,7 +5,7 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { config } from '../config';
 import { DOCUMENT_REFRESH_MS, refreshDocumentPerformance } from '../dashboard/dashboard';
-import { getDb, type RingiDb } from '../db/client';
+import { prepareDatabase, type RingiDb } from '../db/client';
 import { loadSecretKey } from '../security/secret-box';
 import { webhookUrlForRecipient } from '../settings/settings';
 import { alertPolicy } from '../slack/policy';
@@ -23,7 +23,7 @@ import { tokenGuessingGuard } from './token-guessing';
 type NodeHandler = (req: http.IncomingMessage, res: http.ServerResponse, next?: (error?: unknown) => void) => void;
 
 async function main(): Promise<void> {
-  const db = getDb(); // migrate before the first request, not during it
+  const db = await prepareDatabase(); // migrate before the first request, not during it
   const serverKey = loadSecretKey();
   process.env.ASTRO_NODE_AUTOSTART = 'disabled';
   const astroEntry = pathToFileURL(path.resolve(process.env.RINGI_ASTRO_ENTRY ?? 'dist/server/entry.mjs')).href;
@@ -53,7 +53,10 @@ async function main(): Promise<void> {
       });
       return;
     }
-    prospectPages.serve(req, res, astro);
+    prospectPages.serve(req, res, astro).catch((error: unknown) => {
+      console.error('request failed:', error instanceof Error ? error.message : error);
+      if (!res.headersSent) res.writeHead(500).end();
+    });
   });
 
   const host = process.env.HOST ?? '127.0.0.1';
@@ -69,7 +72,7 @@ async function main(): Promise<void> {
       webhookFor: (recipientUserId) => webhookUrlForRecipient(db, recipientUserId, { key: serverKey }),
       deliver,
       publicBaseUrl: config.publicBaseUrl,
-      scoreOf: (opportunityId, now) => opportunityEngagementSummary(db, opportunityId, now)?.score ?? null,
+      scoreOf: async (opportunityId, now) => (await opportunityEngagementSummary(db, opportunityId, now))?.score ?? null,
     },
     Number(process.env.RINGI_SLACK_WORKER_INTERVAL_MS ?? 5000),
   );
@@ -87,9 +90,9 @@ async function main(): Promise<void> {
 
 /** The dashboard's unfiltered document table, recomputed off the request path (ADR 0007). */
 function keepDocumentTableFresh(db: RingiDb): NodeJS.Timeout {
-  const refresh = () => {
+  const refresh = async () => {
     try {
-      refreshDocumentPerformance(db);
+      await refreshDocumentPerformance(db);
     } catch (error) {
       console.error('document table refresh failed:', error instanceof Error ? error.message : error);
     }
@@ -104,9 +107,9 @@ const DAY_MS = 24 * 60 * 60 * 1000;
 
 /** Purges raw tracking past the retention period a minute after start, then once a day. */
 function startDailyPurge(db: RingiDb): NodeJS.Timeout {
-  const purge = () => {
+  const purge = async () => {
     try {
-      const result = purgeExpiredTracking(db, new Date());
+      const result = await purgeExpiredTracking(db, new Date());
       if (result.visits + result.linkEvents + result.slackAlerts + result.signInCounters > 0) {
         console.log(`retention: purged ${result.visits} visits, ${result.documentViews} views, ${result.linkEvents} link events before ${result.cutoff.toISOString()}; ${result.slackAlerts} done Slack alerts; ${result.signInCounters} expired sign-in counters`);
       }

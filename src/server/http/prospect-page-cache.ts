@@ -173,17 +173,17 @@ export interface PageRequest {
   headers: IncomingHttpHeaders;
 }
 
-export function lookUpProspectPage(db: RingiDb, cache: PageTemplateCache, request: PageRequest, now = new Date()): PageLookup {
+export async function lookUpProspectPage(db: RingiDb, cache: PageTemplateCache, request: PageRequest, now = new Date()): Promise<PageLookup> {
   if (request.method !== 'GET') return { kind: 'astro' };
   const path = matchProspectPagePath(request.url);
   if (!path) return { kind: 'astro' };
   if (hasSessionCookie(request.headers.cookie)) return { kind: 'astro' }; // a rep's preview
   const headers = headerGetter(request.headers);
   if (isAutomated(classifyRequest({ method: request.method, userAgent: headers.get('user-agent'), headers }))) return { kind: 'astro' };
-  const access = loadProspectRoom(db, path.token, now);
+  const access = await loadProspectRoom(db, path.token, now);
   if (access.status !== 'active') return { kind: 'astro' };
   if (path.slug !== undefined && !roomOffers(access.room, path.slug)) return { kind: 'astro' };
-  const branding = vendorBranding(db, now.getTime());
+  const branding = await vendorBranding(db, now.getTime());
   const fingerprint = roomTemplateFingerprint(access.room, { organisationName: branding.organisationName, logoVersion: branding.logo?.version ?? null });
   const key = `${access.room.roomId}/${path.slug ?? ''}`;
   return { kind: 'template', key, fingerprint, path, room: access.room, template: cache.get(key, fingerprint) };
@@ -283,10 +283,10 @@ export class ProspectPages {
   ) {}
 
   /** Answers `req`, from a template when it may, else through `astro`. */
-  serve(req: http.IncomingMessage, res: ServerResponse, astro: http.RequestListener): void {
+  async serve(req: http.IncomingMessage, res: ServerResponse, astro: http.RequestListener): Promise<void> {
     let page: PageLookup = { kind: 'astro' };
     try {
-      page = lookUpProspectPage(this.db, this.cache, { method: req.method, url: req.url ?? '/', headers: req.headers });
+      page = (await lookUpProspectPage(this.db, this.cache, { method: req.method, url: req.url ?? '/', headers: req.headers }));
     } catch (error) {
       console.error('prospect page lookup failed:', error instanceof Error ? error.message : error); // Astro answers instead
     }

@@ -40,7 +40,14 @@ function refuseTokenGuessing(db: RingiDb, misses: RateLimiter, req: IncomingMess
   const token = decodeToken(match[1]!);
   // Unknown tokens answer 404; a 404 for a document or view behind a working link is no guess.
   res.once('finish', () => {
-    if (res.statusCode === 404 && (token === null || activeLinkScope(db, token) === null)) misses.take(network);
+    if (res.statusCode !== 404) return;
+    if (token === null) return void misses.take(network);
+    activeLinkScope(db, token).then(
+      (scope) => {
+        if (scope === null) misses.take(network);
+      },
+      (error: unknown) => console.error('token check failed:', error instanceof Error ? error.message : error),
+    );
   });
   return false;
 }

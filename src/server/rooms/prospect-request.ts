@@ -26,22 +26,22 @@ export interface OpenedRoom {
   internal: boolean;
 }
 
-export function openProspectRoom(context: ProspectRequest): OpenedRoom {
+export async function openProspectRoom(context: ProspectRequest): Promise<OpenedRoom> {
   const { token, request, response, documentSlug } = context;
   applyProspectHeaders(response.headers);
   const template = templateRoomBeingRendered(); // main.ts rendering a room's template (docs/adr/0006)
   if (template) return { access: { status: 'active', room: template }, automated: false, internal: false };
   const db = getDb();
-  const access = loadProspectRoom(db, token ?? '');
+  const access = await loadProspectRoom(db, token ?? '');
   if (access.status === 'unknown') response.status = 404;
   else if (access.status !== 'active') response.status = 410;
   const requestClass = classifyRequest({ method: request.method, userAgent: request.headers.get('user-agent'), headers: request.headers });
   const automated = isAutomated(requestClass);
-  const internal = access.status === 'active' && isInternalViewer(context);
+  const internal = access.status === 'active' && (await isInternalViewer(context));
   if (automated && !internal && access.status === 'active') {
     const slug = documentSlug !== undefined && access.room.documentSlugs.includes(documentSlug) ? documentSlug : null;
     try {
-      recordAutomatedOpen(db, access.room, slug, describeAgent(requestClass), new Date());
+      await recordAutomatedOpen(db, access.room, slug, describeAgent(requestClass), new Date());
     } catch (error) {
       if (!isStorageFull(error)) throw error;
       storageFullLog.report(); // the page is served all the same
@@ -72,6 +72,6 @@ export function viewStartPath(token: string): string {
 }
 
 /** Signed-in reps and admins preview rooms through real links; their reading is theirs, not the prospect's. */
-export function isInternalViewer(context: RequestContext): boolean {
-  return context.cookies.has(SESSION_COOKIE) && currentSession(context) !== null;
+export async function isInternalViewer(context: RequestContext): Promise<boolean> {
+  return context.cookies.has(SESSION_COOKIE) && (await currentSession(context)) !== null;
 }

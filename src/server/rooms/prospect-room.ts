@@ -1,6 +1,6 @@
 // Everything a prospect's page needs, loaded from a token in one query.
 import { asc, eq, sql } from 'drizzle-orm';
-import { accessLinks, accounts, contacts, opportunities, roomDocuments, rooms, users } from '../../../db/schema';
+import { accessLinks, accounts, contacts, opportunities, roomDocuments, rooms, users } from '../db/tables';
 import { parseAccessToken, secretMatches } from '../access-links/tokens';
 import type { RingiDb } from '../db/client';
 import type { LinkScope } from '../tracking/link-scope';
@@ -76,7 +76,7 @@ function prepareLookups(db: RingiDb) {
 
 const lookups = new WeakMap<RingiDb, ReturnType<typeof prepareLookups>>();
 
-export function loadProspectRoom(db: RingiDb, token: string, now = new Date()): ProspectAccess {
+export async function loadProspectRoom(db: RingiDb, token: string, now = new Date()): Promise<ProspectAccess> {
   const parsed = parseAccessToken(token);
   if (!parsed) return { status: 'unknown' };
   let prepared = lookups.get(db);
@@ -84,14 +84,14 @@ export function loadProspectRoom(db: RingiDb, token: string, now = new Date()): 
     prepared = prepareLookups(db);
     lookups.set(db, prepared);
   }
-  const row = prepared.link.get({ linkId: parsed.id });
+  const [row] = await prepared.link.execute({ linkId: parsed.id });
   if (!row || !secretMatches(parsed.secret, row.secretHash)) return { status: 'unknown' };
 
   const rep: RepContact = { name: row.repName, email: row.repEmail, phone: row.repPhone, jobTitle: row.repJobTitle };
   const state = linkState({ revokedAt: row.revokedAt, expiresAt: row.linkExpiresAt }, row.roomExpiresAt, now);
   if (state !== 'active') return { status: state, locale: row.locale, rep };
 
-  const documentSlugs = prepared.documentSlugs.all({ roomId: row.roomId }).map((d) => d.slug);
+  const documentSlugs = (await prepared.documentSlugs.execute({ roomId: row.roomId })).map((d) => d.slug);
 
   return {
     status: 'active',

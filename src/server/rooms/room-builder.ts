@@ -4,7 +4,7 @@
 import crypto from 'node:crypto';
 import { asc, eq } from 'drizzle-orm';
 import { z } from 'zod';
-import { locales, opportunities, roomDocuments, rooms } from '../../../db/schema';
+import { locales, opportunities, roomDocuments, rooms } from '../db/tables';
 import { canEditOpportunity, type Actor } from '../auth/permissions';
 import type { Queryable, RingiDb } from '../db/client';
 import { endOfDay, isCalendarDate, lastValidDay, workspaceTimeZone } from '../i18n/calendar';
@@ -142,19 +142,18 @@ export interface RoomSettings {
 
 // --- Database ---
 
-export function getRoomForOpportunity(db: Queryable, opportunityId: string): RoomWithDocuments | null {
-  const room = db.select().from(rooms).where(eq(rooms.opportunityId, opportunityId)).get();
+export async function getRoomForOpportunity(db: Queryable, opportunityId: string): Promise<RoomWithDocuments | null> {
+  const [room] = await db.select().from(rooms).where(eq(rooms.opportunityId, opportunityId)).limit(1);
   if (!room) return null;
-  return { ...room, documentSlugs: roomDocumentSlugs(db, room.id) };
+  return { ...room, documentSlugs: await roomDocumentSlugs(db, room.id) };
 }
 
-export function roomDocumentSlugs(db: Queryable, roomId: string): string[] {
-  return db
+export async function roomDocumentSlugs(db: Queryable, roomId: string): Promise<string[]> {
+  return (await db
     .select({ slug: roomDocuments.documentSlug })
     .from(roomDocuments)
     .where(eq(roomDocuments.roomId, roomId))
-    .orderBy(asc(roomDocuments.position))
-    .all()
+    .orderBy(asc(roomDocuments.position)))
     .map((row) => row.slug);
 }
 
@@ -162,37 +161,35 @@ export function roomDocumentSlugs(db: Queryable, roomId: string): string[] {
  * The opportunity's room, created empty if it has none (language 'ja' unless the caller passes the
  * workspace default, no expiry). Safe to call twice: the room is unique per opportunity.
  */
-export function ensureRoom(db: Queryable, opportunityId: string, defaults: RoomDefaults = {}): Room {
-  db.insert(rooms)
+export async function ensureRoom(db: Queryable, opportunityId: string, defaults: RoomDefaults = {}): Promise<Room> {
+  await db.insert(rooms)
     .values({ id: crypto.randomUUID(), opportunityId, message: '', locale: defaults.locale ?? 'ja', expiresAt: defaults.expiresAt ?? null })
-    .onConflictDoNothing({ target: rooms.opportunityId })
-    .run();
-  return db.select().from(rooms).where(eq(rooms.opportunityId, opportunityId)).get()!;
+    .onConflictDoNothing({ target: rooms.opportunityId });
+  return (await db.select().from(rooms).where(eq(rooms.opportunityId, opportunityId)).limit(1))[0]!;
 }
 
 /** Replaces the room's documents with `slugs`, in that order, if they pass checkRoomDocuments. */
-export function setRoomDocuments(db: Queryable, roomId: string, slugs: readonly string[], knownSlugs: Iterable<string>): DocumentsCheck {
+export async function setRoomDocuments(db: Queryable, roomId: string, slugs: readonly string[], knownSlugs: Iterable<string>): Promise<DocumentsCheck> {
   const check = checkRoomDocuments(slugs, knownSlugs);
   if (!check.ok) return check;
-  db.transaction((tx) => {
-    tx.delete(roomDocuments).where(eq(roomDocuments.roomId, roomId)).run();
-    if (check.slugs.length) tx.insert(roomDocuments).values(check.slugs.map((documentSlug, position) => ({ roomId, documentSlug, position }))).run();
+  await db.transaction(async (tx) => {
+    await tx.delete(roomDocuments).where(eq(roomDocuments.roomId, roomId));
+    if (check.slugs.length) await tx.insert(roomDocuments).values(check.slugs.map((documentSlug, position) => ({ roomId, documentSlug, position })));
   });
   return check;
 }
 
-export function updateRoom(db: Queryable, roomId: string, settings: RoomSettings): void {
-  db.update(rooms).set({ title: settings.title, message: settings.message, locale: settings.locale, expiresAt: settings.expiresAt }).where(eq(rooms.id, roomId)).run();
+export async function updateRoom(db: Queryable, roomId: string, settings: RoomSettings): Promise<void> {
+  await db.update(rooms).set({ title: settings.title, message: settings.message, locale: settings.locale, expiresAt: settings.expiresAt }).where(eq(rooms.id, roomId));
 }
 
 /** Owner and account of an opportunity: what permission checks need. */
-export function opportunityAccess(db: Queryable, opportunityId: string): { id: string; ownerUserId: string; accountId: string } | null {
+export async function opportunityAccess(db: Queryable, opportunityId: string): Promise<{ id: string; ownerUserId: string; accountId: string } | null> {
   return (
-    db
+    (await db
       .select({ id: opportunities.id, ownerUserId: opportunities.ownerUserId, accountId: opportunities.accountId })
       .from(opportunities)
-      .where(eq(opportunities.id, opportunityId))
-      .get() ?? null
+      .where(eq(opportunities.id, opportunityId)).limit(1))[0] ?? null
   );
 }
 
@@ -202,7 +199,7 @@ export function opportunityAccess(db: Queryable, opportunityId: string): { id: s
  * Creates the room on the first save. An expiry left at the room's current day is kept even if
  * that day has passed (editing the message of an expired room does not force a new date).
  */
-export function saveRoom(
+export async function saveRoom(
   db: RingiDb,
   actor: Actor,
   opportunityId: string,
@@ -215,13 +212,13 @@ export function saveRoom(
     /** False: an opportunity without a room keeps having none when the form holds only defaults. */
     createUnchanged?: boolean;
   } = {},
-): RoomResult<RoomWithDocuments & { changed: boolean }> {
+): Promise<RoomResult<RoomWithDocuments & { changed: boolean }>> {
   const now = options.now ?? new Date();
   const timeZone = options.timeZone ?? workspaceTimeZone();
-  const opportunity = opportunityAccess(db, opportunityId);
+  const opportunity = await opportunityAccess(db, opportunityId);
   if (!opportunity) return { ok: false, reason: 'not_found' };
   if (!canEditOpportunity(actor, opportunity)) return { ok: false, reason: 'forbidden' };
-  const existing = getRoomForOpportunity(db, opportunityId);
+  const existing = await getRoomForOpportunity(db, opportunityId);
 
   // Each field on its own, so the rep sees every problem at once.
   const fieldErrors: RoomFieldErrors = {};
@@ -263,10 +260,10 @@ export function saveRoom(
   if (!existing && !changed && options.createUnchanged === false) {
     return { ok: true, value: { id: '', opportunityId, createdAt: now, ...settings, documentSlugs: documents.slugs, changed } };
   }
-  return db.transaction((tx) => {
-    const room = ensureRoom(tx, opportunityId, options.defaults);
-    updateRoom(tx, room.id, settings);
-    setRoomDocuments(tx, room.id, documents.slugs, documents.slugs);
+  return await db.transaction(async (tx) => {
+    const room = await ensureRoom(tx, opportunityId, options.defaults);
+    await updateRoom(tx, room.id, settings);
+    await setRoomDocuments(tx, room.id, documents.slugs, documents.slugs);
     return { ok: true as const, value: { ...room, ...settings, documentSlugs: documents.slugs, changed } };
   });
 }

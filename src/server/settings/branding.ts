@@ -33,11 +33,11 @@ export function decodeLogo(dataUrl: string | null): BrandLogo | null {
   return { contentType: match[1]!, bytes, version };
 }
 
-export function vendorBranding(db: RingiDb, now = Date.now()): Branding {
+export async function vendorBranding(db: RingiDb, now = Date.now()): Promise<Branding> {
   const cache = processStore<{ loadedAt: number; branding: Branding }>('branding', db);
   const cached = cache.get('current');
   if (cached && now - cached.loadedAt < BRANDING_TTL_MS) return cached.branding;
-  const values = getSettingValues(db);
+  const values = await getSettingValues(db);
   const branding = { organisationName: values.organisationName, logo: decodeLogo(values.logoDataUrl) };
   cache.set('current', { loadedAt: now, branding });
   return branding;

@@ -4,7 +4,7 @@
 // only ever shown masked. Stage labels live in pipeline_stages and are edited here too.
 import { eq, like } from 'drizzle-orm';
 import { z } from 'zod';
-import { locales, pipelineStages, users, workspaceSettings } from '../../../db/schema';
+import { locales, pipelineStages, users, workspaceSettings } from '../db/tables';
 import { canManageWorkspace, type Actor } from '../auth/permissions';
 import type { Queryable, RingiDb } from '../db/client';
 import { choice } from '../form-fields';
@@ -176,8 +176,8 @@ interface SealedValue {
   sealed: string;
 }
 
-function readSealed(db: Queryable, key: string, secretKey: SecretKey): { url: string | null; present: boolean } {
-  const row = db.select({ value: workspaceSettings.value }).from(workspaceSettings).where(eq(workspaceSettings.key, key)).get();
+async function readSealed(db: Queryable, key: string, secretKey: SecretKey): Promise<{ url: string | null; present: boolean }> {
+  const [row] = await db.select({ value: workspaceSettings.value }).from(workspaceSettings).where(eq(workspaceSettings.key, key)).limit(1);
   if (!row) return { url: null, present: false };
   let sealed: unknown;
   try {
@@ -195,27 +195,27 @@ export interface SecretOptions {
 }
 
 /** The workspace webhook, decrypted, for the Slack sender: the env variable wins; null when none. */
-export function getWorkspaceWebhookUrl(db: Queryable, options: SecretOptions = {}): string | null {
+export async function getWorkspaceWebhookUrl(db: Queryable, options: SecretOptions = {}): Promise<string | null> {
   const fromEnv = envWebhook(options.env ?? process.env);
   if (fromEnv) return fromEnv;
-  return readSealed(db, WORKSPACE_WEBHOOK_KEY, options.key ?? loadSecretKey()).url;
+  return (await readSealed(db, WORKSPACE_WEBHOOK_KEY, options.key ?? loadSecretKey())).url;
 }
 
 /** A rep's own webhook, decrypted, or null. */
-export function getUserWebhookUrl(db: Queryable, userId: string, options: SecretOptions = {}): string | null {
-  return readSealed(db, userWebhookKey(userId), options.key ?? loadSecretKey()).url;
+export async function getUserWebhookUrl(db: Queryable, userId: string, options: SecretOptions = {}): Promise<string | null> {
+  return (await readSealed(db, userWebhookKey(userId), options.key ?? loadSecretKey())).url;
 }
 
 /** Where alerts for this rep go: their own webhook, else the workspace's (for SlackWorkerDeps.webhookFor). */
-export function webhookUrlForRecipient(db: Queryable, recipientUserId: string | null, options: SecretOptions = {}): string | null {
+export async function webhookUrlForRecipient(db: Queryable, recipientUserId: string | null, options: SecretOptions = {}): Promise<string | null> {
   const key = options.key ?? loadSecretKey();
-  return (recipientUserId ? getUserWebhookUrl(db, recipientUserId, { ...options, key }) : null) ?? getWorkspaceWebhookUrl(db, { ...options, key });
+  return (recipientUserId ? await getUserWebhookUrl(db, recipientUserId, { ...options, key }) : null) ?? (await getWorkspaceWebhookUrl(db, { ...options, key }));
 }
 
-export function workspaceWebhookStatus(db: Queryable, options: SecretOptions = {}): WebhookStatus {
+export async function workspaceWebhookStatus(db: Queryable, options: SecretOptions = {}): Promise<WebhookStatus> {
   const fromEnv = envWebhook(options.env ?? process.env);
   if (fromEnv) return { source: 'env', masked: maskWebhookUrl(fromEnv), undecryptable: false };
-  const { url, present } = readSealed(db, WORKSPACE_WEBHOOK_KEY, options.key ?? loadSecretKey());
+  const { url, present } = await readSealed(db, WORKSPACE_WEBHOOK_KEY, options.key ?? loadSecretKey());
   if (!present) return { source: 'none', masked: null, undecryptable: false };
   return { source: 'stored', masked: url ? maskWebhookUrl(url) : null, undecryptable: url === null };
 }
@@ -230,19 +230,18 @@ export interface UserWebhookRow {
 }
 
 /** Every rep with a webhook of their own, masked. */
-export function listUserWebhooks(db: Queryable, options: SecretOptions = {}): UserWebhookRow[] {
+export async function listUserWebhooks(db: Queryable, options: SecretOptions = {}): Promise<UserWebhookRow[]> {
   const key = options.key ?? loadSecretKey();
-  const rows = db
+  const rows = await db
     .select({ key: workspaceSettings.key, value: workspaceSettings.value })
     .from(workspaceSettings)
-    .where(like(workspaceSettings.key, `${USER_WEBHOOK_PREFIX}%`))
-    .all();
+    .where(like(workspaceSettings.key, `${USER_WEBHOOK_PREFIX}%`));
   const result: UserWebhookRow[] = [];
   for (const row of rows) {
     const userId = row.key.slice(USER_WEBHOOK_PREFIX.length);
-    const user = db.select().from(users).where(eq(users.id, userId)).get();
+    const [user] = await db.select().from(users).where(eq(users.id, userId)).limit(1);
     if (!user) continue;
-    const { url } = readSealed(db, row.key, key);
+    const { url } = await readSealed(db, row.key, key);
     result.push({
       userId,
       displayName: user.displayName,
@@ -310,8 +309,8 @@ export interface WorkspaceSettings extends SettingsValues {
   workspaceWebhook: WebhookStatus;
 }
 
-function storedValues(db: Queryable): SettingsValues {
-  const rows = db.select({ key: workspaceSettings.key, value: workspaceSettings.value }).from(workspaceSettings).all();
+async function storedValues(db: Queryable): Promise<SettingsValues> {
+  const rows = await db.select({ key: workspaceSettings.key, value: workspaceSettings.value }).from(workspaceSettings);
   const stored = new Map(rows.map((r) => [r.key, r.value]));
   const values: Record<string, unknown> = {};
   for (const key of settingKeys) {
@@ -330,16 +329,16 @@ function storedValues(db: Queryable): SettingsValues {
 }
 
 /** The setting values alone (env overrides applied), without touching the sealed webhook: cheap enough per request. */
-export function getSettingValues(db: Queryable, env: NodeJS.ProcessEnv = process.env): SettingsValues {
-  const values = storedValues(db);
+export async function getSettingValues(db: Queryable, env: NodeJS.ProcessEnv = process.env): Promise<SettingsValues> {
+  const values = await storedValues(db);
   const retention = retentionFromEnv(env);
   return retention && 'days' in retention ? { ...values, retentionDays: retention.days } : values;
 }
 
 /** Every setting with its default filled in, the environment's overrides applied. */
-export function getSettings(db: Queryable, options: SecretOptions = {}): WorkspaceSettings {
+export async function getSettings(db: Queryable, options: SecretOptions = {}): Promise<WorkspaceSettings> {
   const env = options.env ?? process.env;
-  const values = storedValues(db);
+  const values = await storedValues(db);
   const retention = retentionFromEnv(env);
   return {
     ...values,
@@ -347,7 +346,7 @@ export function getSettings(db: Queryable, options: SecretOptions = {}): Workspa
     retentionSource: retention && 'days' in retention ? 'env' : 'settings',
     retentionEnvInvalid: retention !== null && 'invalid' in retention,
     alertDelaySecondsFromEnv: alertDelayFromEnv(env),
-    workspaceWebhook: workspaceWebhookStatus(db, { ...options, env }),
+    workspaceWebhook: await workspaceWebhookStatus(db, { ...options, env }),
   };
 }
 
@@ -412,12 +411,12 @@ function firstCode(error: z.ZodError): SettingsErrorCode {
  * (keyed by input name: `retentionDays`, `logo`, `userWebhooks.<userId>`, `stage.<n>.labelJa`) or the
  * settings now in force.
  */
-export function updateSettings(
+export async function updateSettings(
   db: RingiDb,
   actor: Actor,
   input: SettingsInput,
   options: SecretOptions & { now?: Date } = {},
-): SettingsResult {
+): Promise<SettingsResult> {
   if (!canManageWorkspace(actor)) return { ok: false, reason: 'forbidden' };
   const env = options.env ?? process.env;
   const now = options.now ?? new Date();
@@ -466,7 +465,7 @@ export function updateSettings(
 
   for (const [userId, url] of Object.entries(input.userWebhooks ?? {})) {
     const field = `userWebhooks.${userId}`;
-    const exists = db.select({ id: users.id }).from(users).where(eq(users.id, userId)).get();
+    const [exists] = await db.select({ id: users.id }).from(users).where(eq(users.id, userId)).limit(1);
     if (!exists) {
       errors[field] = 'unknownUser';
       continue;
@@ -481,7 +480,7 @@ export function updateSettings(
 
   const stageWrites: { number: number; labelJa: string; labelEn: string }[] = [];
   if (input.stageLabels) {
-    const known = new Set(db.select({ number: pipelineStages.number }).from(pipelineStages).all().map((s) => s.number));
+    const known = new Set((await db.select({ number: pipelineStages.number }).from(pipelineStages)).map((s) => s.number));
     for (const stage of input.stageLabels) {
       if (!known.has(stage.number)) {
         errors[`stage.${stage.number}`] = 'unknownStage';
@@ -503,19 +502,18 @@ export function updateSettings(
   if (Object.keys(errors).length > 0) return { ok: false, reason: 'invalid', fieldErrors: errors };
 
   const key = secretWrites.size > 0 ? (options.key ?? loadSecretKey()) : null;
-  db.transaction((tx) => {
-    const put = (settingKey: string, value: string) =>
-      tx
+  await db.transaction(async (tx) => {
+    const put = async (settingKey: string, value: string) =>
+      await tx
         .insert(workspaceSettings)
         .values({ key: settingKey, value, updatedAt: now, updatedByUserId: actor.id })
-        .onConflictDoUpdate({ target: workspaceSettings.key, set: { value, updatedAt: now, updatedByUserId: actor.id } })
-        .run();
-    for (const [settingKey, value] of writes) put(settingKey, value);
-    for (const [settingKey, url] of secretWrites) put(settingKey, JSON.stringify({ sealed: sealSecret(key!, url, settingKey) } satisfies SealedValue));
-    for (const settingKey of deletes) tx.delete(workspaceSettings).where(eq(workspaceSettings.key, settingKey)).run();
+        .onConflictDoUpdate({ target: workspaceSettings.key, set: { value, updatedAt: now, updatedByUserId: actor.id } });
+    for (const [settingKey, value] of writes) await put(settingKey, value);
+    for (const [settingKey, url] of secretWrites) await put(settingKey, JSON.stringify({ sealed: sealSecret(key!, url, settingKey) } satisfies SealedValue));
+    for (const settingKey of deletes) await tx.delete(workspaceSettings).where(eq(workspaceSettings.key, settingKey));
     for (const stage of stageWrites) {
-      tx.update(pipelineStages).set({ labelJa: stage.labelJa, labelEn: stage.labelEn }).where(eq(pipelineStages.number, stage.number)).run();
+      await tx.update(pipelineStages).set({ labelJa: stage.labelJa, labelEn: stage.labelEn }).where(eq(pipelineStages.number, stage.number));
     }
   });
-  return { ok: true, value: getSettings(db, { ...options, env }) };
+  return { ok: true, value: await getSettings(db, { ...options, env }) };
 }

@@ -3,7 +3,7 @@
 // resets and deactivation end the user's sessions at once.
 import { and, asc, eq, isNull, ne, sql } from 'drizzle-orm';
 import { z } from 'zod';
-import { locales, slackAlertModes, userRoles, users } from '../../../db/schema';
+import { locales, slackAlertModes, userRoles, users } from '../db/tables';
 import { passwordProblem, verifyPassword } from '../auth/passwords';
 import { canManageWorkspace } from '../auth/permissions';
 import { createSession, invalidateUserSessions } from '../auth/sessions';
@@ -120,26 +120,24 @@ const publicColumns = {
 };
 
 /** Everyone, active first, then by name. */
-export function listUsers(db: Queryable): PublicUser[] {
-  return db
+export async function listUsers(db: Queryable): Promise<PublicUser[]> {
+  return await db
     .select(publicColumns)
     .from(users)
-    .orderBy(sql`${users.deactivatedAt} is not null`, asc(users.displayName), asc(users.email))
-    .all();
+    .orderBy(sql`${users.deactivatedAt} is not null`, asc(users.displayName), asc(users.email));
 }
 
-export function getUser(db: Queryable, userId: string): PublicUser | null {
-  return db.select(publicColumns).from(users).where(eq(users.id, userId)).get() ?? null;
+export async function getUser(db: Queryable, userId: string): Promise<PublicUser | null> {
+  return (await db.select(publicColumns).from(users).where(eq(users.id, userId)).limit(1))[0] ?? null;
 }
 
 /** Active admins other than `exceptUserId`. */
-function otherActiveAdmins(db: Queryable, exceptUserId: string): number {
+async function otherActiveAdmins(db: Queryable, exceptUserId: string): Promise<number> {
   return (
-    db
-      .select({ n: sql<number>`count(*)` })
+    (await db
+      .select({ n: sql<number>`count(*)`.mapWith(Number) })
       .from(users)
-      .where(and(eq(users.role, 'admin'), isNull(users.deactivatedAt), ne(users.id, exceptUserId)))
-      .get()?.n ?? 0
+      .where(and(eq(users.role, 'admin'), isNull(users.deactivatedAt), ne(users.id, exceptUserId))).limit(1))[0]?.n ?? 0
   );
 }
 
@@ -155,11 +153,11 @@ export async function inviteUser(db: RingiDb, actor: Actor, input: Record<string
   const password = generatePassword();
   try {
     const { id } = await createUser(db, { ...rest, password, jobTitle: jobTitle ?? undefined, phone: phone ?? undefined });
-    if (slackUserId) db.update(users).set({ slackUserId }).where(eq(users.id, id)).run();
+    if (slackUserId) await db.update(users).set({ slackUserId }).where(eq(users.id, id));
     return { ok: true, value: { id, password } };
   } catch (error) {
     // Checked first in createUser; the unique index catches a race between two admins.
-    if (error instanceof DuplicateEmailError || (error instanceof Error && /UNIQUE constraint failed: users\.email/.test(error.message))) {
+    if (error instanceof DuplicateEmailError || (error instanceof Error && /UNIQUE constraint failed: users\.email/.test(`${error.message} ${String(error.cause)}`))) {
       return invalid({ email: 'duplicateEmail' });
     }
     throw error;
@@ -167,19 +165,19 @@ export async function inviteUser(db: RingiDb, actor: Actor, input: Record<string
 }
 
 /** Display name, role, locale, job title, phone and Slack user id of a user. */
-export function updateUserProfile(db: RingiDb, actor: Actor, userId: string, input: Record<string, unknown>): UserResult<PublicUser> {
+export async function updateUserProfile(db: RingiDb, actor: Actor, userId: string, input: Record<string, unknown>): Promise<UserResult<PublicUser>> {
   if (!canManageWorkspace(actor)) return { ok: false, reason: 'forbidden' };
   const parsed = profileSchema.safeParse(input);
   if (!parsed.success) return invalid(fieldErrorsOf(parsed.error));
-  return db.transaction((tx): UserResult<PublicUser> => {
-    const user = getUser(tx, userId);
+  return await db.transaction(async (tx): Promise<UserResult<PublicUser>> => {
+    const user = await getUser(tx, userId);
     if (!user) return { ok: false, reason: 'not_found' };
     if (parsed.data.role !== user.role) {
       if (userId === actor.id) return { ok: false, reason: 'self' };
-      if (user.role === 'admin' && !user.deactivatedAt && otherActiveAdmins(tx, userId) === 0) return { ok: false, reason: 'last_admin' };
+      if (user.role === 'admin' && !user.deactivatedAt && (await otherActiveAdmins(tx, userId)) === 0) return { ok: false, reason: 'last_admin' };
     }
-    tx.update(users).set(parsed.data).where(eq(users.id, userId)).run();
-    return { ok: true, value: getUser(tx, userId)! };
+    await tx.update(users).set(parsed.data).where(eq(users.id, userId));
+    return { ok: true, value: (await getUser(tx, userId))! };
   });
 }
 
@@ -187,34 +185,34 @@ export function updateUserProfile(db: RingiDb, actor: Actor, userId: string, inp
 export async function resetUserPassword(db: RingiDb, actor: Actor, userId: string): Promise<UserResult<{ password: string }>> {
   if (!canManageWorkspace(actor)) return { ok: false, reason: 'forbidden' };
   if (userId === actor.id) return { ok: false, reason: 'self' };
-  if (!getUser(db, userId)) return { ok: false, reason: 'not_found' };
+  if (!(await getUser(db, userId))) return { ok: false, reason: 'not_found' };
   const password = generatePassword();
   await setPassword(db, userId, password);
   return { ok: true, value: { password } };
 }
 
 /** Ends the user's sessions at once; never yourself, never the last active admin. */
-export function deactivateUserByAdmin(db: RingiDb, actor: Actor, userId: string, now = new Date()): UserResult<PublicUser> {
+export async function deactivateUserByAdmin(db: RingiDb, actor: Actor, userId: string, now = new Date()): Promise<UserResult<PublicUser>> {
   if (!canManageWorkspace(actor)) return { ok: false, reason: 'forbidden' };
   if (userId === actor.id) return { ok: false, reason: 'self' };
   // Checked and written in one transaction: two admins deactivating each other cannot both succeed.
-  return db.transaction((tx): UserResult<PublicUser> => {
-    const user = getUser(tx, userId);
+  return await db.transaction(async (tx): Promise<UserResult<PublicUser>> => {
+    const user = await getUser(tx, userId);
     if (!user) return { ok: false, reason: 'not_found' };
     if (user.deactivatedAt) return { ok: true, value: user };
-    if (user.role === 'admin' && otherActiveAdmins(tx, userId) === 0) return { ok: false, reason: 'last_admin' };
+    if (user.role === 'admin' && (await otherActiveAdmins(tx, userId)) === 0) return { ok: false, reason: 'last_admin' };
     // As deactivateUser() in users/users.ts, inside this transaction: sessions end with the flag.
-    tx.update(users).set({ deactivatedAt: now }).where(eq(users.id, userId)).run();
-    invalidateUserSessions(tx, userId);
-    return { ok: true, value: getUser(tx, userId)! };
+    await tx.update(users).set({ deactivatedAt: now }).where(eq(users.id, userId));
+    await invalidateUserSessions(tx, userId);
+    return { ok: true, value: (await getUser(tx, userId))! };
   });
 }
 
-export function reactivateUserByAdmin(db: RingiDb, actor: Actor, userId: string): UserResult<PublicUser> {
+export async function reactivateUserByAdmin(db: RingiDb, actor: Actor, userId: string): Promise<UserResult<PublicUser>> {
   if (!canManageWorkspace(actor)) return { ok: false, reason: 'forbidden' };
-  if (!getUser(db, userId)) return { ok: false, reason: 'not_found' };
-  reactivateUser(db, userId);
-  return { ok: true, value: getUser(db, userId)! };
+  if (!(await getUser(db, userId))) return { ok: false, reason: 'not_found' };
+  await reactivateUser(db, userId);
+  return { ok: true, value: (await getUser(db, userId))! };
 }
 
 // --- The signed-in user's own account ----------------------------------------------------------
@@ -226,12 +224,12 @@ export const preferencesSchema = z.object({
 });
 
 /** Language, Slack user id and Slack alert mode of the signed-in user. */
-export function updateOwnPreferences(db: RingiDb, userId: string, input: Record<string, unknown>): UserResult<PublicUser> {
+export async function updateOwnPreferences(db: RingiDb, userId: string, input: Record<string, unknown>): Promise<UserResult<PublicUser>> {
   const parsed = preferencesSchema.safeParse(input);
   if (!parsed.success) return invalid(fieldErrorsOf(parsed.error));
-  if (!getUser(db, userId)) return { ok: false, reason: 'not_found' };
-  db.update(users).set(parsed.data).where(eq(users.id, userId)).run();
-  return { ok: true, value: getUser(db, userId)! };
+  if (!(await getUser(db, userId))) return { ok: false, reason: 'not_found' };
+  await db.update(users).set(parsed.data).where(eq(users.id, userId));
+  return { ok: true, value: (await getUser(db, userId))! };
 }
 
 /**
@@ -246,7 +244,7 @@ export async function changeOwnPassword(
   input: { currentPassword?: unknown; newPassword?: unknown; confirmPassword?: unknown },
   now = new Date(),
 ): Promise<UserResult<{ token: string; expiresAt: Date }>> {
-  const user = db.select().from(users).where(and(eq(users.id, userId), isNull(users.deactivatedAt))).get();
+  const [user] = await db.select().from(users).where(and(eq(users.id, userId), isNull(users.deactivatedAt))).limit(1);
   if (!user) return { ok: false, reason: 'not_found' };
   const current = typeof input.currentPassword === 'string' ? input.currentPassword : '';
   const next = typeof input.newPassword === 'string' ? input.newPassword : '';
@@ -264,13 +262,13 @@ export async function changeOwnPassword(
   }
   if (!errors.newPassword && confirm !== next) errors.confirmPassword = 'passwordMismatch';
   if (!errors.currentPassword) {
-    if (!takeSignInAttempt(db, user.email, source, now).allowed) return { ok: false, reason: 'throttled' };
+    if (!(await takeSignInAttempt(db, user.email, source, now)).allowed) return { ok: false, reason: 'throttled' };
     const valid = current.length <= 256 && user.passwordHash !== null && (await verifyPassword(user.passwordHash, current));
     if (!valid) errors.currentPassword = 'wrongPassword';
-    else signInSucceeded(db, user.email, source);
+    else await signInSucceeded(db, user.email, source);
   }
   if (Object.keys(errors).length > 0) return invalid(errors);
 
   await setPassword(db, userId, next);
-  return { ok: true, value: createSession(db, userId, now) };
+  return { ok: true, value: await createSession(db, userId, now) };
 }

@@ -1,6 +1,6 @@
 // Loads what an alert says, at send time: a visit alert summarises the visit so far.
 import { and, eq, gte, inArray, sql } from 'drizzle-orm';
-import { accounts, contacts, documentViews, linkEvents, opportunities, opportunityEngagement, pipelineStages, users, visits } from '../../../db/schema';
+import { accounts, contacts, documentViews, linkEvents, opportunities, opportunityEngagement, pipelineStages, users, visits } from '../db/tables';
 import { stageLabel } from '../crm/stages';
 import { topReasons } from '../dashboard/rules';
 import { reasonText } from '../dashboard/present';
@@ -13,8 +13,8 @@ export function timelineUrl(publicBaseUrl: string, opportunityId: string): strin
   return `${publicBaseUrl}/admin/opportunities/${encodeURIComponent(opportunityId)}/timeline`;
 }
 
-function opportunityLine(db: Queryable, opportunityId: string, publicBaseUrl: string) {
-  const row = db
+async function opportunityLine(db: Queryable, opportunityId: string, publicBaseUrl: string) {
+  const [row] = await db
     .select({
       opportunityName: opportunities.name,
       stageNumber: opportunities.stage,
@@ -29,8 +29,7 @@ function opportunityLine(db: Queryable, opportunityId: string, publicBaseUrl: st
     .innerJoin(accounts, eq(accounts.id, opportunities.accountId))
     .innerJoin(pipelineStages, eq(pipelineStages.number, opportunities.stage))
     .innerJoin(users, eq(users.id, opportunities.ownerUserId))
-    .where(eq(opportunities.id, opportunityId))
-    .get();
+    .where(eq(opportunities.id, opportunityId)).limit(1);
   if (!row) return null;
   return {
     locale: row.locale,
@@ -52,24 +51,22 @@ export const READING_NOW_MS = (2 * HEARTBEAT_SECONDS + 5) * 1000;
  * (other browsers, a flood of cookie-less starts) are folded in: one alert per contact per window
  * (outbox.ts). A document still being read says so instead of a time that is not yet its total.
  */
-export function loadVisitAlertData(db: Queryable, visitId: string, kind: 'visit' | 'return', publicBaseUrl: string, now: Date): VisitAlertData | null {
-  const visit = db
+export async function loadVisitAlertData(db: Queryable, visitId: string, kind: 'visit' | 'return', publicBaseUrl: string, now: Date): Promise<VisitAlertData | null> {
+  const [visit] = await db
     .select({ visit: visits, contactName: contacts.name, contactJobTitle: contacts.jobTitle })
     .from(visits)
     .innerJoin(contacts, eq(contacts.id, visits.contactId))
-    .where(eq(visits.id, visitId))
-    .get();
+    .where(eq(visits.id, visitId)).limit(1);
   if (!visit) return null;
-  const line = opportunityLine(db, visit.visit.opportunityId, publicBaseUrl);
+  const line = await opportunityLine(db, visit.visit.opportunityId, publicBaseUrl);
   if (!line) return null;
-  const folded = db
+  const folded = await db
     .select({ id: visits.id, newDevice: visits.newDevice, deviceLabel: visits.deviceLabel })
     .from(visits)
     .where(and(eq(visits.contactId, visit.visit.contactId), eq(visits.opportunityId, visit.visit.opportunityId), gte(visits.startedAt, visit.visit.startedAt)))
-    .orderBy(visits.startedAt)
-    .all();
+    .orderBy(visits.startedAt);
   const visitIds = folded.map((v) => v.id);
-  const views = db.select().from(documentViews).where(inArray(documentViews.visitId, visitIds)).orderBy(documentViews.startedAt).all();
+  const views = await db.select().from(documentViews).where(inArray(documentViews.visitId, visitIds)).orderBy(documentViews.startedAt);
   const byDocument = new Map<string, { title: string; activeSeconds: number; completed: boolean; readingNow: boolean }>();
   for (const view of views) {
     const entry = byDocument.get(view.documentSlug) ?? { title: view.documentTitle ?? view.documentSlug, activeSeconds: 0, completed: false, readingNow: false };
@@ -78,12 +75,11 @@ export function loadVisitAlertData(db: Queryable, visitId: string, kind: 'visit'
     entry.readingNow ||= now.getTime() - view.lastBeaconAt.getTime() < READING_NOW_MS;
     byDocument.set(view.documentSlug, entry);
   }
-  const events = db
-    .select({ kind: linkEvents.kind, count: sql<number>`count(*)` })
+  const events = await db
+    .select({ kind: linkEvents.kind, count: sql<number>`count(*)`.mapWith(Number) })
     .from(linkEvents)
     .where(and(inArray(linkEvents.visitId, visitIds), inArray(linkEvents.kind, ['download', 'print'])))
-    .groupBy(linkEvents.kind)
-    .all();
+    .groupBy(linkEvents.kind);
   const count = (k: string) => events.find((e) => e.kind === k)?.count ?? 0;
   const newReader = folded.find((v) => v.newDevice);
   return {
@@ -101,52 +97,49 @@ export function loadVisitAlertData(db: Queryable, visitId: string, kind: 'visit'
 }
 
 /** The hot alert with the score as it stands at send time and its strongest reasons. */
-export function loadHotAlertData(db: Queryable, opportunityId: string, reasons: HotReason[], publicBaseUrl: string, now = new Date()): HotAlertData | null {
-  const line = opportunityLine(db, opportunityId, publicBaseUrl);
-  const engagement = line ? opportunityEngagementSummary(db as RingiDb, opportunityId, now) : null;
+export async function loadHotAlertData(db: Queryable, opportunityId: string, reasons: HotReason[], publicBaseUrl: string, now = new Date()): Promise<HotAlertData | null> {
+  const line = await opportunityLine(db, opportunityId, publicBaseUrl);
+  const engagement = line ? await opportunityEngagementSummary(db as RingiDb, opportunityId, now) : null;
   if (!line || !engagement) return null;
   return { ...line, reasons, score: engagement.score, scoreReasons: topReasons(engagement.reasons).map((r) => reasonText(line.locale, r)) };
 }
 
 /** The last 24 hours on the opportunities a rep owns. */
-export function loadDigestData(db: Queryable, userId: string, now: Date, publicBaseUrl: string): DigestData | null {
-  const user = db.select().from(users).where(eq(users.id, userId)).get();
+export async function loadDigestData(db: Queryable, userId: string, now: Date, publicBaseUrl: string): Promise<DigestData | null> {
+  const [user] = await db.select().from(users).where(eq(users.id, userId)).limit(1);
   if (!user) return null;
   const since = new Date(now.getTime() - 24 * 60 * 60 * 1000);
-  const rows = db
+  const rows = await db
     .select({
       opportunityId: opportunities.id,
       opportunityName: opportunities.name,
       accountName: accounts.name,
-      visits: sql<number>`count(distinct ${visits.id})`,
-      readers: sql<number>`count(distinct ${visits.contactId}) + count(distinct case when ${visits.newDevice} then ${visits.id} end)`,
+      visits: sql<number>`count(distinct ${visits.id})`.mapWith(Number),
+      readers: sql<number>`count(distinct ${visits.contactId}) + count(distinct case when ${visits.newDevice} then ${visits.id} end)`.mapWith(Number),
     })
     .from(visits)
     .innerJoin(opportunities, eq(opportunities.id, visits.opportunityId))
     .innerJoin(accounts, eq(accounts.id, opportunities.accountId))
     .where(and(eq(opportunities.ownerUserId, userId), gte(visits.startedAt, since)))
-    .groupBy(opportunities.id)
-    .all();
-  const seconds = (opportunityId: string) =>
-    db
-      .select({ total: sql<number>`coalesce(sum(${documentViews.activeSeconds}), 0)` })
+    .groupBy(opportunities.id);
+  const seconds = async (opportunityId: string) =>
+    (await db
+      .select({ total: sql<number>`coalesce(sum(${documentViews.activeSeconds}), 0)`.mapWith(Number) })
       .from(documentViews)
-      .where(and(eq(documentViews.opportunityId, opportunityId), gte(documentViews.startedAt, since)))
-      .get()?.total ?? 0;
+      .where(and(eq(documentViews.opportunityId, opportunityId), gte(documentViews.startedAt, since))).limit(1))[0]?.total ?? 0;
   return {
     locale: user.locale,
     slackUserId: user.slackUserId,
     periodEnd: now,
-    opportunities: rows.map((r) => ({ ...r, activeSeconds: seconds(r.opportunityId), timelineUrl: timelineUrl(publicBaseUrl, r.opportunityId) })),
+    opportunities: await Promise.all(rows.map(async (r) => ({ ...r, activeSeconds: await seconds(r.opportunityId), timelineUrl: timelineUrl(publicBaseUrl, r.opportunityId) }))),
   };
 }
 
 /** Opportunities with reading since the given time: the candidates for hot alerts. */
-export function recentlyActiveOpportunities(db: Queryable, since: Date): string[] {
-  return db
+export async function recentlyActiveOpportunities(db: Queryable, since: Date): Promise<string[]> {
+  return (await db
     .select({ id: opportunityEngagement.opportunityId })
     .from(opportunityEngagement)
-    .where(gte(opportunityEngagement.lastSeenAt, since))
-    .all()
+    .where(gte(opportunityEngagement.lastSeenAt, since)))
     .map((r) => r.id);
 }

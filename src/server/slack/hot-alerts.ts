@@ -1,6 +1,6 @@
 // Hot alerts: raised when an opportunity crosses a threshold, at most once a day per opportunity.
 import { and, desc, eq, gte, inArray, sql } from 'drizzle-orm';
-import { contacts, documentViews, opportunities, visits } from '../../../db/schema';
+import { contacts, documentViews, opportunities, visits } from '../db/tables';
 import type { Queryable } from '../db/client';
 import { calendarDateOf, workspaceTimeZone } from '../i18n/calendar';
 import type { HotReason } from './compose';
@@ -34,9 +34,9 @@ export function hotReasons(signals: HotSignals, policy: AlertPolicy): HotReason[
 }
 
 /** Reading signals of one opportunity over the last 24 hours. The score comes from the caller. */
-export function hotSignals(db: Queryable, opportunityId: string, now: Date, score: number | null): HotSignals {
+export async function hotSignals(db: Queryable, opportunityId: string, now: Date, score: number | null): Promise<HotSignals> {
   const since = new Date(now.getTime() - DAY_MS);
-  const longest = db
+  const [longest] = await db
     .select({ title: documentViews.documentTitle, slug: documentViews.documentSlug, seconds: documentViews.activeSeconds, contactName: contacts.name })
     .from(documentViews)
     .innerJoin(contacts, eq(contacts.id, documentViews.contactId))
@@ -48,12 +48,11 @@ export function hotSignals(db: Queryable, opportunityId: string, now: Date, scor
       ),
     )
     .orderBy(desc(documentViews.activeSeconds))
-    .limit(1)
-    .get();
+    .limit(1);
   // Distinct contacts at the account, plus browsers flagged as new readers on a contact's link.
-  const readers = db
+  const [readers] = await db
     .select({
-      count: sql<number>`count(distinct ${visits.contactId}) + count(distinct case when ${visits.newDevice} then ${visits.deviceId} end)`,
+      count: sql<number>`count(distinct ${visits.contactId}) + count(distinct case when ${visits.newDevice} then ${visits.deviceId} end)`.mapWith(Number),
     })
     .from(visits)
     .where(
@@ -61,8 +60,7 @@ export function hotSignals(db: Queryable, opportunityId: string, now: Date, scor
         eq(visits.accountId, sql`(select ${opportunities.accountId} from ${opportunities} where ${opportunities.id} = ${opportunityId})`),
         gte(visits.lastActivityAt, since),
       ),
-    )
-    .get();
+    ).limit(1);
   return {
     score,
     longestKeyRead: longest ? { title: longest.title ?? longest.slug, contactName: longest.contactName, seconds: longest.seconds } : null,
@@ -71,12 +69,12 @@ export function hotSignals(db: Queryable, opportunityId: string, now: Date, scor
 }
 
 /** Queues a hot alert for the opportunity if it crossed a threshold and has none today. */
-export function evaluateHotOpportunity(db: Queryable, opportunityId: string, now: Date, policy: AlertPolicy, score: number | null, timeZone = workspaceTimeZone()): boolean {
-  const recipient = instantAlertRecipient(db, opportunityId);
+export async function evaluateHotOpportunity(db: Queryable, opportunityId: string, now: Date, policy: AlertPolicy, score: number | null, timeZone = workspaceTimeZone()): Promise<boolean> {
+  const recipient = await instantAlertRecipient(db, opportunityId);
   if (!recipient) return false;
-  const reasons = hotReasons(hotSignals(db, opportunityId, now, score), policy);
+  const reasons = hotReasons(await hotSignals(db, opportunityId, now, score), policy);
   if (reasons.length === 0) return false;
-  return enqueueAlert(db, {
+  return await enqueueAlert(db, {
     idempotencyKey: `hot:${opportunityId}:${workspaceDay(now, timeZone)}`,
     kind: 'hot',
     opportunityId,

@@ -1,7 +1,7 @@
 // The Slack outbox: alerts are rows written in the same transaction as their cause, and sent later
 // by the worker. A unique idempotency key per cause makes enqueueing repeatable.
 import { and, eq, gte, inArray, isNotNull, lt, lte, or, sql } from 'drizzle-orm';
-import { opportunities, slackOutbox, users, visits } from '../../../db/schema';
+import { opportunities, slackOutbox, users, visits } from '../db/tables';
 import type { Queryable } from '../db/client';
 import { VISIT_GAP_MS } from '../tracking/rules';
 
@@ -19,8 +19,8 @@ export interface NewAlert {
 }
 
 /** Inserts the alert unless one with the same key exists. Returns whether it was new. */
-export function enqueueAlert(db: Queryable, alert: NewAlert): boolean {
-  const result = db
+export async function enqueueAlert(db: Queryable, alert: NewAlert): Promise<boolean> {
+  const result = await db
     .insert(slackOutbox)
     .values({
       idempotencyKey: alert.idempotencyKey,
@@ -32,18 +32,17 @@ export function enqueueAlert(db: Queryable, alert: NewAlert): boolean {
       dueAt: alert.dueAt,
     })
     .onConflictDoNothing({ target: slackOutbox.idempotencyKey })
-    .run();
-  return result.changes > 0;
+    .returning({ id: slackOutbox.id });
+  return result.length > 0;
 }
 
 /** The owner who would receive an alert about an opportunity, if they want instant alerts for it. */
-export function instantAlertRecipient(db: Queryable, opportunityId: string): string | null {
-  const row = db
+export async function instantAlertRecipient(db: Queryable, opportunityId: string): Promise<string | null> {
+  const [row] = await db
     .select({ ownerUserId: opportunities.ownerUserId, muted: opportunities.alertsMuted, mode: users.slackAlerts, deactivatedAt: users.deactivatedAt })
     .from(opportunities)
     .innerJoin(users, eq(users.id, opportunities.ownerUserId))
-    .where(eq(opportunities.id, opportunityId))
-    .get();
+    .where(eq(opportunities.id, opportunityId)).limit(1);
   if (!row || row.muted || row.mode !== 'instant' || row.deactivatedAt) return null;
   return row.ownerUserId;
 }
@@ -57,10 +56,10 @@ export function visitAlertWindowMs(delayMs: number): number {
 }
 
 /** Whether the contact already has a visit alert for a visit that started within the window. */
-function contactAlertedSince(db: Queryable, contactId: string, since: Date): boolean {
+async function contactAlertedSince(db: Queryable, contactId: string, since: Date): Promise<boolean> {
   // The contact's few recent visits (visits_started_idx), each checked by its alert's unique key.
   return (
-    db
+    (await db
       .select({ id: visits.id })
       .from(visits)
       .where(
@@ -70,22 +69,21 @@ function contactAlertedSince(db: Queryable, contactId: string, since: Date): boo
           sql`exists (select 1 from ${slackOutbox} where ${slackOutbox.idempotencyKey} = 'visit:' || ${visits.id})`,
         ),
       )
-      .limit(1)
-      .get() !== undefined
+      .limit(1))[0] !== undefined
   );
 }
 
 /** Queues the one alert of a new visit, due after the coalescing delay, unless the contact has one in the window. */
-export function enqueueVisitAlert(
+export async function enqueueVisitAlert(
   db: Queryable,
   visit: { visitId: string; opportunityId: string; contactId: string; isReturn: boolean },
   now: Date,
   delayMs: number,
-): boolean {
-  const recipient = instantAlertRecipient(db, visit.opportunityId);
+): Promise<boolean> {
+  const recipient = await instantAlertRecipient(db, visit.opportunityId);
   if (!recipient) return false;
-  if (contactAlertedSince(db, visit.contactId, new Date(now.getTime() - visitAlertWindowMs(delayMs)))) return false;
-  return enqueueAlert(db, {
+  if (await contactAlertedSince(db, visit.contactId, new Date(now.getTime() - visitAlertWindowMs(delayMs)))) return false;
+  return await enqueueAlert(db, {
     idempotencyKey: `visit:${visit.visitId}`,
     kind: visit.isReturn ? 'return' : 'visit',
     opportunityId: visit.opportunityId,
@@ -101,8 +99,8 @@ export const LEASE_MS = 60_000;
  * Takes due rows for sending: pending ones whose time has come, and rows whose worker died mid-send
  * (lease expired). Claiming and leasing is one statement, so two workers never take the same row.
  */
-export function claimDueAlerts(db: Queryable, now: Date, limit = 10): OutboxRow[] {
-  const due = db
+export async function claimDueAlerts(db: Queryable, now: Date, limit = 10): Promise<OutboxRow[]> {
+  const due = (await db
     .select({ id: slackOutbox.id })
     .from(slackOutbox)
     .where(
@@ -112,11 +110,10 @@ export function claimDueAlerts(db: Queryable, now: Date, limit = 10): OutboxRow[
       ),
     )
     .orderBy(slackOutbox.dueAt)
-    .limit(limit)
-    .all()
+    .limit(limit))
     .map((r) => r.id);
   if (due.length === 0) return [];
-  return db
+  return await db
     .update(slackOutbox)
     .set({ status: 'sending', leaseUntil: new Date(now.getTime() + LEASE_MS), attempts: sql`${slackOutbox.attempts} + 1` })
     .where(
@@ -125,28 +122,26 @@ export function claimDueAlerts(db: Queryable, now: Date, limit = 10): OutboxRow[
         or(eq(slackOutbox.status, 'pending'), and(eq(slackOutbox.status, 'sending'), lt(slackOutbox.leaseUntil, now))),
       ),
     )
-    .returning()
-    .all();
+    .returning();
 }
 
-export function markSent(db: Queryable, id: number, now: Date): void {
-  db.update(slackOutbox).set({ status: 'sent', sentAt: now, leaseUntil: null, lastError: null, firstFailedAt: null }).where(eq(slackOutbox.id, id)).run();
+export async function markSent(db: Queryable, id: number, now: Date): Promise<void> {
+  await db.update(slackOutbox).set({ status: 'sent', sentAt: now, leaseUntil: null, lastError: null, firstFailedAt: null }).where(eq(slackOutbox.id, id));
 }
 
-export function markSkipped(db: Queryable, id: number, reason: string): void {
-  db.update(slackOutbox).set({ status: 'skipped', leaseUntil: null, lastError: reason }).where(eq(slackOutbox.id, id)).run();
+export async function markSkipped(db: Queryable, id: number, reason: string): Promise<void> {
+  await db.update(slackOutbox).set({ status: 'skipped', leaseUntil: null, lastError: reason }).where(eq(slackOutbox.id, id));
 }
 
-export function markFailed(db: Queryable, id: number, error: string): void {
-  db.update(slackOutbox).set({ status: 'failed', leaseUntil: null, lastError: error }).where(eq(slackOutbox.id, id)).run();
+export async function markFailed(db: Queryable, id: number, error: string): Promise<void> {
+  await db.update(slackOutbox).set({ status: 'failed', leaseUntil: null, lastError: error }).where(eq(slackOutbox.id, id));
 }
 
 /** A transient failure: pending again at `dueAt`; the first failure's time is kept for the retry budget. */
-export function scheduleRetry(db: Queryable, id: number, dueAt: Date, error: string, now: Date): void {
-  db.update(slackOutbox)
+export async function scheduleRetry(db: Queryable, id: number, dueAt: Date, error: string, now: Date): Promise<void> {
+  await db.update(slackOutbox)
     .set({ status: 'pending', dueAt, leaseUntil: null, lastError: error, firstFailedAt: sql`coalesce(${slackOutbox.firstFailedAt}, ${now.getTime()})` })
-    .where(eq(slackOutbox.id, id))
-    .run();
+    .where(eq(slackOutbox.id, id));
 }
 
 export interface SlackHealth {
@@ -157,12 +152,12 @@ export interface SlackHealth {
 }
 
 /** Whether Slack deliveries are failing now: the admin pages show a banner when any count is non-zero. */
-export function slackHealth(db: Queryable, now: Date): SlackHealth {
+export async function slackHealth(db: Queryable, now: Date): Promise<SlackHealth> {
   const since = new Date(now.getTime() - 24 * 60 * 60 * 1000);
-  const row = db
+  const [row] = await db
     .select({
-      retrying: sql<number>`coalesce(sum(case when ${slackOutbox.status} in ('pending', 'sending') then 1 else 0 end), 0)`,
-      failed: sql<number>`coalesce(sum(case when ${slackOutbox.status} = 'failed' then 1 else 0 end), 0)`,
+      retrying: sql<number>`coalesce(sum(case when ${slackOutbox.status} in ('pending', 'sending') then 1 else 0 end), 0)`.mapWith(Number),
+      failed: sql<number>`coalesce(sum(case when ${slackOutbox.status} = 'failed' then 1 else 0 end), 0)`.mapWith(Number),
     })
     .from(slackOutbox)
     .where(
@@ -170,28 +165,26 @@ export function slackHealth(db: Queryable, now: Date): SlackHealth {
         and(inArray(slackOutbox.status, ['pending', 'sending']), isNotNull(slackOutbox.firstFailedAt)),
         and(eq(slackOutbox.status, 'failed'), gte(slackOutbox.dueAt, since)),
       ),
-    )
-    .get();
+    ).limit(1);
   return { retrying: row?.retrying ?? 0, failed: row?.failed ?? 0 };
 }
 
 /** The newest alerts with their opportunity names, failures first, for the admins' alert page. */
-export function recentAlerts(db: Queryable, limit = 100) {
-  return db
+export async function recentAlerts(db: Queryable, limit = 100) {
+  return await db
     .select({ alert: slackOutbox, opportunityName: opportunities.name })
     .from(slackOutbox)
     .leftJoin(opportunities, eq(opportunities.id, slackOutbox.opportunityId))
     .orderBy(sql`${slackOutbox.status} = 'failed' desc`, sql`${slackOutbox.id} desc`)
-    .limit(limit)
-    .all();
+    .limit(limit);
 }
 
 /** An admin sends a failed alert again (e.g. after fixing the webhook): it starts over as pending. */
-export function retryFailedAlert(db: Queryable, id: number, now: Date): boolean {
-  const result = db
+export async function retryFailedAlert(db: Queryable, id: number, now: Date): Promise<boolean> {
+  const result = await db
     .update(slackOutbox)
     .set({ status: 'pending', attempts: 0, dueAt: now, lastError: null, firstFailedAt: null })
     .where(and(eq(slackOutbox.id, id), eq(slackOutbox.status, 'failed')))
-    .run();
-  return result.changes > 0;
+    .returning({ id: slackOutbox.id });
+  return result.length > 0;
 }

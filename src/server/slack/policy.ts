@@ -33,8 +33,8 @@ export const keyCategories: readonly string[] = ['pricing', 'security'];
  * The policy in force: the workspace settings, then `RINGI_SLACK_ALERT_DELAY_SECONDS`, which overrides
  * the coalescing delay (tests and demos want seconds, not minutes).
  */
-export function alertPolicy(db: Queryable, env: NodeJS.ProcessEnv = process.env): AlertPolicy {
-  const fromSettings = slackPolicySettings(getSettingValues(db, env));
+export async function alertPolicy(db: Queryable, env: NodeJS.ProcessEnv = process.env): Promise<AlertPolicy> {
+  const fromSettings = slackPolicySettings(await getSettingValues(db, env));
   const delaySeconds = alertDelayFromEnv(env);
   return {
     ...defaultAlertPolicy,

@@ -1,7 +1,7 @@
 // Sends queued Slack alerts from inside the server process. Never on the request path: requests only
 // write outbox rows; this loop delivers them with retries, backoff and Retry-After.
 import { and, eq, isNull } from 'drizzle-orm';
-import { users } from '../../../db/schema';
+import { users } from '../db/tables';
 import type { RingiDb } from '../db/client';
 import { composeDigest, composeHotAlert, composeVisitAlert, type HotReason, type SlackMessage } from './compose';
 import { loadDigestData, loadHotAlertData, loadVisitAlertData, recentlyActiveOpportunities } from './alert-data';
@@ -14,63 +14,62 @@ import { describeFailure, nextStep, type DeliveryResult } from './retry';
 export interface SlackWorkerDeps {
   db: RingiDb;
   now: () => Date;
-  policy: () => AlertPolicy;
+  policy: () => AlertPolicy | Promise<AlertPolicy>;
   /** The webhook for alerts to this user (theirs, else the workspace's), or null when none is set. */
-  webhookFor: (recipientUserId: string | null) => string | null;
+  webhookFor: (recipientUserId: string | null) => string | null | Promise<string | null>;
   deliver: (webhookUrl: string, message: SlackMessage) => Promise<DeliveryResult>;
   publicBaseUrl: string;
   /** Engagement score of an opportunity for hot alerts; null where it is not known. */
-  scoreOf?: (opportunityId: string, now: Date) => number | null;
+  scoreOf?: (opportunityId: string, now: Date) => number | null | Promise<number | null>;
   retryBaseDelayMs?: number;
   /** The workspace time zone (RINGI_TIME_ZONE): digest time and hot-alert days. */
   timeZone?: string;
 }
 
 /** Builds the message for a row from the current data, or a reason to skip it. */
-function messageFor(deps: SlackWorkerDeps, row: OutboxRow): SlackMessage | { skip: string } {
+async function messageFor(deps: SlackWorkerDeps, row: OutboxRow): Promise<SlackMessage | { skip: string }> {
   const { db, publicBaseUrl } = deps;
   if (row.kind === 'digest') {
-    const data = row.recipientUserId ? loadDigestData(db, row.recipientUserId, deps.now(), publicBaseUrl) : null;
+    const data = row.recipientUserId ? await loadDigestData(db, row.recipientUserId, deps.now(), publicBaseUrl) : null;
     if (!data) return { skip: 'recipient no longer exists' };
     if (data.opportunities.length === 0) return { skip: 'nothing to report' };
     return composeDigest(data);
   }
   // Mutes and alert preferences are checked again at send time: the rep may have muted meanwhile.
-  if (!row.opportunityId || instantAlertRecipient(db, row.opportunityId) === null) return { skip: 'muted or alerts off' };
+  if (!row.opportunityId || (await instantAlertRecipient(db, row.opportunityId)) === null) return { skip: 'muted or alerts off' };
   if (row.kind === 'hot') {
-    const data = loadHotAlertData(db, row.opportunityId, JSON.parse(row.detail ?? '[]') as HotReason[], publicBaseUrl, deps.now());
+    const data = await loadHotAlertData(db, row.opportunityId, JSON.parse(row.detail ?? '[]') as HotReason[], publicBaseUrl, deps.now());
     return data ? composeHotAlert(data) : { skip: 'opportunity no longer exists' };
   }
-  const data = row.visitId ? loadVisitAlertData(db, row.visitId, row.kind, publicBaseUrl, deps.now()) : null;
+  const data = row.visitId ? await loadVisitAlertData(db, row.visitId, row.kind, publicBaseUrl, deps.now()) : null;
   return data ? composeVisitAlert(data) : { skip: 'visit no longer exists' };
 }
 
 async function deliverRow(deps: SlackWorkerDeps, row: OutboxRow): Promise<void> {
   const { db } = deps;
-  const message = messageFor(deps, row);
+  const message = await messageFor(deps, row);
   if ('skip' in message) return markSkipped(db, row.id, message.skip);
-  const webhook = deps.webhookFor(row.recipientUserId);
+  const webhook = await deps.webhookFor(row.recipientUserId);
   if (!webhook) return markFailed(db, row.id, 'No Slack webhook is configured.');
   const result: DeliveryResult = await deps.deliver(webhook, message);
   const now = deps.now();
   const step = nextStep(result, row.attempts, row.firstFailedAt ?? now, now, deps.retryBaseDelayMs);
   if (step.kind === 'done') return markSent(db, row.id, now);
   if (step.kind === 'fail') return markFailed(db, row.id, step.reason);
-  scheduleRetry(db, row.id, new Date(now.getTime() + step.delayMs), describeFailure(result), now);
+  await scheduleRetry(db, row.id, new Date(now.getTime() + step.delayMs), describeFailure(result), now);
 }
 
 /** Queues today's digest for every rep who chose digests, once the digest time has passed in the workspace time zone. */
-export function enqueueDueDigests(db: RingiDb, now: Date, policy: AlertPolicy, timeZone = workspaceTimeZone()): number {
+export async function enqueueDueDigests(db: RingiDb, now: Date, policy: AlertPolicy, timeZone = workspaceTimeZone()): Promise<number> {
   const { hh, mm } = wallClock(now, timeZone);
   if (!policy.digestEnabled || hh * 60 + mm < policy.digestAtMinutes) return 0;
-  const readers = db
+  const readers = await db
     .select({ id: users.id })
     .from(users)
-    .where(and(eq(users.slackAlerts, 'digest'), isNull(users.deactivatedAt)))
-    .all();
+    .where(and(eq(users.slackAlerts, 'digest'), isNull(users.deactivatedAt)));
   let queued = 0;
   for (const { id } of readers) {
-    if (enqueueAlert(db, { idempotencyKey: `digest:${id}:${workspaceDay(now, timeZone)}`, kind: 'digest', recipientUserId: id, dueAt: now })) queued++;
+    if (await enqueueAlert(db, { idempotencyKey: `digest:${id}:${workspaceDay(now, timeZone)}`, kind: 'digest', recipientUserId: id, dueAt: now })) queued++;
   }
   return queued;
 }
@@ -81,15 +80,15 @@ export function enqueueDueDigests(db: RingiDb, now: Date, policy: AlertPolicy, t
  */
 export async function runSlackRound(deps: SlackWorkerDeps, since: Date): Promise<{ delivered: number }> {
   const now = deps.now();
-  const policy = deps.policy();
+  const policy = await deps.policy();
   const timeZone = deps.timeZone ?? workspaceTimeZone();
-  enqueueDueDigests(deps.db, now, policy, timeZone);
-  for (const opportunityId of recentlyActiveOpportunities(deps.db, since)) {
-    evaluateHotOpportunity(deps.db, opportunityId, now, policy, deps.scoreOf?.(opportunityId, now) ?? null, timeZone);
+  await enqueueDueDigests(deps.db, now, policy, timeZone);
+  for (const opportunityId of await recentlyActiveOpportunities(deps.db, since)) {
+    await evaluateHotOpportunity(deps.db, opportunityId, now, policy, (await deps.scoreOf?.(opportunityId, now)) ?? null, timeZone);
   }
   let delivered = 0;
   for (;;) {
-    const rows = claimDueAlerts(deps.db, deps.now(), 5);
+    const rows = await claimDueAlerts(deps.db, deps.now(), 5);
     if (rows.length === 0) break;
     for (const row of rows) {
       await deliverRow(deps, row);

@@ -3,7 +3,7 @@
 import crypto from 'node:crypto';
 import { and, desc, eq, gte, ne, sql } from 'drizzle-orm';
 import { encodeBase32LowerCaseNoPadding } from '@oslojs/encoding';
-import { documentViews, linkEvents, opportunityEngagement, readingTotals, visits } from '../../../db/schema';
+import { documentViews, linkEvents, opportunityEngagement, readingTotals, visits } from '../db/tables';
 import type { Queryable, RingiDb, RingiTx as Tx } from '../db/client';
 import type { HeartbeatPayload } from './beacon-payloads';
 import type { LinkScope } from './link-scope';
@@ -40,13 +40,13 @@ export interface StartedView {
  * Records a confirmed view. With `alerts`, a new visit also queues its Slack alert in the same
  * transaction, so an alert is never lost nor sent for a view that was not stored.
  */
-export function startView(db: RingiDb, start: ViewStart, alerts?: { delayMs: number }): StartedView {
+export async function startView(db: RingiDb, start: ViewStart, alerts?: { delayMs: number }): Promise<StartedView> {
   const { scope, now } = start;
-  return db.transaction((tx) => {
-    const { visitId, newVisit, newDevice, returning } = findOrStartVisit(tx, start);
-    if (newVisit && alerts) enqueueVisitAlert(tx, { visitId, opportunityId: scope.opportunityId, contactId: scope.contactId, isReturn: returning }, now, alerts.delayMs);
+  return await db.transaction(async (tx) => {
+    const { visitId, newVisit, newDevice, returning } = await findOrStartVisit(tx, start);
+    if (newVisit && alerts) await enqueueVisitAlert(tx, { visitId, opportunityId: scope.opportunityId, contactId: scope.contactId, isReturn: returning }, now, alerts.delayMs);
     const viewId = newTrackingId();
-    tx.insert(documentViews)
+    await tx.insert(documentViews)
       .values({
         id: viewId,
         visitId,
@@ -57,9 +57,8 @@ export function startView(db: RingiDb, start: ViewStart, alerts?: { delayMs: num
         startedAt: now,
         lastBeaconAt: now,
         sectionSeconds: JSON.stringify(Object.fromEntries(start.sectionIds.map((id) => [id, 0]))),
-      })
-      .run();
-    tx.insert(readingTotals)
+      });
+    await tx.insert(readingTotals)
       .values({
         opportunityId: scope.opportunityId,
         accountId: scope.accountId,
@@ -72,50 +71,46 @@ export function startView(db: RingiDb, start: ViewStart, alerts?: { delayMs: num
       .onConflictDoUpdate({
         target: [readingTotals.opportunityId, readingTotals.contactId, readingTotals.documentSlug],
         set: { views: sql`${readingTotals.views} + 1`, lastSeenAt: now },
-      })
-      .run();
+      });
     return { viewId, visitId, newVisit, newDevice };
   });
 }
 
 /** The browser's visit still open at `now` (last activity within the visit gap), if any. */
-function currentVisit(tx: Tx, accessLinkId: string, deviceId: string, now: Date): { id: string } | undefined {
-  return tx
+async function currentVisit(tx: Tx, accessLinkId: string, deviceId: string, now: Date): Promise<{ id: string } | undefined> {
+  return (await tx
     .select({ id: visits.id })
     .from(visits)
     .where(and(eq(visits.accessLinkId, accessLinkId), eq(visits.deviceId, deviceId), gte(visits.lastActivityAt, new Date(now.getTime() - VISIT_GAP_MS))))
     .orderBy(desc(visits.lastActivityAt))
-    .limit(1)
-    .get();
+    .limit(1))[0];
 }
 
-function findOrStartVisit(tx: Tx, start: ViewStart): { visitId: string; newVisit: boolean; newDevice: boolean; returning: boolean } {
+async function findOrStartVisit(tx: Tx, start: ViewStart): Promise<{ visitId: string; newVisit: boolean; newDevice: boolean; returning: boolean }> {
   const { scope, now, deviceId } = start;
-  const recent = currentVisit(tx, scope.accessLinkId, deviceId, now);
+  const recent = await currentVisit(tx, scope.accessLinkId, deviceId, now);
   if (recent) {
-    tx.update(visits).set({ lastActivityAt: now }).where(eq(visits.id, recent.id)).run();
-    touchOpportunity(tx, scope, now);
+    await tx.update(visits).set({ lastActivityAt: now }).where(eq(visits.id, recent.id));
+    await touchOpportunity(tx, scope, now);
     return { visitId: recent.id, newVisit: false, newDevice: false, returning: false };
   }
 
-  const seenOnThisDevice = tx
+  const [seenOnThisDevice] = await tx
     .select({ id: visits.id })
     .from(visits)
     .where(and(eq(visits.accessLinkId, scope.accessLinkId), eq(visits.deviceId, deviceId)))
-    .limit(1)
-    .get();
+    .limit(1);
   const seenOnOtherDevice = seenOnThisDevice
     ? undefined
-    : tx
+    : (await tx
         .select({ id: visits.id })
         .from(visits)
         .where(and(eq(visits.accessLinkId, scope.accessLinkId), ne(visits.deviceId, deviceId)))
-        .limit(1)
-        .get();
+        .limit(1))[0];
   // The link's first browser is its contact; another browser later is a forwarded link or a second device.
   const newDevice = !seenOnThisDevice && seenOnOtherDevice !== undefined;
   const visitId = newTrackingId();
-  tx.insert(visits)
+  await tx.insert(visits)
     .values({
       id: visitId,
       ...scope,
@@ -125,9 +120,8 @@ function findOrStartVisit(tx: Tx, start: ViewStart): { visitId: string; newVisit
       networkHash: start.networkHash,
       startedAt: now,
       lastActivityAt: now,
-    })
-    .run();
-  tx.insert(opportunityEngagement)
+    });
+  await tx.insert(opportunityEngagement)
     .values({
       opportunityId: scope.opportunityId,
       accountId: scope.accountId,
@@ -146,8 +140,7 @@ function findOrStartVisit(tx: Tx, start: ViewStart): { visitId: string; newVisit
         firstSeenAt: sql`coalesce(${opportunityEngagement.firstSeenAt}, ${now.getTime()})`,
         lastSeenAt: now,
       },
-    })
-    .run();
+    });
   // A return: this browser read this link before. A new browser is announced as a new reader instead.
   return { visitId, newVisit: true, newDevice, returning: seenOnThisDevice !== undefined };
 }
@@ -180,7 +173,7 @@ function prepareHeartbeatQueries(db: RingiDb) {
       .update(readingTotals)
       .set({
         activeSeconds: sql`${readingTotals.activeSeconds} + ${sql.placeholder('activeDelta')}`,
-        maxScrollPercent: sql`max(${readingTotals.maxScrollPercent}, ${sql.placeholder('maxScrollPercent')})`,
+        maxScrollPercent: sql`case when ${readingTotals.maxScrollPercent} > ${sql.placeholder('maxScrollPercent')} then ${readingTotals.maxScrollPercent} else ${sql.placeholder('maxScrollPercent')} end`,
         completedViews: sql`${readingTotals.completedViews} + ${sql.placeholder('newlyCompleted')}`,
         lastSeenAt: bound('nowMs'),
       })
@@ -205,20 +198,20 @@ function prepareHeartbeatQueries(db: RingiDb) {
 const heartbeatQueries = new WeakMap<RingiDb, ReturnType<typeof prepareHeartbeatQueries>>();
 
 /** Applies one beacon of a view. The view must belong to the link whose token came with it. */
-export function recordHeartbeat(db: RingiDb, scope: LinkScope, viewId: string, beacon: HeartbeatPayload, now: Date): HeartbeatResult {
+export async function recordHeartbeat(db: RingiDb, scope: LinkScope, viewId: string, beacon: HeartbeatPayload, now: Date): Promise<HeartbeatResult> {
   let q = heartbeatQueries.get(db);
   if (!q) heartbeatQueries.set(db, (q = prepareHeartbeatQueries(db)));
   const queries = q;
   // The prepared statements run on the same connection, so inside this transaction.
-  return db.transaction((tx) => {
-    const view = queries.view.get({ viewId, accessLinkId: scope.accessLinkId });
+  return await db.transaction(async (tx) => {
+    const [view] = await queries.view.execute({ viewId, accessLinkId: scope.accessLinkId });
     if (!view) return 'not-found';
     const outcome = mergeHeartbeat({ ...view, sectionSeconds: JSON.parse(view.sectionSeconds) as Record<string, number> }, beacon, now);
     if (outcome.kind === 'replay') return 'replay';
     if (outcome.kind === 'unknown-section') return 'unknown-section';
 
     const nowMs = now.getTime();
-    queries.updateView.run({
+    await queries.updateView.execute({
       activeSeconds: outcome.activeSeconds,
       maxScrollPercent: outcome.maxScrollPercent,
       sectionSeconds: JSON.stringify(outcome.sectionSeconds),
@@ -226,11 +219,11 @@ export function recordHeartbeat(db: RingiDb, scope: LinkScope, viewId: string, b
       nowMs,
       viewId,
     });
-    queries.updateVisit.run({ nowMs, visitId: view.visitId });
+    await queries.updateVisit.execute({ nowMs, visitId: view.visitId });
 
     const newlyCompleted =
       !isCompleted(view.activeSeconds, view.maxScrollPercent) && isCompleted(outcome.activeSeconds, outcome.maxScrollPercent);
-    queries.updateTotals.run({
+    await queries.updateTotals.execute({
       activeDelta: outcome.activeDelta,
       maxScrollPercent: outcome.maxScrollPercent,
       newlyCompleted: newlyCompleted ? 1 : 0,
@@ -239,34 +232,32 @@ export function recordHeartbeat(db: RingiDb, scope: LinkScope, viewId: string, b
       contactId: scope.contactId,
       documentSlug: view.documentSlug,
     });
-    queries.updateEngagement.run({ activeDelta: outcome.activeDelta, nowMs, opportunityId: scope.opportunityId });
+    await queries.updateEngagement.execute({ activeDelta: outcome.activeDelta, nowMs, opportunityId: scope.opportunityId });
 
-    if (beacon.printed) recordPrintOnce(tx, scope, view.visitId, viewId, view.documentSlug, now);
+    if (beacon.printed) await recordPrintOnce(tx, scope, view.visitId, viewId, view.documentSlug, now);
     return 'applied';
   });
 }
 
-function recordPrintOnce(tx: Tx, scope: LinkScope, visitId: string, viewId: string, documentSlug: string, now: Date): void {
-  const already = tx
+async function recordPrintOnce(tx: Tx, scope: LinkScope, visitId: string, viewId: string, documentSlug: string, now: Date): Promise<void> {
+  const [already] = await tx
     .select({ id: linkEvents.id })
     .from(linkEvents)
-    .where(and(eq(linkEvents.viewId, viewId), eq(linkEvents.kind, 'print')))
-    .get();
+    .where(and(eq(linkEvents.viewId, viewId), eq(linkEvents.kind, 'print'))).limit(1);
   if (already) return;
-  tx.insert(linkEvents).values({ ...scope, kind: 'print', visitId, viewId, documentSlug, occurredAt: now }).run();
-  bumpTotals(tx, scope, documentSlug, now, { prints: sql`${readingTotals.prints} + 1` });
+  await tx.insert(linkEvents).values({ ...scope, kind: 'print', visitId, viewId, documentSlug, occurredAt: now });
+  await bumpTotals(tx, scope, documentSlug, now, { prints: sql`${readingTotals.prints} + 1` });
 }
 
 /** Whether this browser showed a person on this link: it started a view there (presence.ts). */
-export function hasShownPresence(db: Queryable, accessLinkId: string, deviceId: string | null): boolean {
+export async function hasShownPresence(db: Queryable, accessLinkId: string, deviceId: string | null): Promise<boolean> {
   if (!deviceId) return false;
   return (
-    db
+    (await db
       .select({ id: visits.id })
       .from(visits)
       .where(and(eq(visits.accessLinkId, accessLinkId), eq(visits.deviceId, deviceId)))
-      .limit(1)
-      .get() !== undefined
+      .limit(1))[0] !== undefined
   );
 }
 
@@ -274,37 +265,36 @@ export function hasShownPresence(db: Queryable, accessLinkId: string, deviceId: 
  * An attachment fetched by a browser. It counts (totals, score, timeline, CSV) only when the browser
  * showed a person on this link; otherwise it is kept apart as an unconfirmed download.
  */
-export function recordDownload(db: RingiDb, scope: LinkScope, documentSlug: string, file: string, deviceId: string | null, now: Date): 'download' | 'unconfirmed_download' {
-  return db.transaction((tx) => {
-    const kind = downloadKind(hasShownPresence(tx, scope.accessLinkId, deviceId));
+export async function recordDownload(db: RingiDb, scope: LinkScope, documentSlug: string, file: string, deviceId: string | null, now: Date): Promise<'download' | 'unconfirmed_download'> {
+  return await db.transaction(async (tx) => {
+    const kind = downloadKind(await hasShownPresence(tx, scope.accessLinkId, deviceId));
     if (kind === 'unconfirmed_download') {
-      tx.insert(linkEvents).values({ ...scope, kind, documentSlug, detail: file, occurredAt: now }).run();
+      await tx.insert(linkEvents).values({ ...scope, kind, documentSlug, detail: file, occurredAt: now });
       return kind;
     }
-    const visit = deviceId ? currentVisit(tx, scope.accessLinkId, deviceId, now) : undefined;
-    tx.insert(linkEvents).values({ ...scope, kind: 'download', visitId: visit?.id ?? null, documentSlug, detail: file, occurredAt: now }).run();
-    if (visit) tx.update(visits).set({ lastActivityAt: now }).where(eq(visits.id, visit.id)).run();
-    bumpTotals(tx, scope, documentSlug, now, { downloads: sql`${readingTotals.downloads} + 1` });
+    const visit = deviceId ? await currentVisit(tx, scope.accessLinkId, deviceId, now) : undefined;
+    await tx.insert(linkEvents).values({ ...scope, kind: 'download', visitId: visit?.id ?? null, documentSlug, detail: file, occurredAt: now });
+    if (visit) await tx.update(visits).set({ lastActivityAt: now }).where(eq(visits.id, visit.id));
+    await bumpTotals(tx, scope, documentSlug, now, { downloads: sql`${readingTotals.downloads} + 1` });
     return kind;
   });
 }
 
 /** A scanner, link preview, crawler or prefetch opened the link: shown to reps apart, never as reading. */
-export function recordAutomatedOpen(db: RingiDb, scope: LinkScope, documentSlug: string | null, agent: string, now: Date): void {
-  db.transaction((tx) => {
-    tx.insert(linkEvents).values({ ...scope, kind: 'automated_open', documentSlug, detail: agent.slice(0, 100), occurredAt: now }).run();
-    tx.insert(opportunityEngagement)
+export async function recordAutomatedOpen(db: RingiDb, scope: LinkScope, documentSlug: string | null, agent: string, now: Date): Promise<void> {
+  await db.transaction(async (tx) => {
+    await tx.insert(linkEvents).values({ ...scope, kind: 'automated_open', documentSlug, detail: agent.slice(0, 100), occurredAt: now });
+    await tx.insert(opportunityEngagement)
       .values({ opportunityId: scope.opportunityId, accountId: scope.accountId, automatedOpens: 1 })
       .onConflictDoUpdate({
         target: opportunityEngagement.opportunityId,
         set: { automatedOpens: sql`${opportunityEngagement.automatedOpens} + 1` },
-      })
-      .run();
+      });
   });
 }
 
-function bumpTotals(tx: Tx, scope: LinkScope, documentSlug: string, now: Date, set: Partial<Record<'downloads' | 'prints', ReturnType<typeof sql>>>): void {
-  tx.insert(readingTotals)
+async function bumpTotals(tx: Tx, scope: LinkScope, documentSlug: string, now: Date, set: Partial<Record<'downloads' | 'prints', ReturnType<typeof sql>>>): Promise<void> {
+  await tx.insert(readingTotals)
     .values({
       opportunityId: scope.opportunityId,
       accountId: scope.accountId,
@@ -318,21 +308,19 @@ function bumpTotals(tx: Tx, scope: LinkScope, documentSlug: string, now: Date, s
     .onConflictDoUpdate({
       target: [readingTotals.opportunityId, readingTotals.contactId, readingTotals.documentSlug],
       set: { ...set, lastSeenAt: now },
-    })
-    .run();
-  touchOpportunity(tx, scope, now);
+    });
+  await touchOpportunity(tx, scope, now);
 }
 
 /** Any reading activity (a view, a download, a print) moves the opportunity's last-seen time: the dashboard sorts by it. */
-function touchOpportunity(tx: Tx, scope: LinkScope, now: Date): void {
-  tx.insert(opportunityEngagement)
+async function touchOpportunity(tx: Tx, scope: LinkScope, now: Date): Promise<void> {
+  await tx.insert(opportunityEngagement)
     .values({ opportunityId: scope.opportunityId, accountId: scope.accountId, firstSeenAt: now, lastSeenAt: now })
     .onConflictDoUpdate({
       target: opportunityEngagement.opportunityId,
       set: {
         firstSeenAt: sql`coalesce(${opportunityEngagement.firstSeenAt}, ${now.getTime()})`,
-        lastSeenAt: sql`max(coalesce(${opportunityEngagement.lastSeenAt}, 0), ${now.getTime()})`,
+        lastSeenAt: sql`case when ${opportunityEngagement.lastSeenAt} > ${now.getTime()} then ${opportunityEngagement.lastSeenAt} else ${now.getTime()} end`,
       },
-    })
-    .run();
+    });
 }

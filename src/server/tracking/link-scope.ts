@@ -1,5 +1,5 @@
 import { eq, sql } from 'drizzle-orm';
-import { accessLinks, opportunities, rooms } from '../../../db/schema';
+import { accessLinks, opportunities, rooms } from '../db/tables';
 import { parseAccessToken, secretMatches } from '../access-links/tokens';
 import type { RingiDb } from '../db/client';
 import { linkState } from '../rooms/access-rules';
@@ -37,12 +37,12 @@ function prepareScopeQuery(db: RingiDb) {
 const scopeQueries = new WeakMap<RingiDb, ReturnType<typeof prepareScopeQuery>>();
 
 /** The scope of an active link, or null for any token that would not open the room right now. */
-export function activeLinkScope(db: RingiDb, token: string, now = new Date()): LinkScope | null {
+export async function activeLinkScope(db: RingiDb, token: string, now = new Date()): Promise<LinkScope | null> {
   const parsed = parseAccessToken(token);
   if (!parsed) return null;
   let query = scopeQueries.get(db);
   if (!query) scopeQueries.set(db, (query = prepareScopeQuery(db)));
-  const row = query.get({ id: parsed.id });
+  const [row] = await query.execute({ id: parsed.id });
   if (!row || !secretMatches(parsed.secret, row.secretHash)) return null;
   if (linkState(row, row.roomExpiresAt, now) !== 'active') return null;
   const { secretHash: _h, revokedAt: _r, expiresAt: _e, roomExpiresAt: _re, ...scope } = row;

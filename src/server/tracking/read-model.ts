@@ -19,8 +19,8 @@ import {
   rooms,
   visits,
   type channels,
-} from '../../../db/schema';
-import type { RingiDb } from '../db/client';
+} from '../db/tables';
+import { approximateRowCount, type RingiDb } from '../db/client';
 import {
   categoryOf,
   engagementScoreDetail,
@@ -126,21 +126,20 @@ const minDate = (a: Date | null, b: Date | null) => (a === null ? b : b === null
 const maxDate = (a: Date | null, b: Date | null) => (a === null ? b : b === null ? a : a.getTime() >= b.getTime() ? a : b);
 
 /** Categories recorded on raw views (document_views.document_category) of these opportunities. */
-function recordedCategories(db: RingiDb, opportunityIds: readonly string[]): Map<string, string> {
+async function recordedCategories(db: RingiDb, opportunityIds: readonly string[]): Promise<Map<string, string>> {
   const map = new Map<string, string>();
   for (const ids of chunks(opportunityIds)) {
-    const rows = db
+    const rows = await db
       .selectDistinct({ slug: documentViews.documentSlug, category: documentViews.documentCategory })
       .from(documentViews)
-      .where(and(inArray(documentViews.opportunityId, ids), isNotNull(documentViews.documentCategory)))
-      .all();
+      .where(and(inArray(documentViews.opportunityId, ids), isNotNull(documentViews.documentCategory)));
     for (const row of rows) if (row.category !== null && !map.has(row.slug)) map.set(row.slug, row.category);
   }
   return map;
 }
 
-function categorySource(db: RingiDb, options: ReadModelOptions, opportunityIds: readonly string[]): CategoryOf {
-  const lookup = options.documentCategories ?? recordedCategories(db, opportunityIds);
+async function categorySource(db: RingiDb, options: ReadModelOptions, opportunityIds: readonly string[]): Promise<CategoryOf> {
+  const lookup = options.documentCategories ?? (await recordedCategories(db, opportunityIds));
   return (slug) => categoryOf(lookup, slug);
 }
 
@@ -248,24 +247,27 @@ function summarize(totals: readonly TotalsRow[], engagement: readonly Engagement
   };
 }
 
-function totalsOf(db: RingiDb, opportunityIds: readonly string[]): TotalsRow[] {
-  return chunks(opportunityIds).flatMap((ids) => db.select().from(readingTotals).where(inArray(readingTotals.opportunityId, ids)).all());
+async function totalsOf(db: RingiDb, opportunityIds: readonly string[]): Promise<TotalsRow[]> {
+  const rows: TotalsRow[] = [];
+  for (const ids of chunks(opportunityIds)) rows.push(...(await db.select().from(readingTotals).where(inArray(readingTotals.opportunityId, ids))));
+  return rows;
 }
 
-function engagementOf(db: RingiDb, opportunityIds: readonly string[]): EngagementRow[] {
-  return chunks(opportunityIds).flatMap((ids) => db.select().from(opportunityEngagement).where(inArray(opportunityEngagement.opportunityId, ids)).all());
+async function engagementOf(db: RingiDb, opportunityIds: readonly string[]): Promise<EngagementRow[]> {
+  const rows: EngagementRow[] = [];
+  for (const ids of chunks(opportunityIds)) rows.push(...(await db.select().from(opportunityEngagement).where(inArray(opportunityEngagement.opportunityId, ids))));
+  return rows;
 }
 
 /** The slugs each opportunity's room offers now. */
-function roomSlugsOf(db: RingiDb, opportunityIds: readonly string[]): Map<string, string[]> {
+async function roomSlugsOf(db: RingiDb, opportunityIds: readonly string[]): Promise<Map<string, string[]>> {
   const map = new Map<string, string[]>();
   for (const ids of chunks(opportunityIds)) {
-    const rows = db
+    const rows = await db
       .select({ opportunityId: rooms.opportunityId, slug: roomDocuments.documentSlug })
       .from(rooms)
       .innerJoin(roomDocuments, eq(roomDocuments.roomId, rooms.id))
-      .where(inArray(rooms.opportunityId, ids))
-      .all();
+      .where(inArray(rooms.opportunityId, ids));
     for (const row of rows) {
       const slugs = map.get(row.opportunityId);
       if (slugs) slugs.push(row.slug);
@@ -276,17 +278,17 @@ function roomSlugsOf(db: RingiDb, opportunityIds: readonly string[]): Map<string
 }
 
 /** Reading of one opportunity, from the running totals. Null when the opportunity does not exist. */
-export function opportunityEngagementSummary(
+export async function opportunityEngagementSummary(
   db: RingiDb,
   opportunityId: string,
   now: Date,
   options: ReadModelOptions = {},
-): OpportunityEngagementSummary | null {
-  const opportunity = db.select({ accountId: opportunities.accountId }).from(opportunities).where(eq(opportunities.id, opportunityId)).get();
+): Promise<OpportunityEngagementSummary | null> {
+  const [opportunity] = await db.select({ accountId: opportunities.accountId }).from(opportunities).where(eq(opportunities.id, opportunityId)).limit(1);
   if (!opportunity) return null;
   const ids = [opportunityId];
-  const inRoom = roomSlugsOf(db, ids).get(opportunityId)?.length ?? 0;
-  const summary = summarize(totalsOf(db, ids), engagementOf(db, ids), inRoom, categorySource(db, options, ids), now);
+  const inRoom = (await roomSlugsOf(db, ids)).get(opportunityId)?.length ?? 0;
+  const summary = summarize(await totalsOf(db, ids), await engagementOf(db, ids), inRoom, await categorySource(db, options, ids), now);
   return { opportunityId, accountId: opportunity.accountId, ...summary };
 }
 
@@ -295,19 +297,18 @@ export function opportunityEngagementSummary(
  * Documents are merged by slug; "documents in room" counts distinct slugs over the account's rooms.
  * Null when the account does not exist.
  */
-export function accountEngagementSummary(db: RingiDb, accountId: string, now: Date, options: ReadModelOptions = {}): AccountEngagementSummary | null {
-  const account = db.select({ id: accounts.id }).from(accounts).where(eq(accounts.id, accountId)).get();
+export async function accountEngagementSummary(db: RingiDb, accountId: string, now: Date, options: ReadModelOptions = {}): Promise<AccountEngagementSummary | null> {
+  const [account] = await db.select({ id: accounts.id }).from(accounts).where(eq(accounts.id, accountId)).limit(1);
   if (!account) return null;
-  const opps = db
+  const opps = await db
     .select({ id: opportunities.id, name: opportunities.name, stage: opportunities.stage, archivedAt: opportunities.archivedAt })
     .from(opportunities)
-    .where(eq(opportunities.accountId, accountId))
-    .all();
+    .where(eq(opportunities.accountId, accountId));
   const ids = opps.map((o) => o.id);
-  const totals = totalsOf(db, ids);
-  const engagement = engagementOf(db, ids);
-  const roomSlugs = roomSlugsOf(db, ids);
-  const category = categorySource(db, options, ids);
+  const totals = await totalsOf(db, ids);
+  const engagement = await engagementOf(db, ids);
+  const roomSlugs = await roomSlugsOf(db, ids);
+  const category = await categorySource(db, options, ids);
   const allSlugs = new Set([...roomSlugs.values()].flat());
   const summary = summarize(totals, engagement, allSlugs.size, category, now);
 
@@ -486,13 +487,13 @@ function boundedInt(value: number | undefined, fallback: number, min: number, ma
  * opens of the same period listed apart. Queries per page: visits (+contact names), their views,
  * their events, automated opens (+ a count when cut), events outside visits; all on indexes.
  */
-export function opportunityTimeline(db: RingiDb, opportunityId: string, options: TimelineOptions): OpportunityTimeline {
+export async function opportunityTimeline(db: RingiDb, opportunityId: string, options: TimelineOptions): Promise<OpportunityTimeline> {
   const limit = boundedInt(options.limit, 20, 1, 200, 'limit');
   const apartLimit = boundedInt(options.apartLimit, 50, 0, 500, 'apartLimit');
   const before: TimelineCursor | null = options.before instanceof Date ? { startedAt: options.before, visitId: '' } : (options.before ?? null);
 
   // visits_opportunity_idx (opportunity_id, started_at): a range, walked newest first, cut at limit + 1.
-  const rows = db
+  const rows = await db
     .select({ visit: visits, contactName: contacts.name })
     .from(visits)
     .leftJoin(contacts, eq(contacts.id, visits.contactId))
@@ -504,8 +505,7 @@ export function opportunityTimeline(db: RingiDb, opportunityId: string, options:
       ),
     )
     .orderBy(desc(visits.startedAt), desc(visits.id))
-    .limit(limit + 1)
-    .all();
+    .limit(limit + 1);
   const hasMore = rows.length > limit;
   const page = hasMore ? rows.slice(0, limit) : rows;
   const visitIds = page.map((r) => r.visit.id);
@@ -514,12 +514,11 @@ export function opportunityTimeline(db: RingiDb, opportunityId: string, options:
   const eventsByVisit = new Map<string, TimelineEvent[]>();
   if (visitIds.length > 0) {
     // document_views_visit_idx: one query for the whole page.
-    const views = db
+    const views = await db
       .select()
       .from(documentViews)
       .where(inArray(documentViews.visitId, visitIds))
-      .orderBy(asc(documentViews.startedAt), asc(documentViews.id))
-      .all();
+      .orderBy(asc(documentViews.startedAt), asc(documentViews.id));
     for (const v of views) {
       const list = viewsByVisit.get(v.visitId) ?? [];
       list.push({
@@ -540,7 +539,7 @@ export function opportunityTimeline(db: RingiDb, opportunityId: string, options:
     // opportunity's events over the page's time span (link_events_opportunity_idx) and keep the page's.
     const from = Math.min(...page.map((r) => r.visit.startedAt.getTime())) - VISIT_GAP_MS;
     const to = Math.max(...page.map((r) => r.visit.lastActivityAt.getTime())) + VISIT_GAP_MS;
-    const events = db
+    const events = await db
       .select()
       .from(linkEvents)
       .where(
@@ -552,8 +551,7 @@ export function opportunityTimeline(db: RingiDb, opportunityId: string, options:
           inArray(linkEvents.visitId, visitIds),
         ),
       )
-      .orderBy(asc(linkEvents.occurredAt), asc(linkEvents.id))
-      .all();
+      .orderBy(asc(linkEvents.occurredAt), asc(linkEvents.id));
     const visitNames = new Map(page.filter((r) => r.contactName !== null).map((r) => [r.visit.contactId, r.contactName!]));
     for (const e of events) {
       const list = eventsByVisit.get(e.visitId!) ?? [];
@@ -570,34 +568,32 @@ export function opportunityTimeline(db: RingiDb, opportunityId: string, options:
   if (slice.from) inSlice.push(gte(linkEvents.occurredAt, slice.from));
   if (slice.to) inSlice.push(lt(linkEvents.occurredAt, slice.to));
 
-  const apart = (condition: SQL, n: number) =>
+  const apart = async (condition: SQL, n: number) =>
     n === 0
       ? []
-      : db
+      : await db
           .select()
           .from(linkEvents)
           .where(and(...inSlice, condition))
           .orderBy(desc(linkEvents.occurredAt), desc(linkEvents.id))
-          .limit(n)
-          .all();
+          .limit(n);
   const apartKinds = inArray(linkEvents.kind, ['automated_open', 'unconfirmed_download']);
-  const automated = apart(apartKinds, apartLimit + 1);
+  const automated = await apart(apartKinds, apartLimit + 1);
   let automatedOpensOmitted = 0;
   if (automated.length > apartLimit || apartLimit === 0) {
     const total =
-      db
-        .select({ n: sql<number>`count(*)` })
+      (await db
+        .select({ n: sql<number>`count(*)`.mapWith(Number) })
         .from(linkEvents)
-        .where(and(...inSlice, apartKinds))
-        .get()?.n ?? 0;
+        .where(and(...inSlice, apartKinds)).limit(1))[0]?.n ?? 0;
     automatedOpensOmitted = total - Math.min(apartLimit, automated.length);
   }
-  const outside = apart(and(isNull(linkEvents.visitId), inArray(linkEvents.kind, ['download', 'print']))!, apartLimit);
+  const outside = await apart(and(isNull(linkEvents.visitId), inArray(linkEvents.kind, ['download', 'print']))!, apartLimit);
   // Names of the contacts behind the events listed apart: one primary-key lookup for the page.
   const apartContactIds = [...new Set([...automated, ...outside].map((e) => e.contactId))];
   const apartNames = new Map<string, string>();
   for (const ids of chunks(apartContactIds)) {
-    for (const c of db.select({ id: contacts.id, name: contacts.name }).from(contacts).where(inArray(contacts.id, ids)).all()) apartNames.set(c.id, c.name);
+    for (const c of await db.select({ id: contacts.id, name: contacts.name }).from(contacts).where(inArray(contacts.id, ids))) apartNames.set(c.id, c.name);
   }
 
   const last = page[page.length - 1];
@@ -700,18 +696,18 @@ type Ranked = HotOpportunity & { lastSeenMs: number };
  * (max over reading_totals in primary-key order, and opportunity_engagement) and scores them newest
  * first in batches (limit, then doubling) with the same bound. Costs at 1M views: docs/performance.md.
  */
-export function hottestOpportunities(db: RingiDb, now: Date, options: HottestOptions): HotOpportunity[] {
+export async function hottestOpportunities(db: RingiDb, now: Date, options: HottestOptions): Promise<HotOpportunity[]> {
   const limit = boundedInt(options.limit, 20, 1, 200, 'limit');
   const nowMs = now.getTime();
   if (!Number.isFinite(nowMs)) throw new RangeError('now must be a valid date');
   const scored = new Set<string>();
   let best: Ranked[] = [];
   const settled = (bound: number) => bound === 0 || (best.length === limit && bound <= best[limit - 1]!.score);
-  const take = (ids: string[]) => {
+  const take = async (ids: string[]) => {
     const fresh = ids.filter((id) => !scored.has(id));
     for (const id of fresh) scored.add(id);
     if (fresh.length === 0) return;
-    best = best.concat(scoreOpportunities(db, fresh, now, options));
+    best = best.concat(await scoreOpportunities(db, fresh, now, options));
     best.sort(
       (a, b) => b.score - a.score || b.lastSeenMs - a.lastSeenMs || (a.opportunityId < b.opportunityId ? -1 : a.opportunityId > b.opportunityId ? 1 : 0),
     );
@@ -719,14 +715,14 @@ export function hottestOpportunities(db: RingiDb, now: Date, options: HottestOpt
   };
 
   // 0. Filters that leave few opportunities (a rep's own deals, a stage and a channel): score them all.
-  const matching = matchingOpportunityIds(db, options);
+  const matching = await matchingOpportunityIds(db, options);
   if (matching !== null && matching.size <= (options.tuning?.directMax ?? DIRECT_MAX)) {
-    take([...matching]);
+    await take([...matching]);
     return finish(best);
   }
 
-  // reading_totals rows are never deleted: the largest rowid is its size, read from the b-tree edge.
-  const totalRows = db.get<{ n: number | null }>(sql`select max(rowid) as n from ${readingTotals}`)?.n ?? 0;
+  // reading_totals rows are never deleted: the engine's cheap size estimate is good enough for a budget.
+  const totalRows = await approximateRowCount(db, readingTotals);
   let budget = options.tuning?.windowRowBudget ?? Math.max(1000, totalRows * FULL_PASS_SHARE);
 
   // 1. Windows. Always a closed range, and no DISTINCT: either makes SQLite walk the whole primary
@@ -736,35 +732,32 @@ export function hottestOpportunities(db: RingiDb, now: Date, options: HottestOpt
   for (let days = 1; days < 128; days = days * 2 + 1) {
     const lo = nowMs - days * DAY_MS;
     const inWindow = and(gte(readingTotals.lastSeenAt, new Date(lo)), lt(readingTotals.lastSeenAt, new Date(hi)));
-    const rows = db.select({ n: sql<number>`count(*)` }).from(readingTotals).where(inWindow).get()?.n ?? 0;
+    const rows = (await db.select({ n: sql<number>`count(*)`.mapWith(Number) }).from(readingTotals).where(inWindow).limit(1))[0]?.n ?? 0;
     if (rows > budget) break;
     budget -= rows;
     const ids = new Set<string>();
-    for (const r of db.select({ id: readingTotals.opportunityId }).from(readingTotals).where(inWindow).all()) ids.add(r.id);
-    for (const r of db
+    for (const r of await db.select({ id: readingTotals.opportunityId }).from(readingTotals).where(inWindow)) ids.add(r.id);
+    for (const r of await db
       .select({ id: opportunityEngagement.opportunityId })
       .from(opportunityEngagement)
-      .where(and(gte(opportunityEngagement.lastSeenAt, new Date(lo)), lt(opportunityEngagement.lastSeenAt, new Date(hi))))
-      .all())
+      .where(and(gte(opportunityEngagement.lastSeenAt, new Date(lo)), lt(opportunityEngagement.lastSeenAt, new Date(hi)))))
       ids.add(r.id);
-    take([...ids]);
+    await take([...ids]);
     hi = lo;
     if (settled(maxScoreSeenAt(new Date(lo), now))) return finish(best);
   }
 
   // 2. Everything older than the last window, newest first: every opportunity's last seen in one pass.
   const lastSeen = new Map<string, number>();
-  for (const r of db
-    .select({ id: readingTotals.opportunityId, at: sql<number>`max(${readingTotals.lastSeenAt})` })
+  for (const r of await db
+    .select({ id: readingTotals.opportunityId, at: sql<number>`max(${readingTotals.lastSeenAt})`.mapWith(Number) })
     .from(readingTotals)
-    .groupBy(readingTotals.opportunityId)
-    .all())
+    .groupBy(readingTotals.opportunityId))
     lastSeen.set(r.id, r.at);
-  for (const r of db
+  for (const r of await db
     .select({ id: opportunityEngagement.opportunityId, at: opportunityEngagement.lastSeenAt })
     .from(opportunityEngagement)
-    .where(isNotNull(opportunityEngagement.lastSeenAt))
-    .all()) {
+    .where(isNotNull(opportunityEngagement.lastSeenAt))) {
     const at = r.at!.getTime();
     if (at > (lastSeen.get(r.id) ?? -Infinity)) lastSeen.set(r.id, at);
   }
@@ -773,7 +766,7 @@ export function hottestOpportunities(db: RingiDb, now: Date, options: HottestOpt
     .sort((a, b) => b[1] - a[1]);
   for (let i = 0, size = limit; i < rest.length; i += size, size *= 2) {
     if (settled(maxScoreSeenAt(new Date(rest[i]![1]), now))) break;
-    take(rest.slice(i, i + size).map(([id]) => id));
+    await take(rest.slice(i, i + size).map(([id]) => id));
   }
   return finish(best);
 }
@@ -783,13 +776,12 @@ function finish(best: Ranked[]): HotOpportunity[] {
 }
 
 /** Ids of the opportunities the filters allow, or null when only archived ones are left out. */
-function matchingOpportunityIds(db: RingiDb, options: HottestOptions): Set<string> | null {
+async function matchingOpportunityIds(db: RingiDb, options: HottestOptions): Promise<Set<string> | null> {
   if (options.channel === undefined && options.stage === undefined && options.ownerUserId === undefined) return null;
-  const rows = db
+  const rows = await db
     .select({ id: opportunities.id })
     .from(opportunities)
-    .where(opportunityFilters(options))
-    .all();
+    .where(opportunityFilters(options));
   return new Set(rows.map((r) => r.id));
 }
 
@@ -804,10 +796,10 @@ function opportunityFilters(options: HottestOptions): SQL | undefined {
 }
 
 /** Scores these opportunities (those matching the filters) from the running totals, in batches. */
-function scoreOpportunities(db: RingiDb, ids: readonly string[], now: Date, options: HottestOptions): Ranked[] {
+async function scoreOpportunities(db: RingiDb, ids: readonly string[], now: Date, options: HottestOptions): Promise<Ranked[]> {
   const out: Ranked[] = [];
   for (const chunk of chunks(ids)) {
-    const opps = db
+    const opps = await db
       .select({
         id: opportunities.id,
         name: opportunities.name,
@@ -822,14 +814,13 @@ function scoreOpportunities(db: RingiDb, ids: readonly string[], now: Date, opti
       .innerJoin(accounts, eq(accounts.id, opportunities.accountId))
       .where(
         and(inArray(opportunities.id, chunk), opportunityFilters(options)),
-      )
-      .all();
+      );
     if (opps.length === 0) continue;
     const matching = opps.map((o) => o.id);
-    const totals = groupBy(totalsOf(db, matching), (r) => r.opportunityId);
-    const engagement = groupBy(engagementOf(db, matching), (r) => r.opportunityId);
-    const roomSlugs = roomSlugsOf(db, matching);
-    const category = categorySource(db, options, matching);
+    const totals = groupBy(await totalsOf(db, matching), (r) => r.opportunityId);
+    const engagement = groupBy(await engagementOf(db, matching), (r) => r.opportunityId);
+    const roomSlugs = await roomSlugsOf(db, matching);
+    const category = await categorySource(db, options, matching);
     for (const o of opps) {
       const s = summarize(totals.get(o.id) ?? [], engagement.get(o.id) ?? [], roomSlugs.get(o.id)?.length ?? 0, category, now);
       if (s.score <= 0 || s.lastSeenAt === null) continue;

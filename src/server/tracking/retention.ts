@@ -4,7 +4,7 @@
 // The same daily job purges Slack alerts that are done with (delivered or skipped) and sign-in
 // throttle counters whose window has ended.
 import { and, eq, gte, inArray, lt, lte, or, sql } from 'drizzle-orm';
-import { documentViews, linkEvents, slackOutbox, visits } from '../../../db/schema';
+import { documentViews, linkEvents, slackOutbox, visits } from '../db/tables';
 import { purgeExpiredSignInFailures } from '../auth/throttle';
 import type { RingiDb } from '../db/client';
 import { getSettingValues } from '../settings/settings';
@@ -43,7 +43,7 @@ export interface PurgeResult {
  * (busy_timeout 5 s) keep flowing while a year of history goes.
  * Running totals are never touched. Running it again deletes nothing more.
  */
-export function purgeRawTracking(db: RingiDb, options: PurgeOptions): PurgeResult {
+export async function purgeRawTracking(db: RingiDb, options: PurgeOptions): Promise<PurgeResult> {
   const { olderThanDays, now } = options;
   if (!Number.isFinite(olderThanDays) || olderThanDays < 1) throw new RangeError('olderThanDays must be at least 1');
   const batchSize = options.batchSize ?? 500;
@@ -52,28 +52,26 @@ export function purgeRawTracking(db: RingiDb, options: PurgeOptions): PurgeResul
   const result: PurgeResult = { cutoff, visits: 0, documentViews: 0, linkEvents: 0, batches: 0 };
 
   for (;;) {
-    const more = db.transaction((tx) => {
+    const more = await db.transaction(async (tx) => {
       let deleted = 0;
       // Visits: found through visits_started_idx (a visit that ended before the cutoff started before it).
-      const batch = tx
+      const batch = await tx
         .select({ id: visits.id, startedAt: visits.startedAt, lastActivityAt: visits.lastActivityAt })
         .from(visits)
         .where(and(lt(visits.startedAt, cutoff), lt(visits.lastActivityAt, cutoff)))
         .orderBy(visits.startedAt)
-        .limit(batchSize)
-        .all();
+        .limit(batchSize);
       if (batch.length > 0) {
         const ids = batch.map((r) => r.id);
-        const views = tx.delete(documentViews).where(inArray(documentViews.visitId, ids)).run().changes;
+        const views = (await tx.delete(documentViews).where(inArray(documentViews.visitId, ids)).returning({ id: documentViews.id })).length;
         // Their events happened while the visits lasted: read only that span of link_events_occurred_idx
         // (with a visit gap of slack). A stray one is caught below, once its visit is gone.
         const from = Math.min(...batch.map((r) => r.startedAt.getTime())) - VISIT_GAP_MS;
         const to = Math.max(...batch.map((r) => r.lastActivityAt.getTime())) + VISIT_GAP_MS;
-        const events = tx
+        const events = (await tx
           .delete(linkEvents)
-          .where(and(gte(linkEvents.occurredAt, new Date(from)), lte(linkEvents.occurredAt, new Date(to)), inArray(linkEvents.visitId, ids)))
-          .run().changes;
-        const gone = tx.delete(visits).where(inArray(visits.id, ids)).run().changes;
+          .where(and(gte(linkEvents.occurredAt, new Date(from)), lte(linkEvents.occurredAt, new Date(to)), inArray(linkEvents.visitId, ids))).returning({ id: linkEvents.id })).length;
+        const gone = (await tx.delete(visits).where(inArray(visits.id, ids)).returning({ id: visits.id })).length;
         result.documentViews += views;
         result.linkEvents += events;
         result.visits += gone;
@@ -85,7 +83,7 @@ export function purgeRawTracking(db: RingiDb, options: PurgeOptions): PurgeResul
       }
       // Loose events before the cutoff: automated opens, downloads outside visits, and events whose
       // visit is gone. Events of a kept visit (one spanning the cutoff) stay with it.
-      const loose = tx
+      const loose = (await tx
         .select({ id: linkEvents.id })
         .from(linkEvents)
         .where(
@@ -95,11 +93,10 @@ export function purgeRawTracking(db: RingiDb, options: PurgeOptions): PurgeResul
           ),
         )
         .orderBy(linkEvents.occurredAt)
-        .limit(batchSize)
-        .all()
+        .limit(batchSize))
         .map((r) => r.id);
       if (loose.length > 0) {
-        const events = tx.delete(linkEvents).where(inArray(linkEvents.id, loose)).run().changes;
+        const events = (await tx.delete(linkEvents).where(inArray(linkEvents.id, loose)).returning({ id: linkEvents.id })).length;
         result.linkEvents += events;
         deleted += events;
       }
@@ -118,19 +115,18 @@ export function purgeRawTracking(db: RingiDb, options: PurgeOptions): PurgeResul
  */
 export const DONE_ALERT_DAYS = 30;
 
-export function purgeDoneSlackAlerts(db: RingiDb, now: Date): number {
+export async function purgeDoneSlackAlerts(db: RingiDb, now: Date): Promise<number> {
   const cutoff = new Date(now.getTime() - DONE_ALERT_DAYS * DAY_MS);
-  return db
+  return (await db
     .delete(slackOutbox)
-    .where(or(and(eq(slackOutbox.status, 'sent'), lt(slackOutbox.sentAt, cutoff)), and(eq(slackOutbox.status, 'skipped'), lt(slackOutbox.dueAt, cutoff))))
-    .run().changes;
+    .where(or(and(eq(slackOutbox.status, 'sent'), lt(slackOutbox.sentAt, cutoff)), and(eq(slackOutbox.status, 'skipped'), lt(slackOutbox.dueAt, cutoff)))).returning({ id: slackOutbox.id })).length;
 }
 
 /**
  * The daily purge with the retention in force: the workspace setting, or RINGI_RETENTION_DAYS when
  * that is set (getSettingValues applies it); Slack alerts that are done with; expired sign-in counters.
  */
-export function purgeExpiredTracking(db: RingiDb, now: Date, env: NodeJS.ProcessEnv = process.env): PurgeResult & { slackAlerts: number; signInCounters: number } {
-  const tracking = purgeRawTracking(db, { olderThanDays: getSettingValues(db, env).retentionDays, now });
-  return { ...tracking, slackAlerts: purgeDoneSlackAlerts(db, now), signInCounters: purgeExpiredSignInFailures(db, now) };
+export async function purgeExpiredTracking(db: RingiDb, now: Date, env: NodeJS.ProcessEnv = process.env): Promise<PurgeResult & { slackAlerts: number; signInCounters: number }> {
+  const tracking = await purgeRawTracking(db, { olderThanDays: (await getSettingValues(db, env)).retentionDays, now });
+  return { ...tracking, slackAlerts: await purgeDoneSlackAlerts(db, now), signInCounters: await purgeExpiredSignInFailures(db, now) };
 }

@@ -1,7 +1,7 @@
 import crypto from 'node:crypto';
 import { eq } from 'drizzle-orm';
 import { z } from 'zod';
-import { userRoles, users } from '../../../db/schema';
+import { userRoles, users } from '../db/tables';
 import { hashPassword, MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH } from '../auth/passwords';
 import { invalidateUserSessions } from '../auth/sessions';
 import type { RingiDb } from '../db/client';
@@ -25,32 +25,32 @@ export class DuplicateEmailError extends Error {
 
 export async function createUser(db: RingiDb, input: NewUserInput): Promise<{ id: string }> {
   const data = newUserInput.parse(input);
-  if (db.select({ id: users.id }).from(users).where(eq(users.email, data.email)).get()) throw new DuplicateEmailError(data.email);
+  if ((await db.select({ id: users.id }).from(users).where(eq(users.email, data.email)).limit(1))[0]) throw new DuplicateEmailError(data.email);
   const id = crypto.randomUUID();
   const { password, ...rest } = data;
-  db.insert(users).values({ id, ...rest, passwordHash: await hashPassword(password) }).run();
+  await db.insert(users).values({ id, ...rest, passwordHash: await hashPassword(password) });
   return { id };
 }
 
 /** Sets a new password and ends every session of the user. */
 export async function setPassword(db: RingiDb, userId: string, password: string): Promise<void> {
   const passwordHash = await hashPassword(z.string().min(MIN_PASSWORD_LENGTH).max(MAX_PASSWORD_LENGTH).parse(password));
-  db.transaction((tx) => {
-    tx.update(users).set({ passwordHash }).where(eq(users.id, userId)).run();
-    invalidateUserSessions(tx, userId);
+  await db.transaction(async (tx) => {
+    await tx.update(users).set({ passwordHash }).where(eq(users.id, userId));
+    await invalidateUserSessions(tx, userId);
   });
 }
 
 /** Deactivated users cannot sign in and their sessions end at once. */
-export function deactivateUser(db: RingiDb, userId: string, now = new Date()): void {
-  db.transaction((tx) => {
-    tx.update(users).set({ deactivatedAt: now }).where(eq(users.id, userId)).run();
-    invalidateUserSessions(tx, userId);
+export async function deactivateUser(db: RingiDb, userId: string, now = new Date()): Promise<void> {
+  await db.transaction(async (tx) => {
+    await tx.update(users).set({ deactivatedAt: now }).where(eq(users.id, userId));
+    await invalidateUserSessions(tx, userId);
   });
 }
 
-export function reactivateUser(db: RingiDb, userId: string): void {
-  db.update(users).set({ deactivatedAt: null }).where(eq(users.id, userId)).run();
+export async function reactivateUser(db: RingiDb, userId: string): Promise<void> {
+  await db.update(users).set({ deactivatedAt: null }).where(eq(users.id, userId));
 }
 
 /** A readable random password for invitations and resets (about 100 bits). */

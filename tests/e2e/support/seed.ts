@@ -14,7 +14,7 @@ import { accountsById, contactsById, reps, rooms, tracking, type E2eFixtures, ty
 
 const DAY = 24 * 60 * 60 * 1000;
 
-export function seedE2e(now = new Date()): E2eFixtures {
+export async function seedE2e(now = new Date()): Promise<E2eFixtures> {
   fs.mkdirSync(E2E_TMP_DIR, { recursive: true });
   for (const suffix of ['', '-wal', '-shm', '-journal']) fs.rmSync(E2E_DATABASE_PATH + suffix, { force: true });
   fs.rmSync(E2E_FIXTURES_PATH, { force: true });
@@ -22,12 +22,12 @@ export function seedE2e(now = new Date()): E2eFixtures {
   const db = openDatabase(E2E_DATABASE_PATH, path.join(REPO_ROOT, 'db/migrations'));
   const key = parseSecretKey(E2E_SECRET_KEY);
   try {
-    db.transaction((tx) => {
-      for (const rep of Object.values(reps)) tx.insert(users).values({ ...rep, role: 'rep' }).run();
-      for (const account of Object.values(accountsById)) tx.insert(accounts).values(account).run();
-      for (const contact of Object.values(contactsById)) tx.insert(contacts).values(contact).run();
+    await db.transaction(async (tx) => {
+      for (const rep of Object.values(reps)) await tx.insert(users).values({ ...rep, role: 'rep' });
+      for (const account of Object.values(accountsById)) await tx.insert(accounts).values(account);
+      for (const contact of Object.values(contactsById)) await tx.insert(contacts).values(contact);
       for (const room of Object.values(rooms)) {
-        tx.insert(opportunities)
+        await tx.insert(opportunities)
           .values({
             id: room.opportunityId,
             accountId: room.account.id,
@@ -36,33 +36,31 @@ export function seedE2e(now = new Date()): E2eFixtures {
             amountJpy: 9_600_000,
             channel: 'event',
             ownerUserId: room.rep.id,
-          })
-          .run();
-        tx.insert(roomsTable)
+          });
+        await tx.insert(roomsTable)
           .values({
             id: room.id,
             opportunityId: room.opportunityId,
             message: room.message,
             locale: room.locale,
             expiresAt: room === rooms.expired ? new Date(now.getTime() - DAY) : null,
-          })
-          .run();
-        room.documents.forEach((documentSlug, position) => tx.insert(roomDocuments).values({ roomId: room.id, documentSlug, position }).run());
+          });
+        for (const [position, documentSlug] of room.documents.entries()) await tx.insert(roomDocuments).values({ roomId: room.id, documentSlug, position });
       }
     });
 
-    const link = (roomId: string, contactId: string, expiresAt: Date | null = null) =>
-      createAccessLink(db, key, { roomId, contactId, createdByUserId: null, expiresAt });
+    const link = async (roomId: string, contactId: string, expiresAt: Date | null = null) =>
+      await createAccessLink(db, key, { roomId, contactId, createdByUserId: null, expiresAt });
 
-    const jaActive = link(rooms.ja.id, contactsById.yamada.id);
-    const jaFutureExpiry = link(rooms.ja.id, contactsById.yamada.id, new Date(now.getTime() + 30 * DAY));
-    const jaRevoked = link(rooms.ja.id, contactsById.suzuki.id);
-    revokeAccessLink(db, jaRevoked.id, new Date(now.getTime() - 60_000));
-    const jaExpired = link(rooms.ja.id, contactsById.suzuki.id, new Date(now.getTime() - DAY));
-    const expiredRoom = link(rooms.expired.id, contactsById.kobayashi.id);
-    const enActive = link(rooms.en.id, contactsById.smith.id);
-    const enRevoked = link(rooms.en.id, contactsById.smith.id);
-    revokeAccessLink(db, enRevoked.id, new Date(now.getTime() - 60_000));
+    const jaActive = await link(rooms.ja.id, contactsById.yamada.id);
+    const jaFutureExpiry = await link(rooms.ja.id, contactsById.yamada.id, new Date(now.getTime() + 30 * DAY));
+    const jaRevoked = await link(rooms.ja.id, contactsById.suzuki.id);
+    await revokeAccessLink(db, jaRevoked.id, new Date(now.getTime() - 60_000));
+    const jaExpired = await link(rooms.ja.id, contactsById.suzuki.id, new Date(now.getTime() - DAY));
+    const expiredRoom = await link(rooms.expired.id, contactsById.kobayashi.id);
+    const enActive = await link(rooms.en.id, contactsById.smith.id);
+    const enRevoked = await link(rooms.en.id, contactsById.smith.id);
+    await revokeAccessLink(db, enRevoked.id, new Date(now.getTime() - 60_000));
 
     const tokens: Record<LinkName, string> = {
       jaActive: jaActive.token,
@@ -73,7 +71,7 @@ export function seedE2e(now = new Date()): E2eFixtures {
       enActive: enActive.token,
       enRevoked: enRevoked.token,
     };
-    const fixtures: E2eFixtures = { seededAt: now.toISOString(), baseURL: E2E_BASE_URL, tokens, tracking: seedTracking(db, key) };
+    const fixtures: E2eFixtures = { seededAt: now.toISOString(), baseURL: E2E_BASE_URL, tokens, tracking: await seedTracking(db, key) };
     fs.writeFileSync(E2E_FIXTURES_PATH, JSON.stringify(fixtures, null, 2) + '\n');
     return fixtures;
   } finally {
@@ -82,28 +80,28 @@ export function seedE2e(now = new Date()): E2eFixtures {
 }
 
 /** tracking.spec.ts's own account, rooms and links (see `tracking` in scenario.ts). */
-function seedTracking(db: ReturnType<typeof openDatabase>, key: ReturnType<typeof parseSecretKey>): TrackingFixtures {
-  db.transaction((tx) => {
-    tx.insert(accounts).values(tracking.account).run();
-    for (const contact of Object.values(tracking.contacts)) tx.insert(contacts).values({ ...contact, accountId: tracking.account.id }).run();
+async function seedTracking(db: ReturnType<typeof openDatabase>, key: ReturnType<typeof parseSecretKey>): Promise<TrackingFixtures> {
+  await db.transaction(async (tx) => {
+    await tx.insert(accounts).values(tracking.account);
+    for (const contact of Object.values(tracking.contacts)) await tx.insert(contacts).values({ ...contact, accountId: tracking.account.id });
     for (const room of Object.values(tracking.rooms)) {
-      tx.insert(opportunities)
-        .values({ id: room.opportunityId, accountId: tracking.account.id, name: room.opportunityName, stage: 2, amountJpy: 3_600_000, channel: 'referral', ownerUserId: tracking.rep.id })
-        .run();
-      tx.insert(roomsTable).values({ id: room.id, opportunityId: room.opportunityId, message: '', locale: 'ja' }).run();
-      room.documents.forEach((documentSlug, position) => tx.insert(roomDocuments).values({ roomId: room.id, documentSlug, position }).run());
+      await tx.insert(opportunities)
+        .values({ id: room.opportunityId, accountId: tracking.account.id, name: room.opportunityName, stage: 2, amountJpy: 3_600_000, channel: 'referral', ownerUserId: tracking.rep.id });
+      await tx.insert(roomsTable).values({ id: room.id, opportunityId: room.opportunityId, message: '', locale: 'ja' });
+      for (const [position, documentSlug] of room.documents.entries()) await tx.insert(roomDocuments).values({ roomId: room.id, documentSlug, position });
     }
   });
-  const entries = (Object.keys(tracking.links) as TrackingLinkName[]).map((name) => {
+  const entries = [];
+  for (const name of Object.keys(tracking.links) as TrackingLinkName[]) {
     const { room, contact } = tracking.links[name];
-    const created = createAccessLink(db, key, { roomId: tracking.rooms[room].id, contactId: tracking.contacts[contact].id, createdByUserId: null, expiresAt: null });
-    return [name, { token: created.token, linkId: created.id }] as const;
-  });
+    const created = await createAccessLink(db, key, { roomId: tracking.rooms[room].id, contactId: tracking.contacts[contact].id, createdByUserId: null, expiresAt: null });
+    entries.push([name, { token: created.token, linkId: created.id }] as const);
+  }
   return Object.fromEntries(entries) as TrackingFixtures;
 }
 
 // `tsx tests/e2e/support/seed.ts`
 if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
-  const fixtures = seedE2e();
+  const fixtures = await seedE2e();
   console.error(`e2e seed: ${Object.keys(fixtures.tokens).length} links in ${path.relative(REPO_ROOT, E2E_DATABASE_PATH)}`);
 }

@@ -2,7 +2,7 @@
 // time zone, both included, at most 366 days) as CSV, streamed. Bad input: 400 with the reasons.
 import type { APIRoute } from 'astro';
 import { eq } from 'drizzle-orm';
-import { opportunities } from '../../../../db/schema';
+import { opportunities } from '../../../server/db/tables';
 import { adminHeaders, requireUser } from '../../../server/auth/guard';
 import { getDb } from '../../../server/db/client';
 import { catalogTitles, csvDownload, exportError } from '../../../server/exports/http';
@@ -12,7 +12,7 @@ import { asciiFileName, parseExportRange } from '../../../server/exports/views-c
 export const prerender = false;
 
 export const GET: APIRoute = async (context) => {
-  const user = requireUser(context);
+  const user = await requireUser(context);
   if (user instanceof Response) return user;
   const { locale } = user;
   const params = context.url.searchParams;
@@ -22,7 +22,7 @@ export const GET: APIRoute = async (context) => {
 
   const db = getDb();
   const { opportunityId, fromDate, toDate } = range.value;
-  if (opportunityId !== undefined && !db.select({ id: opportunities.id }).from(opportunities).where(eq(opportunities.id, opportunityId)).get()) {
+  if (opportunityId !== undefined && !(await db.select({ id: opportunities.id }).from(opportunities).where(eq(opportunities.id, opportunityId)).limit(1))[0]) {
     return exportError(context.request, 404, 'not_found', [tExports(locale, 'error.unknownOpportunity')], locale, back);
   }
   const name = `ringi-views-${fromDate}_${toDate}${opportunityId ? `-${opportunityId}` : ''}.csv`;

@@ -54,9 +54,9 @@ export const POST: APIRoute = answerStorageFull(async ({ params, request, cookie
   if (!byNetwork.allowed) return tooMany(byNetwork);
 
   const db = getDb();
-  const access = loadProspectRoom(db, params.token ?? '');
+  const access = await loadProspectRoom(db, params.token ?? '');
   // A signed-in rep previewing the room: answer, but count nothing.
-  if (access.status === 'active' && isInternalViewer({ cookies, url, request })) return jsonOk({ preview: true });
+  if (access.status === 'active' && (await isInternalViewer({ cookies, url, request }))) return jsonOk({ preview: true });
   if (access.status === 'unknown') return jsonError(404, 'not_found', 'No such link.');
   if (access.status !== 'active') return jsonError(410, 'gone', 'This link is no longer active.');
   const byLink = viewStartLimits.takeLink(access.room.accessLinkId, now.getTime());
@@ -71,13 +71,13 @@ export const POST: APIRoute = answerStorageFull(async ({ params, request, cookie
     input: parsed.data.input ?? null,
   });
   if (judgement.kind === 'scanner') {
-    recordAutomatedOpen(db, access.room, slug, SCRIPT_SCANNER_LABEL, now);
+    await recordAutomatedOpen(db, access.room, slug, SCRIPT_SCANNER_LABEL, now);
     return jsonOk({ scanner: true }, 202);
   }
   if (judgement.kind === 'no-presence') return jsonError(422, 'invalid_payload', 'A view starts only after the reader scrolls, types, touches, clicks or moves the pointer (input).');
 
   const { headings } = await renderDocument(entry);
-  const started = startView(
+  const started = await startView(
     db,
     {
     scope: access.room,
@@ -90,7 +90,7 @@ export const POST: APIRoute = answerStorageFull(async ({ params, request, cookie
     networkHash: network,
     now,
     },
-    { delayMs: alertPolicy(db).delayMs },
+    { delayMs: (await alertPolicy(db)).delayMs },
   );
   return jsonOk(
     {

@@ -13,7 +13,7 @@ export const prerender = false;
 const muteForm = z.object({ muted: z.enum(['0', '1']) });
 
 export const POST: APIRoute = async (context) => {
-  const user = requireUser(context);
+  const user = await requireUser(context);
   if (user instanceof Response) return user;
   const detail = `/admin/opportunities/${encodeURIComponent(context.params.id ?? '')}`;
   return answerAdminPost(context, user, {
@@ -28,8 +28,8 @@ export const POST: APIRoute = async (context) => {
   });
 };
 
-export const GET: APIRoute = (context) => {
-  const user = requireUser(context);
+export const GET: APIRoute = async (context) => {
+  const user = await requireUser(context);
   if (user instanceof Response) return user;
   return seeOther(`/admin/opportunities/${encodeURIComponent(context.params.id ?? '')}`);
 };

@@ -12,11 +12,11 @@ import { getOpportunity } from '../../../../server/crm/opportunities';
 export const prerender = false;
 
 export const GET: APIRoute = async (context) => {
-  const user = requireUser(context);
+  const user = await requireUser(context);
   if (user instanceof Response) return user;
   const db = getDb();
   const id = context.params.id ?? '';
-  const opportunity = getOpportunity(db, id);
+  const opportunity = await getOpportunity(db, id);
   if (!opportunity) {
     return exportError(context.request, 404, 'not_found', [tExports(user.locale, 'error.notFound')], user.locale, {
       href: '/admin/opportunities',

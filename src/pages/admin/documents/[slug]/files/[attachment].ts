@@ -12,7 +12,7 @@ import { documentOffersAttachment, isValidSlug } from '../../../../../server/roo
 export const prerender = false;
 
 export const GET: APIRoute = async (context) => {
-  const user = requireUser(context);
+  const user = await requireUser(context);
   if (user instanceof Response) return user;
   const slug = context.params.slug ?? '';
   const file = context.params.attachment ?? '';

@@ -15,7 +15,7 @@ export const prerender = false;
 const MAX_FORM_BYTES = 4096;
 
 export const POST: APIRoute = async (context: APIContext) => {
-  const user = requireUser(context);
+  const user = await requireUser(context);
   if (user instanceof Response) return user;
   const opportunityId = context.params.id ?? '';
   const db = getDb();
@@ -32,8 +32,8 @@ export const POST: APIRoute = async (context: APIContext) => {
 };
 
 /** Links are changed from the opportunity page; anything else here just goes back there. */
-export const GET: APIRoute = (context) => {
-  const user = requireUser(context);
+export const GET: APIRoute = async (context) => {
+  const user = await requireUser(context);
   if (user instanceof Response) return user;
   return seeOther(`${opportunityPath(context.params.id ?? '')}#links`);
 };
