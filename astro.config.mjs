@@ -1,7 +1,7 @@
 // @ts-check
 import { defineConfig } from 'astro/config';
-import node from '@astrojs/node';
 import { documentRehypePlugins } from './src/server/documents/markdown-sanitise.mjs';
+import ringiServer from './src/server/http/astro-integration';
 
 const port = Number(process.env.PORT ?? 4321);
 // Astro's origin check compares against the request host; without allowedDomains the
@@ -13,7 +13,8 @@ const publicHosts = (process.env.RINGI_ALLOWED_HOSTS ?? '127.0.0.1,localhost')
 
 export default defineConfig({
   output: 'server',
-  adapter: node({ mode: 'standalone' }),
+  // @astrojs/node with Ringi's server as the entry point, and Ringi's pipeline in `astro dev` (docs/adr/0020).
+  adapter: ringiServer(),
   server: { host: process.env.HOST ?? '127.0.0.1', port },
   security: {
     checkOrigin: true,

@@ -42,7 +42,7 @@ export default defineConfig({
   webServer: {
     // Seed first, then serve: the server migrates its database at start, and Playwright starts this
     // command BEFORE globalSetup, so the seed cannot live in globalSetup without racing the server.
-    command: 'node --import tsx tests/e2e/support/seed.ts && exec node dist/ringi-server.mjs',
+    command: 'node --import tsx tests/e2e/support/seed.ts && exec node dist/server/entry.mjs',
     url: `${E2E_BASE_URL}/`,
     env: e2eServerEnv,
     reuseExistingServer: false,

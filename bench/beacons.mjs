@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // Benchmark: reading-beacon ingestion (POST /r/<token>/views/<viewId>, src/server/http/beacon-endpoint.ts
-// on the plain node:http path of dist/ringi-server.mjs, ADR 0003) against a baseline measured in the
+// on the plain node:http path of dist/server/entry.mjs, ADR 0003) against a baseline measured in the
 // same run, because absolute numbers mean little on a noisy machine:
 //   ringi  the built production server (what `npm start` runs), on a temp database seeded by the
 //          project's own code, with a pool of views started through the real view-start endpoint;
@@ -319,13 +319,15 @@ async function main() {
 
   // 3. The Ringi server, and the pool of views started through its view-start endpoint.
   const [appPort, rawPort] = [await freePort(), await freePort()];
-  const app = startServer('ringi', [...cpuProfileFlags(options['cpu-prof']), 'dist/ringi-server.mjs'], { ...appEnv, PORT: String(appPort), RINGI_TRUST_PROXY: '1' });
+  const app = startServer('ringi', [...cpuProfileFlags(options['cpu-prof']), 'dist/server/entry.mjs'], { ...appEnv, PORT: String(appPort), RINGI_TRUST_PROXY: '1' });
   const appUrl = `http://127.0.0.1:${appPort}`;
   await waitUntilAnswering('ringi', app, `${appUrl}/favicon.ico`);
+  // The demo seed's reading history has views of its own: only the ones this run starts count.
+  const seeded = new Set(withDb(ringiDb, (db) => db.prepare('select id from document_views').pluck().all()));
   const started = await startViews(appUrl, links, viewCount);
-  const rows = withDb(ringiDb, (db) => db.prepare('select id, started_at as startedAt, section_seconds as sections from document_views').all());
+  const rows = withDb(ringiDb, (db) => db.prepare('select id, started_at as startedAt, section_seconds as sections from document_views').all()).filter((r) => !seeded.has(r.id));
   const byId = new Map(rows.map((r) => [r.id, r]));
-  if (rows.length !== started.length || started.some((v) => !byId.has(v.id))) throw new Error(`started ${started.length} views, the database holds ${rows.length}`);
+  if (rows.length !== started.length || started.some((v) => !byId.has(v.id))) throw new Error(`started ${started.length} views, the database holds ${rows.length} new ones`);
   // Up to three of the document's sections per beacon, as a reader moving through it would report.
   views = started.map((v) => ({ ...v, sections: Object.keys(JSON.parse(byId.get(v.id).sections)).slice(0, 3) }));
   t0 = Math.ceil(Math.max(...rows.map((r) => r.startedAt)) / 1000);
@@ -333,7 +335,7 @@ async function main() {
   log(`started ${views.length} views (${new Set(views.map((v) => v.slug)).size} documents${sectionless ? `, ${sectionless} without sections` : ''})`);
 
   // 4. The raw baseline: a page-by-page copy of the same file, the SQL the real ingest runs (captured on
-  //    a throwaway copy) and the project's own validation and rules, bundled like the production server.
+  //    a throwaway copy) and the project's own validation and rules, bundled by esbuild.
   const scratchDb = path.join(tmp, 'scratch.db');
   const source = new Database(ringiDb, { readonly: true, fileMustExist: true });
   try {
@@ -371,7 +373,7 @@ async function main() {
   await waitUntilAnswering('raw', raw, `${rawUrl}/`);
 
   const targets = [
-    { key: 'ringi', label: 'Ringi beacon endpoint (dist/ringi-server.mjs)', url: appUrl, pid: app.pid, databasePath: ringiDb, runs: [], answered: 0, non2xx: 0, problems: [] },
+    { key: 'ringi', label: 'Ringi beacon endpoint (dist/server/entry.mjs)', url: appUrl, pid: app.pid, databasePath: ringiDb, runs: [], answered: 0, non2xx: 0, problems: [] },
     { key: 'raw', label: 'raw node:http, same validation + SQL', url: rawUrl, pid: raw.pid, databasePath: rawDb, runs: [], answered: 0, non2xx: 0, problems: [] },
   ];
   const probes = await compareBehaviour(targets[0], targets[1], views[views.length - 1]);

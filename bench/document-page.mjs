@@ -90,7 +90,9 @@ const roomCount = boundedInt(options, 'rooms', 1, 10_000);
 const repeatShare = Number(options.repeat);
 if (linkCount > 0 && roomCount > linkCount) usage('--rooms must not exceed --links');
 if (!(repeatShare >= 0 && repeatShare <= 1)) usage('--repeat must be a share from 0 to 1');
-if (options.server !== 'ringi' && options.server !== 'astro') usage('--server must be "ringi" (dist/ringi-server.mjs, what `npm start` runs) or "astro" (dist/server/entry.mjs)');
+if (options.server !== 'ringi' && options.server !== 'astro') usage('--server must be "ringi" (pages from templates, as served to prospects) or "astro" (every page asked with a query string, which the server always leaves to Astro\'s render)');
+/** The app's request for `path`: with --server astro, a query string sends it through Astro's render. */
+const appPath = (p) => (options.server === 'astro' ? `${p}?bench=astro` : p);
 if (threads > connections) usage('--threads must not exceed --connections');
 
 // The trivial page's builds go to bench/trivial-astro/dist/run-*; the dist/ itself only if empty.
@@ -248,10 +250,9 @@ async function main() {
 
   // 4. Servers, one at a time on their own ports.
   const [appPort, trivialPort, rawPort] = [await freePort(), await freePort(), await freePort()];
-  const appEntry = options.server === 'ringi' ? 'dist/ringi-server.mjs' : 'dist/server/entry.mjs';
-  const app = startServer('ringi', [...cpuProfileFlags(options['cpu-prof']), appEntry], { ...appEnv, PORT: String(appPort) });
+  const app = startServer('ringi', [...cpuProfileFlags(options['cpu-prof']), 'dist/server/entry.mjs'], { ...appEnv, PORT: String(appPort) });
   const trivial = startServer('trivial', [path.join(trivialOut, 'server', 'entry.mjs')], { HOST: '127.0.0.1', PORT: String(trivialPort), NODE_ENV: 'production' });
-  const documentUrl = `http://127.0.0.1:${appPort}${seeded.path}`;
+  const documentUrl = `http://127.0.0.1:${appPort}${appPath(seeded.path)}`;
   const trivialUrl = `http://127.0.0.1:${trivialPort}/`;
   await Promise.all([waitUntilAnswering('ringi', app, documentUrl, BROWSER_HEADERS), waitUntilAnswering('trivial', trivial, trivialUrl, BROWSER_HEADERS)]);
 
@@ -306,8 +307,8 @@ async function main() {
   if (links.length > 0) {
     const rooms = requestSequence(links, (l) => `/r/${l.token}`, 1);
     targets.push(
-      { key: 'rooms', label: `Ringi room pages, ${links.length} links / ${roomCount} rooms`, url: appBase, list: requestList('rooms', rooms), pid: app.pid, runs: [] },
-      { key: 'documents', label: `Ringi document pages, ${links.length} links / ${roomCount} rooms`, url: appBase, list: requestList('documents', documentsSequence), pid: app.pid, runs: [] },
+      { key: 'rooms', label: `Ringi room pages, ${links.length} links / ${roomCount} rooms`, url: appBase, list: requestList('rooms', rooms.map(appPath)), pid: app.pid, runs: [] },
+      { key: 'documents', label: `Ringi document pages, ${links.length} links / ${roomCount} rooms`, url: appBase, list: requestList('documents', documentsSequence.map(appPath)), pid: app.pid, runs: [] },
     );
   }
   const rawBase = `http://127.0.0.1:${rawPort}`;
@@ -335,7 +336,7 @@ async function main() {
   console.log(machineLine());
   console.log(`load: ${version}, -t${threads} -c${connections}, ${rounds} round(s) of ${duration} s per target after ${warmup} s warm-up; medians shown`);
   console.log(loadAverageLine(loadBefore));
-  console.log(`app server: ${appEntry}; document: content/${slug}.md (${markdownBytes} B Markdown, ${first.body.byteLength} B HTML)`);
+  console.log(`app server: dist/server/entry.mjs${options.server === 'astro' ? ', every page through Astro (query string)' : ''}; document: content/${slug}.md (${markdownBytes} B Markdown, ${first.body.byteLength} B HTML)`);
   if (firstOpens) {
     console.log(`first open of each room's pages (templates rendered by Astro, before the load): ${firstOpens.pages} pages, ${firstOpens.seconds.toFixed(1)} s, ${fmtCpuUs(firstOpens.cpuUs)} of server CPU per page`);
   }

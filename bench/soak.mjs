@@ -1,4 +1,4 @@
-// Soak run: the built server (dist/ringi-server.mjs) under mixed prospect and rep load on loopback for
+// Soak run: the built server (dist/server/entry.mjs) under mixed prospect and rep load on loopback for
 // --minutes, killed with SIGKILL half-way and started again on the same database. Prints the 5xx
 // count, latency percentiles per kind of request, the server's memory over time, beacons acknowledged
 // (204) vs stored, Slack alerts delivered vs sent rows (a loopback Slack stand-in), and SQLite's
@@ -77,7 +77,7 @@ async function startSlackStandIn() {
 // ── the server ──────────────────────────────────────────────────────────────────────────────────────
 function startServer(env, logFile) {
   const out = fs.openSync(logFile, 'a');
-  const child = spawn(process.execPath, ['dist/ringi-server.mjs'], { cwd: root, env: { ...process.env, ...env }, stdio: ['ignore', out, out] });
+  const child = spawn(process.execPath, ['dist/server/entry.mjs'], { cwd: root, env: { ...process.env, ...env }, stdio: ['ignore', out, out] });
   fs.closeSync(out);
   return child;
 }

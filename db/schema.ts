@@ -1,7 +1,7 @@
 // The one schema of Ringi. Migrations in db/migrations/ are generated from it by drizzle-kit
 // (`npm run db:generate`) and applied by the app on start.
 import { sql } from 'drizzle-orm';
-import { blob, index, integer, primaryKey, sqliteTable, text } from 'drizzle-orm/sqlite-core';
+import { blob, index, integer, primaryKey, sqliteTable, text, uniqueIndex } from 'drizzle-orm/sqlite-core';
 
 // The time comes from the application (`$defaultFn`), so inserts need no engine-specific SQL; the
 // column default only serves rows written by hand.
@@ -36,14 +36,20 @@ export const users = sqliteTable('users', {
 });
 
 /** A buying company (取引先). */
-export const accounts = sqliteTable('accounts', {
-  id: text('id').primaryKey(),
-  name: text('name').notNull(),
-  industry: text('industry'),
-  website: text('website'),
-  archivedAt: integer('archived_at', { mode: 'timestamp_ms' }),
-  createdAt: createdAt(),
-});
+export const accounts = sqliteTable(
+  'accounts',
+  {
+    id: text('id').primaryKey(),
+    name: text('name').notNull(),
+    industry: text('industry'),
+    website: text('website'),
+    /** The CRM's id of this record (e.g. a Salesforce Account Id), set through the API: unique, for lookups and upserts. */
+    externalId: text('external_id'),
+    archivedAt: integer('archived_at', { mode: 'timestamp_ms' }),
+    createdAt: createdAt(),
+  },
+  (t) => [uniqueIndex('accounts_external_id_idx').on(t.externalId)],
+);
 
 /** A person at an account (取引先責任者); each gets their own access link. */
 export const contacts = sqliteTable(
@@ -57,10 +63,12 @@ export const contacts = sqliteTable(
     email: text('email'),
     department: text('department'),
     jobTitle: text('job_title'),
+    /** The CRM's id of this person (e.g. a Salesforce Contact Id): unique, for lookups and upserts. */
+    externalId: text('external_id'),
     archivedAt: integer('archived_at', { mode: 'timestamp_ms' }),
     createdAt: createdAt(),
   },
-  (t) => [index('contacts_account_idx').on(t.accountId)],
+  (t) => [index('contacts_account_idx').on(t.accountId), uniqueIndex('contacts_external_id_idx').on(t.externalId)],
 );
 
 /** Numbered pipeline stages (フェーズ), Salesforce-style; labels are configurable per language. */
@@ -92,10 +100,16 @@ export const opportunities = sqliteTable(
     salesCycle: text('sales_cycle', { enum: salesCycles }).notNull().default('short'),
     /** The owner muted Slack alerts for this deal. */
     alertsMuted: integer('alerts_muted', { mode: 'boolean' }).notNull().default(false),
+    /** The CRM's id of this deal (e.g. a Salesforce Opportunity Id): unique, for lookups and upserts. */
+    externalId: text('external_id'),
     archivedAt: integer('archived_at', { mode: 'timestamp_ms' }),
     createdAt: createdAt(),
   },
-  (t) => [index('opportunities_account_idx').on(t.accountId), index('opportunities_owner_idx').on(t.ownerUserId)],
+  (t) => [
+    index('opportunities_account_idx').on(t.accountId),
+    index('opportunities_owner_idx').on(t.ownerUserId),
+    uniqueIndex('opportunities_external_id_idx').on(t.externalId),
+  ],
 );
 
 /** The curated set of documents for one opportunity: what a prospect sees. */
@@ -355,4 +369,85 @@ export const slackOutbox = sqliteTable(
     createdAt: createdAt(),
   },
   (t) => [index('slack_outbox_due_idx').on(t.status, t.dueAt)],
+);
+
+// --- The REST API (/api/v1) and outgoing webhooks (docs/adr/0030-api-tokens-and-webhooks.md). ---
+
+export const apiTokenScopes = ['read', 'write'] as const;
+
+/** Workspace API tokens: `<id>.<secret>` like access links, only a SHA-256 of the secret stored. */
+export const apiTokens = sqliteTable('api_tokens', {
+  id: text('id').primaryKey(),
+  name: text('name').notNull(),
+  secretHash: blob('secret_hash', { mode: 'buffer' }).notNull(),
+  scope: text('scope', { enum: apiTokenScopes }).notNull().default('read'),
+  /** The admin who created it: the token acts as them, and stops working when they are deactivated or no longer admin. */
+  createdByUserId: text('created_by_user_id')
+    .notNull()
+    .references(() => users.id),
+  lastUsedAt: integer('last_used_at', { mode: 'timestamp_ms' }),
+  revokedAt: integer('revoked_at', { mode: 'timestamp_ms' }),
+  createdAt: createdAt(),
+});
+
+/** POST answers kept for 24 hours per token and Idempotency-Key, so a CRM's retry gets the same answer. */
+export const apiIdempotency = sqliteTable(
+  'api_idempotency',
+  {
+    tokenId: text('token_id')
+      .notNull()
+      .references(() => apiTokens.id, { onDelete: 'cascade' }),
+    key: text('key').notNull(),
+    /** SHA-256 (hex) of method, path and body: the same key with another request is refused. */
+    requestHash: text('request_hash').notNull(),
+    status: integer('status').notNull(),
+    body: text('body').notNull(),
+    createdAt: createdAt(),
+  },
+  (t) => [primaryKey({ columns: [t.tokenId, t.key] }), index('api_idempotency_created_idx').on(t.createdAt)],
+);
+
+export const webhookEventTypes = ['visit.started', 'document.read', 'link.new_reader', 'opportunity.hot', 'download.confirmed'] as const;
+
+/** Where outgoing webhooks go. The signing secret is sealed with the server key (never stored in clear). */
+export const webhookEndpoints = sqliteTable('webhook_endpoints', {
+  id: text('id').primaryKey(),
+  url: text('url').notNull(),
+  /** JSON array of event types (webhookEventTypes). */
+  events: text('events').notNull(),
+  sealedSecret: text('sealed_secret').notNull(),
+  createdByUserId: text('created_by_user_id').references(() => users.id),
+  disabledAt: integer('disabled_at', { mode: 'timestamp_ms' }),
+  createdAt: createdAt(),
+});
+
+/**
+ * The webhook outbox: one row per event and endpoint, unique on (endpoint, event key), so an event is
+ * queued once per endpoint however often the dispatcher sees it, and sent by the worker with a lease.
+ */
+export const webhookDeliveries = sqliteTable(
+  'webhook_deliveries',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    endpointId: text('endpoint_id')
+      .notNull()
+      .references(() => webhookEndpoints.id, { onDelete: 'cascade' }),
+    /** The cause, e.g. `visit.started:<visitId>`. */
+    eventKey: text('event_key').notNull(),
+    /** The Standard Webhooks `webhook-id`: the same on every attempt, so receivers can deduplicate. */
+    messageId: text('message_id').notNull().unique(),
+    eventType: text('event_type', { enum: webhookEventTypes }).notNull(),
+    /** The JSON body, fixed when queued: every attempt signs and sends the same bytes. */
+    payload: text('payload').notNull(),
+    status: text('status', { enum: outboxStatuses }).notNull().default('pending'),
+    attempts: integer('attempts').notNull().default(0),
+    dueAt: integer('due_at', { mode: 'timestamp_ms' }).notNull(),
+    leaseUntil: integer('lease_until', { mode: 'timestamp_ms' }),
+    lastError: text('last_error'),
+    lastStatus: integer('last_status'),
+    firstFailedAt: integer('first_failed_at', { mode: 'timestamp_ms' }),
+    sentAt: integer('sent_at', { mode: 'timestamp_ms' }),
+    createdAt: createdAt(),
+  },
+  (t) => [uniqueIndex('webhook_deliveries_event_idx').on(t.endpointId, t.eventKey), index('webhook_deliveries_due_idx').on(t.status, t.dueAt)],
 );

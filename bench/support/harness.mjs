@@ -200,8 +200,8 @@ function newestMtime(p) {
 
 /** The app, built from the current sources if dist/ is missing or older than them. */
 export function buildIfStale(noBuild) {
-  const builtFiles = ['dist/ringi-server.mjs', 'dist/server/entry.mjs'].map((f) => path.join(root, f));
-  const builtAt = Math.min(...builtFiles.map((f) => (fs.existsSync(f) ? fs.statSync(f).mtimeMs : 0)));
+  const built = path.join(root, 'dist/server/entry.mjs');
+  const builtAt = fs.existsSync(built) ? fs.statSync(built).mtimeMs : 0;
   const sources = ['src', 'content', 'db', 'public', 'scripts', 'astro.config.mjs', 'package.json', 'package-lock.json', 'tsconfig.json'];
   const sourcesAt = Math.max(...sources.map((s) => newestMtime(path.join(root, s))));
   if (builtAt === 0 || builtAt < sourcesAt) {

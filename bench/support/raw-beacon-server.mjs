@@ -24,7 +24,7 @@
 //
 // Started by the benchmark only, on 127.0.0.1:  node bench/support/raw-beacon-server.mjs <config.json>
 // config: { port, databasePath, projectModule, statements: [sql, ...] }
-//   projectModule: an ES module bundled by the benchmark (esbuild, as the production server is built)
+//   projectModule: an ES module bundled by the benchmark (esbuild)
 //   from the project's own sources; it exports mergeHeartbeat, isCompleted, parseAccessToken,
 //   secretMatches, matchBeaconPath, readBeacon and sendBeaconAnswer.
 import fs from 'node:fs';

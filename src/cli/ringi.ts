@@ -1,6 +1,9 @@
 // Ringi's command line: `npm run ringi -- <command>`. Errors are one clear line and exit code 2.
 import { parseArgs } from 'node:util';
+import { and, asc, eq, isNull } from 'drizzle-orm';
 import { ZodError } from 'zod';
+import { users } from '../server/db/tables';
+import { createApiToken, listApiTokens, revokeApiToken } from '../server/api/tokens';
 import { config } from '../server/config';
 import { BackupError, backupDatabase } from '../server/db/backup';
 import { closeDatabase, prepareDatabase } from '../server/db/client';
@@ -16,6 +19,10 @@ Commands:
   demo         migrate, then add the demo data (idempotent) and print the admin login and prospect links
   user add --email EMAIL --role admin|rep [--name NAME] [--locale ja|en] [--password PASSWORD]
                create a rep or admin; without --password a random one is generated and printed once
+  api-token create --name NAME [--scope read|write] [--admin EMAIL]
+               a workspace API token (default scope read), printed once; it acts as the admin (needed
+               when there are several), and stops working when that admin is deactivated
+  api-token list | api-token revoke ID
   backup FILE  write a consistent copy of the database to FILE (a new file), also while the server runs;
                the secret key is not in it: back it up separately (README "Backup and restore")
 `;
@@ -24,6 +31,7 @@ async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
   if (command === 'user') return userCommand(rest);
   if (command === 'backup') return backupCommand(rest);
+  if (command === 'api-token') return apiTokenCommand(rest);
   if (rest.length > 0) return fail(`unexpected argument "${rest[0]}"`);
   switch (command) {
     case 'migrate': {
@@ -94,6 +102,53 @@ async function userCommand(argv: string[]): Promise<number> {
   console.log(`Created ${values.role} ${values.email.trim().toLowerCase()}.`);
   if (generated) console.log(`Password (shown once, change it after signing in): ${password}`);
   return 0;
+}
+
+async function apiTokenCommand(argv: string[]): Promise<number> {
+  const [action, ...rest] = argv;
+  let parsed;
+  try {
+    parsed = parseArgs({ args: rest, options: { name: { type: 'string' }, scope: { type: 'string' }, admin: { type: 'string' } }, allowPositionals: true, strict: true });
+  } catch (error) {
+    return fail(error instanceof Error ? error.message : String(error));
+  }
+  const { values, positionals } = parsed;
+  const db = await prepareDatabase();
+  try {
+    if (action === 'list' && positionals.length === 0) {
+      const tokens = await listApiTokens(db);
+      if (tokens.length === 0) console.log('No API tokens.');
+      for (const t of tokens) {
+        const state = t.revokedAt ? 'revoked' : t.ownerInactive ? 'inactive (admin deactivated)' : 'active';
+        console.log(`${t.id}  ${t.scope.padEnd(5)}  ${state.padEnd(8)}  last used ${t.lastUsedAt?.toISOString() ?? 'never'}  ${t.name} (by ${t.createdByName})`);
+      }
+      return 0;
+    }
+    // The CLI has no signed-in user: the token acts as the admin named, or the only one there is.
+    const admins = await db
+      .select({ id: users.id, email: users.email, role: users.role })
+      .from(users)
+      .where(and(eq(users.role, 'admin'), isNull(users.deactivatedAt), values.admin ? eq(users.email, values.admin.trim().toLowerCase()) : undefined))
+      .orderBy(asc(users.email));
+    if (admins.length === 0) return fail(values.admin ? `no active admin with the email ${values.admin}` : 'no active admin: create one first with `user add --role admin`');
+    if (admins.length > 1) return fail(`several admins: choose one with --admin (${admins.map((a) => a.email).join(', ')})`);
+    const admin = admins[0]!;
+    if (action === 'revoke' && positionals.length === 1) {
+      const revoked = await revokeApiToken(db, admin, positionals[0]!);
+      if (revoked !== true) return fail(`no API token ${positionals[0]}`);
+      console.log(`Revoked ${positionals[0]}.`);
+      return 0;
+    }
+    if (action !== 'create' || positionals.length > 0) return fail(`unknown api-token action "${[action, ...positionals].join(' ')}" (expected create, list or revoke ID)`);
+    if (!values.name) return fail('api-token create needs --name');
+    const created = await createApiToken(db, admin, { name: values.name, scope: values.scope ?? 'read' });
+    if (!created.ok) return fail(created.reason === 'invalid' ? Object.entries(created.fieldErrors).map(([f, code]) => `--${f}: ${code === 'invalidChoice' ? 'read or write' : code}`).join('; ') : 'not allowed');
+    console.log(`Created API token "${created.value.name}" (${created.value.scope}) acting as ${admin.email}.`);
+    console.log(`Token (shown once; send it as "Authorization: Bearer <token>"): ${created.value.token}`);
+    return 0;
+  } finally {
+    await closeDatabase(db);
+  }
 }
 
 function backupCommand(argv: string[]): number {

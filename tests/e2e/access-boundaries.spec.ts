@@ -89,7 +89,7 @@ test.describe('path tricks', () => {
     `/content/pricing.md`,
     `/_astro/../../package.json`,
     `/_astro/%2e%2e/%2e%2e/package.json`,
-    `/dist/ringi-server.mjs`,
+    `/dist/server/entry.mjs`,
     `/db/migrations/0000_foundation.sql`,
     `/data/secret.key`,
     `/tests/.tmp/e2e/fixtures.json`,

@@ -1,7 +1,6 @@
 import crypto from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { NodeApp } from 'astro/app/node';
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { accounts, contacts, opportunities, roomDocuments, rooms, users } from '../../src/server/db/tables';
@@ -15,12 +14,11 @@ import {
   matchProspectPagePath,
   PageTemplateCache,
   ProspectPages,
-  renderThroughAstro,
+  renderedPage,
   type PageTemplate,
   type RenderedPage,
+  type TemplateRenderer,
 } from '../../src/server/http/prospect-page-cache';
-import type { ProspectRoom } from '../../src/server/rooms/prospect-room';
-import { templateRoomBeingRendered } from '../../src/server/rooms/prospect-template';
 import { parseSecretKey } from '../../src/server/security/secret-box';
 import { updateSettings } from '../../src/server/settings/settings';
 import { useTempDatabase } from './support/temp-db';
@@ -211,15 +209,21 @@ describe('serving pages from templates over HTTP', () => {
   let astroAnswers = 0;
   const tokens: string[] = [];
 
-  // Stands in for Astro's page (the real pages are checked end to end in tests/e2e/room.spec.ts): it
-  // renders from the template room being rendered, and answers through Astro's own NodeApp.writeResponse.
-  const handler = async (req: http.IncomingMessage, res: http.ServerResponse) => {
-    await Promise.resolve(); // the room must survive the awaits of a render
-    const room = templateRoomBeingRendered();
-    const token = /^\/r\/([^/]+)/.exec(req.url ?? '')?.[1] ?? '';
-    if (room) renders.push(req.url ?? '');
-    const body = room ? `<h1>${escapeHtml(room.accountName)}</h1><p>${escapeHtml(room.contactName)} 様</p><a href="/r/${token}/d/pricing">pricing</a>` : 'from astro';
-    await NodeApp.writeResponse(new Response(body, { headers: { 'Content-Type': 'text/html; charset=utf-8', 'X-Robots-Tag': 'noindex' } }), res);
+  // Stands in for Astro's page (the real pages are checked end to end in tests/e2e/room.spec.ts and
+  // prospect-templates.spec.ts): rendered from the room it is given, answered as a Response.
+  const astroPage = (path: string, room: { accountName: string; contactName: string }) => {
+    const token = /^\/r\/([^/?]+)/.exec(path)?.[1] ?? '';
+    const body = `<h1>${escapeHtml(room.accountName)}</h1><p>${escapeHtml(room.contactName)} 様</p><a href="/r/${token}/d/pricing">pricing</a>`;
+    return new Response(body, { headers: { 'Content-Type': 'text/html; charset=utf-8', 'X-Robots-Tag': 'noindex' } });
+  };
+  const render: TemplateRenderer = async (path, room) => {
+    await Promise.resolve();
+    renders.push(path);
+    return astroPage(path, room);
+  };
+  const astro = (_req: http.IncomingMessage, res: http.ServerResponse) => {
+    astroAnswers++;
+    res.writeHead(200, { 'Content-Type': 'text/plain' }).end('from astro');
   };
 
   beforeAll(async () => {
@@ -230,13 +234,8 @@ describe('serving pages from templates over HTTP', () => {
     await db.insert(rooms).values({ id: 'r2', opportunityId: 'o2', locale: 'ja' });
     await db.insert(roomDocuments).values({ roomId: 'r2', documentSlug: 'pricing', position: 0 });
     tokens.push((await createAccessLink(db, key, { roomId: 'r2', contactId: 'c3' })).token, (await createAccessLink(db, key, { roomId: 'r2', contactId: 'c4' })).token);
-    const pages = new ProspectPages(db, handler);
-    server = http.createServer(async (req, res) =>
-      await pages.serve(req, res, (q, s) => {
-        astroAnswers++;
-        void handler(q, s);
-      }),
-    );
+    const pages = new ProspectPages(db, render);
+    server = http.createServer((req, res) => void pages.serve(req, res, astro));
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   });
@@ -270,16 +269,29 @@ describe('serving pages from templates over HTTP', () => {
     expect(astroAnswers).toBe(2);
   });
 
-  it('renders through the Astro handler into memory, nothing on any socket', async () => {
-    const rendered = await renderThroughAstro(handler, `/r/${marks.token}`, { accountName: 'X', contactName: marks.contact } as ProspectRoom);
-    expect(rendered?.status).toBe(200);
-    expect(rendered?.headers['content-type']).toBe('text/html; charset=utf-8');
-    expect(rendered?.body.toString()).toBe(`<h1>X</h1><p>${marks.contact} 様</p><a href="/r/${marks.token}/d/pricing">pricing</a>`);
-    expect(await renderThroughAstro(() => Promise.reject(new Error('boom')), '/r/x', {} as ProspectRoom)).toBeNull();
-    const failing = await renderThroughAstro(() => {
-      throw new Error('boom');
-    }, '/r/x', {} as ProspectRoom);
-    expect(templateRoomBeingRendered()).toBeUndefined(); // only inside a render
-    expect(failing).toBeNull();
+  it('reads a rendered Response whole; a cookie or a failed render leaves the page to Astro', async () => {
+    const rendered = await renderedPage(astroPage(`/r/${marks.token}`, { accountName: 'X', contactName: marks.contact }));
+    expect(rendered).toEqual({
+      status: 200,
+      headers: { 'content-type': 'text/html; charset=utf-8', 'x-robots-tag': 'noindex' },
+      body: Buffer.from(`<h1>X</h1><p>${marks.contact} 様</p><a href="/r/${marks.token}/d/pricing">pricing</a>`),
+    });
+    expect(compileTemplate(rendered, marks)).not.toBeNull();
+    const withCookie = new Response(`<a href="/r/${marks.token}">x</a>`, { headers: [['content-type', 'text/html'], ['set-cookie', 'a=1'], ['set-cookie', 'b=2']] });
+    const cookiePage = await renderedPage(withCookie);
+    expect(cookiePage.headers['set-cookie']).toEqual(['a=1', 'b=2']);
+    expect(compileTemplate(cookiePage, marks)).toBeNull();
+
+    const before = astroAnswers;
+    const failing = new ProspectPages(db, () => Promise.reject(new Error('boom')));
+    const unrouted = new ProspectPages(db, async () => null);
+    for (const pages of [failing, unrouted]) {
+      const local = http.createServer((req, res) => void pages.serve(req, res, astro));
+      await new Promise<void>((resolve) => local.listen(0, '127.0.0.1', resolve));
+      const answer = await fetch(`http://127.0.0.1:${(local.address() as AddressInfo).port}/r/${tokens[0]}`, { headers: { 'user-agent': browser } });
+      expect(await answer.text()).toBe('from astro');
+      await new Promise((resolve) => local.close(resolve));
+    }
+    expect(astroAnswers).toBe(before + 2);
   });
 });

@@ -118,11 +118,12 @@ export async function accountChoices(db: Queryable): Promise<{ id: string; name:
   return await db.select({ id: accounts.id, name: accounts.name }).from(accounts).where(isNull(accounts.archivedAt)).orderBy(asc(accounts.name), asc(accounts.id));
 }
 
-export async function createAccount(db: RingiDb, actor: Actor, input: unknown): Promise<CrmResult<Account, AccountField>> {
+/** `external`: the CRM's id, set through the API (src/server/api/crm-sync.ts), never by the forms. */
+export async function createAccount(db: RingiDb, actor: Actor, input: unknown, external: { externalId?: string | null } = {}): Promise<CrmResult<Account, AccountField>> {
   if (!canEditAccount(actor)) return forbidden();
   const parsed = accountInput.safeParse(input);
   if (!parsed.success) return invalid(fieldErrorsOf<AccountField>(parsed.error));
-  const [row] = await db.insert(accounts).values({ id: crypto.randomUUID(), ...parsed.data }).returning();
+  const [row] = await db.insert(accounts).values({ id: crypto.randomUUID(), ...parsed.data, ...external }).returning();
   return ok(row);
 }
 

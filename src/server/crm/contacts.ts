@@ -33,13 +33,14 @@ export async function getContact(db: Queryable, id: string): Promise<Contact | n
 }
 
 /** Adds a contact to an account (not to an archived one: unarchive it first). */
-export async function createContact(db: RingiDb, actor: Actor, accountId: string, input: unknown): Promise<CrmResult<Contact, ContactField>> {
+/** `external`: the CRM's id, set through the API (src/server/api/crm-sync.ts), never by the forms. */
+export async function createContact(db: RingiDb, actor: Actor, accountId: string, input: unknown, external: { externalId?: string | null } = {}): Promise<CrmResult<Contact, ContactField>> {
   const account = await getAccount(db, accountId);
   if (!account) return notFound();
   if (!canEditAccount(actor) || account.archivedAt) return forbidden();
   const parsed = contactInput.safeParse(input);
   if (!parsed.success) return invalid(fieldErrorsOf<ContactField>(parsed.error));
-  const [row] = await db.insert(contacts).values({ id: crypto.randomUUID(), accountId, ...parsed.data }).returning();
+  const [row] = await db.insert(contacts).values({ id: crypto.randomUUID(), accountId, ...parsed.data, ...external }).returning();
   return ok(row);
 }
 

@@ -324,13 +324,14 @@ async function validate(db: Queryable, actor: Actor, input: unknown, existing: O
   return { errors: { ...references, ...fieldErrorsOf<OpportunityField>(parsed.error) } };
 }
 
-export async function createOpportunity(db: RingiDb, actor: Actor, input: unknown): Promise<CrmResult<Opportunity, OpportunityField>> {
+/** `external`: the CRM's id, set through the API (src/server/api/crm-sync.ts), never by the forms. */
+export async function createOpportunity(db: RingiDb, actor: Actor, input: unknown, external: { externalId?: string | null } = {}): Promise<CrmResult<Opportunity, OpportunityField>> {
   const result = await validate(db, actor, input, null);
   if ('errors' in result) return invalid(result.errors);
   const { ownerUserId, ...data } = result.data;
   const [row] = await db
     .insert(opportunities)
-    .values({ id: crypto.randomUUID(), ...data, ownerUserId: ownerUserId ?? actor.id })
+    .values({ id: crypto.randomUUID(), ...data, ownerUserId: ownerUserId ?? actor.id, ...external })
     .returning();
   return ok(row);
 }

@@ -24,7 +24,6 @@ import {
   type channels,
 } from '../db/tables';
 import { queryRows, type RingiDb } from '../db/client';
-import { processStore } from '../db/process-store';
 import { getSettingValues } from '../settings/settings';
 import type { DocumentCategoryLookup, ScoreReason } from '../tracking/engagement-score';
 import { hottestOpportunities } from '../tracking/read-model';
@@ -549,15 +548,20 @@ export async function documentPerformance(db: RingiDb, filters: DashboardFilters
     .map((counts) => ({ ...counts, ...documentRates(counts) }));
 }
 
-// Results kept per database file and filters: the table is a trend, a minute old is fresh enough.
-// The store is process-wide because the server's background refresh (main.ts) and the dashboard page
-// (Astro's bundle) are two copies of this module with two connections to the same file.
+// Results kept per database connection and filters: the table is a trend, a minute old is fresh
+// enough. The server's background refresh (main.ts) fills what the dashboard page reads.
 interface KeptTable {
   at: number;
   limit: number;
   rows: DocumentPerformanceRow[];
 }
-const keptTables = (db: RingiDb) => processStore<KeptTable>('dashboard.documentTables', db);
+const keptTablesByDb = new WeakMap<RingiDb, Map<string, KeptTable>>();
+
+function keptTables(db: RingiDb): Map<string, KeptTable> {
+  let tables = keptTablesByDb.get(db);
+  if (!tables) keptTablesByDb.set(db, (tables = new Map()));
+  return tables;
+}
 
 const tableKey = (filters: DashboardFilters) => `${filters.channel ?? ''}|${filters.stageNumber ?? ''}|${filters.ownerUserId ?? ''}`;
 

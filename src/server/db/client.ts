@@ -181,41 +181,22 @@ export async function queryRows<T extends Record<string, unknown>>(db: Queryable
   return connection.objects(built.sql, built.params) as T[];
 }
 
-/** Where this handle's data lives, for values cached per database (`process-store.ts`); null for an in-memory database. */
-export function databaseLocation(db: Queryable): string | null {
-  const { client } = connectionOf(db);
-  return client.memory ? null : client.name;
-}
-
 /** Closes the handle's connection (the CLI, scripts and tests; the server keeps its one for its life). */
 export async function closeDatabase(db: Queryable): Promise<void> {
   const connection = connectionOf(db);
-  for (const [file, open] of sharedConnections()) if (open === connection) sharedConnections().delete(file);
   if (shared && connectionOf(shared) === connection) shared = undefined;
   connection.client.close();
-}
-
-/** Connections of getDb() by file, shared by every bundled copy of this module in the process. */
-function sharedConnections(): Map<string, Connection> {
-  return ((globalThis as Record<symbol, unknown>)[Symbol.for('ringi.sqlite.connections')] ??= new Map()) as Map<string, Connection>;
 }
 
 let shared: SqliteDb | undefined;
 
 /**
- * The server's one connection, opened and migrated on first use. The production server runs two
- * bundled copies of this module (main.ts's and Astro's): they share the connection through a
- * process-wide registry, so a transaction of one holds back the statements of the other instead of
- * meeting a locked file (a synchronous busy wait would stall the very transaction it waits for).
+ * The server's one connection, opened and migrated on first use. Every module of the server process
+ * uses it (one bundle, docs/adr/0020), so a transaction holds back the other requests' statements
+ * instead of meeting a locked file (a synchronous busy wait would stall the very transaction it waits for).
  */
 export function getDb(): RingiDb {
-  if (!shared) {
-    const registry = sharedConnections();
-    const file = path.resolve(config.databasePath);
-    let connection = registry.get(file);
-    if (!connection) registry.set(file, (connection = new Connection(openConnection(file, config.migrationsDir))));
-    shared = asyncHandle(connection);
-  }
+  shared ??= asyncHandle(new Connection(openConnection(path.resolve(config.databasePath), config.migrationsDir)));
   return shared;
 }
 

@@ -11,6 +11,7 @@ export type ErrorCode =
   | 'forbidden'
   | 'unauthorized'
   | 'rate_limited'
+  | 'conflict'
   | 'unavailable';
 
 export function errorBody(code: ErrorCode, message: string): { error: { code: ErrorCode; message: string } } {

@@ -1,8 +1,10 @@
-// Ringi's production server: reading beacons on a plain node:http path, everything else through
-// Astro's node adapter (static files and SSR pages). Built to dist/ringi-server.mjs by `npm run build`.
-import http from 'node:http';
-import path from 'node:path';
-import { pathToFileURL } from 'node:url';
+// Ringi's server: one request pipeline in front of Astro, and the background jobs. The same modules
+// as Astro's pages, in one process: `npm start` runs it from Astro's build (server-entry.ts) and
+// `npm run dev` from Astro's dev server (astro-integration.ts), see docs/adr/0020.
+// A request goes: forwarded headers, the request guard (ADR 0009), the token-guessing limit (ADR
+// 0010), then a reading beacon on a plain node:http path (ADR 0003), a prospect page from its room's
+// template (ADR 0006), or else Astro (static files and SSR pages).
+import type http from 'node:http';
 import { config } from '../config';
 import { DOCUMENT_REFRESH_MS, refreshDocumentPerformance } from '../dashboard/dashboard';
 import { prepareDatabase, type RingiDb } from '../db/client';
@@ -13,32 +15,34 @@ import { opportunityEngagementSummary } from '../tracking/read-model';
 import { purgeExpiredTracking } from '../tracking/retention';
 import { deliver } from '../slack/sender';
 import { startSlackWorker } from '../slack/worker';
+import { DEFAULT_READ_SETTLE_MS } from '../webhooks/events';
+import { startWebhookWorker } from '../webhooks/worker';
 import { handleBeacon } from './beacon-endpoint';
 import { matchBeaconPath } from './beacon-request';
 import { trustedForwardedFor, trustProxyFromEnv } from './client-address';
 import { guardRequest } from './request-guard';
-import { ProspectPages } from './prospect-page-cache';
+import { ProspectPages, type TemplateRenderer } from './prospect-page-cache';
 import { tokenGuessingGuard } from './token-guessing';
 
-type NodeHandler = (req: http.IncomingMessage, res: http.ServerResponse, next?: (error?: unknown) => void) => void;
+export interface RingiServer {
+  /** Answers `req` itself, or hands it to `astro` (Astro's handler: static files and pages). */
+  handle(req: http.IncomingMessage, res: http.ServerResponse, astro: http.RequestListener): void;
+  /** Stops the background jobs (the Slack worker finishes its round). */
+  stop(): Promise<void>;
+}
 
-async function main(): Promise<void> {
+/**
+ * Opens (and migrates) the database, then starts the background jobs. Without `renderPage` (the dev
+ * server) prospect pages are rendered by Astro on every request: the same bytes, only slower.
+ */
+export async function startRingi({ renderPage }: { renderPage?: TemplateRenderer } = {}): Promise<RingiServer> {
   const db = await prepareDatabase(); // migrate before the first request, not during it
   const serverKey = loadSecretKey();
-  process.env.ASTRO_NODE_AUTOSTART = 'disabled';
-  const astroEntry = pathToFileURL(path.resolve(process.env.RINGI_ASTRO_ENTRY ?? 'dist/server/entry.mjs')).href;
-  const { handler } = (await import(astroEntry)) as { handler: NodeHandler };
-
-  const astro: http.RequestListener = (req, res) =>
-    handler(req, res, (error?: unknown) => {
-      if (error) console.error('request failed:', error instanceof Error ? error.message : error);
-      if (!res.headersSent) res.writeHead(error ? 500 : 404).end();
-    });
-
-  const prospectPages = new ProspectPages(db, handler);
+  const prospectPages = renderPage ? new ProspectPages(db, renderPage) : null;
   const trustProxy = trustProxyFromEnv(process.env.RINGI_TRUST_PROXY);
   const refuseTokenGuessing = tokenGuessingGuard(db);
-  const server = http.createServer((req, res) => {
+
+  const handle: RingiServer['handle'] = (req, res, astro) => {
     // Astro.clientAddress (sign-in throttling, network hashes) must not be chosen by the client.
     const forwardedFor = trustedForwardedFor(req.headers['x-forwarded-for'], trustProxy);
     if (forwardedFor) req.headers['x-forwarded-for'] = forwardedFor;
@@ -53,15 +57,12 @@ async function main(): Promise<void> {
       });
       return;
     }
+    if (!prospectPages) return astro(req, res);
     prospectPages.serve(req, res, astro).catch((error: unknown) => {
       console.error('request failed:', error instanceof Error ? error.message : error);
       if (!res.headersSent) res.writeHead(500).end();
     });
-  });
-
-  const host = process.env.HOST ?? '127.0.0.1';
-  const port = Number(process.env.PORT ?? 4321);
-  server.listen(port, host, () => console.log(`Ringi listening on http://${host}:${port}`));
+  };
 
   const slackWorker = startSlackWorker(
     {
@@ -76,16 +77,27 @@ async function main(): Promise<void> {
     },
     Number(process.env.RINGI_SLACK_WORKER_INTERVAL_MS ?? 5000),
   );
+  const webhookWorker = startWebhookWorker(
+    {
+      db,
+      key: serverKey,
+      now: () => new Date(),
+      policy: () => alertPolicy(db),
+      scoreOf: async (opportunityId, now) => (await opportunityEngagementSummary(db, opportunityId, now))?.score ?? null,
+      settleMs: process.env.RINGI_WEBHOOK_READ_SETTLE_SECONDS ? Number(process.env.RINGI_WEBHOOK_READ_SETTLE_SECONDS) * 1000 : DEFAULT_READ_SETTLE_MS,
+    },
+    Number(process.env.RINGI_WEBHOOK_WORKER_INTERVAL_MS ?? 5000),
+  );
   const retention = startDailyPurge(db);
   const documentTable = keepDocumentTableFresh(db);
-  const stop = () => {
-    clearInterval(retention);
-    clearInterval(documentTable);
-    server.close();
-    void slackWorker.stop().finally(() => process.exit(0));
+  return {
+    handle,
+    stop: () => {
+      clearInterval(retention);
+      clearInterval(documentTable);
+      return Promise.all([slackWorker.stop(), webhookWorker.stop()]).then(() => undefined);
+    },
   };
-  process.on('SIGTERM', stop);
-  process.on('SIGINT', stop);
 }
 
 /** The dashboard's unfiltered document table, recomputed off the request path (ADR 0007). */
@@ -122,8 +134,3 @@ function startDailyPurge(db: RingiDb): NodeJS.Timeout {
   timer.unref();
   return timer;
 }
-
-main().catch((error: unknown) => {
-  console.error(`ringi: cannot start: ${error instanceof Error ? error.message : String(error)}`);
-  process.exit(1);
-});

@@ -10,13 +10,11 @@
 // database (the room as the lookup returns it, minus the per-link fields, and the vendor's branding)
 // is unchanged: that is part of the check on every request, so an edit shows on the very next one.
 import crypto from 'node:crypto';
-import http, { type IncomingHttpHeaders, type OutgoingHttpHeaders, type ServerResponse } from 'node:http';
-import { Socket } from 'node:net';
-import { EventEmitter } from 'node:events';
+import type { IncomingHttpHeaders, IncomingMessage, OutgoingHttpHeaders, RequestListener, ServerResponse } from 'node:http';
 import { SESSION_COOKIE } from '../auth/sessions';
 import type { RingiDb } from '../db/client';
 import { loadProspectRoom, roomOffers, type ProspectRoom } from '../rooms/prospect-room';
-import { renderTemplateOf, roomTemplateFingerprint, templateRoom, type TemplateMarks } from '../rooms/prospect-template';
+import { roomTemplateFingerprint, templateRoom, type TemplateMarks } from '../rooms/prospect-template';
 import { vendorBranding } from '../settings/branding';
 import { classifyRequest, isAutomated } from '../tracking/request-classifier';
 
@@ -194,78 +192,19 @@ function sendFilledPage(res: ServerResponse, template: PageTemplate, values: Rec
   res.writeHead(200, { ...template.headers, 'content-length': body.length }).end(body);
 }
 
-type AstroHandler = (req: http.IncomingMessage, res: ServerResponse, next: (error?: unknown) => void) => void | Promise<void>;
-
 /**
- * Renders a room's page through Astro's node handler without a client: a GET from no socket,
- * answered into memory; the page shows `room` (renderTemplateOf). Resolves to null unless Astro answered.
+ * Renders the page Astro serves at `path` for a GET from no client, showing `room` instead of the
+ * link's (Astro.locals.templateRoom); null when no route answers `path`.
  */
-export function renderThroughAstro(handler: AstroHandler, url: string, room: ProspectRoom): Promise<RenderedPage | null> {
-  return new Promise((resolve) => {
-    const req = new http.IncomingMessage(new Socket());
-    req.method = 'GET';
-    req.url = url;
-    req.headers = { host: '127.0.0.1' };
-    req.push(null);
-    const res = new MemoryResponse(req, resolve);
-    Promise.resolve()
-      .then(() => renderTemplateOf(room, () => handler(req, res as unknown as ServerResponse, () => res.finish(null))))
-      .catch((error: unknown) => {
-        console.error('template render failed:', error instanceof Error ? error.message : error);
-        res.finish(null);
-      });
-  });
-}
+export type TemplateRenderer = (path: string, room: ProspectRoom) => Promise<Response | null>;
 
-/** The part of ServerResponse that Astro's writeResponse uses, kept in memory. */
-class MemoryResponse extends EventEmitter {
-  statusCode = 200;
-  statusMessage = '';
-  headersSent = false;
-  private headers: OutgoingHttpHeaders = {};
-  private readonly chunks: Buffer[] = [];
-  private done = false;
-
-  constructor(
-    readonly req: http.IncomingMessage,
-    private readonly resolve: (page: RenderedPage | null) => void,
-  ) {
-    super();
-  }
-
-  writeHead(status: number, headers?: OutgoingHttpHeaders): this {
-    this.statusCode = status;
-    for (const [name, value] of Object.entries(headers ?? {})) if (value !== undefined) this.headers[name.toLowerCase()] = value;
-    this.headersSent = true;
-    return this;
-  }
-
-  write(chunk: string | Uint8Array, callback?: () => void): boolean {
-    this.chunks.push(typeof chunk === 'string' ? Buffer.from(chunk) : Buffer.from(chunk));
-    callback?.();
-    return true;
-  }
-
-  end(chunk?: string | Uint8Array): this {
-    if (chunk !== undefined) this.write(chunk);
-    const { 'content-length': _length, 'transfer-encoding': _framing, ...headers } = this.headers;
-    this.finish({ status: this.statusCode, headers, body: Buffer.concat(this.chunks) });
-    return this;
-  }
-
-  destroy(): this {
-    this.finish(null);
-    return this;
-  }
-
-  finish(page: RenderedPage | null): void {
-    if (this.done) return;
-    this.done = true;
-    this.resolve(page);
-    this.emit('finish');
-    this.emit('close');
-    this.req.socket.destroy();
-  }
+/** A rendered Response as the template compiler reads it; the body is read whole. */
+export async function renderedPage(response: Response): Promise<RenderedPage> {
+  const headers: OutgoingHttpHeaders = {};
+  for (const [name, value] of response.headers) if (name !== 'content-length' && name !== 'transfer-encoding') headers[name] = value;
+  const cookies = response.headers.getSetCookie();
+  if (cookies.length > 0) headers['set-cookie'] = cookies;
+  return { status: response.status, headers, body: Buffer.from(await response.arrayBuffer()) };
 }
 
 /**
@@ -277,13 +216,13 @@ export class ProspectPages {
 
   constructor(
     private readonly db: RingiDb,
-    private readonly handler: AstroHandler,
+    private readonly render: TemplateRenderer,
     readonly cache = new PageTemplateCache(),
     private readonly marks = createTemplateMarks(),
   ) {}
 
   /** Answers `req`, from a template when it may, else through `astro`. */
-  async serve(req: http.IncomingMessage, res: ServerResponse, astro: http.RequestListener): Promise<void> {
+  async serve(req: IncomingMessage, res: ServerResponse, astro: RequestListener): Promise<void> {
     let page: PageLookup = { kind: 'astro' };
     try {
       page = (await lookUpProspectPage(this.db, this.cache, { method: req.method, url: req.url ?? '/', headers: req.headers }));
@@ -318,7 +257,7 @@ export class ProspectPages {
 
   private async renderTemplate(slug: string | undefined, room: ProspectRoom): Promise<PageTemplate | null> {
     const url = `/r/${this.marks.token}${slug === undefined ? '' : `/d/${slug}`}`;
-    const page = await renderThroughAstro(this.handler, url, templateRoom(room, this.marks));
-    return page ? compileTemplate(page, this.marks) : null;
+    const response = await this.render(url, templateRoom(room, this.marks));
+    return response ? compileTemplate(await renderedPage(response), this.marks) : null;
   }
 }

@@ -9,13 +9,14 @@ import { applyProspectHeaders } from '../http/prospect-headers';
 import { recordAutomatedOpen } from '../tracking/ingest';
 import { classifyRequest, describeAgent, isAutomated } from '../tracking/request-classifier';
 import { loadProspectRoom, type ProspectAccess } from './prospect-room';
-import { templateRoomBeingRendered } from './prospect-template';
 
 export interface ProspectRequest extends RequestContext {
   token: string | undefined;
   response: { headers: Headers; status?: number };
   /** The document the request is for, if any, so an automated open is filed against it. */
   documentSlug?: string;
+  /** Astro.locals of the pages the server keeps as templates (the room and document pages, ADR 0006). */
+  locals?: App.Locals;
 }
 
 export interface OpenedRoom {
@@ -29,7 +30,7 @@ export interface OpenedRoom {
 export async function openProspectRoom(context: ProspectRequest): Promise<OpenedRoom> {
   const { token, request, response, documentSlug } = context;
   applyProspectHeaders(response.headers);
-  const template = templateRoomBeingRendered(); // main.ts rendering a room's template (docs/adr/0006)
+  const template = context.locals?.templateRoom; // the server rendering a room's template (docs/adr/0006)
   if (template) return { access: { status: 'active', room: template }, automated: false, internal: false };
   const db = getDb();
   const access = await loadProspectRoom(db, token ?? '');

@@ -1,11 +1,10 @@
 // The vendor's name and logo (admin settings) on the pages prospects see. Prospect pages are the hot
 // path, so the values are cached per database for a few seconds rather than read on every request;
-// a change in /admin/settings shows within BRANDING_TTL_MS. The cache is process-wide: the page
-// kept by main.ts, the page Astro renders and the logo it links to must agree on whether there is a
-// logo, or a prospect's browser asks for a logo that is already gone.
+// a change in /admin/settings shows within BRANDING_TTL_MS. One cache per connection, so the page
+// filled from a template, the page Astro renders and the logo it links to agree on whether there is
+// a logo, or a prospect's browser asks for a logo that is already gone.
 import crypto from 'node:crypto';
 import type { RingiDb } from '../db/client';
-import { processStore } from '../db/process-store';
 import { getSettingValues } from './settings';
 
 export const BRANDING_TTL_MS = 5_000;
@@ -33,12 +32,13 @@ export function decodeLogo(dataUrl: string | null): BrandLogo | null {
   return { contentType: match[1]!, bytes, version };
 }
 
+const brandingCache = new WeakMap<RingiDb, { loadedAt: number; branding: Branding }>();
+
 export async function vendorBranding(db: RingiDb, now = Date.now()): Promise<Branding> {
-  const cache = processStore<{ loadedAt: number; branding: Branding }>('branding', db);
-  const cached = cache.get('current');
+  const cached = brandingCache.get(db);
   if (cached && now - cached.loadedAt < BRANDING_TTL_MS) return cached.branding;
   const values = await getSettingValues(db);
   const branding = { organisationName: values.organisationName, logo: decodeLogo(values.logoDataUrl) };
-  cache.set('current', { loadedAt: now, branding });
+  brandingCache.set(db, { loadedAt: now, branding });
   return branding;
 }

@@ -10,6 +10,7 @@ import { evaluateHotOpportunity, workspaceDay } from './hot-alerts';
 import { claimDueAlerts, enqueueAlert, instantAlertRecipient, markFailed, markSent, markSkipped, scheduleRetry, type OutboxRow } from './outbox';
 import type { AlertPolicy } from './policy';
 import { describeFailure, nextStep, type DeliveryResult } from './retry';
+import { startRounds, type RoundLoop } from '../http/worker-rounds';
 
 export interface SlackWorkerDeps {
   db: RingiDb;
@@ -98,29 +99,7 @@ export async function runSlackRound(deps: SlackWorkerDeps, since: Date): Promise
   return { delivered };
 }
 
-/** Runs rounds every `intervalMs` until stopped. Errors are logged (without secrets) and the loop goes on. */
-export function startSlackWorker(deps: SlackWorkerDeps, intervalMs = 5000): { stop: () => Promise<void> } {
-  let since = new Date(deps.now().getTime() - 24 * 60 * 60 * 1000); // catch up on a day of activity after a restart
-  let running: Promise<unknown> | null = null;
-  let stopped = false;
-  const timer = setInterval(() => {
-    if (running || stopped) return;
-    const roundStart = deps.now();
-    running = runSlackRound(deps, since)
-      .then(() => {
-        since = roundStart;
-      })
-      .catch((error: unknown) => console.error('slack worker:', error instanceof Error ? error.message : 'failed'))
-      .finally(() => {
-        running = null;
-      });
-  }, intervalMs);
-  timer.unref();
-  return {
-    stop: async () => {
-      stopped = true;
-      clearInterval(timer);
-      await running;
-    },
-  };
+/** Runs rounds every `intervalMs` until stopped (http/worker-rounds.ts). */
+export function startSlackWorker(deps: SlackWorkerDeps, intervalMs = 5000): RoundLoop {
+  return startRounds('slack worker', deps.now, (since) => runSlackRound(deps, since), intervalMs);
 }

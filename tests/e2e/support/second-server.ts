@@ -38,14 +38,20 @@ function exited(child: ChildProcess): Promise<void> {
   return child.exitCode !== null || child.signalCode !== null ? Promise.resolve() : new Promise((resolve) => child.once('exit', () => resolve()));
 }
 
-/** Seeds a fresh database, starts dist/ringi-server.mjs with `env` on top of the usual e2e environment, and waits until it answers. */
-export async function startSecondServer(env: Record<string, string>, timeoutMs = 60_000): Promise<SecondServer> {
+/** How the server runs: the build (`npm start`) or Astro's dev server (`npm run dev`, compiles on demand). */
+const SERVE = {
+  built: 'exec node dist/server/entry.mjs',
+  dev: 'exec node_modules/.bin/astro dev',
+} as const;
+
+/** Seeds a fresh database, starts the server with `env` on top of the usual e2e environment, and waits until it answers. */
+export async function startSecondServer(env: Record<string, string>, { timeoutMs = 60_000, serve = 'built' }: { timeoutMs?: number; serve?: keyof typeof SERVE } = {}): Promise<SecondServer> {
   const port = await freePort();
   const baseURL = `http://${E2E_HOST}:${port}`;
   const tmpDir = path.join(REPO_ROOT, 'tests/.tmp', `e2e-${port}`);
   const databasePath = path.join(tmpDir, 'ringi-e2e.db');
   let output = '';
-  const child = spawn('sh', ['-c', 'node --import tsx tests/e2e/support/seed.ts && exec node dist/ringi-server.mjs'], {
+  const child = spawn('sh', ['-c', `node --import tsx tests/e2e/support/seed.ts && ${SERVE[serve]}`], {
     cwd: REPO_ROOT,
     env: {
       PATH: process.env.PATH ?? '/usr/bin:/bin',

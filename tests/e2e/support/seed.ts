@@ -1,6 +1,6 @@
 // Seeds the end-to-end database through the real domain functions, then writes the tokens to
 // fixtures.json. Run by the webServer command BEFORE the server starts (`tsx tests/e2e/support/seed.ts
-// && node dist/ringi-server.mjs`): Playwright starts webServer before globalSetup, and the server opens
+// && node dist/server/entry.mjs`): Playwright starts webServer before globalSetup, and the server opens
 // and migrates its database at start, so seeding anywhere later would race it.
 import fs from 'node:fs';
 import path from 'node:path';
