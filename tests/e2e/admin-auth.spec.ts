@@ -188,7 +188,7 @@ function toRoute(file: string): AdminRoute {
     file: relative,
     path: `/${filled.join('/')}`,
     json: source.includes('requireUserForApi') || (filled.at(-1) ?? '').endsWith('.json'),
-    mutating: /export const (POST|PUT|PATCH|DELETE)\b/.test(source) || /request\.method === 'POST'/.test(source),
+    mutating: /export const (POST|PUT|PATCH|DELETE)\b/.test(source) || /request\.method === 'POST'|handleAdminForm\(/.test(source),
   };
 }
 

@@ -230,8 +230,10 @@ test.describe('a rep', () => {
 
     const response = await page.goto(`/admin/opportunities/${theirs.opportunityId}/edit`);
     expect(response?.status()).toBe(403);
-    await expect(page.getByRole('heading', { level: 1 })).toHaveText('権限がありません');
-    await expect(page.getByRole('alert')).toHaveText('この商談を編集できるのは、担当者と管理者のみです。');
+    // The admin area's one refusal page: the rep's language first, the reason, a way back.
+    await expect(page.locator('main[data-refusal="forbidden"] section[lang="ja"] h1')).toHaveText('権限がありません');
+    await expect(page.locator('section[lang="ja"] p').first()).toHaveText('この商談を編集できるのは、担当者と管理者のみです。');
+    await expect(page.locator('section[lang="ja"] a')).toHaveAttribute('href', `/admin/opportunities/${theirs.opportunityId}`);
     await expect(page.locator('form input[name="name"]')).toHaveCount(0);
 
     // A hand-made POST, same origin and signed in: refused by the server, not just hidden.

@@ -1,6 +1,6 @@
 // The rep's home dashboard (/admin): its four sections, the channel and stage filters, a refused
 // filter, and the live feed picking up a prospect who starts reading in another browser without
-// the rep reloading (the page script polls /admin/activity.json).
+// the rep reloading (the page script swaps in /admin/activity, the feed the server renders).
 //
 // The seeded scenario has no passwords and its rooms are read by other specs, so this file creates
 // its own rep, account, contact, opportunities, rooms and links in beforeAll (createUser, plain
@@ -146,7 +146,7 @@ test('a prospect starts reading and the live feed shows it without a reload', as
   await signIn(page, rep, '/admin?channel=partner');
   const live = section(page, 'ライブ閲覧状況');
   await expect(live.locator('li', { hasText: world.contactName })).toHaveCount(0);
-  const feedRefreshed = page.waitForResponse((r) => new URL(r.url()).pathname === '/admin/activity.json' && r.status() === 200, { timeout: 40_000 });
+  const feedRefreshed = page.waitForResponse((r) => new URL(r.url()).pathname === '/admin/activity' && r.status() === 200, { timeout: 40_000 });
 
   const prospectContext = await browser.newContext(humanContext());
   try {

@@ -233,6 +233,14 @@ test('another rep sees the opportunity but cannot change its room or links (403,
     maxRedirects: 0,
   });
   expect(saveRoom.status()).toBe(403);
+  // Both answer the admin area's one refusal page, with the reason and a way back.
+  for (const refused of [createLink, saveRoom]) {
+    expect(refused.headers()['content-type']).toBe('text/html; charset=utf-8');
+    const html = await refused.text();
+    expect(html).toContain('<main data-refusal="forbidden">');
+    expect(html).toContain(`<a href="${detailPath(id)}`);
+  }
+  expect(await saveRoom.text()).toContain(`（${owner.name} さん）と管理者だけです。`);
 
   expect(await db.select().from(roomsTable).where(eq(roomsTable.opportunityId, id))).toEqual([]);
   expect(await db.select().from(accessLinks).where(inArray(accessLinks.contactId, [world.suzuki.id]))).toEqual([]);
@@ -263,6 +271,7 @@ test('the owner mutes Slack alerts for one opportunity and unmutes them; another
   await expect(other.getByRole('button', { name: 'ミュートを解除' })).toHaveCount(0);
   const forged = await other.request.post(`${detailPath(id)}/alerts`, { form: { muted: '0' }, headers: { Origin: E2E_BASE_URL }, maxRedirects: 0 });
   expect(forged.status()).toBe(403);
+  expect(await forged.text()).toContain('<main data-refusal="forbidden">');
   expect(await muted()).toBe(true);
   await otherContext.close();
 

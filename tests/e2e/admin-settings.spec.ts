@@ -105,6 +105,7 @@ test('a rep is refused the settings and users pages (403), on GET and on POST', 
     maxRedirects: 0,
   });
   expect(settingsPost.status()).toBe(403);
+  for (const refused of [post, settingsPost]) expect(await refused.text()).toContain('<main data-refusal="forbidden">');
   // Their own account page stays open to them.
   const own = await page.goto('/admin/account');
   expect(own?.status()).toBe(200);

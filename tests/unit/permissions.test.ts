@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { canArchiveAccount, canEditAccount, canEditOpportunity, canManageWorkspace, canView } from '../../src/server/auth/permissions';
+import { canArchiveAccount, canAssignOwner, canEditAccount, canEditOpportunity, canManageWorkspace, canView } from '../../src/server/auth/permissions';
 import { allows } from '../../src/server/auth/guard';
 import { publisherRoles } from '../../src/server/documents/studio';
 
@@ -23,6 +23,10 @@ describe('permissions', () => {
     expect(canArchiveAccount(admin)).toBe(true);
     expect(canManageWorkspace(sato)).toBe(false);
     expect(canManageWorkspace(admin)).toBe(true);
+  });
+  it('let only admins give an opportunity to another owner', () => {
+    expect(canAssignOwner(sato)).toBe(false);
+    expect(canAssignOwner(admin)).toBe(true);
   });
 });
 

@@ -1,6 +1,6 @@
-// GET: the dashboard's live feed as JSON, for the page script that refreshes it every ~15 s.
-// Same filters as /admin (?channel=&stage=&deals=), same lines as the server-rendered list (phrased here in
-// the user's language), the one JSON error shape for anything refused.
+// GET: the dashboard's live feed as data (the home page itself swaps in /admin/activity, the same
+// feed rendered). Same filters as /admin (?channel=&stage=&deals=), same lines as the rendered list
+// (phrased here in the user's language), the one JSON error shape for anything refused.
 import type { APIRoute } from 'astro';
 import { adminHeaders, requireUserForApi } from '../../server/auth/guard';
 import { listStages } from '../../server/crm/stages';

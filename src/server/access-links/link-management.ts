@@ -17,6 +17,7 @@ import {
   type ExpiryError,
   type RoomDefaults,
 } from '../rooms/room-builder';
+import type { Invalid, Refused, Result } from '../result';
 import type { SecretKey } from '../security/secret-box';
 import { createAccessLink, revealAccessToken } from './access-links';
 import type { FieldErrors } from '../crm/common';
@@ -35,7 +36,7 @@ export type LinkFailureReason =
   | 'invalidDays'
   | ExpiryError;
 
-export type LinkResult<T> = { ok: true; value: T } | { ok: false; reason: LinkFailureReason; contactId?: string };
+export type LinkResult<T> = Result<T, Refused<LinkFailureReason> & { contactId?: string }>;
 
 const fail = (reason: LinkFailureReason, contactId?: string): { ok: false; reason: LinkFailureReason; contactId?: string } =>
   contactId === undefined ? { ok: false, reason } : { ok: false, reason, contactId };
@@ -279,10 +280,7 @@ export async function createLinkForContact(
   });
 }
 
-export type AddContactResult =
-  | { ok: true; value: { contactId: string } }
-  | { ok: false; reason: LinkFailureReason }
-  | { ok: false; reason: 'invalid'; fieldErrors: FieldErrors<ContactField> };
+export type AddContactResult = Result<{ contactId: string }, Refused<LinkFailureReason> | Invalid<FieldErrors<ContactField>>>;
 
 /**
  * The opportunity page's shortcut: a new contact at the opportunity's account and their link, in one

@@ -4,7 +4,7 @@ import type { AstroCookies } from 'astro';
 import { getDb } from '../db/client';
 import type { Locale } from '../i18n/format';
 import { jsonError } from '../http/json';
-import { messagePageHtml } from '../http/message-page';
+import { refusalResponse } from '../http/refusal';
 import { SESSION_COOKIE, SESSION_INACTIVITY_MS, validateSession, type SessionUser, type ValidSession } from './sessions';
 
 export interface RequestContext {
@@ -45,17 +45,6 @@ export async function currentSession(context: RequestContext): Promise<ValidSess
   return session;
 }
 
-/** The 403 page of the admin area: in both languages (the user's first), with a way back home. */
-function forbiddenPage(locale: Locale, role: UserRole): Response {
-  const text = {
-    ja: { title: '権限がありません', body: 'この操作の権限がありません。', back: 'ホームに戻る' },
-    en: { title: 'Forbidden', body: 'You do not have permission for this.', back: 'Back to home' },
-  } as const;
-  const order = locale === 'en' ? (['en', 'ja'] as const) : (['ja', 'en'] as const);
-  const [first, second] = order.map((lang) => ({ lang, title: text[lang].title, paragraphs: [text[lang].body], back: { href: role === 'content' ? '/admin/documents' : '/admin', label: text[lang].back } }));
-  return new Response(messagePageHtml([first!, second!]), { status: 403, headers: { ...adminHeaders, 'Content-Type': 'text/html; charset=utf-8' } });
-}
-
 export type UserRole = SessionUser['role'];
 
 /**
@@ -86,7 +75,11 @@ export async function requireUser(context: RequestContext, options: Access = {})
       headers: { ...adminHeaders, Location: `/admin/sign-in?next=${encodeURIComponent(next)}` },
     });
   }
-  if (!allows(session.user.role, options)) return forbiddenPage(session.user.locale, session.user.role);
+  if (!allows(session.user.role, options)) {
+    // A content editor's way back is the documents area: the admin home is not theirs.
+    const back = session.user.role === 'content' ? { href: '/admin/documents', label: (locale: Locale) => (locale === 'ja' ? '資料に戻る' : 'Back to documents') } : undefined;
+    return refusalResponse(session.user.locale, 'forbidden', { back });
+  }
   return session.user;
 }
 

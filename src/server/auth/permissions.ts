@@ -1,7 +1,8 @@
 // Who may do what in the rep workspace. Pure rules; pages and endpoints ask them after requireUser().
 import type { SessionUser } from './sessions';
 
-type Actor = Pick<SessionUser, 'id' | 'role'>;
+/** Who is acting: the signed-in user as requireUser() returns it (only id and role matter). */
+export type Actor = Pick<SessionUser, 'id' | 'role'>;
 
 /** Every rep sees every account, opportunity and reading activity: selling is a team sport. */
 export function canView(_actor: Actor): boolean {
@@ -24,5 +25,10 @@ export function canArchiveAccount(actor: Actor): boolean {
 
 /** Settings, users and Slack webhooks are admin-only. */
 export function canManageWorkspace(actor: Actor): boolean {
+  return actor.role === 'admin';
+}
+
+/** Reps own what they create; only admins give an opportunity to someone else. */
+export function canAssignOwner(actor: Actor): boolean {
   return actor.role === 'admin';
 }

@@ -3,11 +3,11 @@
 import { sql, type SQL } from 'drizzle-orm';
 import type { AnySQLiteColumn } from 'drizzle-orm/sqlite-core';
 import { z, type ZodError } from 'zod';
-import type { SessionUser } from '../auth/sessions';
+import { blank } from '../form-fields';
+import { ok, type Invalid, type Refused, type Result } from '../result';
 import { isCalendarDate } from '../i18n/calendar';
 
-/** Who is acting: the signed-in user as requireUser() returns it (only id and role matter). */
-export type Actor = Pick<SessionUser, 'id' | 'role'>;
+export type { Actor } from '../auth/permissions';
 
 /** Why a field was refused; pages translate `error.<code>` from src/server/crm/messages.ts. */
 export const crmErrorCodes = [
@@ -29,13 +29,10 @@ export const crmErrorCodes = [
 export type CrmErrorCode = (typeof crmErrorCodes)[number];
 export type FieldErrors<F extends string = string> = Partial<Record<F, CrmErrorCode>>;
 
-export type CrmFailure<F extends string = string> =
-  | { ok: false; reason: 'invalid'; fieldErrors: FieldErrors<F> }
-  | { ok: false; reason: 'forbidden' }
-  | { ok: false; reason: 'not_found' };
-export type CrmResult<T, F extends string = string> = { ok: true; value: T } | CrmFailure<F>;
+export type CrmFailure<F extends string = string> = Invalid<FieldErrors<F>> | Refused<'forbidden' | 'not_found'>;
+export type CrmResult<T, F extends string = string> = Result<T, CrmFailure<F>>;
 
-export const ok = <T>(value: T): { ok: true; value: T } => ({ ok: true, value });
+export { ok };
 export const forbidden = (): { ok: false; reason: 'forbidden' } => ({ ok: false, reason: 'forbidden' });
 export const notFound = (): { ok: false; reason: 'not_found' } => ({ ok: false, reason: 'not_found' });
 export const invalid = <F extends string>(fieldErrors: FieldErrors<F>): { ok: false; reason: 'invalid'; fieldErrors: FieldErrors<F> } => ({
@@ -57,8 +54,6 @@ export function fieldErrorsOf<F extends string>(error: ZodError): FieldErrors<F>
   return errors;
 }
 
-/** Form fields arrive as strings; an empty or blank one means "not given". */
-const blank = (value: unknown) => (typeof value === 'string' && value.trim() === '' ? undefined : value);
 
 export const requiredText = (max: number) =>
   z.preprocess(blank, z.string({ required_error: 'required', invalid_type_error: 'invalid' }).trim().min(1, 'required').max(max, 'tooLong'));

@@ -13,7 +13,7 @@ import {
   salesCycles,
   users,
 } from '../db/tables';
-import { canEditOpportunity } from '../auth/permissions';
+import { canAssignOwner, canEditOpportunity } from '../auth/permissions';
 import type { Queryable, RingiDb } from '../db/client';
 import {
   amountJpy,
@@ -293,7 +293,7 @@ async function referenceErrors(db: Queryable, actor: Actor, data: References, ex
   const owner = data.ownerUserId;
   if (owner !== undefined && owner !== (existing?.ownerUserId ?? actor.id)) {
     // Reps keep what they create and cannot hand deals over: that would lock themselves out.
-    if (actor.role !== 'admin') errors.ownerUserId = 'ownerNotAllowed';
+    if (!canAssignOwner(actor)) errors.ownerUserId = 'ownerNotAllowed';
     else if (!(await db.select({ id: users.id }).from(users).where(and(eq(users.id, owner), isNull(users.deactivatedAt), ne(users.role, 'content'))).limit(1))[0]) errors.ownerUserId = 'unknownOwner';
   }
   return errors;

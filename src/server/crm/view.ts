@@ -1,18 +1,33 @@
-// Small helpers the CRM pages share: reading a posted form, list URLs, calendar dates.
-import { crossSiteRefusal, MAX_TEXT_FORM_BYTES, readForm as readAdminForm } from '../http/forms';
+// Small helpers the CRM pages share: outcomes of their forms, list URLs, calendar dates.
+import type { FormOutcome } from '../http/admin-form';
+import type { PostedForm } from '../http/forms';
 import type { Locale } from '../i18n/format';
 import { formatDate } from '../i18n/format';
-import type { CrmErrorCode, FieldErrors } from './common';
-import { errorMessage } from './messages';
+import type { CrmErrorCode, CrmResult, FieldErrors } from './common';
+import { refusalResponse, type RefusalOptions } from '../http/refusal';
+import { errorMessage, tCrm, type CrmMessageKey } from './messages';
+
+/** A refused CRM form: which one (`intent`), what was sent, the field errors. */
+export interface CrmFormFailure<F extends string> {
+  intent: string;
+  values: Record<string, string>;
+  errors: FieldErrors<F>;
+}
 
 /**
- * The posted form as strings (an empty object when the body is not a form or too large: the page
- * answers 400), or a 403 response for a cross-site post.
+ * The admin form pipeline's outcome of a CRM result: saved → `redirect(value)`, invalid → the form
+ * again, else the refusal page (saying `forbidden` when given).
  */
-export async function readForm(context: { request: Request; url: URL }): Promise<Record<string, string> | Response> {
-  const posted = await readAdminForm(context.request, context.url, MAX_TEXT_FORM_BYTES);
-  if (posted.ok) return posted.fields;
-  return posted.problem === 'crossSite' ? crossSiteRefusal() : {};
+export function crmOutcome<T, F extends string>(
+  form: Pick<PostedForm, 'fields'>,
+  result: CrmResult<T, F>,
+  redirect: (value: T) => string,
+  forbidden?: CrmMessageKey,
+): FormOutcome<CrmFormFailure<F>> {
+  if (result.ok) return { ok: true, redirect: redirect(result.value) };
+  if (result.reason === 'forbidden' && forbidden) return { ok: false, reason: 'forbidden', detail: (lang) => tCrm(lang, forbidden) };
+  if (result.reason !== 'invalid') return { ok: false, reason: result.reason };
+  return { ok: false, reason: 'invalid', failed: { intent: form.fields.intent ?? '', values: form.fields, errors: result.fieldErrors } };
 }
 
 /** A YYYY-MM-DD calendar date in the reader's format (taken at noon UTC so no time zone shifts the day). */
@@ -44,4 +59,14 @@ export function translatedErrors<F extends string>(locale: Locale, errors: Field
   const out: Partial<Record<F, string>> = {};
   for (const [field, code] of Object.entries(errors) as [F, CrmErrorCode][]) out[field] = errorMessage(locale, code);
   return out;
+}
+
+/** The refusal page's reason and way back, in CRM words. */
+export function crmRefusal(detail: CrmMessageKey, back: { href: string; label: CrmMessageKey }): RefusalOptions {
+  return { detail: (lang) => tCrm(lang, detail), back: { href: back.href, label: (lang) => tCrm(lang, back.label) } };
+}
+
+/** A record that does not exist: the refusal page (404), back to its list. */
+export function notFoundRefusal(locale: Locale, list: 'accounts' | 'opportunities'): Response {
+  return refusalResponse(locale, 'not_found', crmRefusal('notFound.body', { href: `/admin/${list}`, label: `back.${list}` }));
 }

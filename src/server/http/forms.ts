@@ -2,9 +2,17 @@
 // bounded size, strings and files apart.
 import { adminHeaders, isSameOrigin } from '../auth/guard';
 
+/** `fields` holds each name's first value; `lists` every value, in order (checkbox lists, ordered inputs). */
+export interface PostedForm {
+  fields: Record<string, string>;
+  lists: Record<string, string[]>;
+  files: Record<string, File>;
+  /** Every file of each name, in order (an upload with several attachments). */
+  fileLists: Record<string, File[]>;
+}
+
 export type ReadForm =
-  /** `fields` holds each name's first value; `lists` every value, in order (checkbox lists, ordered inputs). */
-  | { ok: true; fields: Record<string, string>; lists: Record<string, string[]>; files: Record<string, File>; fileLists: Record<string, File[]> }
+  | ({ ok: true } & PostedForm)
   | { ok: false; status: 400 | 403 | 413; problem: 'badRequest' | 'crossSite' | 'tooLarge' };
 
 /**

@@ -15,8 +15,11 @@ function escapeHtml(text: string): string {
   return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 }
 
-/** One section per language, the reader's first; the title names them all. */
-export function messagePageHtml(sections: readonly [MessageSection, ...MessageSection[]]): string {
+/**
+ * One section per language, the reader's first; the title names them all. `refusal` marks the page
+ * (`<main data-refusal="forbidden">`) when it refuses something (./refusal.ts).
+ */
+export function messagePageHtml(sections: readonly [MessageSection, ...MessageSection[]], options: { refusal?: string } = {}): string {
   const title = sections.map((s) => escapeHtml(s.title)).join(' / ');
   const body = sections
     .map((s) => {
@@ -35,7 +38,7 @@ export function messagePageHtml(sections: readonly [MessageSection, ...MessageSe
 <title>${title} — Ringi</title>
 </head>
 <body>
-<main>
+<main${options.refusal ? ` data-refusal="${escapeHtml(options.refusal)}"` : ''}>
 ${body}
 </main>
 </body>

@@ -5,14 +5,14 @@ import crypto from 'node:crypto';
 import { asc, eq } from 'drizzle-orm';
 import { z } from 'zod';
 import { locales, opportunities, roomDocuments, rooms } from '../db/tables';
-import { canEditOpportunity } from '../auth/permissions';
-import type { SessionUser } from '../auth/sessions';
+import { canEditOpportunity, type Actor } from '../auth/permissions';
 import type { Queryable, RingiDb } from '../db/client';
 import { endOfDay, isCalendarDate, lastValidDay, workspaceTimeZone } from '../i18n/calendar';
+import type { Invalid, Refused, Result } from '../result';
 import { isValidSlug } from './access-rules';
 import { MAX_ROOM_TITLE_LENGTH } from './room-title';
 
-export type Actor = Pick<SessionUser, 'id' | 'role'>;
+export type { Actor };
 export type RoomLocale = (typeof locales)[number];
 export type Room = typeof rooms.$inferSelect;
 
@@ -116,11 +116,8 @@ export type RoomField = 'title' | 'message' | 'locale' | 'expiresOn' | 'document
 export type RoomErrorCode = 'invalid' | 'tooLong' | 'invalidChoice' | ExpiryError | DocumentsError;
 export type RoomFieldErrors = Partial<Record<RoomField, RoomErrorCode>>;
 
-export type RoomFailure =
-  | { ok: false; reason: 'not_found' }
-  | { ok: false; reason: 'forbidden' }
-  | { ok: false; reason: 'invalid'; fieldErrors: RoomFieldErrors; badSlugs: string[] };
-export type RoomResult<T> = { ok: true; value: T } | RoomFailure;
+export type RoomFailure = Refused<'not_found' | 'forbidden'> | (Invalid<RoomFieldErrors> & { badSlugs: string[] });
+export type RoomResult<T> = Result<T, RoomFailure>;
 
 export interface RoomFormInput {
   title?: unknown;

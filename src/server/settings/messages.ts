@@ -120,8 +120,6 @@ const ja = {
   'settings.saved.webhook': 'Webhook を保存しました。',
   'settings.saved.webhookRemoved': 'Webhook を削除しました。',
   'settings.saved.stages': 'フェーズの名称を保存しました。',
-  'settings.tooLarge': '送信されたデータが大きすぎます。',
-  'settings.badRequest': 'フォームを読み取れませんでした。もう一度お試しください。',
 
   // Users
   'users.title': 'ユーザー',
@@ -171,8 +169,6 @@ const ja = {
   'users.saved.reactivated': 'ユーザーを有効に戻しました。',
   'users.refused.self': '自分自身に対してはこの操作はできません（自分のパスワードは「アカウント」ページで変更します）。',
   'users.refused.last_admin': '有効な管理者が 1 人もいなくなるため、この操作はできません。先に別の管理者を追加してください。',
-  'users.refused.not_found': 'ユーザーが見つかりません。',
-  'users.notFoundTitle': 'ユーザーが見つかりません',
   'users.selfRoleHint': '自分の権限は変更できません。',
 
   // Account
@@ -313,8 +309,6 @@ const en: Record<SettingsMessageKey, string> = {
   'settings.saved.webhook': 'Webhook saved.',
   'settings.saved.webhookRemoved': 'Webhook removed.',
   'settings.saved.stages': 'Stage names saved.',
-  'settings.tooLarge': 'What was sent is too large.',
-  'settings.badRequest': 'The form could not be read. Please try again.',
 
   'users.title': 'Users',
   'users.lead': 'Accounts of your reps and admins.',
@@ -363,8 +357,6 @@ const en: Record<SettingsMessageKey, string> = {
   'users.saved.reactivated': 'User reactivated.',
   'users.refused.self': 'You cannot do this to your own account (change your own password on the Account page).',
   'users.refused.last_admin': 'This would leave no active admin. Add another admin first.',
-  'users.refused.not_found': 'No such user.',
-  'users.notFoundTitle': 'User not found',
   'users.selfRoleHint': 'You cannot change your own role.',
 
   'account.title': 'Account',

@@ -5,11 +5,13 @@
 import { eq, like } from 'drizzle-orm';
 import { z } from 'zod';
 import { locales, pipelineStages, users, workspaceSettings } from '../db/tables';
-import type { SessionUser } from '../auth/sessions';
+import { canManageWorkspace, type Actor } from '../auth/permissions';
 import type { Queryable, RingiDb } from '../db/client';
+import { choice } from '../form-fields';
+import type { Invalid, Refused, Result } from '../result';
 import { loadSecretKey, openSecret, sealSecret, type SecretKey } from '../security/secret-box';
 
-export type Actor = Pick<SessionUser, 'id' | 'role'>;
+export type { Actor };
 
 /** Why a field was refused; pages translate `error.<code>` from ./messages.ts. */
 export const settingsErrorCodes = [
@@ -61,9 +63,6 @@ const integerIn = ({ min, max }: { min: number; max: number }) =>
       .min(min, 'outOfRange')
       .max(max, 'outOfRange'),
   );
-
-const choice = <T extends readonly [string, ...string[]]>(values: T) =>
-  z.enum(values as unknown as [T[number], ...T[number][]], { errorMap: () => ({ message: 'invalidChoice' }) });
 
 const LOGO_DATA_URL = /^data:image\/(?:png|jpeg|webp);base64,[A-Za-z0-9+/]+={0,2}$/;
 
@@ -397,10 +396,7 @@ export interface SettingsInput {
   stageLabels?: StageLabelInput[];
 }
 
-export type SettingsResult =
-  | { ok: true; settings: WorkspaceSettings }
-  | { ok: false; reason: 'invalid'; fieldErrors: SettingsFieldErrors }
-  | { ok: false; reason: 'forbidden' };
+export type SettingsResult = Result<WorkspaceSettings, Invalid<SettingsFieldErrors> | Refused<'forbidden'>>;
 
 type PlainKey = Exclude<SettingKey, 'logoDataUrl'>;
 const plainKeys = settingKeys.filter((k): k is PlainKey => k !== 'logoDataUrl');
@@ -421,7 +417,7 @@ export async function updateSettings(
   input: SettingsInput,
   options: SecretOptions & { now?: Date } = {},
 ): Promise<SettingsResult> {
-  if (actor.role !== 'admin') return { ok: false, reason: 'forbidden' };
+  if (!canManageWorkspace(actor)) return { ok: false, reason: 'forbidden' };
   const env = options.env ?? process.env;
   const now = options.now ?? new Date();
   const errors: SettingsFieldErrors = {};
@@ -519,5 +515,5 @@ export async function updateSettings(
       await tx.update(pipelineStages).set({ labelJa: stage.labelJa, labelEn: stage.labelEn }).where(eq(pipelineStages.number, stage.number));
     }
   });
-  return { ok: true, settings: await getSettings(db, { ...options, env }) };
+  return { ok: true, value: await getSettings(db, { ...options, env }) };
 }

@@ -5,9 +5,12 @@ import { and, asc, eq, isNull, ne, sql } from 'drizzle-orm';
 import { z } from 'zod';
 import { locales, slackAlertModes, userRoles, users } from '../db/tables';
 import { passwordProblem, verifyPassword } from '../auth/passwords';
+import { canManageWorkspace } from '../auth/permissions';
 import { createSession, invalidateUserSessions } from '../auth/sessions';
 import { signInSucceeded, takeSignInAttempt, type SignInSource } from '../auth/throttle';
 import type { Queryable, RingiDb } from '../db/client';
+import { blank, choice } from '../form-fields';
+import type { Invalid, Refused, Result } from '../result';
 import { createUser, DuplicateEmailError, generatePassword, reactivateUser, setPassword } from '../users/users';
 import type { Actor } from './settings';
 
@@ -32,25 +35,20 @@ export type UserErrorCode = (typeof userErrorCodes)[number];
 export type UserFieldErrors = Partial<Record<string, UserErrorCode>>;
 
 export type UserFailure =
-  | { ok: false; reason: 'invalid'; fieldErrors: UserFieldErrors }
-  | { ok: false; reason: 'forbidden' }
-  | { ok: false; reason: 'not_found' }
-  /** Admins cannot deactivate, reset or change the role of themselves here (use /admin/account). */
-  | { ok: false; reason: 'self' }
-  /** The workspace would be left without an active admin. */
-  | { ok: false; reason: 'last_admin' }
-  | { ok: false; reason: 'throttled' };
-export type UserResult<T> = { ok: true; value: T } | UserFailure;
+  | Invalid<UserFieldErrors>
+  /**
+   * `self`: admins cannot deactivate, reset or change the role of themselves here (use /admin/account);
+   * `last_admin`: the workspace would be left without an active admin.
+   */
+  | Refused<'forbidden' | 'not_found' | 'self' | 'last_admin' | 'throttled'>;
+export type UserResult<T> = Result<T, UserFailure>;
 
 const invalid = (fieldErrors: UserFieldErrors): UserFailure => ({ ok: false, reason: 'invalid', fieldErrors });
 
-const blank = (value: unknown) => (typeof value === 'string' && value.trim() === '' ? undefined : value);
 const requiredText = (max: number) =>
   z.preprocess(blank, z.string({ required_error: 'required', invalid_type_error: 'required' }).trim().min(1, 'required').max(max, 'tooLong'));
 const optionalText = (max: number) =>
   z.preprocess(blank, z.string({ invalid_type_error: 'required' }).trim().max(max, 'tooLong').optional()).transform((v) => v ?? null);
-const choice = <T extends readonly [string, ...string[]]>(values: T) =>
-  z.enum(values as unknown as [T[number], ...T[number][]], { errorMap: () => ({ message: 'invalidChoice' }) });
 
 /** Slack member ids look like U012AB3CD (W… on Enterprise Grid). */
 export const SLACK_USER_ID = /^[UW][A-Z0-9]{6,20}$/;
@@ -148,7 +146,7 @@ async function otherActiveAdmins(db: Queryable, exceptUserId: string): Promise<n
  * is no e-mail sending). Input fields are form strings.
  */
 export async function inviteUser(db: RingiDb, actor: Actor, input: Record<string, unknown>): Promise<UserResult<{ id: string; password: string }>> {
-  if (actor.role !== 'admin') return { ok: false, reason: 'forbidden' };
+  if (!canManageWorkspace(actor)) return { ok: false, reason: 'forbidden' };
   const parsed = inviteSchema.safeParse(input);
   if (!parsed.success) return invalid(fieldErrorsOf(parsed.error));
   const { slackUserId, jobTitle, phone, ...rest } = parsed.data;
@@ -168,7 +166,7 @@ export async function inviteUser(db: RingiDb, actor: Actor, input: Record<string
 
 /** Display name, role, locale, job title, phone and Slack user id of a user. */
 export async function updateUserProfile(db: RingiDb, actor: Actor, userId: string, input: Record<string, unknown>): Promise<UserResult<PublicUser>> {
-  if (actor.role !== 'admin') return { ok: false, reason: 'forbidden' };
+  if (!canManageWorkspace(actor)) return { ok: false, reason: 'forbidden' };
   const parsed = profileSchema.safeParse(input);
   if (!parsed.success) return invalid(fieldErrorsOf(parsed.error));
   return await db.transaction(async (tx): Promise<UserResult<PublicUser>> => {
@@ -185,7 +183,7 @@ export async function updateUserProfile(db: RingiDb, actor: Actor, userId: strin
 
 /** A new generated password, returned once; every session of the user ends. */
 export async function resetUserPassword(db: RingiDb, actor: Actor, userId: string): Promise<UserResult<{ password: string }>> {
-  if (actor.role !== 'admin') return { ok: false, reason: 'forbidden' };
+  if (!canManageWorkspace(actor)) return { ok: false, reason: 'forbidden' };
   if (userId === actor.id) return { ok: false, reason: 'self' };
   if (!(await getUser(db, userId))) return { ok: false, reason: 'not_found' };
   const password = generatePassword();
@@ -195,7 +193,7 @@ export async function resetUserPassword(db: RingiDb, actor: Actor, userId: strin
 
 /** Ends the user's sessions at once; never yourself, never the last active admin. */
 export async function deactivateUserByAdmin(db: RingiDb, actor: Actor, userId: string, now = new Date()): Promise<UserResult<PublicUser>> {
-  if (actor.role !== 'admin') return { ok: false, reason: 'forbidden' };
+  if (!canManageWorkspace(actor)) return { ok: false, reason: 'forbidden' };
   if (userId === actor.id) return { ok: false, reason: 'self' };
   // Checked and written in one transaction: two admins deactivating each other cannot both succeed.
   return await db.transaction(async (tx): Promise<UserResult<PublicUser>> => {
@@ -211,7 +209,7 @@ export async function deactivateUserByAdmin(db: RingiDb, actor: Actor, userId: s
 }
 
 export async function reactivateUserByAdmin(db: RingiDb, actor: Actor, userId: string): Promise<UserResult<PublicUser>> {
-  if (actor.role !== 'admin') return { ok: false, reason: 'forbidden' };
+  if (!canManageWorkspace(actor)) return { ok: false, reason: 'forbidden' };
   if (!(await getUser(db, userId))) return { ok: false, reason: 'not_found' };
   await reactivateUser(db, userId);
   return { ok: true, value: (await getUser(db, userId))! };
