@@ -12,7 +12,7 @@ const publicHosts = (process.env.RINGI_ALLOWED_HOSTS ?? '127.0.0.1,localhost')
 
 export default defineConfig({
   output: 'server',
-  // @astrojs/node with Ringi's server as the entry point, and Ringi's pipeline in `astro dev` (docs/adr/0020).
+  // @astrojs/node with Ringi's server as the entry point, and Ringi's pipeline in `astro dev` (docs/adr/0016).
   adapter: ringiServer(),
   server: { host: process.env.HOST ?? '127.0.0.1', port },
   security: {
@@ -23,5 +23,5 @@ export default defineConfig({
   build: { inlineStylesheets: 'never' },
   vite: { build: { assetsInlineLimit: 0 } },
   devToolbar: { enabled: false },
-  // No Markdown here: documents are rendered and sanitised when a version is published (docs/adr/0040).
+  // No Markdown here: documents are rendered and sanitised when a version is published (docs/adr/0018).
 });

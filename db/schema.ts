@@ -128,7 +128,7 @@ export const rooms = sqliteTable('rooms', {
   createdAt: createdAt(),
 });
 
-// --- Documents: published versions with their sanitised HTML, from the studio or from content/ (ADR 0040). ---
+// --- Documents: published versions with their sanitised HTML, from the studio or from content/ (ADR 0018). ---
 
 export const documentSources = ['git', 'studio'] as const;
 export const documentVersionStatuses = ['draft', 'published', 'withdrawn'] as const;
@@ -457,7 +457,7 @@ export const jobLeases = sqliteTable('job_leases', {
   claimedAt: integer('claimed_at', { mode: 'timestamp_ms' }),
   claimedBy: text('claimed_by'),
 });
-// --- The REST API (/api/v1) and outgoing webhooks (docs/adr/0030-api-tokens-and-webhooks.md). ---
+// --- The REST API (/api/v1) and outgoing webhooks (docs/adr/0017-api-tokens-and-webhooks.md). ---
 
 export const apiTokenScopes = ['read', 'write'] as const;
 

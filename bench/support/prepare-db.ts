@@ -23,7 +23,7 @@ async function main(): Promise<void> {
   // Every demo room offers the same realistic list (the room_documents query returns all of them).
   const everyRoom = Object.fromEntries(Object.keys(demoRoomDocuments).map((roomId) => [roomId, roomSlugs]));
   const { links } = await seedDemo(seeded, loadSecretKey(), loadDemoCatalog(config.contentDir), new Date(), everyRoom);
-  // Documents are versions in the database (ADR 0040): published from content/ as the server's start does.
+  // Documents are versions in the database (ADR 0018): published from content/ as the server's start does.
   await syncContentDirectory(seeded, config.contentDir);
   await closeDatabase(seeded);
   const link = links.find((l) => l.state === 'active');

@@ -21,7 +21,7 @@ db.pragma('busy_timeout = 5000');
 const [linkSql, documentsSql, readVersionsSql] = config.statements;
 const linkStatement = db.prepare(linkSql).raw(true);
 const documentsStatement = db.prepare(documentsSql).raw(true);
-// The versions the contact last read ("updated since you last read", ADR 0040).
+// The versions the contact last read ("updated since you last read", ADR 0018).
 const readVersionsStatement = db.prepare(readVersionsSql).raw(true);
 
 // Column positions by table and name (the join selects several "id"s, so names alone are ambiguous).

@@ -1,4 +1,4 @@
-// The server is assembled once (docs/adr/0020): Astro builds Ringi's server with the pages, so the
+// The server is assembled once (docs/adr/0016): Astro builds Ringi's server with the pages, so the
 // built server holds ONE connection to its database, and `npm run dev` runs the same request pipeline
 // in front of Astro's dev server: reading beacons, the request guard and the pages. Each case runs on
 // a server of its own (support/second-server.ts).

@@ -1,5 +1,5 @@
 // The document sanitiser on a hostile document set: the plugin list on its own, and the publish
-// pipeline that stores every version's HTML (src/server/documents/render.ts, ADR 0040).
+// pipeline that stores every version's HTML (src/server/documents/render.ts, ADR 0018).
 import fs from 'node:fs';
 import path from 'node:path';
 import rehypeStringify from 'rehype-stringify';

@@ -198,7 +198,7 @@ let shared: RingiDb | undefined;
 
 /**
  * The server's one connection, opened and migrated on first use. Every module of the server process
- * uses it (one bundle, docs/adr/0020), so a transaction holds back the other requests' statements
+ * uses it (one bundle, docs/adr/0016), so a transaction holds back the other requests' statements
  * instead of meeting a locked file (a synchronous busy wait would stall the very transaction it waits for).
  */
 export function getDb(): RingiDb {

@@ -1,4 +1,4 @@
-// The document catalog: the current published version of every document (ADR 0040). Versions never
+// The document catalog: the current published version of every document (ADR 0018). Versions never
 // change once published, so each is read from the database once per process and kept by its id;
 // only "which version is current" is asked per request (one primary-key lookup).
 import { eq } from 'drizzle-orm';

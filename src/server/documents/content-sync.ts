@@ -1,4 +1,4 @@
-// content/ in git as a way to publish (ADR 0040): each `<slug>.md` with its attachments goes through
+// content/ in git as a way to publish (ADR 0018): each `<slug>.md` with its attachments goes through
 // the studio's checks and becomes a new version when it changed since the last version git gave.
 // Run at server start and by `ringi content sync`; `ringi content check` (part of the build) only checks.
 import fs from 'node:fs';

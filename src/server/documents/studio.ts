@@ -56,7 +56,7 @@ export async function submitUpload(db: RingiDb, upload: StudioUpload, actor: { i
   return { ok: true, draftId, slug: prepared.document.slug, stripped: prepared.rendered.stripped };
 }
 
-/** Whether content/ also holds this document: its next change there publishes over the studio's (ADR 0040). */
+/** Whether content/ also holds this document: its next change there publishes over the studio's (ADR 0018). */
 export function alsoInGit(contentDir: string, slug: string): boolean {
   return contentFiles(contentDir).includes(`${slug}.md`);
 }

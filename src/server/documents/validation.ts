@@ -1,6 +1,6 @@
 // Checking a submitted document (Markdown with YAML frontmatter, plus its attachments) before it
 // is rendered: every problem at once, each with the file, the line and the field, in plain words.
-// The same check runs for the studio's uploads, `ringi content sync` and the build (ADR 0040).
+// The same check runs for the studio's uploads, `ringi content sync` and the build (ADR 0018).
 import { LineCounter, parseDocument, type Document } from 'yaml';
 import type { ZodIssue } from 'zod';
 import type { Locale } from '../i18n/format';

@@ -1,4 +1,4 @@
-// Documents and their versions in the database (ADR 0040). A submission is checked
+// Documents and their versions in the database (ADR 0018). A submission is checked
 // (validation.ts), rendered once (render.ts) and stored as a draft; publishing gives it the next
 // number and makes it current. Published versions never change: a newer one, or a withdrawal,
 // moves "current" on, and the old ones stay for the history and for the views that read them.
@@ -116,7 +116,7 @@ export async function saveDraft(db: RingiDb, input: Submission): Promise<string>
 
 export type PublishResult = { ok: true; number: number; slug: string } | { ok: false; reason: 'notFound' | 'notDraft' };
 
-/** A draft becomes the next version and the current one: whichever was published last wins (ADR 0040). */
+/** A draft becomes the next version and the current one: whichever was published last wins (ADR 0018). */
 export async function publishDraft(db: RingiDb, versionId: string, now: Date): Promise<PublishResult> {
   const [draft] = await db.select({ slug: documentVersions.documentSlug, status: documentVersions.status }).from(documentVersions).where(eq(documentVersions.id, versionId)).limit(1);
   if (!draft) return { ok: false, reason: 'notFound' };

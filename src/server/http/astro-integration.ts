@@ -1,4 +1,4 @@
-// Ringi's server inside Astro, so that its modules exist once per process (docs/adr/0020):
+// Ringi's server inside Astro, so that its modules exist once per process (docs/adr/0016):
 // - `astro build`: @astrojs/node (standalone) with server-entry.ts as its server entry point, so
 //   Astro bundles the server with the pages and dist/server/entry.mjs starts the whole product;
 // - `astro dev`: the same pipeline (main.ts) in front of Astro's dev handler, loaded through the dev

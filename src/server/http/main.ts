@@ -1,6 +1,6 @@
 // Ringi's server: one request pipeline in front of Astro, and the background jobs. The same modules
 // as Astro's pages, in one process: `npm start` runs it from Astro's build (server-entry.ts) and
-// `npm run dev` from Astro's dev server (astro-integration.ts), see docs/adr/0020.
+// `npm run dev` from Astro's dev server (astro-integration.ts), see docs/adr/0016.
 // A request goes: forwarded headers, the request guard (ADR 0009), the token-guessing limit (ADR
 // 0010), then a reading beacon on a plain node:http path (ADR 0003), a prospect page from its room's
 // template (ADR 0006), or else Astro (static files and SSR pages).
@@ -39,7 +39,7 @@ export interface RingiServer {
  */
 export async function startRingi({ renderPage }: { renderPage?: TemplateRenderer } = {}): Promise<RingiServer> {
   const db = await prepareDatabase(); // migrate before the first request, not during it
-  // content/ in git publishes its changed documents before the first request (ADR 0040).
+  // content/ in git publishes its changed documents before the first request (ADR 0018).
   const content = syncReportLines(await syncContentDirectory(db, config.contentDir));
   for (const line of content.info) console.log(line);
   for (const line of content.problems) console.error(line);

@@ -1,7 +1,7 @@
 // What `npm start` runs: the server entry of Astro's own build (dist/server/entry.mjs calls `start`),
 // so this file, main.ts and every page share one copy of each module and one database connection.
 // Astro's node adapter still serves the static files and the pages; Ringi's pipeline (main.ts) sits
-// in front of it on the same node:http server (docs/adr/0020).
+// in front of it on the same node:http server (docs/adr/0016).
 import http from 'node:http';
 import { createExports } from '@astrojs/node/server.js';
 import type { SSRManifest } from 'astro';
