@@ -127,6 +127,19 @@ describe('content/ sync', () => {
   afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
   const pdf = Buffer.from('%PDF-1.4\n%%EOF\n');
 
+  it('two instances syncing the same new file at once publish it once', async () => {
+    const shared = fs.mkdtempSync(path.join(os.tmpdir(), 'ringi-content-race-'));
+    try {
+      fs.writeFileSync(path.join(shared, 'race-doc.md'), testMarkdown('race-doc'));
+      const reports = await Promise.all([syncContentDirectory(db, shared, day(1)), syncContentDirectory(db, shared, day(1))]);
+      expect(reports.flatMap((r) => r.published)).toEqual([{ slug: 'race-doc', number: 1 }]);
+      expect(reports.flatMap((r) => r.unchanged)).toEqual(['race-doc']);
+      expect((await versionHistory(db, 'race-doc')).map((v) => v.number)).toEqual([1]);
+    } finally {
+      fs.rmSync(shared, { recursive: true, force: true });
+    }
+  });
+
   it('publishes new and changed files only, with attachments; a broken file keeps its current version', async () => {
     fs.writeFileSync(path.join(dir, 'git-doc.md'), testMarkdown('git-doc').replace('updated: 2026-11-01', 'updated: 2026-11-01\nattachments:\n  - file: git-doc.pdf\n    label: "PDF"'));
     fs.writeFileSync(path.join(dir, 'git-doc.pdf'), pdf);

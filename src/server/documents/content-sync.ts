@@ -4,6 +4,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { RingiDb } from '../db/client';
+import { serialiseOn } from '../db/locks';
 import type { Locale } from '../i18n/format';
 import { renderMarkdown, type RenderedDocument } from './render';
 import { formatProblem, validateDocument, type DocumentProblem, type DocumentSubmission, type ValidDocument } from './validation';
@@ -70,14 +71,20 @@ export async function syncContentDirectory(db: RingiDb, dir: string, now = new D
       continue;
     }
     const { document, rendered } = prepared;
-    const last = await latestFromSource(db, document.slug, 'git');
-    if (last && last.contentHash === contentHash(submission.markdown, document.files)) {
+    // Instances starting together sync the same files: the check and the publish run as one step per
+    // document, so the second instance finds the version the first one published instead of adding a twin.
+    const published = await db.transaction(async (tx) => {
+      await serialiseOn(tx, [`document:${document.slug}`]);
+      const last = await latestFromSource(db, document.slug, 'git');
+      if (last && last.contentHash === contentHash(submission.markdown, document.files)) return null;
+      const draftId = await saveDraft(db, { document, rendered, markdown: submission.markdown, source: 'git', sourceName: where, userId: null, now });
+      return publishDraft(db, draftId, now);
+    });
+    if (published === null) {
       report.unchanged.push(document.slug);
       continue;
     }
     if (rendered.stripped.length !== 0) report.stripped.push({ file: where, parts: rendered.stripped });
-    const draftId = await saveDraft(db, { document, rendered, markdown: submission.markdown, source: 'git', sourceName: where, userId: null, now });
-    const published = await publishDraft(db, draftId, now);
     if (published.ok) report.published.push({ slug: document.slug, number: published.number });
   }
   return report;

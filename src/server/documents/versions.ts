@@ -6,6 +6,7 @@ import crypto from 'node:crypto';
 import { and, count, desc, eq, inArray, isNotNull, max } from 'drizzle-orm';
 import { documentFiles, documents, documentVersions, documentViews } from '../db/tables';
 import type { RingiDb } from '../db/client';
+import { serialiseOn } from '../db/locks';
 import type { DocumentCategory } from './frontmatter';
 import type { TocHeading } from './presentation';
 import type { RenderedDocument } from './render';
@@ -120,13 +121,17 @@ export type PublishResult = { ok: true; number: number; slug: string } | { ok: f
 export async function publishDraft(db: RingiDb, versionId: string, now: Date): Promise<PublishResult> {
   const [draft] = await db.select({ slug: documentVersions.documentSlug, status: documentVersions.status }).from(documentVersions).where(eq(documentVersions.id, versionId)).limit(1);
   if (!draft) return { ok: false, reason: 'notFound' };
-  if (draft.status !== 'draft') return { ok: false, reason: 'notDraft' };
-  const [last] = await db.select({ number: max(documentVersions.number) }).from(documentVersions).where(eq(documentVersions.documentSlug, draft.slug));
-  const number = (last?.number ?? 0) + 1;
-  // The unique (slug, number) index refuses a second publish racing for the same number.
-  await db.update(documentVersions).set({ status: 'published', number, publishedAt: now }).where(and(eq(documentVersions.id, versionId), eq(documentVersions.status, 'draft')));
-  await db.update(documents).set({ currentVersionId: versionId }).where(eq(documents.slug, draft.slug));
-  return { ok: true, number, slug: draft.slug };
+  return db.transaction(async (tx) => {
+    // Two publishes of one document (two editors, two instances) take numbers one after the other.
+    await serialiseOn(tx, [`document:${draft.slug}`]);
+    const [current] = await tx.select({ status: documentVersions.status }).from(documentVersions).where(eq(documentVersions.id, versionId)).limit(1);
+    if (current?.status !== 'draft') return { ok: false, reason: 'notDraft' } as const;
+    const [last] = await tx.select({ number: max(documentVersions.number) }).from(documentVersions).where(eq(documentVersions.documentSlug, draft.slug));
+    const number = (last?.number ?? 0) + 1;
+    await tx.update(documentVersions).set({ status: 'published', number, publishedAt: now }).where(eq(documentVersions.id, versionId));
+    await tx.update(documents).set({ currentVersionId: versionId }).where(eq(documents.slug, draft.slug));
+    return { ok: true, number, slug: draft.slug } as const;
+  });
 }
 
 export type WithdrawResult = { ok: true; slug: string; currentVersionId: string | null } | { ok: false; reason: 'notFound' | 'notPublished' };
