@@ -60,9 +60,14 @@ export interface HandOffState {
   reason: Evidence[];
 }
 
+/** A user's name (the hand-off owner stays named after being deactivated). */
+export async function userDisplayName(db: Queryable, id: string | null): Promise<string | null> {
+  return id ? ((await db.select({ name: users.displayName }).from(users).where(eq(users.id, id)).limit(1))[0]?.name ?? null) : null;
+}
+
 /** What the opportunity page shows about the hand-off. */
 export async function handOffState(db: RingiDb, o: OpportunityDetail, now: Date, signals?: Evidence[]): Promise<HandOffState> {
-  const name = async (id: string | null) => (id ? ((await db.select({ name: users.displayName }).from(users).where(eq(users.id, id)).limit(1))[0]?.name ?? null) : null);
+  const name = (id: string | null) => userDisplayName(db, id);
   const alert = o.handOffOwnerUserId
     ? (await db.select({ createdAt: slackOutbox.createdAt }).from(slackOutbox).where(eq(slackOutbox.idempotencyKey, handOffAlertKey(o.id, o.handOffOwnerUserId))).limit(1))[0]
     : undefined;
