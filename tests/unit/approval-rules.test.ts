@@ -134,7 +134,7 @@ describe('evidence in plain words', () => {
   const [itReview] = approvalSuggestions(facts([champion, reader('山田', 'unknown', 1, { security: 300 }, true)]));
   const [drafting] = approvalSuggestions(facts([reader('山田', 'champion', 30, { pricing: 60, template: 60 }), reader('高橋', 'manager', 25, { pricing: 60, template: 60 })]));
   it.each([
-    ['ja', itReview!.evidence, '新しい閲覧者 山田 様のリンクを開いた別のブラウザ（未確認） が「セキュリティチェックシート」を合計 5分 閲覧しました。'],
+    ['ja', itReview!.evidence, '新しい閲覧者、山田 様のリンクを開いた別のブラウザ（未確認）が「セキュリティチェックシート」を合計 5分 閲覧しました。'],
     ['en', itReview!.evidence, 'A new reader, another browser on 山田’s link (a possible new reader), spent 5 min on “セキュリティチェックシート”.'],
     ['ja', drafting!.evidence, '料金表を 2 人（山田、高橋）、稟議書テンプレートを 2 人（山田、高橋）が閲覧しました。'],
     ['en', drafting!.evidence, 'Pricing was read by 2 people (山田, 高橋) and the approval template by 2 (山田, 高橋).'],
