@@ -5,6 +5,7 @@ import crypto from 'node:crypto';
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { listApiTokens } from '../../src/server/api/tokens';
+import type { Actor } from '../../src/server/auth/permissions';
 import { apiTokens, users, webhookDeliveries, webhookEndpoints } from '../../src/server/db/tables';
 import type { PostedForm } from '../../src/server/http/forms';
 import { parseSecretKey } from '../../src/server/security/secret-box';
@@ -23,7 +24,7 @@ const rep = { id: 'rep-1', role: 'rep' as const };
 function posted(fields: Record<string, string>, lists: Record<string, string[]> = {}): PostedForm {
   return { fields, lists: { ...Object.fromEntries(Object.entries(fields).map(([k, v]) => [k, [v]])), ...lists }, files: {}, fileLists: {} };
 }
-const submit = (fields: Record<string, string>, lists?: Record<string, string[]>, actor = admin) => submitApiSettingsForm(db, key, actor, posted(fields, lists));
+const submit = (fields: Record<string, string>, lists?: Record<string, string[]>, actor: Actor = admin) => submitApiSettingsForm(db, key, actor, posted(fields, lists));
 
 let allowPrivate: string | undefined;
 beforeAll(() => {
@@ -80,7 +81,7 @@ describe('API settings forms', () => {
     const [endpoint] = await db.select().from(webhookEndpoints);
     const [failed, sent] = await db
       .insert(webhookDeliveries)
-      .values(['failed', 'sent'].map((status) => ({ endpointId: endpoint!.id, eventKey: `k-${status}`, messageId: `msg_${status}`, eventType: 'visit.started', payload: '{}', status: status as 'failed' | 'sent', dueAt: new Date() })))
+      .values(['failed', 'sent'].map((status) => ({ endpointId: endpoint!.id, eventKey: `k-${status}`, messageId: `msg_${status}`, eventType: 'visit.started' as const, payload: '{}', status: status as 'failed' | 'sent', dueAt: new Date() })))
       .returning();
     expect(await submit({ _action: 'delivery-resend', id: String(sent!.id) })).toEqual({ ok: false, reason: 'not_found' });
     expect(await submit({ _action: 'delivery-resend', id: String(failed!.id) })).toEqual({ ok: true, redirect: '/admin/settings/api?saved=resent#deliveries' });
