@@ -18,6 +18,11 @@ export const channels = ['organic', 'referral', 'social', 'email', 'ads', 'event
 export const salesCycles = ['short', 'long'] as const;
 export const stageOutcomes = ['open', 'won', 'lost'] as const;
 export const slackAlertModes = ['instant', 'digest', 'off'] as const;
+/**
+ * The functions that sign off a 稟議 (issue 19): champion, their manager, the decision maker (決裁者),
+ * IT/security (情報システム), finance and purchasing (経理・購買), legal (法務), the people who will use it (現場).
+ */
+export const buyingRoles = ['champion', 'manager', 'decision-maker', 'it-security', 'finance-purchasing', 'legal', 'end-user', 'unknown'] as const;
 
 /** Reps and admins. Password and sessions arrive with sign-in; the rep's contact details show on rooms. */
 export const users = sqliteTable('users', {
@@ -64,6 +69,8 @@ export const contacts = sqliteTable(
     email: text('email'),
     department: text('department'),
     jobTitle: text('job_title'),
+    /** Which function this person signs off for in the buyer's approval: the approval map's rows. */
+    buyingRole: text('buying_role', { enum: buyingRoles }).notNull().default('unknown'),
     /** The CRM's id of this person (e.g. a Salesforce Contact Id): unique, for lookups and upserts. */
     externalId: text('external_id'),
     archivedAt: integer('archived_at', { mode: 'timestamp_ms' }),

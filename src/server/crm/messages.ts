@@ -1,5 +1,5 @@
 // Strings of the accounts, contacts and opportunities pages, in Japanese and English.
-import { channels, salesCycles } from '../db/tables';
+import { buyingRoles, channels, salesCycles } from '../db/tables';
 import type { Locale } from '../i18n/format';
 import { defineMessages } from '../i18n/messages';
 import type { CrmErrorCode } from './common';
@@ -84,6 +84,14 @@ export const tCrm = defineMessages({
     'opp.noAccounts': '先に取引先を登録してください。',
     'cycle.short': '短期',
     'cycle.long': '長期（ナーチャリング）',
+    'role.champion': '推進者',
+    'role.manager': '推進者の上長',
+    'role.decision-maker': '決裁者',
+    'role.it-security': '情報システム',
+    'role.finance-purchasing': '経理・購買',
+    'role.legal': '法務',
+    'role.end-user': '現場',
+    'role.unknown': '未設定',
     'channel.organic': '自然検索',
     'channel.referral': '紹介',
     'channel.social': 'SNS',
@@ -237,6 +245,14 @@ export const tCrm = defineMessages({
     'opp.noAccounts': 'Create an account first.',
     'cycle.short': 'Short',
     'cycle.long': 'Long (nurture)',
+    'role.champion': 'Champion',
+    'role.manager': 'Champion’s manager',
+    'role.decision-maker': 'Decision maker',
+    'role.it-security': 'IT / security',
+    'role.finance-purchasing': 'Finance / purchasing',
+    'role.legal': 'Legal',
+    'role.end-user': 'End users',
+    'role.unknown': 'Unknown',
     'channel.organic': 'Organic search',
     'channel.referral': 'Referral',
     'channel.social': 'Social',
@@ -317,10 +333,16 @@ export type CrmMessageKey = Parameters<typeof tCrm>[1];
 
 export type ChannelValue = (typeof channels)[number];
 export type SalesCycleValue = (typeof salesCycles)[number];
+export type BuyingRole = (typeof buyingRoles)[number];
 
 /** 自然検索 / Organic search … */
 export function channelLabel(locale: Locale, channel: ChannelValue): string {
   return tCrm(locale, `channel.${channel}`);
+}
+
+/** 決裁者 / Decision maker … */
+export function buyingRoleLabel(locale: Locale, role: BuyingRole): string {
+  return tCrm(locale, `role.${role}`);
 }
 
 export function salesCycleLabel(locale: Locale, cycle: SalesCycleValue): string {
