@@ -1,7 +1,7 @@
 // Reading a POSTed admin form, the one way every admin page and endpoint does it: same-origin only,
 // bounded size, strings and files apart.
 import { adminHeaders, isSameOrigin } from '../auth/guard';
-import { announcedTooLarge, readCappedBody } from './body-limits';
+import { readCappedBody } from './body-limits';
 
 /** `fields` holds each name's first value; `lists` every value, in order (checkbox lists, ordered inputs). */
 export interface PostedForm {
@@ -21,10 +21,9 @@ export type ReadForm =
  * announces no length); a body that breaks off counts as too large.
  */
 export async function readBoundedBody(request: Request, maxBytes: number): Promise<Uint8Array<ArrayBuffer> | 'tooLarge'> {
-  const length = request.headers.get('content-length');
-  if (!request.body) return announcedTooLarge(length, maxBytes) ? 'tooLarge' : new Uint8Array(0);
+  if (!request.body) return new Uint8Array(0);
   try {
-    return await readCappedBody(request.body, length, maxBytes, (unread) => void unread?.return?.()?.catch(() => {}));
+    return await readCappedBody(request.body, request.headers.get('content-length'), maxBytes, (unread) => void unread?.return?.()?.catch(() => {}));
   } catch {
     return 'tooLarge'; // the production server's cap (request-guard.ts) ended the stream
   }
