@@ -32,7 +32,7 @@ function columnIndex(statement, table, column) {
 const SECRET_HASH = columnIndex(linkStatement, 'access_links', 'secret_hash');
 const LINK_EXPIRES = columnIndex(linkStatement, 'access_links', 'expires_at');
 const REVOKED = columnIndex(linkStatement, 'access_links', 'revoked_at');
-const ROOM_ID = columnIndex(linkStatement, 'rooms', 'id');
+const ROOM_ID = columnIndex(linkStatement, 'access_links', 'room_id');
 const ROOM_EXPIRES = columnIndex(linkStatement, 'rooms', 'expires_at');
 const CONTACT_ID = columnIndex(linkStatement, 'access_links', 'contact_id');
 

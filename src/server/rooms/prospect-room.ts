@@ -1,10 +1,9 @@
 // Everything a prospect's page needs, loaded from a token in one query.
 import { and, asc, desc, eq, isNotNull, sql } from 'drizzle-orm';
 import { accessLinks, accounts, contacts, documents, documentViews, opportunities, roomDocuments, rooms, users } from '../db/tables';
-import { parseAccessToken, secretMatches } from '../access-links/tokens';
 import type { RingiDb } from '../db/client';
-import type { LinkScope } from '../tracking/link-scope';
-import { linkState, roomOffersDocument } from './access-rules';
+import { findLink, selectLinkScope, type LinkScope } from '../tracking/link-scope';
+import { roomOffersDocument } from './access-rules';
 import { roomTitle } from './room-title';
 
 export interface RepContact {
@@ -44,30 +43,17 @@ export type ProspectAccess =
 // of a document page's CPU (docs/performance.md).
 function prepareLookups(db: RingiDb) {
   return {
-    link: db
-      .select({
-        linkId: accessLinks.id,
-        secretHash: accessLinks.secretHash,
-        linkExpiresAt: accessLinks.expiresAt,
-        revokedAt: accessLinks.revokedAt,
-        roomId: rooms.id,
-        contactId: accessLinks.contactId,
-        opportunityId: opportunities.id,
-        accountId: accounts.id,
-        roomExpiresAt: rooms.expiresAt,
-        locale: rooms.locale,
-        message: rooms.message,
-        roomTitle: rooms.title,
-        accountName: accounts.name,
-        contactName: contacts.name,
-        repName: users.displayName,
-        repEmail: users.email,
-        repPhone: users.phone,
-        repJobTitle: users.jobTitle,
-      })
-      .from(accessLinks)
-      .innerJoin(rooms, eq(rooms.id, accessLinks.roomId))
-      .innerJoin(opportunities, eq(opportunities.id, rooms.opportunityId))
+    link: selectLinkScope(db, {
+      locale: rooms.locale,
+      message: rooms.message,
+      roomTitle: rooms.title,
+      accountName: accounts.name,
+      contactName: contacts.name,
+      repName: users.displayName,
+      repEmail: users.email,
+      repPhone: users.phone,
+      repJobTitle: users.jobTitle,
+    })
       .innerJoin(accounts, eq(accounts.id, opportunities.accountId))
       .innerJoin(contacts, eq(contacts.id, accessLinks.contactId))
       .innerJoin(users, eq(users.id, opportunities.ownerUserId))
@@ -103,18 +89,16 @@ function prepareLookups(db: RingiDb) {
 const lookups = new WeakMap<RingiDb, ReturnType<typeof prepareLookups>>();
 
 export async function loadProspectRoom(db: RingiDb, token: string, now = new Date()): Promise<ProspectAccess> {
-  const parsed = parseAccessToken(token);
-  if (!parsed) return { status: 'unknown' };
   let prepared = lookups.get(db);
   if (!prepared) {
     prepared = prepareLookups(db);
     lookups.set(db, prepared);
   }
-  const [row] = await prepared.link.execute({ linkId: parsed.id });
-  if (!row || !secretMatches(parsed.secret, row.secretHash)) return { status: 'unknown' };
+  const link = await findLink(token, (linkId) => prepared.link.execute({ linkId }), now);
+  if (!link) return { status: 'unknown' };
+  const { row, state } = link;
 
   const rep: RepContact = { name: row.repName, email: row.repEmail, phone: row.repPhone, jobTitle: row.repJobTitle };
-  const state = linkState({ revokedAt: row.revokedAt, expiresAt: row.linkExpiresAt }, row.roomExpiresAt, now);
   if (state !== 'active') return { status: state, locale: row.locale, rep };
 
   const offered = await prepared.documentSlugs.execute({ roomId: row.roomId, contactId: row.contactId });
@@ -124,7 +108,7 @@ export async function loadProspectRoom(db: RingiDb, token: string, now = new Dat
   return {
     status: 'active',
     room: {
-      accessLinkId: row.linkId,
+      accessLinkId: row.accessLinkId,
       roomId: row.roomId,
       contactId: row.contactId,
       opportunityId: row.opportunityId,
