@@ -5,6 +5,7 @@ import { and, desc, eq, gte, ne, sql } from 'drizzle-orm';
 import { encodeBase32LowerCaseNoPadding } from '@oslojs/encoding';
 import { documentViews, linkEvents, opportunityEngagement, readingTotals, visits } from '../db/tables';
 import type { Queryable, RingiDb, RingiTx as Tx } from '../db/client';
+import { serialiseOn } from '../db/locks';
 import type { HeartbeatPayload } from './beacon-payloads';
 import type { LinkScope } from './link-scope';
 import { enqueueVisitAlert } from '../slack/outbox';
@@ -91,6 +92,9 @@ async function currentVisit(tx: Tx, accessLinkId: string, deviceId: string, now:
 
 async function findOrStartVisit(tx: Tx, start: ViewStart): Promise<{ visitId: string; newVisit: boolean; newDevice: boolean; returning: boolean }> {
   const { scope, now, deviceId } = start;
+  // Which visit, and whether this browser is new on the link, are read and then written: instances
+  // starting views on one link at once (PostgreSQL) queue here, so the second sees the first's visit.
+  await serialiseOn(tx, [`visit-start:${scope.accessLinkId}`]);
   const recent = await currentVisit(tx, scope.accessLinkId, deviceId, now);
   if (recent) {
     await tx.update(visits).set({ lastActivityAt: now }).where(eq(visits.id, recent.id));
@@ -207,6 +211,9 @@ export async function recordHeartbeat(db: RingiDb, scope: LinkScope, viewId: str
   const queries = q;
   // The prepared statements run on the same connection, so inside this transaction.
   return await db.transaction(async (tx) => {
+    // pagehide and visibilitychange send the same beacon, possibly to two instances (PostgreSQL): the
+    // second must see the first's sequence, or both add the same seconds (and print) to the totals.
+    await serialiseOn(tx, [`view:${viewId}`]);
     const [view] = await queries.view.execute({ viewId, accessLinkId: scope.accessLinkId });
     if (!view) return 'not-found';
     const outcome = mergeHeartbeat({ ...view, sectionSeconds: JSON.parse(view.sectionSeconds) as Record<string, number> }, beacon, now);
