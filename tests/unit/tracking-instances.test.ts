@@ -6,7 +6,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { closeDatabase } from '../../src/server/db/client';
 import { documentViews, linkEvents, opportunityEngagement, readingTotals, slackOutbox, visits } from '../../src/server/db/tables';
 import { heartbeatPayload } from '../../src/server/tracking/beacon-payloads';
-import { recordHeartbeat, startView } from '../../src/server/tracking/ingest';
+import { recordHeartbeat, recordRoomPrint, startView } from '../../src/server/tracking/ingest';
 import type { LinkScope } from '../../src/server/tracking/link-scope';
 import { openSecondConnection, useTempDatabase } from './support/temp-db';
 import { seedTrackingFixture } from './support/tracking-fixture';
@@ -64,6 +64,18 @@ describe('two instances ingesting one reader at once', () => {
       expect(await engagement(yamada.scope)).toMatchObject({ activeSeconds: 12 });
       const prints = await db.select().from(linkEvents).where(and(eq(linkEvents.accessLinkId, yamada.scope.accessLinkId), eq(linkEvents.kind, 'print')));
       expect(prints).toHaveLength(1);
+    }
+  });
+
+  it('record a printed room once when its print reaches both', async () => {
+    for (const { yamada } of worlds) {
+      const results = await Promise.all(
+        instances.map((instance) => recordRoomPrint(instance, yamada.scope, ['pricing', 'security-check-sheet'], 'a'.repeat(26), new Date(t0.getTime() + 20_000))),
+      );
+      // pricing was printed in this visit already (the beacon above): only the other document is new.
+      expect(results.flatMap((r) => r.printed)).toEqual(['security-check-sheet']);
+      const prints = await db.select().from(linkEvents).where(and(eq(linkEvents.accessLinkId, yamada.scope.accessLinkId), eq(linkEvents.kind, 'print')));
+      expect(prints.map((e) => e.documentSlug).sort()).toEqual(['pricing', 'security-check-sheet']);
     }
   });
 });

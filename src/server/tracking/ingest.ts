@@ -1,7 +1,7 @@
 // Writes what the page script confirmed. Each write keeps the raw rows and the running totals in
 // one transaction, so the dashboards never disagree with the timeline.
 import crypto from 'node:crypto';
-import { and, desc, eq, gte, ne, sql } from 'drizzle-orm';
+import { and, desc, eq, gte, inArray, isNull, ne, sql } from 'drizzle-orm';
 import { encodeBase32LowerCaseNoPadding } from '@oslojs/encoding';
 import { documentViews, linkEvents, opportunityEngagement, readingTotals, visits } from '../db/tables';
 import type { Queryable, RingiDb, RingiTx as Tx } from '../db/client';
@@ -287,6 +287,44 @@ export async function recordDownload(db: RingiDb, scope: LinkScope, documentSlug
     if (visit) await tx.update(visits).set({ lastActivityAt: now }).where(eq(visits.id, visit.id));
     await bumpTotals(tx, scope, documentSlug, now, { downloads: sql`${readingTotals.downloads} + 1` });
     return kind;
+  });
+}
+
+/**
+ * The whole room printed from its print-all page: a print of each document, counted (totals, score,
+ * timeline) like a download only from a browser that showed a person on this link, and once per
+ * document within a visit (the print dialog may be opened again). Without that evidence nothing is
+ * recorded: unlike a fetched file, a print that no person was seen behind leaves no trace worth listing.
+ */
+export async function recordRoomPrint(db: RingiDb, scope: LinkScope, documentSlugs: readonly string[], deviceId: string | null, now: Date): Promise<{ counted: boolean; printed: string[] }> {
+  if (documentSlugs.length === 0) return { counted: false, printed: [] };
+  return await db.transaction(async (tx) => {
+    if (!(await hasShownPresence(tx, scope.accessLinkId, deviceId))) return { counted: false, printed: [] };
+    // Two instances receiving the same print at once must not both find it new.
+    await serialiseOn(tx, [`room-print:${scope.accessLinkId}`]);
+    const visit = await currentVisit(tx, scope.accessLinkId, deviceId!, now);
+    const already = new Set(
+      (await tx
+        .select({ slug: linkEvents.documentSlug })
+        .from(linkEvents)
+        .where(
+          and(
+            eq(linkEvents.opportunityId, scope.opportunityId),
+            eq(linkEvents.accessLinkId, scope.accessLinkId),
+            eq(linkEvents.kind, 'print'),
+            inArray(linkEvents.documentSlug, [...documentSlugs]),
+            // Outside a visit (the browser read here before, but not lately): within the visit gap.
+            visit ? eq(linkEvents.visitId, visit.id) : and(isNull(linkEvents.visitId), gte(linkEvents.occurredAt, new Date(now.getTime() - VISIT_GAP_MS))),
+          ),
+        )).map((e) => e.slug),
+    );
+    const printed = documentSlugs.filter((slug) => !already.has(slug));
+    for (const documentSlug of printed) {
+      await tx.insert(linkEvents).values({ ...scope, kind: 'print', visitId: visit?.id ?? null, documentSlug, occurredAt: now });
+      await bumpTotals(tx, scope, documentSlug, now, { prints: sql`${readingTotals.prints} + 1` });
+    }
+    if (visit) await tx.update(visits).set({ lastActivityAt: now }).where(eq(visits.id, visit.id));
+    return { counted: true, printed };
   });
 }
 
