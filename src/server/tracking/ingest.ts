@@ -319,11 +319,12 @@ export async function recordRoomPrint(db: RingiDb, scope: LinkScope, documentSlu
         )).map((e) => e.slug),
     );
     const printed = documentSlugs.filter((slug) => !already.has(slug));
+    // The visit's row before the totals, in the order beacons and downloads lock them (no deadlock on PostgreSQL).
+    if (visit) await tx.update(visits).set({ lastActivityAt: now }).where(eq(visits.id, visit.id));
     for (const documentSlug of printed) {
       await tx.insert(linkEvents).values({ ...scope, kind: 'print', visitId: visit?.id ?? null, documentSlug, occurredAt: now });
       await bumpTotals(tx, scope, documentSlug, now, { prints: sql`${readingTotals.prints} + 1` });
     }
-    if (visit) await tx.update(visits).set({ lastActivityAt: now }).where(eq(visits.id, visit.id));
     return { counted: true, printed };
   });
 }
