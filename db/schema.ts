@@ -149,7 +149,7 @@ export const opportunityStageChanges = sqliteTable(
     fromStageSince: integer('from_stage_since', { mode: 'timestamp_ms' }),
     reason: text('reason', { enum: stageChangeReasons }).notNull(),
     changedByUserId: text('changed_by_user_id').references(() => users.id),
-    /** For an accepted suggestion: which rule and evidence (approval_suggestion_decisions.suggestion_key). */
+    /** For an accepted suggestion: which rule and evidence (approval_decisions.suggestion_key). */
     suggestionKey: text('suggestion_key'),
     changedAt: integer('changed_at', { mode: 'timestamp_ms' }).notNull(),
   },
@@ -164,7 +164,8 @@ export const suggestionDecisions = ['accepted', 'dismissed'] as const;
  * the evidence changes.
  */
 export const approvalSuggestionDecisions = sqliteTable(
-  'approval_suggestion_decisions',
+  // Short: PostgreSQL cuts identifiers at 63 bytes, and the foreign keys' names start with it.
+  'approval_decisions',
   {
     opportunityId: text('opportunity_id')
       .notNull()
