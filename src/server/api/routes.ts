@@ -581,6 +581,7 @@ export const apiRoutes: RouteDefinition[] = [
           lastSeenAt: iso(summary.lastSeenAt),
           visits: summary.visits,
           readers: summary.readers,
+          possibleReaders: summary.possibleReaders,
           activeSeconds: summary.activeSeconds,
           documentsRead: summary.documentsRead,
           documentsInRoom: summary.documentsInRoom,
