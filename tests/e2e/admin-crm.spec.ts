@@ -93,12 +93,6 @@ test.describe('a rep', () => {
     await expect(contactRow).toHaveCount(1);
     await expect(contactRow.locator('th')).toHaveText('高橋 次郎');
     await expect(contactRow.locator('td')).toHaveText(['経理部', '部長', '決裁者', 'takahashi@e2e-shoji.example.jp', '編集']);
-    // The role is kept on the edit page and can change there.
-    await contactRow.getByRole('link', { name: '高橋 次郎 を編集' }).click();
-    await expect(page.getByLabel('稟議での役割')).toHaveValue('decision-maker');
-    await page.getByLabel('稟議での役割').selectOption({ label: '経理・購買' });
-    await page.getByRole('button', { name: '保存' }).click();
-    await expect(contactRow.locator('[data-buying-role]')).toHaveText('経理・購買');
 
     // Opportunity, from the account page: the account comes preselected.
     await page.getByRole('link', { name: 'この取引先の商談を登録' }).click();

@@ -123,5 +123,12 @@ test('a second browser on a link is an unknown reader until the rep names it; na
   await page.goto(`${opportunityPath}/timeline`);
   await expect(page.locator('[data-total-readers]')).toHaveText('2');
   await page.goto(`/admin/accounts/${ids.account}`);
-  await expect(page.locator('tr', { hasText: '情シス 花子' }).locator('[data-buying-role]')).toHaveText('情報システム');
+  const row = page.locator('table.crm-contacts tr', { hasText: '情シス 花子' });
+  await expect(row.locator('[data-buying-role]')).toHaveText('情報システム');
+  // The contact page keeps the role, and the rep can change it there.
+  await row.getByRole('link', { name: '情シス 花子 を編集' }).click();
+  await expect(page.getByLabel('稟議での役割')).toHaveValue('it-security');
+  await page.getByLabel('稟議での役割').selectOption({ label: '法務' });
+  await page.getByRole('button', { name: '保存' }).click();
+  await expect(row.locator('[data-buying-role]')).toHaveText('法務');
 });
