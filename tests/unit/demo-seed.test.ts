@@ -34,6 +34,7 @@ import { verifyPassword } from '../../src/server/auth/passwords';
 import { getSettingValues } from '../../src/server/settings/settings';
 import { parseSecretKey } from '../../src/server/security/secret-box';
 import { useTempDatabase } from './support/temp-db';
+import { SLOW_BY_NATURE } from './support/slow-by-nature';
 
 const db = useTempDatabase();
 const key = parseSecretKey(crypto.randomBytes(32).toString('base64'));
@@ -47,7 +48,9 @@ async function counts() {
   return { users: await n(users), accounts: await n(accounts), contacts: await n(contacts), opportunities: await n(opportunities), rooms: await n(rooms), roomDocuments: await n(roomDocuments), accessLinks: await n(accessLinks) };
 }
 
-describe('the demo seed', () => {
+// These tests seed the demo (the admin's argon2id hash; on a fresh database, weeks of reading played
+// through the real ingestion) or read all of it back.
+describe('the demo seed', SLOW_BY_NATURE, () => {
   it('creates a signed-in admin, the vendor name and one working link per demo contact', async () => {
     const { links } = await seedDemo(db, key, catalog, now);
     expect(links).toHaveLength(demoLinkCount);
@@ -88,7 +91,7 @@ describe('the demo seed', () => {
 });
 
 // The reading history on a fresh install: played through the real ingestion, so every screen agrees.
-describe('the demo reading history', () => {
+describe('the demo reading history', SLOW_BY_NATURE, () => {
   const fresh = useTempDatabase();
   const seededAt = new Date();
   const categories = new Map([...catalog.values()].map((d) => [d.slug, d.category]));

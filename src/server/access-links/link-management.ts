@@ -20,6 +20,7 @@ import {
 } from '../rooms/room-builder';
 import type { Invalid, Refused, Result } from '../result';
 import type { SecretKey } from '../security/secret-box';
+import { selectLinkScope } from '../tracking/link-scope';
 import { createAccessLink, revealAccessToken } from './access-links';
 import type { FieldErrors } from '../crm/common';
 import { createContact, type ContactField } from '../crm/contacts';
@@ -227,11 +228,7 @@ async function linkForAction(db: Queryable, actor: Actor, target: ActionTarget):
   const opportunity = await opportunityAccess(db, target.opportunityId);
   if (!opportunity) return fail('not_found');
   if (!canEditOpportunity(actor, opportunity)) return fail('forbidden');
-  const [row] = await db
-    .select({ link: accessLinks, roomExpiresAt: rooms.expiresAt, opportunityId: rooms.opportunityId })
-    .from(accessLinks)
-    .innerJoin(rooms, eq(rooms.id, accessLinks.roomId))
-    .where(eq(accessLinks.id, target.linkId)).limit(1);
+  const [row] = await selectLinkScope(db, { link: accessLinks }).where(eq(accessLinks.id, target.linkId)).limit(1);
   if (!row || row.opportunityId !== target.opportunityId) return fail('not_found');
   return { ok: true, value: { ...row.link, roomExpiresAt: row.roomExpiresAt, opportunityId: row.opportunityId } };
 }

@@ -2,6 +2,7 @@
 import crypto from 'node:crypto';
 import { and, asc, count, desc, eq, gte, isNotNull, isNull, lt, ne, or, sql, type SQL } from 'drizzle-orm';
 import { z } from 'zod';
+import type { SelectedFields } from 'drizzle-orm/sqlite-core';
 import {
   accessLinks,
   accounts,
@@ -157,49 +158,53 @@ function orderOf(sort: OpportunitySort): SQL[] {
   }
 }
 
+/**
+ * The join of opportunities with their account, owner and stage (every opportunity has all three):
+ * `columns` may name any of these tables; callers join on what else they show.
+ */
+export function selectOpportunities<C extends SelectedFields>(db: Queryable, columns: C) {
+  return db
+    .select(columns as C & SelectedFields) // the intersection lets drizzle see a selection, so the joins type-check
+    .from(opportunities)
+    .innerJoin(accounts, eq(accounts.id, opportunities.accountId))
+    .innerJoin(users, eq(users.id, opportunities.ownerUserId))
+    .innerJoin(pipelineStages, eq(pipelineStages.number, opportunities.stage));
+}
+
 /** Opportunities matching a search and filters, a page of them and how many match in all. */
 export async function listOpportunities(db: Queryable, query: OpportunityListQuery = {}, now = new Date()): Promise<Paged<OpportunityListRow>> {
   const { limit, offset } = pageOf(query);
   const where = listConditions(query, now);
-  const rows = await db
-    .select({
-      id: opportunities.id,
-      name: opportunities.name,
-      accountId: opportunities.accountId,
-      accountName: accounts.name,
-      stage: opportunities.stage,
-      stageLabelJa: pipelineStages.labelJa,
-      stageLabelEn: pipelineStages.labelEn,
-      stageOutcome: pipelineStages.outcome,
-      amountJpy: opportunities.amountJpy,
-      expectedCloseDate: opportunities.expectedCloseDate,
-      channel: opportunities.channel,
-      salesCycle: opportunities.salesCycle,
-      ownerUserId: opportunities.ownerUserId,
-      ownerName: users.displayName,
-      archivedAt: opportunities.archivedAt,
-      createdAt: opportunities.createdAt,
-      lastSeenAt: opportunityEngagement.lastSeenAt,
-      roomId: rooms.id,
-    })
-    .from(opportunities)
-    .innerJoin(accounts, eq(accounts.id, opportunities.accountId))
-    .innerJoin(users, eq(users.id, opportunities.ownerUserId))
-    .innerJoin(pipelineStages, eq(pipelineStages.number, opportunities.stage))
-    .leftJoin(opportunityEngagement, eq(opportunityEngagement.opportunityId, opportunities.id))
-    .leftJoin(rooms, eq(rooms.opportunityId, opportunities.id))
-    .where(where)
+  // Rows and count from one query shape, so the count always counts what the pages list.
+  const matching = <C extends SelectedFields>(columns: C) =>
+    selectOpportunities(db, columns)
+      .leftJoin(opportunityEngagement, eq(opportunityEngagement.opportunityId, opportunities.id))
+      .leftJoin(rooms, eq(rooms.opportunityId, opportunities.id))
+      .where(where);
+  const rows = await matching({
+    id: opportunities.id,
+    name: opportunities.name,
+    accountId: opportunities.accountId,
+    accountName: accounts.name,
+    stage: opportunities.stage,
+    stageLabelJa: pipelineStages.labelJa,
+    stageLabelEn: pipelineStages.labelEn,
+    stageOutcome: pipelineStages.outcome,
+    amountJpy: opportunities.amountJpy,
+    expectedCloseDate: opportunities.expectedCloseDate,
+    channel: opportunities.channel,
+    salesCycle: opportunities.salesCycle,
+    ownerUserId: opportunities.ownerUserId,
+    ownerName: users.displayName,
+    archivedAt: opportunities.archivedAt,
+    createdAt: opportunities.createdAt,
+    lastSeenAt: opportunityEngagement.lastSeenAt,
+    roomId: rooms.id,
+  })
     .orderBy(...orderOf(query.sort ?? 'activity'))
     .limit(limit)
     .offset(offset);
-  const total =
-    (await db
-      .select({ n: count() })
-      .from(opportunities)
-      .innerJoin(accounts, eq(accounts.id, opportunities.accountId))
-      .leftJoin(opportunityEngagement, eq(opportunityEngagement.opportunityId, opportunities.id))
-      .leftJoin(rooms, eq(rooms.opportunityId, opportunities.id))
-      .where(where).limit(1))[0]?.n ?? 0;
+  const total = (await matching({ n: count() }).limit(1))[0]?.n ?? 0;
   return {
     rows: rows.map(({ roomId, ...row }) => ({ ...row, hasRoom: roomId !== null })),
     total,
@@ -244,21 +249,16 @@ export interface OpportunityDetail extends Opportunity {
 }
 
 export async function getOpportunity(db: Queryable, opportunityId: string): Promise<OpportunityDetail | null> {
-  const [row] = await db
-    .select({
-      opportunity: opportunities,
-      accountName: accounts.name,
-      accountArchivedAt: accounts.archivedAt,
-      ownerName: users.displayName,
-      ownerEmail: users.email,
-      stageLabelJa: pipelineStages.labelJa,
-      stageLabelEn: pipelineStages.labelEn,
-      stageOutcome: pipelineStages.outcome,
-    })
-    .from(opportunities)
-    .innerJoin(accounts, eq(accounts.id, opportunities.accountId))
-    .innerJoin(users, eq(users.id, opportunities.ownerUserId))
-    .innerJoin(pipelineStages, eq(pipelineStages.number, opportunities.stage))
+  const [row] = await selectOpportunities(db, {
+    opportunity: opportunities,
+    accountName: accounts.name,
+    accountArchivedAt: accounts.archivedAt,
+    ownerName: users.displayName,
+    ownerEmail: users.email,
+    stageLabelJa: pipelineStages.labelJa,
+    stageLabelEn: pipelineStages.labelEn,
+    stageOutcome: pipelineStages.outcome,
+  })
     .where(eq(opportunities.id, opportunityId)).limit(1);
   if (!row) return null;
   const { opportunity, ...rest } = row;

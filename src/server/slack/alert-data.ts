@@ -1,6 +1,7 @@
 // Loads what an alert says, at send time: a visit alert summarises the visit so far.
 import { and, eq, gte, inArray, sql } from 'drizzle-orm';
 import { accounts, contacts, documentViews, linkEvents, opportunities, opportunityEngagement, pipelineStages, users, visits } from '../db/tables';
+import { selectOpportunities } from '../crm/opportunities';
 import { stageLabel } from '../crm/stages';
 import { topReasons } from '../dashboard/rules';
 import { reasonText } from '../dashboard/present';
@@ -14,21 +15,16 @@ export function timelineUrl(publicBaseUrl: string, opportunityId: string): strin
 }
 
 async function opportunityLine(db: Queryable, opportunityId: string, publicBaseUrl: string) {
-  const [row] = await db
-    .select({
-      opportunityName: opportunities.name,
-      stageNumber: opportunities.stage,
-      amountJpy: opportunities.amountJpy,
-      accountName: accounts.name,
-      labelJa: pipelineStages.labelJa,
-      labelEn: pipelineStages.labelEn,
-      locale: users.locale,
-      ownerSlackUserId: users.slackUserId,
-    })
-    .from(opportunities)
-    .innerJoin(accounts, eq(accounts.id, opportunities.accountId))
-    .innerJoin(pipelineStages, eq(pipelineStages.number, opportunities.stage))
-    .innerJoin(users, eq(users.id, opportunities.ownerUserId))
+  const [row] = await selectOpportunities(db, {
+    opportunityName: opportunities.name,
+    stageNumber: opportunities.stage,
+    amountJpy: opportunities.amountJpy,
+    accountName: accounts.name,
+    labelJa: pipelineStages.labelJa,
+    labelEn: pipelineStages.labelEn,
+    locale: users.locale,
+    ownerSlackUserId: users.slackUserId,
+  })
     .where(eq(opportunities.id, opportunityId)).limit(1);
   if (!row) return null;
   return {

@@ -1,10 +1,11 @@
 // Writes what the page script confirmed. Each write keeps the raw rows and the running totals in
 // one transaction, so the dashboards never disagree with the timeline.
 import crypto from 'node:crypto';
-import { and, desc, eq, gte, ne, sql } from 'drizzle-orm';
+import { and, desc, eq, gte, inArray, isNull, ne, sql } from 'drizzle-orm';
 import { encodeBase32LowerCaseNoPadding } from '@oslojs/encoding';
 import { documentViews, linkBrowsers, linkEvents, opportunityEngagement, readingTotals, visits } from '../db/tables';
 import type { Queryable, RingiDb, RingiTx as Tx } from '../db/client';
+import { serialiseOn } from '../db/locks';
 import type { HeartbeatPayload } from './beacon-payloads';
 import type { LinkScope } from './link-scope';
 import { enqueueVisitAlert } from '../slack/outbox';
@@ -149,6 +150,9 @@ async function findOrStartVisit(
   start: ViewStart,
 ): Promise<{ visitId: string; newVisit: boolean; newDevice: boolean; returning: boolean; contactId: string }> {
   const { scope, now, deviceId } = start;
+  // Which visit, and whether this browser is new on the link, are read and then written: instances
+  // starting views on one link at once (PostgreSQL) queue here, so the second sees the first's visit.
+  await serialiseOn(tx, [`visit-start:${scope.accessLinkId}`]);
   const recent = await currentVisit(tx, scope.accessLinkId, deviceId, now);
   if (recent) {
     await tx.update(visits).set({ lastActivityAt: now }).where(eq(visits.id, recent.id));
@@ -273,6 +277,9 @@ export async function recordHeartbeat(db: RingiDb, scope: LinkScope, viewId: str
   const queries = q;
   // The prepared statements run on the same connection, so inside this transaction.
   return await db.transaction(async (tx) => {
+    // pagehide and visibilitychange send the same beacon, possibly to two instances (PostgreSQL): the
+    // second must see the first's sequence, or both add the same seconds (and print) to the totals.
+    await serialiseOn(tx, [`view:${viewId}`]);
     const [view] = await queries.view.execute({ viewId, accessLinkId: scope.accessLinkId });
     if (!view) return 'not-found';
     const outcome = mergeHeartbeat({ ...view, sectionSeconds: JSON.parse(view.sectionSeconds) as Record<string, number> }, beacon, now);
@@ -348,6 +355,46 @@ export async function recordDownload(db: RingiDb, scope: LinkScope, documentSlug
     if (visit) await tx.update(visits).set({ lastActivityAt: now }).where(eq(visits.id, visit.id));
     await bumpTotals(tx, reader, documentSlug, now, { downloads: sql`${readingTotals.downloads} + 1` });
     return kind;
+  });
+}
+
+/**
+ * The whole room printed from its print-all page: a print of each document, counted (totals, score,
+ * timeline) like a download only from a browser that showed a person on this link, and once per
+ * document within a visit (the print dialog may be opened again). Without that evidence nothing is
+ * recorded: unlike a fetched file, a print that no person was seen behind leaves no trace worth listing.
+ */
+export async function recordRoomPrint(db: RingiDb, scope: LinkScope, documentSlugs: readonly string[], deviceId: string | null, now: Date): Promise<{ counted: boolean; printed: string[] }> {
+  if (documentSlugs.length === 0) return { counted: false, printed: [] };
+  return await db.transaction(async (tx) => {
+    if (!(await hasShownPresence(tx, scope.accessLinkId, deviceId))) return { counted: false, printed: [] };
+    // Two instances receiving the same print at once must not both find it new.
+    await serialiseOn(tx, [`room-print:${scope.accessLinkId}`]);
+    const visit = await currentVisit(tx, scope.accessLinkId, deviceId!, now);
+    const already = new Set(
+      (await tx
+        .select({ slug: linkEvents.documentSlug })
+        .from(linkEvents)
+        .where(
+          and(
+            eq(linkEvents.opportunityId, scope.opportunityId),
+            eq(linkEvents.accessLinkId, scope.accessLinkId),
+            eq(linkEvents.kind, 'print'),
+            inArray(linkEvents.documentSlug, [...documentSlugs]),
+            // Outside a visit (the browser read here before, but not lately): within the visit gap.
+            visit ? eq(linkEvents.visitId, visit.id) : and(isNull(linkEvents.visitId), gte(linkEvents.occurredAt, new Date(now.getTime() - VISIT_GAP_MS))),
+          ),
+        )).map((e) => e.slug),
+    );
+    const printed = documentSlugs.filter((slug) => !already.has(slug));
+    const reader = { ...scope, contactId: visit?.contactId ?? (await browserContact(tx, scope, deviceId)) };
+    // The visit's row before the totals, in the order beacons and downloads lock them (no deadlock on PostgreSQL).
+    if (visit) await tx.update(visits).set({ lastActivityAt: now }).where(eq(visits.id, visit.id));
+    for (const documentSlug of printed) {
+      await tx.insert(linkEvents).values({ ...reader, kind: 'print', visitId: visit?.id ?? null, documentSlug, occurredAt: now });
+      await bumpTotals(tx, reader, documentSlug, now, { prints: sql`${readingTotals.prints} + 1` });
+    }
+    return { counted: true, printed };
   });
 }
 
