@@ -70,4 +70,3 @@ export const tApproval = defineMessages({
   },
 });
 
-export type ApprovalMessageKey = Parameters<typeof tApproval>[1];

@@ -4,6 +4,7 @@
 import { and, asc, eq, inArray, isNull, sql } from 'drizzle-orm';
 import { accessLinks, contacts, documentViews, linkBrowsers, linkEvents, opportunities, visits } from '../db/tables';
 import type { Queryable, RingiDb, RingiTx } from '../db/client';
+import { serialiseOn } from '../db/locks';
 import { canEditOpportunity, type Actor } from '../auth/permissions';
 import { createContact, type ContactField } from '../crm/contacts';
 import type { FieldErrors } from '../crm/common';
@@ -112,6 +113,9 @@ async function findBrowser(db: Queryable, actor: Actor, ref: BrowserRef): Promis
 
 /** Moves the browser's raw history to the contact, records who named it, and rebuilds the totals. */
 async function reattribute(tx: RingiTx, actor: Actor, ref: BrowserRef, contactId: string, now: Date): Promise<void> {
+  // Ingestion's key for starting visits on this link: a visit this browser starts meanwhile (another
+  // instance, PostgreSQL) waits and then reads the name, instead of slipping in under the old contact.
+  await serialiseOn(tx, [`visit-start:${ref.accessLinkId}`]);
   const browser = and(eq(visits.accessLinkId, ref.accessLinkId), eq(visits.deviceId, ref.deviceId));
   const visitIds = sql`(select ${visits.id} from ${visits} where ${browser})`;
   await tx.update(documentViews).set({ contactId }).where(and(eq(documentViews.accessLinkId, ref.accessLinkId), sql`${documentViews.visitId} in ${visitIds}`));
