@@ -192,6 +192,7 @@ export const documentViews = twins.documentViews!;
 export const linkEvents = twins.linkEvents!;
 export const readingTotals = twins.readingTotals!;
 export const opportunityEngagement = twins.opportunityEngagement!;
+export const linkBrowsers = twins.linkBrowsers!;
 export const authSessions = twins.authSessions!;
 export const signInThrottle = twins.signInThrottle!;
 export const workspaceSettings = twins.workspaceSettings!;

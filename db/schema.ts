@@ -399,6 +399,30 @@ export const linkEvents = sqliteTable(
 );
 
 /**
+ * A browser on a link other than the link's first (issue 19): a possible reader (the same person on
+ * another device, or a forwarded link) until the rep says who it is, or a reader of its own when its
+ * reading clearly differs (src/server/tracking/readers.ts). Naming it moves its history to that contact.
+ */
+export const linkBrowsers = sqliteTable(
+  'link_browsers',
+  {
+    accessLinkId: text('access_link_id')
+      .notNull()
+      .references(() => accessLinks.id),
+    deviceId: text('device_id').notNull(),
+    opportunityId: text('opportunity_id').notNull(),
+    /** Who the rep said this browser is (maybe the link's own contact); null while unnamed. */
+    contactId: text('contact_id').references(() => contacts.id),
+    /** Its reading clearly differs from the link's contact: counted as a reader, not a possible one. */
+    distinctReader: integer('distinct_reader', { mode: 'boolean' }).notNull().default(false),
+    firstSeenAt: integer('first_seen_at', { mode: 'timestamp_ms' }).notNull(),
+    namedByUserId: text('named_by_user_id').references(() => users.id),
+    namedAt: integer('named_at', { mode: 'timestamp_ms' }),
+  },
+  (t) => [primaryKey({ columns: [t.accessLinkId, t.deviceId] }), index('link_browsers_opportunity_idx').on(t.opportunityId)],
+);
+
+/**
  * Running totals per opportunity, contact and document, updated with every beacon. They survive the
  * retention purge of raw visits and views, and keep the dashboards fast at millions of views.
  */

@@ -7,6 +7,7 @@ import { accessLinks, contacts, linkEvents, rooms, users, visits } from '../db/t
 import { canEditOpportunity } from '../auth/permissions';
 import { config } from '../config';
 import type { Queryable, RingiDb } from '../db/client';
+import type { BuyingRole } from '../crm/messages';
 import { linkState, type LinkState } from '../rooms/access-rules';
 import { addDays, calendarDateOf, endOfDay, lastValidDay, workspaceTimeZone } from '../i18n/calendar';
 import {
@@ -74,6 +75,7 @@ export interface LinkContact {
   email: string | null;
   department: string | null;
   jobTitle: string | null;
+  buyingRole: BuyingRole;
   archivedAt: Date | null;
 }
 
@@ -187,6 +189,7 @@ export async function listLinksForOpportunity(db: Queryable, opportunityId: stri
       email: contacts.email,
       department: contacts.department,
       jobTitle: contacts.jobTitle,
+      buyingRole: contacts.buyingRole,
       archivedAt: contacts.archivedAt,
     })
     .from(contacts)

@@ -28,6 +28,7 @@ export const documentViews = engine.documentViews;
 export const linkEvents = engine.linkEvents;
 export const readingTotals = engine.readingTotals;
 export const opportunityEngagement = engine.opportunityEngagement;
+export const linkBrowsers = engine.linkBrowsers;
 export const authSessions = engine.authSessions;
 export const signInThrottle = engine.signInThrottle;
 export const workspaceSettings = engine.workspaceSettings;

@@ -4,7 +4,7 @@ import { accounts, opportunities, opportunityEngagement, pipelineStages, reading
 import { approximateRowCount, type RingiDb } from '../db/client';
 import { maxScoreSeenAt, type ScoreReason } from './engagement-score';
 import { DAY_MS, type ReadModelOptions, chunks, groupBy, boundedInt } from './read-model-support';
-import { categorySource, summarize, totalsOf, engagementOf, roomSlugsOf } from './engagement-summary';
+import { browsersOf, categorySource, summarize, totalsOf, engagementOf, roomSlugsOf } from './engagement-summary';
 
 export type Channel = (typeof channels)[number];
 
@@ -200,10 +200,11 @@ async function scoreOpportunities(db: RingiDb, ids: readonly string[], now: Date
     const matching = opps.map((o) => o.id);
     const totals = groupBy(await totalsOf(db, matching), (r) => r.opportunityId);
     const engagement = groupBy(await engagementOf(db, matching), (r) => r.opportunityId);
+    const browsers = groupBy(await browsersOf(db, matching), (r) => r.opportunityId);
     const roomSlugs = await roomSlugsOf(db, matching);
     const category = await categorySource(db, options, matching);
     for (const o of opps) {
-      const s = summarize(totals.get(o.id) ?? [], engagement.get(o.id) ?? [], roomSlugs.get(o.id)?.length ?? 0, category, now);
+      const s = summarize(totals.get(o.id) ?? [], engagement.get(o.id) ?? [], browsers.get(o.id) ?? [], roomSlugs.get(o.id)?.length ?? 0, category, now);
       if (s.score <= 0 || s.lastSeenAt === null) continue;
       out.push({
         opportunityId: o.id,

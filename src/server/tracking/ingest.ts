@@ -3,7 +3,7 @@
 import crypto from 'node:crypto';
 import { and, desc, eq, gte, inArray, isNull, ne, sql } from 'drizzle-orm';
 import { encodeBase32LowerCaseNoPadding } from '@oslojs/encoding';
-import { documentViews, linkEvents, opportunityEngagement, readingTotals, visits } from '../db/tables';
+import { documentViews, linkBrowsers, linkEvents, opportunityEngagement, readingTotals, visits } from '../db/tables';
 import type { Queryable, RingiDb, RingiTx as Tx } from '../db/client';
 import { serialiseOn } from '../db/locks';
 import type { HeartbeatPayload } from './beacon-payloads';
@@ -11,6 +11,7 @@ import type { LinkScope } from './link-scope';
 import { enqueueVisitAlert } from '../slack/outbox';
 import { downloadKind } from './presence';
 import { isCompleted, mergeHeartbeat, VISIT_GAP_MS } from './rules';
+import { readsClearlyDiffer } from './readers';
 
 /** 128 random bits: a view id is a capability for its beacons, together with the link's token. */
 export function newTrackingId(): string {
@@ -44,10 +45,13 @@ export interface StartedView {
  * transaction, so an alert is never lost nor sent for a view that was not stored.
  */
 export async function startView(db: RingiDb, start: ViewStart, alerts?: { delayMs: number }): Promise<StartedView> {
-  const { scope, now } = start;
+  const { now } = start;
   return await db.transaction(async (tx) => {
-    const { visitId, newVisit, newDevice, returning } = await findOrStartVisit(tx, start);
-    if (newVisit && alerts) await enqueueVisitAlert(tx, { visitId, opportunityId: scope.opportunityId, contactId: scope.contactId, isReturn: returning }, now, alerts.delayMs);
+    const { visitId, newVisit, newDevice, returning, contactId } = await findOrStartVisit(tx, start);
+    // A browser the rep named reads as that contact, whoever's link it came in on.
+    const scope = { ...start.scope, contactId };
+    if (newVisit && alerts) await enqueueVisitAlert(tx, { visitId, opportunityId: scope.opportunityId, contactId, isReturn: returning }, now, alerts.delayMs);
+    await markDistinctReader(tx, start);
     const viewId = newTrackingId();
     await tx.insert(documentViews)
       .values({
@@ -81,16 +85,70 @@ export async function startView(db: RingiDb, start: ViewStart, alerts?: { delayM
 }
 
 /** The browser's visit still open at `now` (last activity within the visit gap), if any. */
-async function currentVisit(tx: Tx, accessLinkId: string, deviceId: string, now: Date): Promise<{ id: string } | undefined> {
+async function currentVisit(tx: Tx, accessLinkId: string, deviceId: string, now: Date): Promise<{ id: string; contactId: string } | undefined> {
   return (await tx
-    .select({ id: visits.id })
+    .select({ id: visits.id, contactId: visits.contactId })
     .from(visits)
     .where(and(eq(visits.accessLinkId, accessLinkId), eq(visits.deviceId, deviceId), gte(visits.lastActivityAt, new Date(now.getTime() - VISIT_GAP_MS))))
     .orderBy(desc(visits.lastActivityAt))
     .limit(1))[0];
 }
 
-async function findOrStartVisit(tx: Tx, start: ViewStart): Promise<{ visitId: string; newVisit: boolean; newDevice: boolean; returning: boolean }> {
+/** Who reads in this browser: the contact the rep named it as, else the link's contact. */
+async function browserContact(tx: Tx, scope: LinkScope, deviceId: string | null): Promise<string> {
+  if (!deviceId) return scope.contactId;
+  const [named] = await tx
+    .select({ contactId: linkBrowsers.contactId })
+    .from(linkBrowsers)
+    .where(and(eq(linkBrowsers.accessLinkId, scope.accessLinkId), eq(linkBrowsers.deviceId, deviceId)))
+    .limit(1);
+  return named?.contactId ?? scope.contactId;
+}
+
+/**
+ * An unnamed other browser opening a document becomes a reader of its own when its reading clearly
+ * differs from the link's contact's (readers.ts). Once shown, it stays so.
+ */
+async function markDistinctReader(tx: Tx, start: ViewStart): Promise<void> {
+  const { scope, deviceId } = start;
+  const [browser] = await tx
+    .select({ contactId: linkBrowsers.contactId, distinctReader: linkBrowsers.distinctReader })
+    .from(linkBrowsers)
+    .where(and(eq(linkBrowsers.accessLinkId, scope.accessLinkId), eq(linkBrowsers.deviceId, deviceId)))
+    .limit(1);
+  if (!browser || browser.contactId !== null || browser.distinctReader) return;
+  // The link's contact reads in the link's browsers that are not unnamed other browsers.
+  const otherUnnamed = sql`(select ${linkBrowsers.deviceId} from ${linkBrowsers} where ${linkBrowsers.accessLinkId} = ${scope.accessLinkId} and ${linkBrowsers.contactId} is null)`;
+  const owner = and(eq(visits.accessLinkId, scope.accessLinkId), eq(visits.contactId, scope.contactId), sql`${visits.deviceId} not in ${otherUnnamed}`);
+  const browserVisits = await tx
+    .select({ networkHash: visits.networkHash })
+    .from(visits)
+    .where(and(eq(visits.accessLinkId, scope.accessLinkId), eq(visits.deviceId, deviceId)));
+  const ownerVisits = await tx.select({ networkHash: visits.networkHash }).from(visits).where(owner);
+  const [ownerOpened] = await tx
+    .select({ id: documentViews.id })
+    .from(documentViews)
+    .innerJoin(visits, eq(visits.id, documentViews.visitId))
+    .where(and(owner, eq(documentViews.documentSlug, start.documentSlug)))
+    .limit(1);
+  const differs = readsClearlyDiffer({
+    browserNetworks: new Set(browserVisits.map((v) => v.networkHash)),
+    ownerNetworks: new Set(ownerVisits.map((v) => v.networkHash)),
+    documentSlug: start.documentSlug,
+    ownerDocuments: new Set(ownerOpened ? [start.documentSlug] : []),
+  });
+  if (differs) {
+    await tx
+      .update(linkBrowsers)
+      .set({ distinctReader: true })
+      .where(and(eq(linkBrowsers.accessLinkId, scope.accessLinkId), eq(linkBrowsers.deviceId, deviceId)));
+  }
+}
+
+async function findOrStartVisit(
+  tx: Tx,
+  start: ViewStart,
+): Promise<{ visitId: string; newVisit: boolean; newDevice: boolean; returning: boolean; contactId: string }> {
   const { scope, now, deviceId } = start;
   // Which visit, and whether this browser is new on the link, are read and then written: instances
   // starting views on one link at once (PostgreSQL) queue here, so the second sees the first's visit.
@@ -99,7 +157,7 @@ async function findOrStartVisit(tx: Tx, start: ViewStart): Promise<{ visitId: st
   if (recent) {
     await tx.update(visits).set({ lastActivityAt: now }).where(eq(visits.id, recent.id));
     await touchOpportunity(tx, scope, now);
-    return { visitId: recent.id, newVisit: false, newDevice: false, returning: false };
+    return { visitId: recent.id, newVisit: false, newDevice: false, returning: false, contactId: recent.contactId };
   }
 
   const [seenOnThisDevice] = await tx
@@ -116,11 +174,19 @@ async function findOrStartVisit(tx: Tx, start: ViewStart): Promise<{ visitId: st
         .limit(1))[0];
   // The link's first browser is its contact; another browser later is a forwarded link or a second device.
   const newDevice = !seenOnThisDevice && seenOnOtherDevice !== undefined;
+  if (newDevice) {
+    await tx
+      .insert(linkBrowsers)
+      .values({ accessLinkId: scope.accessLinkId, deviceId, opportunityId: scope.opportunityId, firstSeenAt: now })
+      .onConflictDoNothing();
+  }
+  const contactId = await browserContact(tx, scope, deviceId);
   const visitId = newTrackingId();
   await tx.insert(visits)
     .values({
       id: visitId,
       ...scope,
+      contactId,
       deviceId,
       newDevice,
       deviceLabel: start.deviceLabel,
@@ -149,7 +215,7 @@ async function findOrStartVisit(tx: Tx, start: ViewStart): Promise<{ visitId: st
       },
     });
   // A return: this browser read this link before. A new browser is announced as a new reader instead.
-  return { visitId, newVisit: true, newDevice, returning: seenOnThisDevice !== undefined };
+  return { visitId, newVisit: true, newDevice, returning: seenOnThisDevice !== undefined, contactId };
 }
 
 export type HeartbeatResult = 'applied' | 'replay' | 'not-found' | 'unknown-section';
@@ -239,12 +305,13 @@ export async function recordHeartbeat(db: RingiDb, scope: LinkScope, viewId: str
       newlyCompleted: newlyCompleted ? 1 : 0,
       nowMs,
       opportunityId: scope.opportunityId,
-      contactId: scope.contactId,
+      // The view's reader: a named browser's views belong to its contact, not the link's.
+      contactId: view.contactId,
       documentSlug: view.documentSlug,
     });
     await queries.updateEngagement.execute({ activeDelta: outcome.activeDelta, nowMs, opportunityId: scope.opportunityId });
 
-    if (beacon.printed) await recordPrintOnce(tx, scope, view.visitId, viewId, view.documentSlug, now);
+    if (beacon.printed) await recordPrintOnce(tx, { ...scope, contactId: view.contactId }, view.visitId, viewId, view.documentSlug, now);
     return 'applied';
   });
 }
@@ -283,9 +350,10 @@ export async function recordDownload(db: RingiDb, scope: LinkScope, documentSlug
       return kind;
     }
     const visit = deviceId ? await currentVisit(tx, scope.accessLinkId, deviceId, now) : undefined;
-    await tx.insert(linkEvents).values({ ...scope, kind: 'download', visitId: visit?.id ?? null, documentSlug, detail: file, occurredAt: now });
+    const reader = { ...scope, contactId: visit?.contactId ?? (await browserContact(tx, scope, deviceId)) };
+    await tx.insert(linkEvents).values({ ...reader, kind: 'download', visitId: visit?.id ?? null, documentSlug, detail: file, occurredAt: now });
     if (visit) await tx.update(visits).set({ lastActivityAt: now }).where(eq(visits.id, visit.id));
-    await bumpTotals(tx, scope, documentSlug, now, { downloads: sql`${readingTotals.downloads} + 1` });
+    await bumpTotals(tx, reader, documentSlug, now, { downloads: sql`${readingTotals.downloads} + 1` });
     return kind;
   });
 }
@@ -319,11 +387,12 @@ export async function recordRoomPrint(db: RingiDb, scope: LinkScope, documentSlu
         )).map((e) => e.slug),
     );
     const printed = documentSlugs.filter((slug) => !already.has(slug));
+    const reader = { ...scope, contactId: visit?.contactId ?? (await browserContact(tx, scope, deviceId)) };
     // The visit's row before the totals, in the order beacons and downloads lock them (no deadlock on PostgreSQL).
     if (visit) await tx.update(visits).set({ lastActivityAt: now }).where(eq(visits.id, visit.id));
     for (const documentSlug of printed) {
-      await tx.insert(linkEvents).values({ ...scope, kind: 'print', visitId: visit?.id ?? null, documentSlug, occurredAt: now });
-      await bumpTotals(tx, scope, documentSlug, now, { prints: sql`${readingTotals.prints} + 1` });
+      await tx.insert(linkEvents).values({ ...reader, kind: 'print', visitId: visit?.id ?? null, documentSlug, occurredAt: now });
+      await bumpTotals(tx, reader, documentSlug, now, { prints: sql`${readingTotals.prints} + 1` });
     }
     return { counted: true, printed };
   });
