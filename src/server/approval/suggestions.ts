@@ -2,7 +2,7 @@
 // read (approval-rules.ts), never applied by themselves. Only the rep's answers are stored: accept
 // (moves the stage through updateOpportunity, so the stage history says "accepted suggestion", who
 // and when) or dismiss (hidden until the evidence changes).
-import { and, eq } from 'drizzle-orm';
+import { eq } from 'drizzle-orm';
 import { approvalSuggestionDecisions } from '../db/tables';
 import type { Queryable, RingiDb } from '../db/client';
 import { canEditOpportunity } from '../auth/permissions';
@@ -71,14 +71,4 @@ export async function decideSuggestion(db: RingiDb, actor: Actor, opportunityId:
     if (!moved.ok) throw new Error(`accepting suggestion ${key} failed: ${moved.reason}`);
     return ok(suggestion);
   });
-}
-
-/** The decisions taken on an opportunity (the page's notice after an answer). */
-export async function suggestionDecision(db: Queryable, opportunityId: string, key: string) {
-  const [row] = await db
-    .select()
-    .from(approvalSuggestionDecisions)
-    .where(and(eq(approvalSuggestionDecisions.opportunityId, opportunityId), eq(approvalSuggestionDecisions.suggestionKey, key)))
-    .limit(1);
-  return row ?? null;
 }
