@@ -4,6 +4,8 @@
 // Nothing here changes a deal: a suggestion waits for the rep to accept or dismiss it.
 import crypto from 'node:crypto';
 import type { buyingRoles } from '../db/tables';
+// The documents a buyer circulates for approval: reading them is evaluation, as in the engagement score.
+import { KEY_DOCUMENT_CATEGORIES } from '../tracking/engagement-score';
 
 export type BuyingRole = (typeof buyingRoles)[number];
 
@@ -54,8 +56,6 @@ export const RETURN_WITHIN_DAYS = 7;
 /** The default pipeline's 稟議中 / Internal approval (db/migrations/0001): where drafting and final approval belong. */
 export const INTERNAL_APPROVAL_STAGE = 4;
 
-/** Documents a buyer circulates for approval: reading them is evaluation, not browsing. */
-export const KEY_CATEGORIES: readonly string[] = ['pricing', 'security', 'roi', 'approval-template'];
 /** The functions that sign a 稟議 off (not the champion who drives it, nor the people who will use it). */
 export const SIGNING_ROLES: readonly BuyingRole[] = ['manager', 'decision-maker', 'it-security', 'finance-purchasing', 'legal'];
 
@@ -173,7 +173,7 @@ export function evaluationSignals(facts: ApprovalFacts): Evidence[] {
   for (const reader of facts.readers) {
     if (reader.possible) continue;
     for (const d of reader.documents) {
-      if (d.category === null || !KEY_CATEGORIES.includes(d.category) || d.activeSeconds < READ_SECONDS) continue;
+      if (d.category === null || !KEY_DOCUMENT_CATEGORIES.includes(d.category) || d.activeSeconds < READ_SECONDS) continue;
       const entry = documents.get(d.slug) ?? { title: d.title, readers: [] };
       entry.readers.push(reader);
       documents.set(d.slug, entry);
