@@ -202,3 +202,5 @@ export const apiTokens = twins.apiTokens!;
 export const apiIdempotency = twins.apiIdempotency!;
 export const webhookEndpoints = twins.webhookEndpoints!;
 export const webhookDeliveries = twins.webhookDeliveries!;
+export const opportunityStageChanges = twins.opportunityStageChanges!;
+export const approvalSuggestionDecisions = twins.approvalSuggestionDecisions!;

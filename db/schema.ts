@@ -110,6 +110,15 @@ export const opportunities = sqliteTable(
     alertsMuted: integer('alerts_muted', { mode: 'boolean' }).notNull().default(false),
     /** The CRM's id of this deal (e.g. a Salesforce Opportunity Id): unique, for lookups and upserts. */
     externalId: text('external_id'),
+    /**
+     * Long-cycle deals (issue 19): who takes the deal over (field sales) when the buyer starts evaluating.
+     * They get one Slack alert with the evidence; accepting makes them the owner and records the hand-off.
+     */
+    handOffOwnerUserId: text('hand_off_owner_user_id').references(() => users.id),
+    handedOffAt: integer('handed_off_at', { mode: 'timestamp_ms' }),
+    handedOffByUserId: text('handed_off_by_user_id').references(() => users.id),
+    /** JSON: the evaluation evidence the hand-off was accepted on (src/server/approval/approval-rules.ts). */
+    handOffReason: text('hand_off_reason'),
     archivedAt: integer('archived_at', { mode: 'timestamp_ms' }),
     createdAt: createdAt(),
   },
@@ -118,6 +127,55 @@ export const opportunities = sqliteTable(
     index('opportunities_owner_idx').on(t.ownerUserId),
     uniqueIndex('opportunities_external_id_idx').on(t.externalId),
   ],
+);
+
+export const stageChangeReasons = ['created', 'manual', 'suggestion', 'api'] as const;
+
+/**
+ * Every stage an opportunity has been in (issue 19): its first stage ('created'), then each change with
+ * who and why (a form, an accepted approval suggestion, the API). Written only by crm/stage-history.ts.
+ */
+export const opportunityStageChanges = sqliteTable(
+  'opportunity_stage_changes',
+  {
+    id: text('id').primaryKey(),
+    opportunityId: text('opportunity_id')
+      .notNull()
+      .references(() => opportunities.id),
+    /** Null for the first stage. */
+    fromStage: integer('from_stage'),
+    toStage: integer('to_stage').notNull(),
+    /** When the deal entered fromStage: the reading done at that stage lies in [fromStageSince, changedAt). */
+    fromStageSince: integer('from_stage_since', { mode: 'timestamp_ms' }),
+    reason: text('reason', { enum: stageChangeReasons }).notNull(),
+    changedByUserId: text('changed_by_user_id').references(() => users.id),
+    /** For an accepted suggestion: which rule and evidence (approval_decisions.suggestion_key). */
+    suggestionKey: text('suggestion_key'),
+    changedAt: integer('changed_at', { mode: 'timestamp_ms' }).notNull(),
+  },
+  (t) => [index('opportunity_stage_changes_opportunity_idx').on(t.opportunityId, t.changedAt)],
+);
+
+export const suggestionDecisions = ['accepted', 'dismissed'] as const;
+
+/**
+ * The rep's answers to inferred approval suggestions. Suggestions are computed when the opportunity is
+ * read; only the decisions are stored, per rule and evidence, so a dismissed one stays dismissed until
+ * the evidence changes.
+ */
+export const approvalSuggestionDecisions = sqliteTable(
+  // Short: PostgreSQL cuts identifiers at 63 bytes, and the foreign keys' names start with it.
+  'approval_decisions',
+  {
+    opportunityId: text('opportunity_id')
+      .notNull()
+      .references(() => opportunities.id),
+    suggestionKey: text('suggestion_key').notNull(),
+    decision: text('decision', { enum: suggestionDecisions }).notNull(),
+    decidedByUserId: text('decided_by_user_id').references(() => users.id),
+    decidedAt: integer('decided_at', { mode: 'timestamp_ms' }).notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.opportunityId, t.suggestionKey] })],
 );
 
 /** The curated set of documents for one opportunity: what a prospect sees. */
@@ -446,7 +504,7 @@ export const workspaceSettings = sqliteTable('workspace_settings', {
 
 // --- Slack alerts: a transactional outbox, sent by a worker in the server process. ---
 
-export const slackAlertKinds = ['visit', 'return', 'hot', 'digest'] as const;
+export const slackAlertKinds = ['visit', 'return', 'hot', 'digest', 'handoff'] as const;
 export const outboxStatuses = ['pending', 'sending', 'sent', 'failed', 'skipped'] as const;
 
 export const slackOutbox = sqliteTable(

@@ -61,6 +61,8 @@ const opportunityJson = (o: Opportunity) => ({
   channel: o.channel,
   salesCycle: o.salesCycle,
   ownerUserId: o.ownerUserId,
+  handOffOwnerUserId: o.handOffOwnerUserId,
+  handedOffAt: o.handedOffAt?.toISOString() ?? null,
   archived: o.archivedAt !== null,
   createdAt: o.createdAt.toISOString(),
 });

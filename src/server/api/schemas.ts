@@ -83,6 +83,10 @@ export const opportunityWrite = z
     channel: z.enum(channels),
     salesCycle: z.enum(salesCycles).optional().meta({ description: 'Default: short' }),
     ownerUserId: id.optional().meta({ description: 'Default: the token’s admin on create, the current owner on update' }),
+    handOffOwnerUserId: id
+      .nullable()
+      .optional()
+      .meta({ description: 'Long-cycle deals: the user (field sales) alerted in Slack when the buyer starts evaluating, who then takes the deal over. Null clears it; missing keeps it' }),
   })
   .strict();
 export const opportunityCreate = opportunityWrite.extend({ externalId: externalId.optional() }).strict();
@@ -98,6 +102,8 @@ export const opportunity = z
     channel: z.enum(channels),
     salesCycle: z.enum(salesCycles),
     ownerUserId: id,
+    handOffOwnerUserId: id.nullable(),
+    handedOffAt: timestamp.nullable().meta({ description: 'When the hand-off owner took the deal over' }),
     archived: z.boolean(),
     createdAt: timestamp,
   })

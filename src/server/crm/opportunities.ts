@@ -38,6 +38,7 @@ import {
   type FieldErrors,
   type Paged,
 } from './common';
+import { recordStageChange, type StageChangeReason } from './stage-history';
 import { stageExists } from './stages';
 
 export type Opportunity = typeof opportunities.$inferSelect;
@@ -57,6 +58,8 @@ export const opportunityInput = z.object({
   /** Missing means the acting user (on create) or the current owner (on edit). */
   ownerUserId: id.optional(),
   salesCycle: formEnum(salesCycles),
+  /** Long-cycle deals: who takes over when the buyer starts evaluating. Missing keeps it; blank clears it. */
+  handOffOwnerUserId: z.preprocess((v) => (v === '' ? null : v), z.string({ invalid_type_error: 'invalid' }).max(100, 'invalid').nullable().optional()),
 });
 export type OpportunityField = keyof z.input<typeof opportunityInput>;
 export type OpportunityInput = z.input<typeof opportunityInput>;
@@ -277,7 +280,12 @@ export async function ownerChoices(db: Queryable): Promise<{ id: string; display
 // --- Writing ---
 
 type Parsed = z.output<typeof opportunityInput>;
-type References = { stage?: number; accountId?: string; ownerUserId?: string };
+type References = { stage?: number; accountId?: string; ownerUserId?: string; handOffOwnerUserId?: string | null };
+
+/** Active reps and admins: who may own a deal or take one over. */
+async function isPossibleOwner(db: Queryable, userId: string): Promise<boolean> {
+  return (await db.select({ id: users.id }).from(users).where(and(eq(users.id, userId), isNull(users.deactivatedAt), ne(users.role, 'content'))).limit(1))[0] !== undefined;
+}
 
 /** Checks against the database, on top of the schema: stage, account and owner must exist and fit. */
 async function referenceErrors(db: Queryable, actor: Actor, data: References, existing: Opportunity | null): Promise<FieldErrors<OpportunityField>> {
@@ -294,8 +302,10 @@ async function referenceErrors(db: Queryable, actor: Actor, data: References, ex
   if (owner !== undefined && owner !== (existing?.ownerUserId ?? actor.id)) {
     // Reps keep what they create and cannot hand deals over: that would lock themselves out.
     if (!canAssignOwner(actor)) errors.ownerUserId = 'ownerNotAllowed';
-    else if (!(await db.select({ id: users.id }).from(users).where(and(eq(users.id, owner), isNull(users.deactivatedAt), ne(users.role, 'content'))).limit(1))[0]) errors.ownerUserId = 'unknownOwner';
+    else if (!(await isPossibleOwner(db, owner))) errors.ownerUserId = 'unknownOwner';
   }
+  const handOff = data.handOffOwnerUserId;
+  if (handOff && handOff !== existing?.handOffOwnerUserId && !(await isPossibleOwner(db, handOff))) errors.handOffOwnerUserId = 'unknownOwner';
   return errors;
 }
 
@@ -311,6 +321,7 @@ async function validate(db: Queryable, actor: Actor, input: unknown, existing: O
   const stage = shape.stage.safeParse(raw.stage);
   const accountId = shape.accountId.safeParse(raw.accountId);
   const ownerUserId = shape.ownerUserId.safeParse(raw.ownerUserId);
+  const handOffOwnerUserId = shape.handOffOwnerUserId.safeParse(raw.handOffOwnerUserId);
   const references = await referenceErrors(
     db,
     actor,
@@ -318,6 +329,7 @@ async function validate(db: Queryable, actor: Actor, input: unknown, existing: O
       stage: stage.success ? stage.data : undefined,
       accountId: accountId.success ? accountId.data : undefined,
       ownerUserId: ownerUserId.success ? ownerUserId.data : undefined,
+      handOffOwnerUserId: handOffOwnerUserId.success ? handOffOwnerUserId.data : undefined,
     },
     existing,
   );
@@ -329,28 +341,42 @@ export async function createOpportunity(db: RingiDb, actor: Actor, input: unknow
   const result = await validate(db, actor, input, null);
   if ('errors' in result) return invalid(result.errors);
   const { ownerUserId, ...data } = result.data;
-  const [row] = await db
-    .insert(opportunities)
-    .values({ id: crypto.randomUUID(), ...data, ownerUserId: ownerUserId ?? actor.id, ...external })
-    .returning();
-  return ok(row);
+  return await db.transaction(async (tx) => {
+    const [row] = await tx
+      .insert(opportunities)
+      .values({ id: crypto.randomUUID(), ...data, ownerUserId: ownerUserId ?? actor.id, ...external })
+      .returning();
+    await recordStageChange(tx, { opportunityId: row!.id, fromStage: null, toStage: row!.stage, reason: 'created', byUserId: actor.id, at: row!.createdAt });
+    return ok(row!);
+  });
+}
+
+/** Why a stage changed, for the stage history: a rep's edit, a CRM sync, or an accepted approval suggestion (its key). */
+export interface UpdateOptions {
+  via?: Exclude<StageChangeReason, 'created'>;
+  suggestionKey?: string;
+  now?: Date;
 }
 
 /** Refuses (forbidden) before looking at the input when the actor may not edit this deal. */
-export async function updateOpportunity(db: RingiDb, actor: Actor, opportunityId: string, input: unknown): Promise<CrmResult<Opportunity, OpportunityField>> {
+export async function updateOpportunity(db: RingiDb, actor: Actor, opportunityId: string, input: unknown, options: UpdateOptions = {}): Promise<CrmResult<Opportunity, OpportunityField>> {
   const [existing] = await db.select().from(opportunities).where(eq(opportunities.id, opportunityId)).limit(1);
   if (!existing) return notFound();
   if (!canEditOpportunity(actor, existing)) return forbidden();
   const result = await validate(db, actor, input, existing);
   if ('errors' in result) return invalid(result.errors);
   const { ownerUserId, ...data } = result.data;
-  const [row] = await db
-    .update(opportunities)
-    .set({ ...data, ownerUserId: ownerUserId ?? existing.ownerUserId })
-    // The owner is part of the condition: a concurrent hand-over cannot be overwritten by its old owner.
-    .where(and(eq(opportunities.id, opportunityId), eq(opportunities.ownerUserId, existing.ownerUserId)))
-    .returning();
-  return row ? ok(row) : forbidden();
+  return await db.transaction(async (tx) => {
+    const [row] = await tx
+      .update(opportunities)
+      .set({ ...data, ownerUserId: ownerUserId ?? existing.ownerUserId })
+      // The owner is part of the condition: a concurrent hand-over cannot be overwritten by its old owner.
+      .where(and(eq(opportunities.id, opportunityId), eq(opportunities.ownerUserId, existing.ownerUserId)))
+      .returning();
+    if (!row) return forbidden();
+    await recordStageChange(tx, { opportunityId, fromStage: existing.stage, toStage: row.stage, reason: options.via ?? 'manual', byUserId: actor.id, at: options.now ?? new Date(), suggestionKey: options.suggestionKey });
+    return ok(row);
+  });
 }
 
 /** Archived deals leave the lists and dashboards; their rooms and history stay. Same rule as editing. */

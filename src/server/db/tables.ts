@@ -38,3 +38,5 @@ export const apiTokens = engine.apiTokens;
 export const apiIdempotency = engine.apiIdempotency;
 export const webhookEndpoints = engine.webhookEndpoints;
 export const webhookDeliveries = engine.webhookDeliveries;
+export const opportunityStageChanges = engine.opportunityStageChanges;
+export const approvalSuggestionDecisions = engine.approvalSuggestionDecisions;
