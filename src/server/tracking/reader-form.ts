@@ -7,7 +7,7 @@ import type { FormOutcome } from '../http/admin-form';
 import type { PostedForm } from '../http/forms';
 import { opportunityPath } from '../access-links/link-forms';
 import { errorMessage, tCrm, type CrmMessageKey } from '../crm/messages';
-import { tApproval } from '../approval/messages';
+import { tApproval } from '../approval/approval-map-messages';
 import { nameBrowser, nameBrowserAsNewContact } from './link-browsers';
 
 export async function submitReaderForm(db: RingiDb, user: SessionUser, opportunityId: string, { fields }: PostedForm, now = new Date()): Promise<FormOutcome<never>> {
