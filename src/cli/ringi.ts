@@ -1,12 +1,13 @@
 // Ringi's command line: `npm run ringi -- <command>`. Errors are one clear line and exit code 2.
 import { parseArgs } from 'node:util';
-import { and, asc, eq, isNull } from 'drizzle-orm';
+import { and, asc, eq, isNull, or } from 'drizzle-orm';
 import { ZodError } from 'zod';
-import { users } from '../server/db/tables';
+import { buyingRoles, contacts, users } from '../server/db/tables';
 import { createApiToken, listApiTokens, revokeApiToken } from '../server/api/tokens';
 import { config } from '../server/config';
 import { BackupError, backupDatabase } from '../server/db/backup';
-import { closeDatabase, prepareDatabase } from '../server/db/client';
+import { closeDatabase, prepareDatabase, type RingiDb } from '../server/db/client';
+import { updateContact } from '../server/crm/contacts';
 import { loadDemoCatalog } from '../server/demo/content';
 import { checkContentDirectory, syncContentDirectory, syncReportLines } from '../server/documents/content-sync';
 import { formatProblem } from '../server/documents/validation';
@@ -29,6 +30,9 @@ Commands:
                a workspace API token (default scope read), printed once; it acts as the admin (needed
                when there are several), and stops working when that admin is deactivated
   api-token list | api-token revoke ID
+  contact role CONTACT --role ${buyingRoles.join('|')} [--admin EMAIL]
+               set a contact's buying role (the approval map's rows); CONTACT is its id, external id
+               or email (an email shared by several contacts is refused: use the id)
   backup FILE  write a consistent copy of the database to FILE (a new file), also while the server runs;
                the secret key is not in it: back it up separately (README "Backup and restore")
 `;
@@ -39,6 +43,7 @@ async function main(argv: string[]): Promise<number> {
   if (command === 'backup') return backupCommand(rest);
   if (command === 'content') return contentCommand(rest);
   if (command === 'api-token') return apiTokenCommand(rest);
+  if (command === 'contact') return contactCommand(rest);
   if (rest.length > 0) return fail(`unexpected argument "${rest[0]}"`);
   switch (command) {
     case 'migrate': {
@@ -155,14 +160,8 @@ async function apiTokenCommand(argv: string[]): Promise<number> {
       return 0;
     }
     // The CLI has no signed-in user: the token acts as the admin named, or the only one there is.
-    const admins = await db
-      .select({ id: users.id, email: users.email, role: users.role })
-      .from(users)
-      .where(and(eq(users.role, 'admin'), isNull(users.deactivatedAt), values.admin ? eq(users.email, values.admin.trim().toLowerCase()) : undefined))
-      .orderBy(asc(users.email));
-    if (admins.length === 0) return fail(values.admin ? `no active admin with the email ${values.admin}` : 'no active admin: create one first with `user add --role admin`');
-    if (admins.length > 1) return fail(`several admins: choose one with --admin (${admins.map((a) => a.email).join(', ')})`);
-    const admin = admins[0]!;
+    const admin = await cliAdmin(db, values.admin);
+    if (typeof admin === 'string') return fail(admin);
     if (action === 'revoke' && positionals.length === 1) {
       const revoked = await revokeApiToken(db, admin, positionals[0]!);
       if (revoked !== true) return fail(`no API token ${positionals[0]}`);
@@ -175,6 +174,53 @@ async function apiTokenCommand(argv: string[]): Promise<number> {
     if (!created.ok) return fail(created.reason === 'invalid' ? Object.entries(created.fieldErrors).map(([f, code]) => `--${f}: ${code === 'invalidChoice' ? 'read or write' : code}`).join('; ') : 'not allowed');
     console.log(`Created API token "${created.value.name}" (${created.value.scope}) acting as ${admin.email}.`);
     console.log(`Token (shown once; send it as "Authorization: Bearer <token>"): ${created.value.token}`);
+    return 0;
+  } finally {
+    await closeDatabase(db);
+  }
+}
+
+/** Who the CLI acts as: the active admin named with --admin, or the only one; otherwise why not. */
+async function cliAdmin(db: RingiDb, email: string | undefined): Promise<{ id: string; email: string; role: 'admin' } | string> {
+  const admins = await db
+    .select({ id: users.id, email: users.email })
+    .from(users)
+    .where(and(eq(users.role, 'admin'), isNull(users.deactivatedAt), email ? eq(users.email, email.trim().toLowerCase()) : undefined))
+    .orderBy(asc(users.email));
+  if (admins.length === 0) return email ? `no active admin with the email ${email}` : 'no active admin: create one first with `user add --role admin`';
+  if (admins.length > 1) return `several admins: choose one with --admin (${admins.map((a) => a.email).join(', ')})`;
+  return { ...admins[0]!, role: 'admin' };
+}
+
+async function contactCommand(argv: string[]): Promise<number> {
+  const [action, ...rest] = argv;
+  if (action !== 'role') return fail(`unknown contact action "${action ?? ''}" (expected "contact role")`);
+  let parsed;
+  try {
+    parsed = parseArgs({ args: rest, options: { role: { type: 'string' }, admin: { type: 'string' } }, allowPositionals: true, strict: true });
+  } catch (error) {
+    return fail(error instanceof Error ? error.message : String(error));
+  }
+  const { values, positionals } = parsed;
+  if (positionals.length !== 1) return fail('contact role needs exactly one contact: its id, external id or email');
+  if (!(buyingRoles as readonly string[]).includes(values.role ?? '')) return fail(`contact role needs --role ${buyingRoles.join(', ')}`);
+  const key = positionals[0]!.trim();
+  const db = await prepareDatabase();
+  try {
+    const admin = await cliAdmin(db, values.admin);
+    if (typeof admin === 'string') return fail(admin);
+    const found = await db
+      .select()
+      .from(contacts)
+      .where(or(eq(contacts.id, key), eq(contacts.externalId, key), eq(contacts.email, key.toLowerCase())));
+    if (found.length === 0) return fail(`no contact with the id, external id or email "${key}"`);
+    if (found.length > 1) return fail(`"${key}" names ${found.length} contacts: use one of their ids (${found.map((c) => c.id).join(', ')})`);
+    const contact = found[0]!;
+    // The contact form's update: every field is sent again, so only the role changes.
+    const fields = { name: contact.name, email: contact.email ?? '', department: contact.department ?? '', jobTitle: contact.jobTitle ?? '' };
+    const updated = await updateContact(db, admin, contact.id, { ...fields, buyingRole: values.role });
+    if (!updated.ok) return fail(updated.reason === 'invalid' ? Object.entries(updated.fieldErrors).map(([f, code]) => `${f}: ${code}`).join('; ') : `not allowed (${updated.reason})`);
+    console.log(`${contact.name} (${contact.id}) is now ${updated.value.buyingRole}.`);
     return 0;
   } finally {
     await closeDatabase(db);
