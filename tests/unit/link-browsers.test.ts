@@ -11,6 +11,8 @@ import type { LinkScope } from '../../src/server/tracking/link-scope';
 import { nameBrowser, nameBrowserAsNewContact, unknownReaders } from '../../src/server/tracking/link-browsers';
 import { rebuildOpportunityTotals } from '../../src/server/tracking/rebuild-totals';
 import { approvalReadings } from '../../src/server/approval/approval-readings';
+import { approvalReading } from '../../src/server/approval/suggestions';
+import { getOpportunity } from '../../src/server/crm/opportunities';
 import { useTempDatabase } from './support/temp-db';
 import { seedTrackingFixture } from './support/tracking-fixture';
 
@@ -167,6 +169,13 @@ describe('other browsers on a link', () => {
     expect(await storedTotals()).toEqual(before);
     expect((await unknownReaders(db, opportunityId)).map((u) => u.deviceId)).toEqual([second]);
     expect((await db.select().from(contacts).where(eq(contacts.accountId, yamada.accountId))).length).toBe(3);
+  });
+
+  it('feeds the approval rules: the named IT reader’s time on the security sheet suggests the IT review, under her name', async () => {
+    const opportunity = (await getOpportunity(db, opportunityId))!;
+    const documents = new Map(['security', 'pricing', 'roi'].map((slug) => [slug, { title: `title of ${slug}`, category: slug }]));
+    const itReview = (await approvalReading(db, opportunity, at(600), documents)).suggestions.filter((s) => s.rule === 'it-review');
+    expect(itReview.map((s) => s.evidence)).toEqual([{ rule: 'it-review', reader: { name: '情シス 花子', role: 'it-security', possible: false }, seconds: 390, documents: ['title of security'] }]);
   });
 
   it('gives the approval map each reader with their role: the named browser under IT, an unnamed one as unknown on its link', async () => {

@@ -1,9 +1,9 @@
 // The facts the approval rules read, for one opportunity, from the read model: running totals per
 // contact and document (complete, they survive the retention purge), the deal's latest visits (for
-// silences and for other browsers on a link), and the contacts' buying roles. A fixed number of
-// indexed queries, bounded by the deal's contacts × documents and RECENT_VISITS.
-import { desc, eq, inArray } from 'drizzle-orm';
-import { contacts, documentViews, readingTotals, visits } from '../db/tables';
+// silences and for the browsers on a link the rep has not named), and the contacts' buying roles.
+// A fixed number of indexed queries, bounded by the deal's contacts × documents and RECENT_VISITS.
+import { and, desc, eq, inArray, isNull } from 'drizzle-orm';
+import { contacts, documentViews, linkBrowsers, readingTotals, visits } from '../db/tables';
 import type { Queryable } from '../db/client';
 import { chunks } from '../tracking/read-model-support';
 import type { ApprovalFacts, BuyingRole, Reader, ReaderDocument } from './approval-rules';
@@ -28,7 +28,7 @@ export async function loadApprovalFacts(db: Queryable, opportunity: FactsOpportu
     .where(eq(readingTotals.opportunityId, opportunity.id));
   // visits_opportunity_idx, newest first.
   const recent = await db
-    .select({ id: visits.id, contactId: visits.contactId, deviceId: visits.deviceId, newDevice: visits.newDevice, startedAt: visits.startedAt, lastActivityAt: visits.lastActivityAt })
+    .select({ id: visits.id, accessLinkId: visits.accessLinkId, contactId: visits.contactId, deviceId: visits.deviceId, startedAt: visits.startedAt, lastActivityAt: visits.lastActivityAt })
     .from(visits)
     .where(eq(visits.opportunityId, opportunity.id))
     .orderBy(desc(visits.startedAt))
@@ -45,12 +45,17 @@ export async function loadApprovalFacts(db: Queryable, opportunity: FactsOpportu
   for (const t of totals) seen(t.contactId, t.firstSeenAt).documents.push(doc(t.slug, t.activeSeconds));
   for (const v of recent) seen(v.contactId, v.startedAt);
 
-  // Other browsers on a link (a visit flagged as a new device), with every visit of that browser.
-  const flagged = new Set(recent.filter((v) => v.newDevice).map((v) => v.deviceId));
-  const browserVisits = recent.filter((v) => flagged.has(v.deviceId));
-  const byBrowser = new Map<string, { contactId: string; firstSeenAt: Date; seconds: Map<string, number> }>();
+  // Other browsers on a link the rep has not named yet (link_browsers, ADR 0019), with every recent
+  // visit of each: a named browser's reading is its contact's, in the totals above.
+  const unnamed = await db
+    .select({ accessLinkId: linkBrowsers.accessLinkId, deviceId: linkBrowsers.deviceId, distinctReader: linkBrowsers.distinctReader })
+    .from(linkBrowsers)
+    .where(and(eq(linkBrowsers.opportunityId, opportunity.id), isNull(linkBrowsers.contactId)));
+  const distinctOf = new Map(unnamed.map((b) => [`${b.accessLinkId}/${b.deviceId}`, b.distinctReader]));
+  const browserVisits = recent.filter((v) => distinctOf.has(`${v.accessLinkId}/${v.deviceId}`));
+  const byBrowser = new Map<string, { contactId: string; distinctReader: boolean; firstSeenAt: Date; seconds: Map<string, number> }>();
   for (const v of browserVisits) {
-    const entry = byBrowser.get(v.deviceId) ?? { contactId: v.contactId, firstSeenAt: v.startedAt, seconds: new Map<string, number>() };
+    const entry = byBrowser.get(v.deviceId) ?? { contactId: v.contactId, distinctReader: distinctOf.get(`${v.accessLinkId}/${v.deviceId}`)!, firstSeenAt: v.startedAt, seconds: new Map<string, number>() };
     if (v.startedAt < entry.firstSeenAt) entry.firstSeenAt = v.startedAt;
     byBrowser.set(v.deviceId, entry);
   }
@@ -81,7 +86,8 @@ export async function loadApprovalFacts(db: Queryable, opportunity: FactsOpportu
       key: `browser:${deviceId}`,
       contactName: person.name,
       role: 'unknown',
-      possible: true,
+      // Reading that clearly differs from the link's contact is someone else, still unnamed (readers.ts).
+      possible: !entry.distinctReader,
       firstSeenAt: entry.firstSeenAt,
       documents: [...entry.seconds].map(([slug, seconds]) => doc(slug, seconds)),
     });
