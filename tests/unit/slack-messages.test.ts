@@ -46,7 +46,7 @@ describe('Slack messages', () => {
   it('give a hot alert its score, the score’s top reasons, what crossed the line and the timeline link', () => {
     const message = composeHotAlert({
       ...visit,
-      reasons: [{ code: 'many-readers', readers: 2 }],
+      reasons: [{ code: 'many-readers', readers: 2, possibleReaders: 0 }],
       score: 72,
       scoreReasons: [
         { text: '閲覧者 3名', points: '+20点' },
@@ -178,11 +178,21 @@ describe('retry rules', () => {
 
 describe('hot reasons', () => {
   it('name each threshold crossed', () => {
-    expect(hotReasons({ score: 59, longestKeyRead: { title: '料金表', contactName: '山田', seconds: 299 }, readersLast24h: 1 }, defaultAlertPolicy)).toEqual([]);
-    expect(hotReasons({ score: 60, longestKeyRead: { title: '料金表', contactName: '山田', seconds: 300 }, readersLast24h: 2 }, defaultAlertPolicy).map((r) => r.code)).toEqual([
+    expect(hotReasons({ score: 59, longestKeyRead: { title: '料金表', contactName: '山田', seconds: 299 }, readersLast24h: 1, possibleReadersLast24h: 0 }, defaultAlertPolicy)).toEqual([]);
+    expect(hotReasons({ score: 60, longestKeyRead: { title: '料金表', contactName: '山田', seconds: 300 }, readersLast24h: 2, possibleReadersLast24h: 0 }, defaultAlertPolicy).map((r) => r.code)).toEqual([
       'score',
       'long-read',
       'many-readers',
     ]);
+  });
+
+  it('count a possible reader (another browser on a link, unnamed) as half a reader, and say so', () => {
+    const signals = (readers: number, possible: number) => ({ score: null, longestKeyRead: null, readersLast24h: readers, possibleReadersLast24h: possible });
+    expect(defaultAlertPolicy.readersPerDay).toBe(2);
+    // One contact on a laptop and on a phone is not two readers.
+    expect(hotReasons(signals(1, 1), defaultAlertPolicy)).toEqual([]);
+    expect(hotReasons(signals(1, 2), defaultAlertPolicy)).toEqual([{ code: 'many-readers', readers: 1, possibleReaders: 2 }]);
+    const reasons = hotReasons(signals(2, 1), defaultAlertPolicy);
+    expect(composeHotAlert({ ...visit, reasons, score: 40, scoreReasons: [] }).text + JSON.stringify(composeHotAlert({ ...visit, reasons, score: 40, scoreReasons: [] }).blocks)).toContain('24時間以内に 2 人が閲覧（ほかに閲覧者候補 1）');
   });
 });

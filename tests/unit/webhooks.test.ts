@@ -162,16 +162,22 @@ describe('webhook outbox', () => {
     expect(receiver.received.every((r) => r.verified === true)).toBe(true);
     expect(new Set(receiver.received.map((r) => r.id)).size).toBe(3);
 
-    // A second browser on the same link: a new reader, and with two readers in a day the deal is hot.
+    // A second browser on the same link: a new (possible) reader, half a reader until the rep names
+    // it (issue 19), so one contact on two devices does not make the deal hot; a third browser does.
     await read(world.yamada.scope, 'b'.repeat(26));
     await round();
     await round();
     const later = receiver.events().slice(3);
-    expect(later.map((e) => e.type).sort()).toEqual(['link.new_reader', 'opportunity.hot', 'visit.started']);
-    expect(later.find((e) => e.type === 'opportunity.hot')!.data).toMatchObject({
+    expect(later.map((e) => e.type).sort()).toEqual(['link.new_reader', 'visit.started']);
+    await read(world.yamada.scope, 'd'.repeat(26));
+    await round();
+    await round();
+    const third = receiver.events().slice(5);
+    expect(third.map((e) => e.type).sort()).toEqual(['link.new_reader', 'opportunity.hot', 'visit.started']);
+    expect(third.find((e) => e.type === 'opportunity.hot')!.data).toMatchObject({
       opportunity: { externalId: '006SF0001' },
       contact: null,
-      hot: { reasons: [{ code: 'many-readers', readers: 2 }] },
+      hot: { reasons: [{ code: 'many-readers', readers: 1, possibleReaders: 2 }] },
     });
   });
 

@@ -38,7 +38,7 @@ export interface VisitAlertData extends OpportunityLine {
 export type HotReason =
   | { code: 'score'; score: number; threshold: number }
   | { code: 'long-read'; title: string; contactName: string; seconds: number }
-  | { code: 'many-readers'; readers: number };
+  | { code: 'many-readers'; readers: number; possibleReaders: number };
 
 export interface HotAlertData extends OpportunityLine {
   /** What crossed a threshold. */
@@ -87,6 +87,7 @@ const t = defineMessages({
     'hot.why': '• {text}（{points}）',
     'reason.long-read': '{contact} 様が「{title}」を {duration} 閲覧',
     'reason.many-readers': '24時間以内に {readers} 人が閲覧',
+    'reason.many-readers.possible': '24時間以内に {readers} 人が閲覧（ほかに閲覧者候補 {possible}）',
     'digest.line': '• <{url}|{account}：{opportunity}> 訪問 {visits} 回・閲覧者 {readers} 人・{duration}',
     'started': '開始 {time}',
     'handoff.title': '🤝 {account} が検討を始めたようです。引き継ぎのタイミングです',
@@ -116,6 +117,7 @@ const t = defineMessages({
     'hot.why': '• {text} ({points})',
     'reason.long-read': '{contact} read “{title}” for {duration}',
     'reason.many-readers': '{readers} readers within 24 hours',
+    'reason.many-readers.possible': '{readers} readers within 24 hours (and {possible} possible reader(s))',
     'digest.line': '• <{url}|{account}: {opportunity}> {visits} visit(s), {readers} reader(s), {duration}',
     'started': 'Started {time}',
     'handoff.title': '🤝 {account} seems to have started evaluating: time to take over',
@@ -201,7 +203,9 @@ export function describeHotReason(locale: Locale, reason: HotReason): string {
         duration: formatDuration(locale, reason.seconds),
       });
     case 'many-readers':
-      return t(locale, 'reason.many-readers', { readers: reason.readers });
+      return reason.possibleReaders === 0
+        ? t(locale, 'reason.many-readers', { readers: reason.readers })
+        : t(locale, 'reason.many-readers.possible', { readers: reason.readers, possible: reason.possibleReaders });
   }
 }
 

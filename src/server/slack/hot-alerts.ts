@@ -1,6 +1,7 @@
 // Hot alerts: raised when an opportunity crosses a threshold, at most once a day per opportunity.
-import { and, desc, eq, gte, inArray, sql } from 'drizzle-orm';
-import { contacts, documentViews, opportunities, visits } from '../db/tables';
+import { and, countDistinct, desc, eq, gte, inArray, isNull, sql } from 'drizzle-orm';
+import { contacts, documentViews, linkBrowsers, opportunities, visits } from '../db/tables';
+import { countReaders, weightedReaders } from '../tracking/readers';
 import type { Queryable } from '../db/client';
 import { calendarDateOf, workspaceTimeZone } from '../i18n/calendar';
 import type { HotReason } from './compose';
@@ -17,7 +18,10 @@ export function workspaceDay(now: Date, timeZone = workspaceTimeZone()): string 
 export interface HotSignals {
   score: number | null;
   longestKeyRead: { title: string; contactName: string; seconds: number } | null;
+  /** People who read: contacts, and unnamed browsers whose reading clearly differs (tracking/readers.ts). */
   readersLast24h: number;
+  /** Unnamed browsers that may be a contact on another device: half a reader each. */
+  possibleReadersLast24h: number;
 }
 
 /** Pure: which thresholds the signals cross. */
@@ -29,7 +33,8 @@ export function hotReasons(signals: HotSignals, policy: AlertPolicy): HotReason[
   if (signals.longestKeyRead && signals.longestKeyRead.seconds >= policy.longReadSeconds) {
     reasons.push({ code: 'long-read', ...signals.longestKeyRead });
   }
-  if (signals.readersLast24h >= policy.readersPerDay) reasons.push({ code: 'many-readers', readers: signals.readersLast24h });
+  const readers = { readers: signals.readersLast24h, possibleReaders: signals.possibleReadersLast24h };
+  if (weightedReaders(readers) >= policy.readersPerDay) reasons.push({ code: 'many-readers', ...readers });
   return reasons;
 }
 
@@ -49,22 +54,22 @@ export async function hotSignals(db: Queryable, opportunityId: string, now: Date
     )
     .orderBy(desc(documentViews.activeSeconds))
     .limit(1);
-  // Distinct contacts at the account, plus browsers flagged as new readers on a contact's link.
-  const [readers] = await db
-    .select({
-      count: sql<number>`count(distinct ${visits.contactId}) + count(distinct case when ${visits.newDevice} then ${visits.deviceId} end)`.mapWith(Number),
-    })
-    .from(visits)
-    .where(
-      and(
-        eq(visits.accountId, sql`(select ${opportunities.accountId} from ${opportunities} where ${opportunities.id} = ${opportunityId})`),
-        gte(visits.lastActivityAt, since),
-      ),
-    ).limit(1);
+  // Readers at the account as the opportunity page counts them: the contacts who read (a named
+  // browser's visits are its contact's) and the other browsers on links the rep has not named.
+  const accountOf = sql`(select ${opportunities.accountId} from ${opportunities} where ${opportunities.id} = ${opportunityId})`;
+  const recent = and(eq(visits.accountId, accountOf), gte(visits.lastActivityAt, since));
+  const [people] = await db.select({ count: countDistinct(visits.contactId) }).from(visits).where(recent);
+  const browsers = await db
+    .selectDistinct({ accessLinkId: linkBrowsers.accessLinkId, deviceId: linkBrowsers.deviceId, contactId: linkBrowsers.contactId, distinctReader: linkBrowsers.distinctReader })
+    .from(linkBrowsers)
+    .innerJoin(visits, and(eq(visits.accessLinkId, linkBrowsers.accessLinkId), eq(visits.deviceId, linkBrowsers.deviceId)))
+    .where(and(recent, isNull(linkBrowsers.contactId)));
+  const readers = countReaders(people?.count ?? 0, browsers);
   return {
     score,
     longestKeyRead: longest ? { title: longest.title ?? longest.slug, contactName: longest.contactName, seconds: longest.seconds } : null,
-    readersLast24h: readers?.count ?? 0,
+    readersLast24h: readers.readers,
+    possibleReadersLast24h: readers.possibleReaders,
   };
 }
 
