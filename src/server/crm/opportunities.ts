@@ -15,6 +15,7 @@ import {
 } from '../db/tables';
 import { canAssignOwner, canEditOpportunity } from '../auth/permissions';
 import type { Queryable, RingiDb } from '../db/client';
+import { rebuildOpportunityAggregates } from '../tracking/aggregates';
 import {
   amountJpy,
   archiveFilters,
@@ -329,10 +330,14 @@ export async function createOpportunity(db: RingiDb, actor: Actor, input: unknow
   const result = await validate(db, actor, input, null);
   if ('errors' in result) return invalid(result.errors);
   const { ownerUserId, ...data } = result.data;
-  const [row] = await db
-    .insert(opportunities)
-    .values({ id: crypto.randomUUID(), ...data, ownerUserId: ownerUserId ?? actor.id, ...external })
-    .returning();
+  const row = await db.transaction(async (tx) => {
+    const [created] = await tx
+      .insert(opportunities)
+      .values({ id: crypto.randomUUID(), ...data, ownerUserId: ownerUserId ?? actor.id, ...external })
+      .returning();
+    await rebuildOpportunityAggregates(tx, created!.id);
+    return created;
+  });
   return ok(row);
 }
 
@@ -344,12 +349,17 @@ export async function updateOpportunity(db: RingiDb, actor: Actor, opportunityId
   const result = await validate(db, actor, input, existing);
   if ('errors' in result) return invalid(result.errors);
   const { ownerUserId, ...data } = result.data;
-  const [row] = await db
-    .update(opportunities)
-    .set({ ...data, ownerUserId: ownerUserId ?? existing.ownerUserId })
-    // The owner is part of the condition: a concurrent hand-over cannot be overwritten by its old owner.
-    .where(and(eq(opportunities.id, opportunityId), eq(opportunities.ownerUserId, existing.ownerUserId)))
-    .returning();
+  const row = await db.transaction(async (tx) => {
+    const [updated] = await tx
+      .update(opportunities)
+      .set({ ...data, ownerUserId: ownerUserId ?? existing.ownerUserId })
+      // The owner is part of the condition: a concurrent hand-over cannot be overwritten by its old owner.
+      .where(and(eq(opportunities.id, opportunityId), eq(opportunities.ownerUserId, existing.ownerUserId)))
+      .returning();
+    // Stage, channel and owner are the dashboard's filters: its aggregates move with them (ADR 0019).
+    if (updated) await rebuildOpportunityAggregates(tx, opportunityId);
+    return updated;
+  });
   return row ? ok(row) : forbidden();
 }
 
@@ -359,11 +369,15 @@ export async function setOpportunityArchived(db: RingiDb, actor: Actor, opportun
   if (!existing) return notFound();
   if (!canEditOpportunity(actor, existing)) return forbidden();
   if ((existing.archivedAt !== null) === archived) return ok(existing);
-  const [row] = await db
-    .update(opportunities)
-    .set({ archivedAt: archived ? now : null })
-    .where(eq(opportunities.id, opportunityId))
-    .returning();
+  const row = await db.transaction(async (tx) => {
+    const [updated] = await tx
+      .update(opportunities)
+      .set({ archivedAt: archived ? now : null })
+      .where(eq(opportunities.id, opportunityId))
+      .returning();
+    await rebuildOpportunityAggregates(tx, opportunityId);
+    return updated;
+  });
   return ok(row!);
 }
 

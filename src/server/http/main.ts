@@ -6,7 +6,6 @@
 // template (ADR 0006), or else Astro (static files and SSR pages).
 import type http from 'node:http';
 import { config } from '../config';
-import { DOCUMENT_REFRESH_MS, refreshDocumentPerformance } from '../dashboard/dashboard';
 import { prepareDatabase, type RingiDb } from '../db/client';
 import { startLeasedJob } from '../db/job-leases';
 import { syncContentDirectory, syncReportLines } from '../documents/content-sync';
@@ -95,29 +94,12 @@ export async function startRingi({ renderPage }: { renderPage?: TemplateRenderer
     Number(process.env.RINGI_WEBHOOK_WORKER_INTERVAL_MS ?? 5000),
   );
   const retention = startDailyPurge(db);
-  const documentTable = keepDocumentTableFresh(db);
   return {
     handle,
     stop: () => {
-      clearInterval(documentTable);
       return Promise.all([slackWorker.stop(), webhookWorker.stop(), retention.stop()]).then(() => undefined);
     },
   };
-}
-
-/** The dashboard's unfiltered document table, recomputed off the request path (ADR 0007). */
-function keepDocumentTableFresh(db: RingiDb): NodeJS.Timeout {
-  const refresh = async () => {
-    try {
-      await refreshDocumentPerformance(db);
-    } catch (error) {
-      console.error('document table refresh failed:', error instanceof Error ? error.message : error);
-    }
-  };
-  setImmediate(refresh);
-  const timer = setInterval(refresh, DOCUMENT_REFRESH_MS);
-  timer.unref();
-  return timer;
 }
 
 const DAY_MS = 24 * 60 * 60 * 1000;

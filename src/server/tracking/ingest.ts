@@ -1,7 +1,7 @@
 // Writes what the page script confirmed. Each write keeps the raw rows and the running totals in
 // one transaction, so the dashboards never disagree with the timeline.
 import crypto from 'node:crypto';
-import { and, desc, eq, gte, ne, sql } from 'drizzle-orm';
+import { and, desc, eq, gt, gte, ne, sql } from 'drizzle-orm';
 import { encodeBase32LowerCaseNoPadding } from '@oslojs/encoding';
 import { documentViews, linkEvents, opportunityEngagement, readingTotals, visits } from '../db/tables';
 import type { Queryable, RingiDb, RingiTx as Tx } from '../db/client';
@@ -10,6 +10,7 @@ import type { LinkScope } from './link-scope';
 import { enqueueVisitAlert } from '../slack/outbox';
 import { downloadKind } from './presence';
 import { isCompleted, mergeHeartbeat, VISIT_GAP_MS } from './rules';
+import { ensureOpportunityAggregates, recordReading, seenAt } from './aggregates';
 
 /** 128 random bits: a view id is a capability for its beacons, together with the link's token. */
 export function newTrackingId(): string {
@@ -45,6 +46,12 @@ export interface StartedView {
 export async function startView(db: RingiDb, start: ViewStart, alerts?: { delayMs: number }): Promise<StartedView> {
   const { scope, now } = start;
   return await db.transaction(async (tx) => {
+    await ensureOpportunityAggregates(tx, scope.opportunityId);
+    const [readBefore] = await tx
+      .select({ views: readingTotals.views })
+      .from(readingTotals)
+      .where(and(eq(readingTotals.opportunityId, scope.opportunityId), eq(readingTotals.contactId, scope.contactId), gt(readingTotals.views, 0)))
+      .limit(1);
     const { visitId, newVisit, newDevice, returning } = await findOrStartVisit(tx, start);
     if (newVisit && alerts) await enqueueVisitAlert(tx, { visitId, opportunityId: scope.opportunityId, contactId: scope.contactId, isReturn: returning }, now, alerts.delayMs);
     const viewId = newTrackingId();
@@ -75,6 +82,7 @@ export async function startView(db: RingiDb, start: ViewStart, alerts?: { delayM
         target: [readingTotals.opportunityId, readingTotals.contactId, readingTotals.documentSlug],
         set: { views: sql`${readingTotals.views} + 1`, lastSeenAt: now },
       });
+    await recordReading(tx, scope.opportunityId, start.documentSlug, { views: 1, newContact: !readBefore }, now);
     return { viewId, visitId, newVisit, newDevice };
   });
 }
@@ -140,8 +148,7 @@ async function findOrStartVisit(tx: Tx, start: ViewStart): Promise<{ visitId: st
         visits: sql`${opportunityEngagement.visits} + 1`,
         devices: sql`${opportunityEngagement.devices} + ${seenOnThisDevice ? 0 : 1}`,
         newDevices: sql`${opportunityEngagement.newDevices} + ${newDevice ? 1 : 0}`,
-        firstSeenAt: sql`coalesce(${opportunityEngagement.firstSeenAt}, ${now.getTime()})`,
-        lastSeenAt: now,
+        ...seenAt(now),
       },
     });
   // A return: this browser read this link before. A new browser is announced as a new reader instead.
@@ -188,11 +195,6 @@ function prepareHeartbeatQueries(db: RingiDb) {
         ),
       )
       .prepare(),
-    updateEngagement: db
-      .update(opportunityEngagement)
-      .set({ activeSeconds: sql`${opportunityEngagement.activeSeconds} + ${sql.placeholder('activeDelta')}`, lastSeenAt: bound('nowMs') })
-      .where(eq(opportunityEngagement.opportunityId, sql.placeholder('opportunityId')))
-      .prepare(),
   };
 }
 
@@ -235,7 +237,13 @@ export async function recordHeartbeat(db: RingiDb, scope: LinkScope, viewId: str
       contactId: scope.contactId,
       documentSlug: view.documentSlug,
     });
-    await queries.updateEngagement.execute({ activeDelta: outcome.activeDelta, nowMs, opportunityId: scope.opportunityId });
+    await recordReading(
+      tx,
+      scope.opportunityId,
+      view.documentSlug,
+      { activeSeconds: outcome.activeDelta, completedViews: newlyCompleted ? 1 : 0, category: view.documentCategory },
+      now,
+    );
 
     if (beacon.printed) await recordPrintOnce(tx, scope, view.visitId, viewId, view.documentSlug, now);
     return 'applied';
@@ -250,6 +258,7 @@ async function recordPrintOnce(tx: Tx, scope: LinkScope, visitId: string, viewId
   if (already) return;
   await tx.insert(linkEvents).values({ ...scope, kind: 'print', visitId, viewId, documentSlug, occurredAt: now });
   await bumpTotals(tx, scope, documentSlug, now, { prints: sql`${readingTotals.prints} + 1` });
+  await recordReading(tx, scope.opportunityId, documentSlug, { prints: 1 }, now);
 }
 
 /** Whether this browser showed a person on this link: it started a view there (presence.ts). */
@@ -279,6 +288,7 @@ export async function recordDownload(db: RingiDb, scope: LinkScope, documentSlug
     await tx.insert(linkEvents).values({ ...scope, kind: 'download', visitId: visit?.id ?? null, documentSlug, detail: file, occurredAt: now });
     if (visit) await tx.update(visits).set({ lastActivityAt: now }).where(eq(visits.id, visit.id));
     await bumpTotals(tx, scope, documentSlug, now, { downloads: sql`${readingTotals.downloads} + 1` });
+    await recordReading(tx, scope.opportunityId, documentSlug, { downloads: 1 }, now);
     return kind;
   });
 }
@@ -321,9 +331,6 @@ async function touchOpportunity(tx: Tx, scope: LinkScope, now: Date): Promise<vo
     .values({ opportunityId: scope.opportunityId, accountId: scope.accountId, firstSeenAt: now, lastSeenAt: now })
     .onConflictDoUpdate({
       target: opportunityEngagement.opportunityId,
-      set: {
-        firstSeenAt: sql`coalesce(${opportunityEngagement.firstSeenAt}, ${now.getTime()})`,
-        lastSeenAt: sql`case when ${opportunityEngagement.lastSeenAt} > ${now.getTime()} then ${opportunityEngagement.lastSeenAt} else ${now.getTime()} end`,
-      },
+      set: seenAt(now),
     });
 }
