@@ -102,7 +102,7 @@ try {
     console.log(`reusing ${dbPath}`);
   } else {
     console.log(`seeding ${options.opportunities} opportunities and ${options.views} views over ${options['span-days']} days into ${dbPath} ...`);
-    const seeded = runTs('aggregates-seed.ts', [dbPath, options.opportunities, options.views, options.seed, NOW, options['span-days']], 15 * 60 * 1000);
+    const seeded = runTs('aggregates-seed.ts', [dbPath, options.opportunities, options.views, options.seed, NOW, options['span-days']], 60 * 60 * 1000);
     console.log(
       `seeded in ${seeded.seconds} s: ${seeded.accounts} accounts, ${seeded.contacts} contacts, ${seeded.links} links, ` +
         `${seeded.visits} visits, ${seeded.documentViews} views, ${seeded.linkEvents} link events, ` +

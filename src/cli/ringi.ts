@@ -12,6 +12,7 @@ import { checkContentDirectory, syncContentDirectory, syncReportLines } from '..
 import { formatProblem } from '../server/documents/validation';
 import { demoAdmin, seedDemo } from '../server/demo/seed';
 import { loadSecretKey } from '../server/security/secret-box';
+import { rebuildAllAggregates } from '../server/tracking/aggregates';
 import { createUser, DuplicateEmailError, generatePassword } from '../server/users/users';
 
 const usage = `Usage: npm run ringi -- <command>
@@ -29,6 +30,9 @@ Commands:
                a workspace API token (default scope read), printed once; it acts as the admin (needed
                when there are several), and stops working when that admin is deactivated
   api-token list | api-token revoke ID
+  aggregates rebuild
+               recompute the dashboard's aggregates (document table, scores, unopened rooms) from the
+               running totals, rooms and links (docs/adr/0019); after an upgrade or a repair by hand
   backup FILE  write a consistent copy of the database to FILE (a new file), also while the server runs;
                the secret key is not in it: back it up separately (README "Backup and restore")
 `;
@@ -39,6 +43,7 @@ async function main(argv: string[]): Promise<number> {
   if (command === 'backup') return backupCommand(rest);
   if (command === 'content') return contentCommand(rest);
   if (command === 'api-token') return apiTokenCommand(rest);
+  if (command === 'aggregates') return aggregatesCommand(rest);
   if (rest.length > 0) return fail(`unexpected argument "${rest[0]}"`);
   switch (command) {
     case 'migrate': {
@@ -70,6 +75,29 @@ async function main(argv: string[]): Promise<number> {
       return command ? 0 : 2;
     default:
       return fail(`unknown command "${command}"`);
+  }
+}
+
+async function aggregatesCommand(argv: string[]): Promise<number> {
+  const [action, ...rest] = argv;
+  if (action !== 'rebuild') return fail(`unknown aggregates action "${action ?? ''}" (expected "aggregates rebuild")`);
+  if (rest.length > 0) return fail(`unexpected argument "${rest[0]}"`);
+  const db = await prepareDatabase();
+  try {
+    const started = Date.now();
+    let reported = 0;
+    const result = await rebuildAllAggregates(db, {
+      onProgress: (done, total) => {
+        if (done === total || done - reported >= 10_000) {
+          reported = done;
+          console.log(`  ${done} / ${total} opportunities`);
+        }
+      },
+    });
+    console.log(`Aggregates rebuilt: ${result.opportunities} opportunities, ${result.documentRows} document table rows, in ${((Date.now() - started) / 1000).toFixed(1)} s.`);
+    return 0;
+  } finally {
+    await closeDatabase(db);
   }
 }
 
