@@ -40,7 +40,7 @@ const { mergeHeartbeat, isCompleted, parseAccessToken, secretMatches, matchBeaco
 const SQL = {
   scope:
     'select "access_links"."id", "access_links"."room_id", "access_links"."contact_id", "rooms"."opportunity_id", "opportunities"."account_id", "access_links"."secret_hash", "access_links"."revoked_at", "access_links"."expires_at", "rooms"."expires_at" from "access_links" inner join "rooms" on "rooms"."id" = "access_links"."room_id" inner join "opportunities" on "opportunities"."id" = "rooms"."opportunity_id" where "access_links"."id" = ?',
-  view: 'select "id", "visit_id", "access_link_id", "room_id", "contact_id", "opportunity_id", "account_id", "document_slug", "document_category", "document_title", "started_at", "last_beacon_at", "active_seconds", "max_scroll_percent", "section_seconds", "last_sequence" from "document_views" where ("document_views"."id" = ? and "document_views"."access_link_id" = ?)',
+  view: 'select "id", "visit_id", "access_link_id", "room_id", "contact_id", "opportunity_id", "account_id", "document_slug", "document_version_id", "document_category", "document_title", "started_at", "last_beacon_at", "active_seconds", "max_scroll_percent", "section_seconds", "last_sequence" from "document_views" where ("document_views"."id" = ? and "document_views"."access_link_id" = ?)',
   // params: now, activeSeconds, maxScrollPercent, sectionSeconds (JSON), sequence, view id
   updateView:
     'update "document_views" set "last_beacon_at" = ?, "active_seconds" = ?, "max_scroll_percent" = ?, "section_seconds" = ?, "last_sequence" = ? where "document_views"."id" = ?',

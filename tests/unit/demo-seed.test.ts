@@ -46,7 +46,8 @@ async function counts() {
   return { users: await n(users), accounts: await n(accounts), contacts: await n(contacts), opportunities: await n(opportunities), rooms: await n(rooms), roomDocuments: await n(roomDocuments), accessLinks: await n(accessLinks) };
 }
 
-describe('the demo seed', () => {
+// Seeding plays weeks of reading through the real ingest (with its aggregates, ADR 0019): seconds on a busy machine.
+describe('the demo seed', { timeout: 30_000 }, () => {
   it('creates a signed-in admin, the vendor name and one working link per demo contact', async () => {
     const { links } = await seedDemo(db, key, catalog, now);
     expect(links).toHaveLength(demoLinkCount);
@@ -87,7 +88,7 @@ describe('the demo seed', () => {
 });
 
 // The reading history on a fresh install: played through the real ingestion, so every screen agrees.
-describe('the demo reading history', () => {
+describe('the demo reading history', { timeout: 30_000 }, () => {
   const fresh = useTempDatabase();
   const seededAt = new Date();
   const categories = new Map([...catalog.values()].map((d) => [d.slug, d.category]));
