@@ -422,15 +422,12 @@ export async function unopenedOpportunities(
 
 type DocumentTableRow = {
   slug: string;
+  stage: Numeric;
   views: Numeric;
   activeSeconds: Numeric;
   completedViews: Numeric;
   rooms: Numeric;
   roomsRead: Numeric;
-  wonRooms: Numeric;
-  wonRoomsRead: Numeric;
-  lostRooms: Numeric;
-  lostRoomsRead: Numeric;
 };
 
 /**
@@ -440,34 +437,45 @@ type DocumentTableRow = {
  * lost). Most viewed first.
  *
  * Read from document_performance, kept per document × stage × channel × owner with every beacon and
- * every change of an opportunity or its room (ADR 0019): a sum over a few thousand rows at most,
- * whatever the history (it replaced ADR 0007's table recomputed in the background).
+ * every change of an opportunity or its room (ADR 0019): summed per document and stage in the order
+ * of its primary key (no sort), whatever the history; won and lost from the stages (a few rows). It
+ * replaced ADR 0007's table recomputed in the background.
  */
 export async function documentPerformance(db: Queryable, filters: DashboardFilters = {}, limit = 50): Promise<DocumentPerformanceRow[]> {
   checkFilters(filters);
   const bounded = boundedLimit(limit, 50, 1, 200);
+  const outcomes = new Map((await db.select({ number: pipelineStages.number, outcome: pipelineStages.outcome }).from(pipelineStages)).map((s) => [s.number, s.outcome]));
   const rows = await queryRows<DocumentTableRow>(db, sql`
-    select d.document_slug as slug, sum(d.views) as views, sum(d.active_seconds) as "activeSeconds", sum(d.completed_views) as "completedViews",
-      sum(d.rooms) as rooms, sum(d.rooms_read) as "roomsRead",
-      sum(case when ps.outcome = 'won' then d.rooms else 0 end) as "wonRooms", sum(case when ps.outcome = 'won' then d.rooms_read else 0 end) as "wonRoomsRead",
-      sum(case when ps.outcome = 'lost' then d.rooms else 0 end) as "lostRooms", sum(case when ps.outcome = 'lost' then d.rooms_read else 0 end) as "lostRoomsRead"
+    select d.document_slug as slug, d.stage as stage, sum(d.views) as views, sum(d.active_seconds) as "activeSeconds",
+      sum(d.completed_views) as "completedViews", sum(d.rooms) as rooms, sum(d.rooms_read) as "roomsRead"
     from ${documentPerformanceTable} d
-    join ${pipelineStages} ps on ps.number = d.stage
     where ${filterSql(filters, 'd')}
-    group by d.document_slug`);
-  return rows
-    .map((r): DocumentCounts & { slug: string } => ({
-      slug: String(r.slug),
-      views: Number(r.views),
-      activeSeconds: Number(r.activeSeconds),
-      completedViews: Number(r.completedViews),
-      rooms: Number(r.rooms),
-      roomsRead: Number(r.roomsRead),
-      wonRooms: Number(r.wonRooms),
-      wonRoomsRead: Number(r.wonRoomsRead),
-      lostRooms: Number(r.lostRooms),
-      lostRoomsRead: Number(r.lostRoomsRead),
-    }))
+    group by d.document_slug, d.stage`);
+  const bySlug = new Map<string, DocumentCounts & { slug: string }>();
+  for (const r of rows) {
+    const slug = String(r.slug);
+    let counts = bySlug.get(slug);
+    if (!counts) {
+      counts = { slug, views: 0, activeSeconds: 0, completedViews: 0, rooms: 0, roomsRead: 0, wonRooms: 0, wonRoomsRead: 0, lostRooms: 0, lostRoomsRead: 0 };
+      bySlug.set(slug, counts);
+    }
+    const rooms = Number(r.rooms);
+    const roomsRead = Number(r.roomsRead);
+    counts.views += Number(r.views);
+    counts.activeSeconds += Number(r.activeSeconds);
+    counts.completedViews += Number(r.completedViews);
+    counts.rooms += rooms;
+    counts.roomsRead += roomsRead;
+    const outcome = outcomes.get(Number(r.stage));
+    if (outcome === 'won') {
+      counts.wonRooms += rooms;
+      counts.wonRoomsRead += roomsRead;
+    } else if (outcome === 'lost') {
+      counts.lostRooms += rooms;
+      counts.lostRoomsRead += roomsRead;
+    }
+  }
+  return [...bySlug.values()]
     .filter((counts) => counts.rooms > 0)
     .sort((a, b) => b.views - a.views || (a.slug < b.slug ? -1 : a.slug > b.slug ? 1 : 0))
     .slice(0, bounded)
