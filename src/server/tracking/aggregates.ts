@@ -8,7 +8,7 @@
 // Beacons apply their change (recordReading); changes of an opportunity, its room or its links
 // recompute that one opportunity from the running totals (rebuildOpportunityAggregates); the CLI
 // rebuilds everything (rebuildAllAggregates). The three give the same rows.
-import { and, eq, getTableColumns, inArray, isNotNull, isNull, sql } from 'drizzle-orm';
+import { and, eq, getTableColumns, inArray, isNotNull, isNull, sql, type Placeholder } from 'drizzle-orm';
 import {
   accessLinks,
   documentPerformance,
@@ -65,8 +65,8 @@ const isKeyCategory = (category: string | null | undefined) => category !== null
  * The reading activity at `now` on the opportunity: last seen moves forward (never back), the hot key
  * with it, and no share is unread any more. Every write that moves last_seen_at uses this.
  */
-export function seenAt(now: Date) {
-  const at = now.getTime();
+export function seenAt(now: Date | Placeholder) {
+  const at = now instanceof Date ? now.getTime() : now;
   const e = opportunityEngagement;
   return {
     firstSeenAt: sql`coalesce(${e.firstSeenAt}, ${at})`,
@@ -93,54 +93,112 @@ export interface ReadingChange {
  * Applies one change of reading_totals (already written by the caller, in the same transaction) to
  * the aggregates: the opportunity's document row, the score inputs and hot key, the document table.
  */
-export async function recordReading(tx: Queryable, opportunityId: string, documentSlug: string, change: ReadingChange, now: Date): Promise<void> {
+export async function recordReading(tx: Queryable, opportunityId: string, documentSlug: string, change: ReadingChange, now: Date, db?: RingiDb): Promise<void> {
+  const q = db ? preparedReadingQueries(db) : readingQueries(tx);
   const views = change.views ?? 0;
   const active = change.activeSeconds ?? 0;
   const completed = change.completedViews ?? 0;
   let newlyGiven = false;
   let becameRead = false;
   if (views !== 0 || active !== 0 || completed !== 0 || change.downloads || change.prints) {
-    const od = opportunityDocuments;
-    const [after] = await tx
-      .update(od)
-      .set({ views: sql`${od.views} + ${views}`, activeSeconds: sql`${od.activeSeconds} + ${active}`, completedViews: sql`${od.completedViews} + ${completed}` })
-      .where(and(eq(od.opportunityId, opportunityId), eq(od.documentSlug, documentSlug)))
-      .returning({ activeSeconds: od.activeSeconds, completedViews: od.completedViews });
+    const [after] = (await q.document.execute({ views, active, completed, opportunityId, slug: documentSlug })) as Array<{ activeSeconds: number; completedViews: number }>;
     if (after) becameRead = isDocumentRead(after.activeSeconds, after.completedViews) && !isDocumentRead(after.activeSeconds - active, after.completedViews - completed);
     else {
       // Read though the room does not offer it (any more): it was given all the same.
-      await tx.insert(od).values({ opportunityId, documentSlug, views, activeSeconds: active, completedViews: completed, offered: false });
+      await tx.insert(opportunityDocuments).values({ opportunityId, documentSlug, views, activeSeconds: active, completedViews: completed, offered: false });
       newlyGiven = true;
       becameRead = isDocumentRead(active, completed);
     }
   }
-  const e = opportunityEngagement;
-  const [row] = await tx
-    .update(e)
-    .set({
-      activeSeconds: sql`${e.activeSeconds} + ${active}`,
-      completedViews: sql`${e.completedViews} + ${completed}`,
-      downloads: sql`${e.downloads} + ${change.downloads ?? 0}`,
-      prints: sql`${e.prints} + ${change.prints ?? 0}`,
-      contactsReading: sql`${e.contactsReading} + ${change.newContact ? 1 : 0}`,
-      documentsRead: sql`${e.documentsRead} + ${becameRead ? 1 : 0}`,
-      keyDocumentsRead: sql`${e.keyDocumentsRead} + ${becameRead && isKeyCategory(change.category) ? 1 : 0}`,
-      ...seenAt(now),
-    })
-    .where(eq(e.opportunityId, opportunityId))
-    .returning();
+  const [row] = (await q.engagement.execute({
+    active,
+    completed,
+    downloads: change.downloads ?? 0,
+    prints: change.prints ?? 0,
+    newContact: change.newContact ? 1 : 0,
+    becameRead: becameRead ? 1 : 0,
+    becameKey: becameRead && isKeyCategory(change.category) ? 1 : 0,
+    now: now.getTime(),
+    opportunityId,
+  })) as Array<typeof opportunityEngagement.$inferSelect>;
   if (!row || row.stage === null || row.channel === null || row.ownerUserId === null) {
     // Never filled in (an opportunity from before the aggregates, or written around the CRM code).
     await rebuildOpportunityAggregates(tx, opportunityId);
     return;
   }
   if (newlyGiven || views !== 0 || active !== 0 || completed !== 0) {
-    await addToDocumentTable(tx, [{ slug: documentSlug, stage: row.stage, channel: row.channel, ownerUserId: row.ownerUserId, views, activeSeconds: active, completedViews: completed, rooms: newlyGiven ? 1 : 0, roomsRead: becameRead ? 1 : 0 }]);
+    await addToDocumentTable(tx, [{ slug: documentSlug, stage: row.stage, channel: row.channel, ownerUserId: row.ownerUserId, views, activeSeconds: active, completedViews: completed, rooms: newlyGiven ? 1 : 0, roomsRead: becameRead ? 1 : 0 }], q);
   }
   const base = scoreBase(row);
   if (base !== row.scoreBase || (row.hotKey === null) !== (hotKey(base, row.lastSeenAt) === null)) {
-    await tx.update(e).set({ scoreBase: base, hotKey: hotKey(base, row.lastSeenAt) }).where(eq(e.opportunityId, opportunityId));
+    await tx.update(opportunityEngagement).set({ scoreBase: base, hotKey: hotKey(base, row.lastSeenAt) }).where(eq(opportunityEngagement.opportunityId, opportunityId));
   }
+}
+
+/** The three statements every beacon runs, with placeholders (built on `db`: prepared once, or on `tx` for one call). */
+function readingQueries(db: Queryable) {
+  const od = opportunityDocuments;
+  const e = opportunityEngagement;
+  const d = documentPerformance;
+  const p = (name: string) => sql.placeholder(name);
+  return {
+    document: db
+      .update(od)
+      .set({ views: sql`${od.views} + ${p('views')}`, activeSeconds: sql`${od.activeSeconds} + ${p('active')}`, completedViews: sql`${od.completedViews} + ${p('completed')}` })
+      .where(and(eq(od.opportunityId, p('opportunityId')), eq(od.documentSlug, p('slug'))))
+      .returning({ activeSeconds: od.activeSeconds, completedViews: od.completedViews })
+      .prepare(),
+    engagement: db
+      .update(e)
+      .set({
+        activeSeconds: sql`${e.activeSeconds} + ${p('active')}`,
+        completedViews: sql`${e.completedViews} + ${p('completed')}`,
+        downloads: sql`${e.downloads} + ${p('downloads')}`,
+        prints: sql`${e.prints} + ${p('prints')}`,
+        contactsReading: sql`${e.contactsReading} + ${p('newContact')}`,
+        documentsRead: sql`${e.documentsRead} + ${p('becameRead')}`,
+        keyDocumentsRead: sql`${e.keyDocumentsRead} + ${p('becameKey')}`,
+        ...seenAt(p('now')),
+      })
+      .where(eq(e.opportunityId, p('opportunityId')))
+      .returning()
+      .prepare(),
+    table: db
+      .insert(d)
+      .values({
+        documentSlug: sql`${p('slug')}`,
+        stage: sql`${p('stage')}`,
+        channel: sql`${p('channel')}`,
+        ownerUserId: sql`${p('ownerUserId')}`,
+        views: sql`${p('views')}`,
+        activeSeconds: sql`${p('active')}`,
+        completedViews: sql`${p('completed')}`,
+        rooms: sql`${p('rooms')}`,
+        roomsRead: sql`${p('roomsRead')}`,
+      })
+      .onConflictDoUpdate({
+        target: [d.documentSlug, d.stage, d.channel, d.ownerUserId],
+        set: {
+          views: sql`${d.views} + ${p('views')}`,
+          activeSeconds: sql`${d.activeSeconds} + ${p('active')}`,
+          completedViews: sql`${d.completedViews} + ${p('completed')}`,
+          rooms: sql`${d.rooms} + ${p('rooms')}`,
+          roomsRead: sql`${d.roomsRead} + ${p('roomsRead')}`,
+        },
+      })
+      .returning({ rooms: d.rooms, views: d.views })
+      .prepare(),
+  };
+}
+
+type ReadingQueries = ReturnType<typeof readingQueries>;
+// Beacons arrive every few seconds per reader: compile their statements once per connection, as the
+// heartbeat's own (ingest.ts). They run on that connection, so inside the caller's transaction.
+const preparedByDb = new WeakMap<RingiDb, ReadingQueries>();
+function preparedReadingQueries(db: RingiDb): ReadingQueries {
+  let q = preparedByDb.get(db);
+  if (!q) preparedByDb.set(db, (q = readingQueries(db)));
+  return q;
 }
 
 /** The engagement row exists and carries the opportunity's filter columns (before its first reading). */
@@ -162,24 +220,11 @@ interface DocumentTableChange {
   roomsRead: number;
 }
 
-async function addToDocumentTable(tx: Queryable, changes: readonly DocumentTableChange[]): Promise<void> {
+async function addToDocumentTable(tx: Queryable, changes: readonly DocumentTableChange[], q: ReadingQueries = readingQueries(tx)): Promise<void> {
   const d = documentPerformance;
   for (const c of changes) {
     if (c.views === 0 && c.activeSeconds === 0 && c.completedViews === 0 && c.rooms === 0 && c.roomsRead === 0) continue;
-    const [after] = await tx
-      .insert(d)
-      .values({ documentSlug: c.slug, stage: c.stage, channel: c.channel, ownerUserId: c.ownerUserId, views: c.views, activeSeconds: c.activeSeconds, completedViews: c.completedViews, rooms: c.rooms, roomsRead: c.roomsRead })
-      .onConflictDoUpdate({
-        target: [d.documentSlug, d.stage, d.channel, d.ownerUserId],
-        set: {
-          views: sql`${d.views} + ${c.views}`,
-          activeSeconds: sql`${d.activeSeconds} + ${c.activeSeconds}`,
-          completedViews: sql`${d.completedViews} + ${c.completedViews}`,
-          rooms: sql`${d.rooms} + ${c.rooms}`,
-          roomsRead: sql`${d.roomsRead} + ${c.roomsRead}`,
-        },
-      })
-      .returning({ rooms: d.rooms, views: d.views });
+    const [after] = (await q.table.execute({ ...c, active: c.activeSeconds, completed: c.completedViews })) as Array<{ rooms: number; views: number }>;
     // A group nobody is in any more (an opportunity moved to another stage) leaves no row behind.
     if (after && after.rooms === 0 && after.views === 0) {
       await tx.delete(d).where(and(eq(d.documentSlug, c.slug), eq(d.stage, c.stage), eq(d.channel, c.channel), eq(d.ownerUserId, c.ownerUserId)));

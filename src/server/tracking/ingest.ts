@@ -243,6 +243,7 @@ export async function recordHeartbeat(db: RingiDb, scope: LinkScope, viewId: str
       view.documentSlug,
       { activeSeconds: outcome.activeDelta, completedViews: newlyCompleted ? 1 : 0, category: view.documentCategory },
       now,
+      db,
     );
 
     if (beacon.printed) await recordPrintOnce(tx, scope, view.visitId, viewId, view.documentSlug, now);
