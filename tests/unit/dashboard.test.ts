@@ -84,6 +84,7 @@ async function read(scope: LinkScope, slug: string, device: string, end: Date, s
 
 const ids: Record<string, string> = {};
 
+// Building the world is a few hundred statements: on PostgreSQL at load, more than the default 10 s.
 beforeAll(async () => {
   await account('acc-a', '株式会社アルファ', { yamada: '山田 太郎', suzuki: '鈴木 一郎' });
   await account('acc-b', '株式会社ベータ', { kobayashi: '小林 恵' });
@@ -141,7 +142,7 @@ beforeAll(async () => {
   await link('archived', 'kato', 5 * DAY);
   // A room with no link at all.
   await opportunity('unshared', 'acc-d', 2, 'email', ['overview']);
-});
+}, 60_000);
 
 // --- Pure rules ---
 
