@@ -30,7 +30,6 @@ import {
   appEnvironment,
   benchDir,
   bin,
-  boundedInt,
   buildIfStale,
   cpuProfileFlags,
   finishReport,
@@ -39,12 +38,11 @@ import {
   fmtRatio,
   freePort,
   lastJsonLine,
-  loadAverageLine,
   log,
-  machineLine,
   measureRounds,
   parseOptions,
   perRound,
+  printReportHeader,
   printTable,
   root,
   run,
@@ -53,24 +51,16 @@ import {
   startRun,
   startServer,
   summarize,
-  usage,
   waitUntilAnswering,
 } from './support/harness.mjs';
-import { roomSlugs, startViews, writeScript } from './support/beacon-load.mjs';
+import { roomSlugs, startViews, viewCountOf, viewsOption, writeScript } from './support/beacon-load.mjs';
 
 const TARGET_RATIO = 0.5;
 
 // ── options ──────────────────────────────────────────────────────────────────────────────────────
-const settings = parseOptions('beacons', import.meta.url, {
-  views: { type: 'string', default: '400' },
-  strict: { type: 'boolean', default: false },
-});
-const { options, rounds, duration, warmup, connections, threads } = settings;
-const viewCount = boundedInt(options, 'views', 2, 5000);
-if (threads > connections) usage('--threads must not exceed --connections');
-// A view's next beacon must not leave before its previous one was answered (else it could overtake it
-// and be a replay): with at most `connections` requests in flight, more views than that guarantees it.
-if (viewCount < 2 * connections) usage('--views must be at least twice --connections');
+const settings = parseOptions('beacons', import.meta.url, { ...viewsOption, strict: { type: 'boolean', default: false } });
+const { options, threads } = settings;
+const viewCount = viewCountOf(settings);
 
 // ── SQLite, read from the benchmark (between wrk runs only) ─────────────────────────────────────
 let Database;
@@ -283,11 +273,7 @@ async function main() {
   const rawRuns = targets[1].runs;
   const summary = summarize(targets, targets[1]);
   const ringi = summary[0];
-  console.log('');
-  console.log(`Beacon ingestion benchmark — ${new Date().toISOString()}`);
-  console.log(machineLine());
-  console.log(`load: ${version}, -t${threads} -c${connections}, ${views.length} views over ${links.length} links, ${rounds} round(s) of ${duration} s per target after ${warmup} s warm-up; medians shown`);
-  console.log(loadAverageLine(loadBefore));
+  printReportHeader('Beacon ingestion benchmark', { ...settings, version }, loadBefore, { workload: `${views.length} views over ${links.length} links, ` });
   console.log('');
   printTable(
     ['target', 'events/s', 'p50 (ms)', 'p99 (ms)', 'events/s vs raw', 'p99 vs raw', 'server CPU per event', 'CPU vs raw'],

@@ -44,13 +44,12 @@ import {
   fmtRatio,
   freePort,
   lastJsonLine,
-  loadAverageLine,
   log,
-  machineLine,
   measureRounds,
   onCleanup,
   parseOptions,
   perRound,
+  printReportHeader,
   printTable,
   removeOnExit,
   root,
@@ -84,7 +83,7 @@ const settings = parseOptions('document-page', import.meta.url, {
   rooms: { type: 'string', default: '500' },
   repeat: { type: 'string', default: '0.2' },
 });
-const { options, rounds, duration, warmup, connections, threads } = settings;
+const { options, connections } = settings;
 const linkCount = boundedInt(options, 'links', 0, 100_000);
 const roomCount = boundedInt(options, 'rooms', 1, 10_000);
 const repeatShare = Number(options.repeat);
@@ -93,7 +92,6 @@ if (!(repeatShare >= 0 && repeatShare <= 1)) usage('--repeat must be a share fro
 if (options.server !== 'ringi' && options.server !== 'astro') usage('--server must be "ringi" (pages from templates, as served to prospects) or "astro" (every page asked with a query string, which the server always leaves to Astro\'s render)');
 /** The app's request for `path`: with --server astro, a query string sends it through Astro's render. */
 const appPath = (p) => (options.server === 'astro' ? `${p}?bench=astro` : p);
-if (threads > connections) usage('--threads must not exceed --connections');
 
 // The trivial page's builds go to bench/trivial-astro/dist/run-*; the dist/ itself only if empty.
 onCleanup(() => {
@@ -331,11 +329,7 @@ async function main() {
   // 7. Report: medians over rounds. Ratios are taken round by round (each target against the trivial
   //    page measured minutes apart at most, under the same background load), then their median.
   const summary = summarize(targets, targets[0]);
-  console.log('');
-  console.log(`Document page benchmark — ${new Date().toISOString()}`);
-  console.log(machineLine());
-  console.log(`load: ${version}, -t${threads} -c${connections}, ${rounds} round(s) of ${duration} s per target after ${warmup} s warm-up; medians shown`);
-  console.log(loadAverageLine(loadBefore));
+  printReportHeader('Document page benchmark', { ...settings, version }, loadBefore);
   console.log(`app server: dist/server/entry.mjs${options.server === 'astro' ? ', every page through Astro (query string)' : ''}; document: content/${slug}.md (${markdownBytes} B Markdown, ${first.body.byteLength} B HTML)`);
   if (firstOpens) {
     console.log(`first open of each room's pages (templates rendered by Astro, before the load): ${firstOpens.pages} pages, ${firstOpens.seconds.toFixed(1)} s, ${fmtCpuUs(firstOpens.cpuUs)} of server CPU per page`);

@@ -25,19 +25,17 @@ import {
   appEnvironment,
   benchDir,
   bin,
-  boundedInt,
   buildIfStale,
   finishReport,
   fmtMs,
   fmtRatio,
   freePort,
   lastJsonLine,
-  loadAverageLine,
   log,
-  machineLine,
   measureRounds,
   onCleanup,
   parseOptions,
+  printReportHeader,
   printTable,
   root,
   run,
@@ -49,15 +47,11 @@ import {
   usage,
   waitUntilAnswering,
 } from './support/harness.mjs';
-import { roomSlugs, startViews, writeScript } from './support/beacon-load.mjs';
+import { roomSlugs, startViews, viewCountOf, viewsOption, writeScript } from './support/beacon-load.mjs';
 
-const settings = parseOptions('postgres', import.meta.url, {
-  views: { type: 'string', default: '400' },
-  'database-url': { type: 'string' },
-});
-const { options, rounds, duration, warmup, connections, threads } = settings;
-const viewCount = boundedInt(options, 'views', 2, 5000);
-if (viewCount < 2 * connections) usage('--views must be at least twice --connections');
+const settings = parseOptions('postgres', import.meta.url, { ...viewsOption, 'database-url': { type: 'string' } });
+const { options, threads } = settings;
+const viewCount = viewCountOf(settings);
 const givenUrl = options['database-url'];
 if (givenUrl !== undefined && !/^postgres(?:ql)?:\/\//.test(givenUrl)) usage('--database-url must be a postgres:// URL');
 
@@ -149,11 +143,7 @@ async function main() {
   await measureRounds({ ...settings, version }, targets, pageLoad((t) => `/admin/opportunities/${t.opportunityId}/timeline`), { workload: 'GET timeline, ' });
   const timeline = summarize(targets, targets[0]);
 
-  console.log('');
-  console.log(`PostgreSQL beside SQLite — ${new Date().toISOString()}`);
-  console.log(machineLine());
-  console.log(`load: ${version}, -t${threads} -c${connections}, ${rounds} round(s) of ${duration} s per target and load after ${warmup} s warm-up; medians shown; PostgreSQL on 127.0.0.1`);
-  console.log(loadAverageLine(loadBefore));
+  printReportHeader('PostgreSQL beside SQLite', { ...settings, version }, loadBefore, { workload: 'each load, ', note: '; PostgreSQL on 127.0.0.1' });
   console.log('');
   printTable(
     ['load', 'SQLite req/s', 'PostgreSQL req/s', 'PostgreSQL/SQLite req/s', 'SQLite p99 (ms)', 'PostgreSQL p99 (ms)', 'p99 ratio'],

@@ -18,6 +18,11 @@ export const channels = ['organic', 'referral', 'social', 'email', 'ads', 'event
 export const salesCycles = ['short', 'long'] as const;
 export const stageOutcomes = ['open', 'won', 'lost'] as const;
 export const slackAlertModes = ['instant', 'digest', 'off'] as const;
+/**
+ * The functions that sign off a 稟議 (issue 19): champion, their manager, the decision maker (決裁者),
+ * IT/security (情報システム), finance and purchasing (経理・購買), legal (法務), the people who will use it (現場).
+ */
+export const buyingRoles = ['champion', 'manager', 'decision-maker', 'it-security', 'finance-purchasing', 'legal', 'end-user', 'unknown'] as const;
 
 /** Reps and admins. Password and sessions arrive with sign-in; the rep's contact details show on rooms. */
 export const users = sqliteTable('users', {
@@ -64,6 +69,8 @@ export const contacts = sqliteTable(
     email: text('email'),
     department: text('department'),
     jobTitle: text('job_title'),
+    /** Which function this person signs off for in the buyer's approval: the approval map's rows. */
+    buyingRole: text('buying_role', { enum: buyingRoles }).notNull().default('unknown'),
     /** The CRM's id of this person (e.g. a Salesforce Contact Id): unique, for lookups and upserts. */
     externalId: text('external_id'),
     archivedAt: integer('archived_at', { mode: 'timestamp_ms' }),
@@ -103,6 +110,15 @@ export const opportunities = sqliteTable(
     alertsMuted: integer('alerts_muted', { mode: 'boolean' }).notNull().default(false),
     /** The CRM's id of this deal (e.g. a Salesforce Opportunity Id): unique, for lookups and upserts. */
     externalId: text('external_id'),
+    /**
+     * Long-cycle deals (issue 19): who takes the deal over (field sales) when the buyer starts evaluating.
+     * They get one Slack alert with the evidence; accepting makes them the owner and records the hand-off.
+     */
+    handOffOwnerUserId: text('hand_off_owner_user_id').references(() => users.id),
+    handedOffAt: integer('handed_off_at', { mode: 'timestamp_ms' }),
+    handedOffByUserId: text('handed_off_by_user_id').references(() => users.id),
+    /** JSON: the evaluation evidence the hand-off was accepted on (src/server/approval/approval-rules.ts). */
+    handOffReason: text('hand_off_reason'),
     archivedAt: integer('archived_at', { mode: 'timestamp_ms' }),
     createdAt: createdAt(),
   },
@@ -111,6 +127,55 @@ export const opportunities = sqliteTable(
     index('opportunities_owner_idx').on(t.ownerUserId),
     uniqueIndex('opportunities_external_id_idx').on(t.externalId),
   ],
+);
+
+export const stageChangeReasons = ['created', 'manual', 'suggestion', 'api'] as const;
+
+/**
+ * Every stage an opportunity has been in (issue 19): its first stage ('created'), then each change with
+ * who and why (a form, an accepted approval suggestion, the API). Written only by crm/stage-history.ts.
+ */
+export const opportunityStageChanges = sqliteTable(
+  'opportunity_stage_changes',
+  {
+    id: text('id').primaryKey(),
+    opportunityId: text('opportunity_id')
+      .notNull()
+      .references(() => opportunities.id),
+    /** Null for the first stage. */
+    fromStage: integer('from_stage'),
+    toStage: integer('to_stage').notNull(),
+    /** When the deal entered fromStage: the reading done at that stage lies in [fromStageSince, changedAt). */
+    fromStageSince: integer('from_stage_since', { mode: 'timestamp_ms' }),
+    reason: text('reason', { enum: stageChangeReasons }).notNull(),
+    changedByUserId: text('changed_by_user_id').references(() => users.id),
+    /** For an accepted suggestion: which rule and evidence (approval_decisions.suggestion_key). */
+    suggestionKey: text('suggestion_key'),
+    changedAt: integer('changed_at', { mode: 'timestamp_ms' }).notNull(),
+  },
+  (t) => [index('opportunity_stage_changes_opportunity_idx').on(t.opportunityId, t.changedAt)],
+);
+
+export const suggestionDecisions = ['accepted', 'dismissed'] as const;
+
+/**
+ * The rep's answers to inferred approval suggestions. Suggestions are computed when the opportunity is
+ * read; only the decisions are stored, per rule and evidence, so a dismissed one stays dismissed until
+ * the evidence changes.
+ */
+export const approvalSuggestionDecisions = sqliteTable(
+  // Short: PostgreSQL cuts identifiers at 63 bytes, and the foreign keys' names start with it.
+  'approval_decisions',
+  {
+    opportunityId: text('opportunity_id')
+      .notNull()
+      .references(() => opportunities.id),
+    suggestionKey: text('suggestion_key').notNull(),
+    decision: text('decision', { enum: suggestionDecisions }).notNull(),
+    decidedByUserId: text('decided_by_user_id').references(() => users.id),
+    decidedAt: integer('decided_at', { mode: 'timestamp_ms' }).notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.opportunityId, t.suggestionKey] })],
 );
 
 /** The curated set of documents for one opportunity: what a prospect sees. */
@@ -334,6 +399,30 @@ export const linkEvents = sqliteTable(
 );
 
 /**
+ * A browser on a link other than the link's first (issue 19): a possible reader (the same person on
+ * another device, or a forwarded link) until the rep says who it is, or a reader of its own when its
+ * reading clearly differs (src/server/tracking/readers.ts). Naming it moves its history to that contact.
+ */
+export const linkBrowsers = sqliteTable(
+  'link_browsers',
+  {
+    accessLinkId: text('access_link_id')
+      .notNull()
+      .references(() => accessLinks.id),
+    deviceId: text('device_id').notNull(),
+    opportunityId: text('opportunity_id').notNull(),
+    /** Who the rep said this browser is (maybe the link's own contact); null while unnamed. */
+    contactId: text('contact_id').references(() => contacts.id),
+    /** Its reading clearly differs from the link's contact: counted as a reader, not a possible one. */
+    distinctReader: integer('distinct_reader', { mode: 'boolean' }).notNull().default(false),
+    firstSeenAt: integer('first_seen_at', { mode: 'timestamp_ms' }).notNull(),
+    namedByUserId: text('named_by_user_id').references(() => users.id),
+    namedAt: integer('named_at', { mode: 'timestamp_ms' }),
+  },
+  (t) => [primaryKey({ columns: [t.accessLinkId, t.deviceId] }), index('link_browsers_opportunity_idx').on(t.opportunityId)],
+);
+
+/**
  * Running totals per opportunity, contact and document, updated with every beacon. They survive the
  * retention purge of raw visits and views, and keep the dashboards fast at millions of views.
  */
@@ -365,7 +454,7 @@ export const readingTotals = sqliteTable(
 /**
  * Per-opportunity roll-up of visits and readers (visits are not per document), and the engagement
  * score's inputs with the opportunity's filter columns, maintained with every beacon and every change
- * of the opportunity, its room or its links (docs/adr/0019-incrementally-maintained-aggregates.md).
+ * of the opportunity, its room or its links (docs/adr/0020-incrementally-maintained-aggregates.md).
  */
 export const opportunityEngagement = sqliteTable(
   'opportunity_engagement',
@@ -379,13 +468,16 @@ export const opportunityEngagement = sqliteTable(
     activeSeconds: integer('active_seconds').notNull().default(0),
     firstSeenAt: integer('first_seen_at', { mode: 'timestamp_ms' }),
     lastSeenAt: integer('last_seen_at', { mode: 'timestamp_ms' }),
-    // Copies of the opportunity, so the dashboard's filters need no join (ADR 0019).
+    // Copies of the opportunity, so the dashboard's filters need no join (ADR 0020).
     stage: integer('stage'),
     channel: text('channel', { enum: channels }),
     ownerUserId: text('owner_user_id'),
     archived: integer('archived', { mode: 'boolean' }).notNull().default(false),
     // The engagement score's inputs (src/server/tracking/engagement-score.ts).
     contactsReading: integer('contacts_reading').notNull().default(0),
+    // Unnamed other browsers on its links (link_browsers, tracking/readers.ts): readers of their own, possible readers.
+    browserReaders: integer('browser_readers').notNull().default(0),
+    possibleReaders: integer('possible_readers').notNull().default(0),
     documentsRead: integer('documents_read').notNull().default(0),
     keyDocumentsRead: integer('key_documents_read').notNull().default(0),
     documentsInRoom: integer('documents_in_room').notNull().default(0),
@@ -480,7 +572,7 @@ export const workspaceSettings = sqliteTable('workspace_settings', {
 
 // --- Slack alerts: a transactional outbox, sent by a worker in the server process. ---
 
-export const slackAlertKinds = ['visit', 'return', 'hot', 'digest'] as const;
+export const slackAlertKinds = ['visit', 'return', 'hot', 'digest', 'handoff'] as const;
 export const outboxStatuses = ['pending', 'sending', 'sent', 'failed', 'skipped'] as const;
 
 export const slackOutbox = sqliteTable(

@@ -3,7 +3,7 @@
 // views started through the real view-start endpoint, and the wrk script that sends them heartbeats.
 import fs from 'node:fs';
 import path from 'node:path';
-import { root } from './harness.mjs';
+import { boundedInt, root, usage } from './harness.mjs';
 
 export const USER_AGENT = 'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36';
 // What the page script's fetch() sends when it starts a view (a person's browser, same origin).
@@ -15,6 +15,20 @@ export const START_HEADERS = {
   'Sec-Fetch-Site': 'same-origin',
   'Sec-Fetch-Mode': 'cors',
 };
+
+/** The option of every beacon load: how many views the heartbeats go round. */
+export const viewsOption = { views: { type: 'string', default: '400' } };
+
+/**
+ * --views, checked: a view's next beacon must not leave before its previous one was answered (else it
+ * could overtake it and be a replay); with at most `connections` requests in flight, twice as many
+ * views guarantees it.
+ */
+export function viewCountOf({ options, connections }) {
+  const views = boundedInt(options, 'views', 2, 5000);
+  if (views < 2 * connections) usage('--views must be at least twice --connections');
+  return views;
+}
 
 /** Up to seven real documents of content/ for the seeded rooms (zz-* scratch files only if nothing else). */
 export function roomSlugs() {

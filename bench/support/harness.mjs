@@ -58,7 +58,7 @@ export function parseOptions(name, fileUrl, extra) {
     console.log(lines.slice(1, end).map((l) => l.replace(/^\/\/ ?/, '')).join('\n'));
     process.exit(0);
   }
-  return {
+  const settings = {
     options,
     duration: boundedInt(options, 'duration', 1, 120),
     warmup: boundedInt(options, 'warmup', 0, 60),
@@ -66,6 +66,8 @@ export function parseOptions(name, fileUrl, extra) {
     connections: boundedInt(options, 'connections', 1, 1000),
     threads: boundedInt(options, 'threads', 1, 16),
   };
+  if (settings.threads > settings.connections) usage('--threads must not exceed --connections');
+  return settings;
 }
 
 export function boundedInt(options, name, min, max) {
@@ -407,12 +409,18 @@ export const fmtMs = (ms) => (ms < 10 ? ms.toFixed(2) : ms.toFixed(1));
 export const fmtRatio = (ratio) => (ratio === null ? 'n/a' : `${ratio.toFixed(2)}x`);
 export const fmtCpuUs = (us) => (us === null ? 'n/a' : `${us.toFixed(0)} µs`);
 
-export function machineLine() {
+/**
+ * The report's opening lines, the same in every wrk benchmark: title and time, the machine, the load
+ * (`workload` says what went round, e.g. "400 views, "; `note` ends the line) and the load average.
+ */
+export function printReportHeader(title, { version, threads, connections, rounds, duration, warmup }, loadBefore, { workload = '', note = '' } = {}) {
   const cpu = os.cpus()[0]?.model ?? 'unknown CPU';
-  return `machine: ${os.availableParallelism()} cores (${cpu}), ${Math.round(os.totalmem() / 2 ** 30)} GiB, Node ${process.version}, ${os.platform()} ${os.release()}`;
+  console.log('');
+  console.log(`${title} — ${new Date().toISOString()}`);
+  console.log(`machine: ${os.availableParallelism()} cores (${cpu}), ${Math.round(os.totalmem() / 2 ** 30)} GiB, Node ${process.version}, ${os.platform()} ${os.release()}`);
+  console.log(`load: ${version}, -t${threads} -c${connections}, ${workload}${rounds} round(s) of ${duration} s per target after ${warmup} s warm-up; medians shown${note}`);
+  console.log(`load average (1 min): ${loadBefore.toFixed(2)} before, ${os.loadavg()[0].toFixed(2)} after`);
 }
-
-export const loadAverageLine = (loadBefore) => `load average (1 min): ${loadBefore.toFixed(2)} before, ${os.loadavg()[0].toFixed(2)} after`;
 
 /** A Markdown table: the first column left-aligned, the others right-aligned. */
 export function printTable(header, rows) {

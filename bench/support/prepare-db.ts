@@ -35,7 +35,7 @@ async function main(): Promise<void> {
   const { statements, result: access } = await recordPreparedSql(db.$client, () => loadProspectRoom(db, token));
   if (access.status !== 'active') throw new Error(`seeded link is ${access.status}, expected active`);
   if (!roomOffers(access.room, slug)) throw new Error(`seeded room does not offer ${slug}`);
-  if (statements.length !== 3) throw new Error(`expected 3 statements from loadProspectRoom, saw ${statements.length}`);
+  if (statements.length !== 2) throw new Error(`expected 2 statements from loadProspectRoom, saw ${statements.length}`);
 
   db.$client.close();
   console.log(JSON.stringify({ token, path: `/r/${token}/d/${slug}`, statements }));

@@ -18,11 +18,10 @@ const headers = { ...config.headers, 'content-length': String(body.byteLength) }
 
 const db = new Database(config.databasePath, { readonly: true, fileMustExist: true });
 db.pragma('busy_timeout = 5000');
-const [linkSql, documentsSql, readVersionsSql] = config.statements;
+const [linkSql, documentsSql] = config.statements;
 const linkStatement = db.prepare(linkSql).raw(true);
+// The room's documents, each with the version the contact last read ("updated since you last read", ADR 0018).
 const documentsStatement = db.prepare(documentsSql).raw(true);
-// The versions the contact last read ("updated since you last read", ADR 0018).
-const readVersionsStatement = db.prepare(readVersionsSql).raw(true);
 
 // Column positions by table and name (the join selects several "id"s, so names alone are ambiguous).
 function columnIndex(statement, table, column) {
@@ -33,7 +32,7 @@ function columnIndex(statement, table, column) {
 const SECRET_HASH = columnIndex(linkStatement, 'access_links', 'secret_hash');
 const LINK_EXPIRES = columnIndex(linkStatement, 'access_links', 'expires_at');
 const REVOKED = columnIndex(linkStatement, 'access_links', 'revoked_at');
-const ROOM_ID = columnIndex(linkStatement, 'rooms', 'id');
+const ROOM_ID = columnIndex(linkStatement, 'access_links', 'room_id');
 const ROOM_EXPIRES = columnIndex(linkStatement, 'rooms', 'expires_at');
 const CONTACT_ID = columnIndex(linkStatement, 'access_links', 'contact_id');
 
@@ -63,8 +62,8 @@ function lookup(url) {
   const row = linkStatement.get(token[1]);
   if (!row || !constantTimeEqual(sha256(encoder.encode(token[2])), row[SECRET_HASH])) return false;
   if (!isActive(row, Date.now())) return false;
-  const slugs = documentsStatement.all(row[ROOM_ID]).map((r) => r[0]);
-  readVersionsStatement.all(row[CONTACT_ID]);
+  // Parameters in the order drizzle wrote them: the subquery's contact and limit, then the room.
+  const slugs = documentsStatement.all(row[CONTACT_ID], 1, row[ROOM_ID]).map((r) => r[0]);
   return path[2] === undefined || slugs.includes(path[2]);
 }
 

@@ -84,13 +84,15 @@ test.describe('a rep', () => {
     await page.getByLabel('メールアドレス').fill('takahashi@e2e-shoji.example.jp');
     await page.getByLabel('部署').fill('経理部');
     await page.getByLabel('役職').fill('部長');
+    await expect(page.getByLabel('稟議での役割')).toHaveValue('unknown');
+    await page.getByLabel('稟議での役割').selectOption({ label: '決裁者' });
     await page.getByRole('button', { name: '追加する' }).click();
     await expect(page).toHaveURL(`${accountPath}?done=contactAdded#contacts`);
     await expect(page.getByRole('status')).toHaveText('取引先責任者を追加しました。');
     const contactRow = page.locator('table.crm-contacts tbody tr');
     await expect(contactRow).toHaveCount(1);
     await expect(contactRow.locator('th')).toHaveText('高橋 次郎');
-    await expect(contactRow.locator('td')).toHaveText(['経理部', '部長', 'takahashi@e2e-shoji.example.jp', '編集']);
+    await expect(contactRow.locator('td')).toHaveText(['経理部', '部長', '決裁者', 'takahashi@e2e-shoji.example.jp', '編集']);
 
     // Opportunity, from the account page: the account comes preselected.
     await page.getByRole('link', { name: 'この取引先の商談を登録' }).click();

@@ -82,7 +82,7 @@ test.beforeAll(async () => {
   const waitingLink = await createAccessLink(db, key, { roomId: `${world.waiting.id}-room`, contactId: `dash-e2e-suzuki-${suffix}` });
   // Shared five days ago (the default threshold is three).
   await db.update(accessLinks).set({ createdAt: new Date(Date.now() - 5 * DAY) }).where(eq(accessLinks.id, waitingLink.id));
-  // Written around the link code, which keeps the dashboard's aggregates itself (ADR 0019).
+  // Written around the link code, which keeps the dashboard's aggregates itself (ADR 0020).
   await rebuildOpportunityAggregates(db, world.waiting.id);
 });
 

@@ -149,6 +149,7 @@ test('a flood of view starts on one link is cut off with 429 and gives Slack one
   const flood = server.fixtures.tracking!.flood;
   const before = slack.received.length;
   // 30 starts at once from a script that keeps no cookies: every one would be a new browser, so a new visit.
+  const floodStartedAt = Date.now();
   const answers = await Promise.all(
     Array.from({ length: 30 }, () =>
       fetch(`${server.baseURL}/r/${flood.token}/views`, {
@@ -158,9 +159,16 @@ test('a flood of view starts on one link is cut off with 429 and gives Slack one
       }),
     ),
   );
+  // The rule (view-start-limits.ts): a burst of 20 per link, then 20 a minute. The server took every
+  // start within the time the flood took, so the bucket refilled by at most that much meanwhile (a
+  // slow machine lets a few more through; a broken limit lets all 30 through in a moment).
+  const refilled = Math.floor(((Date.now() - floodStartedAt) / 60_000) * 20);
   const statuses = answers.map((a) => a.status);
-  expect(statuses.filter((s) => s === 201)).toHaveLength(20);
-  expect(statuses.filter((s) => s === 429)).toHaveLength(10);
+  const started = statuses.filter((s) => s === 201).length;
+  expect(statuses.filter((s) => s !== 201 && s !== 429), 'only started or refused').toEqual([]);
+  expect(started).toBeGreaterThanOrEqual(20);
+  expect(started).toBeLessThanOrEqual(20 + refilled);
+  expect(started, 'the flood was cut off').toBeLessThan(30);
   const refused = answers.find((a) => a.status === 429)!;
   expect(await refused.json()).toEqual({ error: { code: 'rate_limited', message: expect.stringMatching(/^Too many views started; try again in \d+ s\.$/) } });
   expect(Number(refused.headers.get('retry-after'))).toBeGreaterThan(0);
@@ -168,7 +176,7 @@ test('a flood of view starts on one link is cut off with 429 and gives Slack one
   await expect.poll(() => slack.received.slice(before).filter((m) => JSON.stringify(m.body).includes('岡田 悠')).length, { timeout: 30_000 }).toBe(1);
   const db = openTrackingDb(server.databasePath);
   try {
-    expect(db.visits(flood.linkId)).toHaveLength(20);
+    expect(db.visits(flood.linkId)).toHaveLength(started);
     expect(db.all('SELECT o.id FROM slack_outbox o JOIN visits v ON v.id = o.visit_id WHERE v.access_link_id = ?', flood.linkId)).toHaveLength(1);
     // Whatever else the flood queued (a hot alert) is sent before the next test scripts Slack's answers.
     await expect.poll(() => db.all("SELECT id FROM slack_outbox WHERE status IN ('pending', 'sending')").length, { timeout: 30_000 }).toBe(0);

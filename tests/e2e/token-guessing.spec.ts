@@ -80,11 +80,13 @@ test('a network that guesses tokens gets 429 with Retry-After on every /r/ path,
   expect(page.body).toContain('Please wait a moment');
   // A right guess earns no answer either: the real link is refused from this network.
   expect((await send(guesser, 'GET', real)).status).toBe(429);
-  // The JSON endpoints answer with the JSON error shape.
-  const json = await send(guesser, 'POST', `/r/${randomToken()}/views`, JSON.stringify({ slug: 'pricing' }));
-  expect(json.status).toBe(429);
-  expect(Number(json.headers['retry-after'])).toBeGreaterThan(0);
-  expect(JSON.parse(json.body)).toEqual({ error: { code: 'rate_limited', message: expect.stringContaining('Retry after') } });
+  // The JSON endpoints (view starts, a printed room) answer with the JSON error shape.
+  for (const endpoint of ['views', 'prints']) {
+    const json = await send(guesser, 'POST', `/r/${randomToken()}/${endpoint}`, JSON.stringify({ slug: 'pricing' }));
+    expect(json.status).toBe(429);
+    expect(Number(json.headers['retry-after'])).toBeGreaterThan(0);
+    expect(JSON.parse(json.body)).toEqual({ error: { code: 'rate_limited', message: expect.stringContaining('Retry after') } });
+  }
 
   // Another network opens the real link, and its own misses are counted apart.
   const room = await send(reader, 'GET', real);

@@ -12,9 +12,9 @@ import type { Page, Response } from '@playwright/test';
 import { openDatabase } from '../../src/server/db/client';
 import { createUser } from '../../src/server/users/users';
 import { readDocument } from './support/content';
-import { E2E_DATABASE_PATH, REPO_ROOT } from './support/env';
+import { E2E_BASE_URL, E2E_DATABASE_PATH, REPO_ROOT } from './support/env';
 import { expect, expectProspectHeaders, seeded, test, tracking, type TrackingLinkName } from './support/fixtures';
-import { scrollLikeAReader } from './support/human';
+import { humanContext, scrollLikeAReader } from './support/human';
 import { openTrackingDb, type TrackingDb, type ViewRow } from './support/tracking-db';
 
 const CHROME_UA = 'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36';
@@ -375,4 +375,40 @@ test('a download counts only from a browser that showed a reader on the link; a 
   const [visit] = db.visits(downloader.linkId);
   expect(db.linkEvents(downloader.linkId)[1]!.visit_id).toBe(visit!.id);
   expect(db.all<{ downloads: number }>('SELECT downloads FROM reading_totals WHERE contact_id = ?', tracking.contacts.downloader.id)).toEqual([{ downloads: 1 }]);
+});
+
+test('printing the whole room counts a print of each document, only from a browser that showed a reader on the link', async ({ page, browser }) => {
+  const printer = link('printer');
+  const documents = tracking.rooms.reading.documents;
+  const printRoom = async (reader: Page) => {
+    await reader.goto(`${printer.room}/print`);
+    const reported = reader.waitForResponse((r) => isPost(r, `${printer.room}/prints`));
+    // The reader clicks the page's print button; the browser announces the print (beforeprint). Its
+    // print dialog keeps the page busy, so the answer is judged by its status and the database.
+    const button = (await reader.getByRole('button', { name: '印刷する' }).boundingBox())!;
+    await reader.mouse.click(button.x + button.width / 2, button.y + button.height / 2);
+    return await reported;
+  };
+
+  // A browser that never started a view on this link (a forwarded print page, a sandbox that clicks):
+  // answered, nothing recorded.
+  const stranger = await browser.newContext(humanContext({ baseURL: E2E_BASE_URL }));
+  try {
+    const answer = await printRoom(await stranger.newPage());
+    expect(answer.status()).toBe(202);
+  } finally {
+    await stranger.close();
+  }
+  expect(db.linkEvents(printer.linkId)).toEqual([]);
+
+  // A person reads a document, then prints the room for circulation: one print per document, in the visit.
+  await page.goto(printer.doc('pricing'));
+  await startReading(page, printer.views);
+  const answer = await printRoom(page);
+  expect(answer.status()).toBe(201);
+  const [visit] = db.visits(printer.linkId);
+  expect(db.linkEvents(printer.linkId).map((e) => [e.kind, e.document_slug, e.visit_id])).toEqual(documents.map((slug) => ['print', slug, visit!.id]));
+  expect(db.all('SELECT document_slug, prints FROM reading_totals WHERE contact_id = ? ORDER BY document_slug', tracking.contacts.printer.id)).toEqual(
+    [...documents].sort().map((slug) => ({ document_slug: slug, prints: 1 })),
+  );
 });

@@ -1,5 +1,5 @@
 // `npm run ringi -- aggregates rebuild`: the one way to rebuild the dashboard's aggregates from the
-// running totals (ADR 0019), e.g. after rows were written around the application.
+// running totals (ADR 0020), e.g. after rows were written around the application.
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';

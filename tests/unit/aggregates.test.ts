@@ -1,4 +1,4 @@
-// The dashboard's aggregates (src/server/tracking/aggregates.ts, ADR 0019): kept by every beacon and
+// The dashboard's aggregates (src/server/tracking/aggregates.ts, ADR 0020): kept by every beacon and
 // every change of an opportunity, its room or its links, they must equal a rebuild from the running
 // totals after any sequence of such changes; and the dashboard must read what the raw rows say.
 import crypto from 'node:crypto';

@@ -207,6 +207,13 @@ describe('the CRM flow through the API', () => {
     // null clears a field.
     const cleared = await call('PUT', '/contacts/by-external-id/003SF000001', { body: { accountId: account.json!.id, name: '山田 花子', email: null, jobTitle: '部長' } });
     expect(cleared).toMatchObject({ status: 200, json: { id: contact.json!.id, email: null, jobTitle: '部長' } });
+    // The buying role: unknown until set, kept when an update leaves it out, one of the list or 422.
+    expect(contact.json).toMatchObject({ buyingRole: 'unknown' });
+    const role = (buyingRole?: string) => call('PUT', '/contacts/by-external-id/003SF000001', { body: { accountId: account.json!.id, name: '山田 花子', ...(buyingRole && { buyingRole }) } });
+    expect(await role('decision-maker')).toMatchObject({ status: 200, json: { buyingRole: 'decision-maker' } });
+    expect(await role()).toMatchObject({ status: 200, json: { buyingRole: 'decision-maker' } });
+    expect(await role('ceo')).toMatchObject({ status: 422 });
+    expect((await call('GET', `/contacts/${contact.json!.id}`)).json).toMatchObject({ buyingRole: 'decision-maker' });
     expect((await call('PUT', '/accounts/by-external-id/001SF000001', { body: { name: '株式会社ミナト物流', industry: null } })).json).toMatchObject({ industry: null });
 
     const opportunityBody = { accountId: account.json!.id, name: '経費精算 全社導入', stage: 3, amountJpy: 4_800_000, channel: 'event', expectedCloseDate: '2027-03-31' as string | null };

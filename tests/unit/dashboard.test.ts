@@ -419,7 +419,7 @@ describe('document performance', () => {
     await expect(documentPerformance(db, {}, 0)).rejects.toThrow(RangeError);
   });
 
-  it('loadDashboard shows reading in the document table at once (kept with every beacon, ADR 0019)', async () => {
+  it('loadDashboard shows reading in the document table at once (kept with every beacon, ADR 0020)', async () => {
     const filters = { channel: 'event' as const };
     const pricingViews = bySlug((await loadDashboard(db, NOW, filters)).documentPerformance).get('pricing')!.views;
     // More reading of the price list in an event deal.

@@ -8,12 +8,13 @@ import os from 'node:os';
 import path from 'node:path';
 import { eq } from 'drizzle-orm';
 import { afterAll, describe, expect, it } from 'vitest';
-import { documentViews, linkEvents } from '../../src/server/db/tables';
+import { authSessions, documentViews, linkEvents, users } from '../../src/server/db/tables';
 import { openDatabase } from '../../src/server/db/client';
 import { answerStorageFull, FaultLog, isStorageFull } from '../../src/server/db/faults';
 import { handleBeacon } from '../../src/server/http/beacon-endpoint';
 import { loadProspectRoom } from '../../src/server/rooms/prospect-room';
 import { startView } from '../../src/server/tracking/ingest';
+import { createSession, validateSession } from '../../src/server/auth/sessions';
 import { useBeaconServer } from './support/beacon-server';
 import { useTempDatabase } from './support/temp-db';
 import { seedTrackingFixture } from './support/tracking-fixture';
@@ -79,6 +80,28 @@ describe('a full database', async () => {
     expect((await beacon(8)).status).toBe(204);
     expect(await stored()).toMatchObject({ activeSeconds: 80, lastSequence: 8 });
     expect((await db.select().from(linkEvents).where(eq(linkEvents.viewId, view.viewId))).map((e) => e.kind)).toEqual(['print']);
+  });
+
+  it('still lets a signed-in rep read admin pages: the session keeps its old expiry instead of failing the page', async () => {
+    await db.insert(users).values({ id: 'full-disk-rep', email: 'full-disk@example.com', displayName: 'Rep', role: 'rep' });
+    const signedInAt = new Date(clock);
+    const { token } = await createSession(db, 'full-disk-rep', signedInAt);
+    const lastVerified = async () => (await db.select().from(authSessions).where(eq(authSessions.id, token.split('.')[0]!)).limit(1))[0]?.lastVerifiedAt;
+    await fill();
+    // Moving the expiry rewrites a row in place, which a capped file still allows; on a full disk the
+    // write-ahead log cannot grow and that write fails too. This connection-local trigger makes the
+    // refresh need a page, so it fails with SQLITE_FULL as it would there.
+    db.$client.exec('create temp trigger session_refresh_needs_space before update on auth_sessions begin insert into filler values (zeroblob(4000)); end');
+    try {
+      const session = await validateSession(db, token, new Date(clock + 2 * 60 * 60 * 1000));
+      expect(session).toMatchObject({ refreshed: false, user: { email: 'full-disk@example.com', role: 'rep' } });
+      expect(await lastVerified()).toEqual(signedInAt);
+    } finally {
+      db.$client.exec('drop trigger session_refresh_needs_space');
+      db.$client.exec('drop table filler');
+    }
+    // Space is back: the next request moves the expiry.
+    expect(await validateSession(db, token, new Date(clock + 3 * 60 * 60 * 1000))).toMatchObject({ refreshed: true });
   });
 
   it('turns a full disk in an Astro endpoint into the same 503, and lets every other error through', async () => {

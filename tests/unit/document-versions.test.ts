@@ -6,10 +6,10 @@ import os from 'node:os';
 import path from 'node:path';
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { accounts, contacts, documents, documentViews, opportunities, roomDocuments, rooms, users } from '../../src/server/db/tables';
+import { accounts, contacts, documentFiles, documents, documentViews, opportunities, roomDocuments, rooms, users } from '../../src/server/db/tables';
 import { createAccessLink } from '../../src/server/access-links/access-links';
 import { syncContentDirectory } from '../../src/server/documents/content-sync';
-import { currentVersion, getVersion, publishDraft, saveDraft, versionFile, versionHistory, withdrawVersion } from '../../src/server/documents/versions';
+import { currentVersion, discardStaleDrafts, DRAFT_KEEP_DAYS, getVersion, publishDraft, saveDraft, versionFile, versionHistory, withdrawVersion } from '../../src/server/documents/versions';
 import { prepareVersion } from '../../src/server/documents/content-sync';
 import { submitUpload } from '../../src/server/documents/studio';
 import { loadProspectRoom } from '../../src/server/rooms/prospect-room';
@@ -202,6 +202,34 @@ describe('the studio upload', () => {
     const hostile = testMarkdown('studio-hostile', { body: '## 見出し\n\n<iframe src="https://evil.example"></iframe>本文' });
     const result = await submitUpload(db, { markdownFile: null, pastedMarkdown: hostile, pastedFileName: 'studio-hostile.md', attachments: [] }, actor);
     expect(result).toMatchObject({ ok: true, stripped: ['<iframe>', 'src='] });
+  });
+
+  it('discards drafts nobody published after the keep period, with their files; published versions and fresh drafts stay', async () => {
+    const submitted = new Date(Date.UTC(2026, 9, 1));
+    const submit = async (slug: string, at: Date) => {
+      const text = testMarkdown(slug).replace('updated: 2026-11-01', `updated: 2026-11-01\nattachments:\n  - file: ${slug}.pdf\n    label: "PDF"`);
+      const pdf = new File([Buffer.from('%PDF-1.4\n%%EOF\n')], `${slug}.pdf`, { type: 'application/pdf' });
+      const result = await submitUpload(db, { markdownFile: null, pastedMarkdown: text, pastedFileName: `${slug}.md`, attachments: [pdf] }, actor, at);
+      if (!result.ok) throw new Error('expected a valid upload');
+      return result.draftId;
+    };
+    const abandoned = await submit('abandoned-draft', submitted);
+    const published = await submit('kept-published', submitted);
+    await publishDraft(db, published, submitted);
+    const olderDraftOfPublished = await submit('kept-published', submitted);
+    const keepUntil = new Date(submitted.getTime() + DRAFT_KEEP_DAYS * 24 * 60 * 60 * 1000);
+    const fresh = await submit('fresh-draft', keepUntil);
+
+    expect(await discardStaleDrafts(db, keepUntil)).toBe(0); // exactly the keep period: still kept
+    expect(await discardStaleDrafts(db, new Date(keepUntil.getTime() + 1))).toBe(2);
+    expect(await getVersion(db, abandoned)).toBeUndefined();
+    expect(await getVersion(db, olderDraftOfPublished)).toBeUndefined();
+    expect(await db.select().from(documentFiles).where(eq(documentFiles.versionId, abandoned))).toEqual([]);
+    // A document only the discarded draft had brought in is gone; one with a published version stays.
+    expect(await db.select().from(documents).where(eq(documents.slug, 'abandoned-draft'))).toEqual([]);
+    expect((await currentVersion(db, 'kept-published'))?.id).toBe(published);
+    expect(await versionFile(db, published, 'kept-published.pdf')).toEqual(Buffer.from('%PDF-1.4\n%%EOF\n'));
+    expect(await getVersion(db, fresh)).toMatchObject({ status: 'draft' });
   });
 
   it('refuses a Markdown file that is not UTF-8, and an empty submission', async () => {

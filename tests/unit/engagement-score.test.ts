@@ -120,6 +120,23 @@ describe('engagement score', () => {
     }
   });
 
+  it('counts a possible reader (another browser on a contact’s link) as half a reader', () => {
+    // readers + possible readers → points: halfway between the whole counts around it.
+    const table: [number, number, number][] = [
+      [0, 1, 3],
+      [1, 0, 6],
+      [1, 1, 9],
+      [2, 0, 12],
+      [2, 2, 16],
+      [2, 1, 14],
+      [4, 3, 20],
+    ];
+    for (const [readers, possibleReaders, expected] of table) expect(points(fresh({ readers, possibleReaders }), 'readers')).toBe(expected);
+    expect(engagementScoreDetail(fresh({ readers: 2, possibleReaders: 1 }), now).reasons.find((r) => r.code === 'readers')?.value).toBe(2.5);
+    // The walk-through of issue 19: two contacts each opening their link on a second device are not four readers.
+    expect(points(fresh({ readers: 2, possibleReaders: 2 }), 'readers')).toBeLessThan(points(fresh({ readers: 4 }), 'readers'));
+  });
+
   it('is monotonic: more reading, more readers, more files or a later last-seen never lower it', () => {
     const random = prng(42);
     const grow: Array<(input: EngagementInput, k: number) => EngagementInput> = [

@@ -32,6 +32,9 @@ describe('messages', () => {
     expect(translate('ja', 'room.readingTime', { minutes: 4 })).toBe('約4分');
     expect(translate('en', 'room.readingTime', { minutes: 4 })).toBe('4 min read');
     expect(translate('en', 'room.title')).toBe('Materials for {account}');
+    // A page's `t`: the same messages in one language.
+    expect(translate.in('en')('room.readingTime', { minutes: 4 })).toBe('4 min read');
+    expect(translate.in('ja')('room.title')).toBe('{account} 様向け資料');
   });
 });
 

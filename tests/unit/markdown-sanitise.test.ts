@@ -11,6 +11,7 @@ import { describe, expect, it } from 'vitest';
 import { VFile } from 'vfile';
 import { documentRehypePlugins, rehypeSanitiseDocument } from '../../src/server/documents/markdown-sanitise.mjs';
 import { renderMarkdown } from '../../src/server/documents/render';
+import { SLOW_BY_NATURE } from './support/slow-by-nature';
 
 const hostileDir = path.join(import.meta.dirname, 'fixtures/hostile-documents');
 
@@ -89,7 +90,8 @@ describe('document sanitiser', () => {
     expect(render('<h2 id="pricing">Pricing</h2>', 'ids.md')).toContain('<h2 id="pricing">');
   });
 
-  it('changes nothing in the shipped documents', () => {
+  // The whole Markdown pipeline over every document in content/.
+  it('changes nothing in the shipped documents', SLOW_BY_NATURE, () => {
     const contentDir = path.join(import.meta.dirname, '../../content');
     for (const name of fs.readdirSync(contentDir).filter((n) => n.endsWith('.md'))) {
       const reports: string[][] = [];

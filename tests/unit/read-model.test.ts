@@ -150,7 +150,9 @@ describe('opportunity engagement summary', () => {
       firstSeenAt: t0,
       lastSeenAt: at(DAY + 3 * HOUR),
       visits: 4,
-      readers: 3,
+      // 山田 and 鈴木; 山田's link in another browser, same documents, no network known: a possible reader.
+      readers: 2,
+      possibleReaders: 1,
       contactsReading: 2,
       newDevices: 1,
       devices: 3,
@@ -162,7 +164,7 @@ describe('opportunity engagement summary', () => {
       documentsRead: 2,
       documentsInRoom: 4,
       keyDocumentsRead: 2,
-      score: 62,
+      score: 60,
     });
     expect(documents).toEqual([
       {
@@ -208,13 +210,13 @@ describe('opportunity engagement summary', () => {
         lastSeenAt: at(DAY + sec(10)),
       },
     ]);
-    // 235 s → 12, 2 of 4 read → 8, pricing + security → 16, 3 readers → 16, 2 completions → 8,
-    // 2 downloads + 1 print → 10: 70, seen 31 h ago (×0.8836) → 62.
+    // 235 s → 12, 2 of 4 read → 8, pricing + security → 16, 2 readers + ½ possible → 14, 2 completions → 8,
+    // 2 downloads + 1 print → 10: 68, seen 31 h ago (×0.8836) → 60.
     expect(reasons).toEqual([
       { code: 'active_time', points: 12, max: 25, value: 235 },
       { code: 'coverage', points: 8, max: 15, value: 2, of: 4 },
       { code: 'key_documents', points: 16, max: 20, value: 2 },
-      { code: 'readers', points: 16, max: 20, value: 3 },
+      { code: 'readers', points: 14, max: 20, value: 2.5 },
       { code: 'completions', points: 8, max: 10, value: 2 },
       { code: 'downloads_prints', points: 10, max: 10, value: 3 },
       { code: 'recency', points: -8, max: 0, value: 1.3 },
@@ -254,7 +256,8 @@ describe('account engagement summary', () => {
     expect(summary).toMatchObject({
       accountId: 'a1',
       visits: 5,
-      readers: 3,
+      readers: 2,
+      possibleReaders: 1,
       contactsReading: 2,
       newDevices: 1,
       activeSeconds: 235 + 300,
@@ -275,7 +278,7 @@ describe('account engagement summary', () => {
     const o1 = (await opportunityEngagementSummary(db, 'o1', now, { documentCategories: catalog }))!;
     const o2 = (await opportunityEngagementSummary(db, 'o2', now, { documentCategories: catalog }))!;
     expect(summary.opportunities).toEqual([
-      { opportunityId: 'o1', name: '商談 o1', stage: 3, archived: false, lastSeenAt: o1.lastSeenAt, readers: 3, activeSeconds: 235, score: o1.score },
+      { opportunityId: 'o1', name: '商談 o1', stage: 3, archived: false, lastSeenAt: o1.lastSeenAt, readers: 2, activeSeconds: 235, score: o1.score },
       { opportunityId: 'o2', name: '商談 o2', stage: 3, archived: false, lastSeenAt: o2.lastSeenAt, readers: 1, activeSeconds: 300, score: o2.score },
     ]);
     expect(o1.score).toBeGreaterThan(o2.score);
@@ -405,7 +408,7 @@ describe('hottest opportunities', () => {
       amountJpy: 0,
       lastSeenAt: o1.lastSeenAt,
       visits: 4,
-      readers: 3,
+      readers: 2,
       activeSeconds: 235,
       documentsRead: 2,
       keyDocumentsRead: 2,

@@ -15,7 +15,7 @@ const titleOf = (slug: string) => titles[slug] ?? slug;
 function input(overrides: Partial<ScoreExplanationInput> & Pick<ScoreExplanationInput, 'documents'>): ScoreExplanationInput {
   const base = {
     readers: 3,
-    newDevices: 0,
+    possibleReaders: 0,
     completedViews: 0,
     downloads: 0,
     prints: 0,
@@ -31,6 +31,7 @@ function input(overrides: Partial<ScoreExplanationInput> & Pick<ScoreExplanation
       documentsInRoom: 4,
       completedViews: base.completedViews,
       readers: base.readers,
+      possibleReaders: base.possibleReaders,
       keyDocumentsRead: read.filter((d) => d.slug === 'pricing' || d.slug === 'security-check-sheet').length,
       downloads: base.downloads,
       prints: base.prints,
@@ -91,7 +92,7 @@ describe('engagement score in plain words', () => {
         { slug: 'security-check-sheet', activeSeconds: 60, read: true },
       ],
       readers: 3,
-      newDevices: 1,
+      possibleReaders: 1,
       completedViews: 2,
       downloads: 2,
       prints: 1,
@@ -105,7 +106,7 @@ describe('engagement score in plain words', () => {
       '合計閲覧時間 4分',
       'ルームの 4 資料のうち 2 資料を読了',
       '稟議の重要資料（料金・セキュリティ・ROI・稟議書テンプレート）を 2 件読了',
-      '閲覧者 3 名（転送先と思われるブラウザを含む）',
+      '閲覧者 3.5 名（閲覧者候補は 0.5 名として）',
       '最後まで読まれた閲覧 2 回',
       'ダウンロード・印刷 3 件',
       '最後の閲覧から 1.3 日（1週間ごとに半減）',
@@ -114,7 +115,7 @@ describe('engagement score in plain words', () => {
     const recency = ja.reasons[6]!;
     expect(recency.points).toBeLessThan(0);
     expect(recency.pointsText).toBe(`−${-recency.points} 点`);
-    expect(ja.summary).toContain('うち 1 名は転送されたリンクの可能性がある別のブラウザです。');
+    expect(ja.summary).toContain('ほかに、リンクを別のブラウザで開いた閲覧者候補が 1 件あります（本人の別端末かもしれないため 0.5 名として数えます）。');
     expect(ja.summary).toContain('最後まで読まれた閲覧が 2 回あります。');
     expect(ja.summary).toContain('ダウンロード 2 件、印刷 1 件。');
     expect(ja.summary).toContain('最後の閲覧は 1.3 日前です。');

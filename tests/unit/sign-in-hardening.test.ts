@@ -9,6 +9,7 @@ import { throttleRules } from '../../src/server/auth/throttle';
 import { trustedForwardedFor, trustProxyFromEnv } from '../../src/server/http/client-address';
 import { createUser } from '../../src/server/users/users';
 import { useTempDatabase } from './support/temp-db';
+import { SLOW_BY_NATURE } from './support/slow-by-nature';
 
 describe('safeNextPath', () => {
   it('keeps admin paths with their query and fragment', () => {
@@ -84,7 +85,8 @@ describe('per-network sign-in throttling', async () => {
   const at = (ms: number) => new Date(t0.getTime() + ms);
   await createUser(db, { email: 'rep@example.com', displayName: 'Rep', role: 'rep', password: 'rep-password-1' });
 
-  it('slows a network down after many failures spread over addresses, for every unknown browser, for a delay only', async () => {
+  // Every sign-in checks an argon2id hash (a decoy one for unknown addresses), about 25 of them.
+  it('slows a network down after many failures spread over addresses, for every unknown browser, for a delay only', SLOW_BY_NATURE, async () => {
     // Password spraying: one failure per address, so no account reaches its own allowance.
     const allowance = throttleRules.network.freeFailures;
     for (let i = 0; i < allowance - 1; i++) {

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { documentViews, linkEvents, opportunityEngagement, readingTotals, visits } from '../../src/server/db/tables';
 import { revokeAccessLink } from '../../src/server/access-links/access-links';
 import { heartbeatPayload } from '../../src/server/tracking/beacon-payloads';
-import { recordAutomatedOpen, recordDownload, recordHeartbeat, startView } from '../../src/server/tracking/ingest';
+import { recordAutomatedOpen, recordDownload, recordHeartbeat, recordRoomPrint, startView } from '../../src/server/tracking/ingest';
 import { activeLinkScope, type LinkScope } from '../../src/server/tracking/link-scope';
 import { useTempDatabase } from './support/temp-db';
 import { seedTrackingFixture } from './support/tracking-fixture';
@@ -123,6 +123,32 @@ describe('view ingestion', () => {
     const visitsBefore = (await engagement())!.visits;
     await recordAutomatedOpen(db, world.yamada.scope, 'pricing', 'Microsoft Safe Links', at(7000));
     expect(await engagement()).toMatchObject({ visits: visitsBefore, automatedOpens: 1 });
+  });
+
+  it('counts a printed room as a print of each document, only from a browser that showed a person on the link, once per visit', async () => {
+    const room = ['pricing', 'security-check-sheet'];
+    const prints = async () => (await db.select().from(linkEvents).where(eq(linkEvents.accessLinkId, world.yamada.scope.accessLinkId))).filter((e) => e.kind === 'print');
+    const printTotals = async () => Object.fromEntries((await totals()).filter((row) => row.contactId === world.yamada.scope.contactId).map((row) => [row.documentSlug, row.prints]));
+    const before = { prints: (await prints()).length, totals: await printTotals() };
+
+    // No cookie, or a browser that never started a view on this link: nothing recorded.
+    expect(await recordRoomPrint(db, world.yamada.scope, room, null, at(9000))).toEqual({ counted: false, printed: [] });
+    expect(await recordRoomPrint(db, world.yamada.scope, room, 'p'.repeat(26), at(9001))).toEqual({ counted: false, printed: [] });
+    expect(await prints()).toHaveLength(before.prints);
+
+    const reader = 'q'.repeat(26);
+    const view = await start(world.yamada.scope, reader, at(9100));
+    expect(await recordRoomPrint(db, world.yamada.scope, room, reader, at(9110))).toEqual({ counted: true, printed: room });
+    const recorded = (await prints()).slice(before.prints);
+    expect(recorded.map((e) => [e.documentSlug, e.visitId, e.viewId])).toEqual([
+      ['pricing', view.visitId, null],
+      ['security-check-sheet', view.visitId, null],
+    ]);
+    expect(await printTotals()).toEqual({ ...before.totals, pricing: (before.totals.pricing ?? 0) + 1, 'security-check-sheet': 1 });
+    // The print dialog opened again in the same visit: the same print.
+    expect(await recordRoomPrint(db, world.yamada.scope, room, reader, at(9200))).toEqual({ counted: true, printed: [] });
+    expect(await prints()).toHaveLength(before.prints + 2);
+    expect((await db.select().from(visits).where(eq(visits.id, view.visitId)).limit(1))[0]!.lastActivityAt).toEqual(at(9200));
   });
 
   it('stops accepting a link as soon as it is revoked', async () => {

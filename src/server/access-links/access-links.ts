@@ -26,7 +26,7 @@ export async function createAccessLink(db: RingiDb, key: SecretKey, input: NewAc
         createdByUserId: input.createdByUserId ?? null,
         expiresAt: input.expiresAt ?? null,
       });
-    // A share: the room is unopened until someone reads after it (ADR 0019).
+    // A share: the room is unopened until someone reads after it (ADR 0020).
     await rebuildRoomAggregates(tx, input.roomId);
   });
   return { id, token };

@@ -54,7 +54,7 @@ export interface AddContactFailure {
 
 export async function submitAddContact(db: RingiDb, key: SecretKey, user: SessionUser, opportunityId: string, { fields }: PostedForm, now = new Date()): Promise<FormOutcome<AddContactFailure>> {
   if (fields.intent !== 'addContactAndLink') return { ok: false, reason: 'bad_request' };
-  const contact = { name: fields.name, email: fields.email, department: fields.department, jobTitle: fields.jobTitle };
+  const contact = { name: fields.name, email: fields.email, department: fields.department, jobTitle: fields.jobTitle, buyingRole: fields.buyingRole };
   const result = await addContactWithLink(db, key, user, opportunityId, contact, now, await linkDefaults(db));
   if (result.ok) {
     const contactId = encodeURIComponent(result.value.contactId);

@@ -8,6 +8,7 @@ import { canEditOpportunity } from '../auth/permissions';
 import { config } from '../config';
 import type { Queryable, RingiDb } from '../db/client';
 import { rebuildRoomAggregates } from '../tracking/aggregates';
+import type { BuyingRole } from '../crm/messages';
 import { linkState, type LinkState } from '../rooms/access-rules';
 import { addDays, calendarDateOf, endOfDay, lastValidDay, workspaceTimeZone } from '../i18n/calendar';
 import {
@@ -20,6 +21,7 @@ import {
 } from '../rooms/room-builder';
 import type { Invalid, Refused, Result } from '../result';
 import type { SecretKey } from '../security/secret-box';
+import { selectLinkScope } from '../tracking/link-scope';
 import { createAccessLink, revealAccessToken } from './access-links';
 import type { FieldErrors } from '../crm/common';
 import { createContact, type ContactField } from '../crm/contacts';
@@ -74,6 +76,7 @@ export interface LinkContact {
   email: string | null;
   department: string | null;
   jobTitle: string | null;
+  buyingRole: BuyingRole;
   archivedAt: Date | null;
 }
 
@@ -187,6 +190,7 @@ export async function listLinksForOpportunity(db: Queryable, opportunityId: stri
       email: contacts.email,
       department: contacts.department,
       jobTitle: contacts.jobTitle,
+      buyingRole: contacts.buyingRole,
       archivedAt: contacts.archivedAt,
     })
     .from(contacts)
@@ -225,11 +229,7 @@ async function linkForAction(db: Queryable, actor: Actor, target: ActionTarget):
   const opportunity = await opportunityAccess(db, target.opportunityId);
   if (!opportunity) return fail('not_found');
   if (!canEditOpportunity(actor, opportunity)) return fail('forbidden');
-  const [row] = await db
-    .select({ link: accessLinks, roomExpiresAt: rooms.expiresAt, opportunityId: rooms.opportunityId })
-    .from(accessLinks)
-    .innerJoin(rooms, eq(rooms.id, accessLinks.roomId))
-    .where(eq(accessLinks.id, target.linkId)).limit(1);
+  const [row] = await selectLinkScope(db, { link: accessLinks }).where(eq(accessLinks.id, target.linkId)).limit(1);
   if (!row || row.opportunityId !== target.opportunityId) return fail('not_found');
   return { ok: true, value: { ...row.link, roomExpiresAt: row.roomExpiresAt, opportunityId: row.opportunityId } };
 }

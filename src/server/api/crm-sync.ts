@@ -149,7 +149,7 @@ export function upsertContact(db: RingiDb, actor: Actor, externalId: string, inp
 export function upsertOpportunity(db: RingiDb, actor: Actor, externalId: string, input: unknown): Promise<Upserted<Opportunity>> {
   return upsert(
     async () => (await db.select().from(opportunities).where(eq(opportunities.externalId, externalId)).limit(1))[0] ?? null,
-    async (existing) => updateOpportunity(db, actor, existing.id, input),
+    async (existing) => updateOpportunity(db, actor, existing.id, input, { via: 'api' }),
     async () => createOpportunity(db, actor, input, { externalId }),
   );
 }

@@ -4,6 +4,7 @@
 import { z } from 'zod/v4';
 import type { Actor } from '../crm/common';
 import type { Queryable } from '../db/client';
+import { BODY_LIMITS } from '../http/body-limits';
 import { readBoundedBody } from '../http/forms';
 import { describeIssues, jsonError, jsonOk } from '../http/json';
 import { RateLimiter, type RateLimitRule } from '../security/rate-limit';
@@ -12,7 +13,6 @@ import { findStoredAnswer, InFlightKeys, isValidIdempotencyKey, requestFingerpri
 import { authenticateApiToken, bearerToken, scopeAllows, type ApiTokenScope } from './tokens';
 
 export const API_PREFIX = '/api/v1';
-export const MAX_API_BODY_BYTES = 64 * 1024;
 /** Per token: bursts of 120 requests, 600 a minute sustained. */
 export const API_RATE_LIMIT: RateLimitRule = { burst: 120, perMinute: 600 };
 
@@ -163,8 +163,8 @@ export class ApiRouter {
     if (definition.body) {
       const type = request.headers.get('content-type') ?? '';
       if (!/^application\/json\s*(;|$)/i.test(type)) return jsonError(415, 'unsupported_media_type', 'Send the body as application/json.');
-      const bytes = await readBoundedBody(request, MAX_API_BODY_BYTES);
-      if (bytes === 'tooLarge') return jsonError(413, 'payload_too_large', `At most ${MAX_API_BODY_BYTES} bytes.`);
+      const bytes = await readBoundedBody(request, BODY_LIMITS.api);
+      if (bytes === 'tooLarge') return jsonError(413, 'payload_too_large', `At most ${BODY_LIMITS.api} bytes.`);
       bodyText = new TextDecoder().decode(bytes);
       let json: unknown;
       try {

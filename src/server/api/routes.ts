@@ -38,7 +38,6 @@ const db = (services: ApiServices) => services.db as RingiDb;
 // --- Representations ---
 
 const accountJson = (a: Account) => ({ id: a.id, externalId: a.externalId, name: a.name, industry: a.industry, website: a.website, archived: a.archivedAt !== null, createdAt: a.createdAt.toISOString() });
-// Extension point: a contact's buying role goes here (and in schemas.ts) once the CRM domain has one.
 const contactJson = (c: Contact) => ({
   id: c.id,
   externalId: c.externalId,
@@ -47,6 +46,7 @@ const contactJson = (c: Contact) => ({
   email: c.email,
   department: c.department,
   jobTitle: c.jobTitle,
+  buyingRole: c.buyingRole,
   archived: c.archivedAt !== null,
   createdAt: c.createdAt.toISOString(),
 });
@@ -61,6 +61,8 @@ const opportunityJson = (o: Opportunity) => ({
   channel: o.channel,
   salesCycle: o.salesCycle,
   ownerUserId: o.ownerUserId,
+  handOffOwnerUserId: o.handOffOwnerUserId,
+  handedOffAt: o.handedOffAt?.toISOString() ?? null,
   archived: o.archivedAt !== null,
   createdAt: o.createdAt.toISOString(),
 });
@@ -581,6 +583,7 @@ export const apiRoutes: RouteDefinition[] = [
           lastSeenAt: iso(summary.lastSeenAt),
           visits: summary.visits,
           readers: summary.readers,
+          possibleReaders: summary.possibleReaders,
           activeSeconds: summary.activeSeconds,
           documentsRead: summary.documentsRead,
           documentsInRoom: summary.documentsInRoom,

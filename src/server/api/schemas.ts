@@ -2,7 +2,7 @@
 // requests with them and openapi.ts turns the very same objects into the OpenAPI document, so the
 // documentation cannot drift from what the handlers accept and answer.
 import { z } from 'zod/v4';
-import { apiTokenScopes, channels, locales, salesCycles, webhookEventTypes } from '../db/tables';
+import { apiTokenScopes, buyingRoles, channels, locales, salesCycles, webhookEventTypes } from '../db/tables';
 
 const id = z.string().min(1).max(100);
 const text = (max: number) => z.string().max(max);
@@ -46,12 +46,18 @@ export const account = z
   })
   .meta({ id: 'Account' });
 
+const buyingRole = z.enum(buyingRoles).meta({ description: 'The function this person signs off for in the buyer’s approval (稟議)' });
 export const contactWrite = z
-  .object({ accountId: id, name: text(100), email: optionalText(254), department: optionalText(100), jobTitle: optionalText(100) })
+  .object({
+    accountId: id,
+    name: text(100),
+    email: optionalText(254),
+    department: optionalText(100),
+    jobTitle: optionalText(100),
+    buyingRole: buyingRole.optional().meta({ description: 'Default: unknown on create, unchanged on update' }),
+  })
   .strict();
 export const contactCreate = contactWrite.extend({ externalId: externalId.optional() }).strict();
-// Extension point: the contact's buying role (decision maker, approver…) joins this shape and
-// contactWrite when the CRM domain has it (a later issue); nothing here depends on its absence.
 export const contact = z
   .object({
     id,
@@ -61,6 +67,7 @@ export const contact = z
     email: z.string().nullable(),
     department: z.string().nullable(),
     jobTitle: z.string().nullable(),
+    buyingRole,
     archived: z.boolean(),
     createdAt: timestamp,
   })
@@ -76,6 +83,10 @@ export const opportunityWrite = z
     channel: z.enum(channels),
     salesCycle: z.enum(salesCycles).optional().meta({ description: 'Default: short' }),
     ownerUserId: id.optional().meta({ description: 'Default: the token’s admin on create, the current owner on update' }),
+    handOffOwnerUserId: id
+      .nullable()
+      .optional()
+      .meta({ description: 'Long-cycle deals: the user (field sales) alerted in Slack when the buyer starts evaluating, who then takes the deal over. Null clears it; missing keeps it' }),
   })
   .strict();
 export const opportunityCreate = opportunityWrite.extend({ externalId: externalId.optional() }).strict();
@@ -91,6 +102,8 @@ export const opportunity = z
     channel: z.enum(channels),
     salesCycle: z.enum(salesCycles),
     ownerUserId: id,
+    handOffOwnerUserId: id.nullable(),
+    handedOffAt: timestamp.nullable().meta({ description: 'When the hand-off owner took the deal over' }),
     archived: z.boolean(),
     createdAt: timestamp,
   })
@@ -222,7 +235,8 @@ export const engagement = z
     firstSeenAt: timestamp.nullable(),
     lastSeenAt: timestamp.nullable(),
     visits: z.number().int(),
-    readers: z.number().int(),
+    readers: z.number().int().meta({ description: 'Named contacts who read, plus unnamed browsers whose reading clearly differs from the link’s contact' }),
+    possibleReaders: z.number().int().meta({ description: 'Other browsers on a contact’s link, maybe the same person: each counts half in the score' }),
     activeSeconds: z.number().int(),
     documentsRead: z.number().int(),
     documentsInRoom: z.number().int(),

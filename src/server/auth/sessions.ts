@@ -5,6 +5,7 @@ import { sha256 } from '@oslojs/crypto/sha2';
 import { encodeBase32LowerCaseNoPadding } from '@oslojs/encoding';
 import { authSessions, users } from '../db/tables';
 import type { Queryable, RingiDb } from '../db/client';
+import { isStorageFull, storageFullLog } from '../db/faults';
 import { constantTimeEqual } from '../security/constant-time';
 
 export const SESSION_COOKIE = 'ringi_session';
@@ -68,13 +69,27 @@ export async function validateSession(db: RingiDb, token: string | undefined, no
     return null;
   }
   if (!constantTimeEqual(hashSecret(secret), row.secretHash)) return null;
-  const refreshed = now.getTime() - row.lastVerifiedAt.getTime() >= REFRESH_AFTER_MS;
-  if (refreshed) await db.update(authSessions).set({ lastVerifiedAt: now }).where(eq(authSessions.id, id));
+  const refreshed = now.getTime() - row.lastVerifiedAt.getTime() >= REFRESH_AFTER_MS && (await refreshExpiry(db, id, now));
   return {
     sessionId: row.id,
     refreshed,
     user: { id: row.userId, email: row.email, displayName: row.displayName, role: row.role, locale: row.locale },
   };
+}
+
+/**
+ * Moves the sliding expiry. A full disk must not turn a page that only reads into a 500: the session
+ * keeps its old expiry (still days away) and the next request after space is freed moves it.
+ */
+async function refreshExpiry(db: RingiDb, id: string, now: Date): Promise<boolean> {
+  try {
+    await db.update(authSessions).set({ lastVerifiedAt: now }).where(eq(authSessions.id, id));
+    return true;
+  } catch (error) {
+    if (!isStorageFull(error)) throw error;
+    storageFullLog.report();
+    return false;
+  }
 }
 
 export async function invalidateSession(db: RingiDb, sessionId: string): Promise<void> {

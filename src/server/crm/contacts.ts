@@ -2,10 +2,11 @@
 import crypto from 'node:crypto';
 import { and, asc, eq, isNull } from 'drizzle-orm';
 import { z } from 'zod';
-import { contacts } from '../db/tables';
+import { buyingRoles, contacts } from '../db/tables';
 import { canArchiveAccount, canEditAccount } from '../auth/permissions';
 import type { Queryable, RingiDb } from '../db/client';
 import { getAccount } from './accounts';
+import { blank } from '../form-fields';
 import { fieldErrorsOf, forbidden, invalid, notFound, ok, optionalEmail, optionalText, requiredText, type Actor, type CrmResult } from './common';
 
 export type Contact = typeof contacts.$inferSelect;
@@ -15,6 +16,8 @@ export const contactInput = z.object({
   email: optionalEmail,
   department: optionalText(100),
   jobTitle: optionalText(100),
+  /** Omitted: unchanged on update, "unknown" on create (the column's default). */
+  buyingRole: z.preprocess(blank, z.enum(buyingRoles, { errorMap: () => ({ message: 'invalidChoice' }) }).optional()),
 });
 export type ContactField = keyof z.input<typeof contactInput>;
 export type ContactInput = z.input<typeof contactInput>;

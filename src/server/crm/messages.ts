@@ -1,5 +1,5 @@
 // Strings of the accounts, contacts and opportunities pages, in Japanese and English.
-import { channels, salesCycles } from '../db/tables';
+import { buyingRoles, channels, salesCycles } from '../db/tables';
 import type { Locale } from '../i18n/format';
 import { defineMessages } from '../i18n/messages';
 import type { CrmErrorCode } from './common';
@@ -44,6 +44,7 @@ export const tCrm = defineMessages({
     'contact.email': 'メールアドレス',
     'contact.department': '部署',
     'contact.jobTitle': '役職',
+    'contact.buyingRole': '稟議での役割',
     'contact.add': '取引先責任者を追加',
     'contact.addSubmit': '追加する',
     'contact.editTitle': '取引先責任者の編集',
@@ -84,6 +85,14 @@ export const tCrm = defineMessages({
     'opp.noAccounts': '先に取引先を登録してください。',
     'cycle.short': '短期',
     'cycle.long': '長期（ナーチャリング）',
+    'role.champion': '推進者',
+    'role.manager': '推進者の上長',
+    'role.decision-maker': '決裁者',
+    'role.it-security': '情報システム',
+    'role.finance-purchasing': '経理・購買',
+    'role.legal': '法務',
+    'role.end-user': '現場',
+    'role.unknown': '未設定',
     'channel.organic': '自然検索',
     'channel.referral': '紹介',
     'channel.social': 'SNS',
@@ -198,6 +207,7 @@ export const tCrm = defineMessages({
     'contact.email': 'Email',
     'contact.department': 'Department',
     'contact.jobTitle': 'Job title',
+    'contact.buyingRole': 'Role in the approval',
     'contact.add': 'Add a contact',
     'contact.addSubmit': 'Add',
     'contact.editTitle': 'Edit contact',
@@ -237,6 +247,14 @@ export const tCrm = defineMessages({
     'opp.noAccounts': 'Create an account first.',
     'cycle.short': 'Short',
     'cycle.long': 'Long (nurture)',
+    'role.champion': 'Champion',
+    'role.manager': 'Champion’s manager',
+    'role.decision-maker': 'Decision maker',
+    'role.it-security': 'IT / security',
+    'role.finance-purchasing': 'Finance / purchasing',
+    'role.legal': 'Legal',
+    'role.end-user': 'End users',
+    'role.unknown': 'Unknown',
     'channel.organic': 'Organic search',
     'channel.referral': 'Referral',
     'channel.social': 'Social',
@@ -317,10 +335,16 @@ export type CrmMessageKey = Parameters<typeof tCrm>[1];
 
 export type ChannelValue = (typeof channels)[number];
 export type SalesCycleValue = (typeof salesCycles)[number];
+export type BuyingRole = (typeof buyingRoles)[number];
 
 /** 自然検索 / Organic search … */
 export function channelLabel(locale: Locale, channel: ChannelValue): string {
   return tCrm(locale, `channel.${channel}`);
+}
+
+/** 決裁者 / Decision maker … */
+export function buyingRoleLabel(locale: Locale, role: BuyingRole): string {
+  return tCrm(locale, `role.${role}`);
 }
 
 export function salesCycleLabel(locale: Locale, cycle: SalesCycleValue): string {

@@ -2,6 +2,7 @@
 import crypto from 'node:crypto';
 import { and, asc, count, desc, eq, gte, isNotNull, isNull, lt, ne, or, sql, type SQL } from 'drizzle-orm';
 import { z } from 'zod';
+import type { SelectedFields } from 'drizzle-orm/sqlite-core';
 import {
   accessLinks,
   accounts,
@@ -38,6 +39,7 @@ import {
   type FieldErrors,
   type Paged,
 } from './common';
+import { recordStageChange, type StageChangeReason } from './stage-history';
 import { stageExists } from './stages';
 
 export type Opportunity = typeof opportunities.$inferSelect;
@@ -57,6 +59,8 @@ export const opportunityInput = z.object({
   /** Missing means the acting user (on create) or the current owner (on edit). */
   ownerUserId: id.optional(),
   salesCycle: formEnum(salesCycles),
+  /** Long-cycle deals: who takes over when the buyer starts evaluating. Missing keeps it; blank clears it. */
+  handOffOwnerUserId: z.preprocess((v) => (v === '' ? null : v), z.string({ invalid_type_error: 'invalid' }).max(100, 'invalid').nullable().optional()),
 });
 export type OpportunityField = keyof z.input<typeof opportunityInput>;
 export type OpportunityInput = z.input<typeof opportunityInput>;
@@ -158,49 +162,53 @@ function orderOf(sort: OpportunitySort): SQL[] {
   }
 }
 
+/**
+ * The join of opportunities with their account, owner and stage (every opportunity has all three):
+ * `columns` may name any of these tables; callers join on what else they show.
+ */
+export function selectOpportunities<C extends SelectedFields>(db: Queryable, columns: C) {
+  return db
+    .select(columns as C & SelectedFields) // the intersection lets drizzle see a selection, so the joins type-check
+    .from(opportunities)
+    .innerJoin(accounts, eq(accounts.id, opportunities.accountId))
+    .innerJoin(users, eq(users.id, opportunities.ownerUserId))
+    .innerJoin(pipelineStages, eq(pipelineStages.number, opportunities.stage));
+}
+
 /** Opportunities matching a search and filters, a page of them and how many match in all. */
 export async function listOpportunities(db: Queryable, query: OpportunityListQuery = {}, now = new Date()): Promise<Paged<OpportunityListRow>> {
   const { limit, offset } = pageOf(query);
   const where = listConditions(query, now);
-  const rows = await db
-    .select({
-      id: opportunities.id,
-      name: opportunities.name,
-      accountId: opportunities.accountId,
-      accountName: accounts.name,
-      stage: opportunities.stage,
-      stageLabelJa: pipelineStages.labelJa,
-      stageLabelEn: pipelineStages.labelEn,
-      stageOutcome: pipelineStages.outcome,
-      amountJpy: opportunities.amountJpy,
-      expectedCloseDate: opportunities.expectedCloseDate,
-      channel: opportunities.channel,
-      salesCycle: opportunities.salesCycle,
-      ownerUserId: opportunities.ownerUserId,
-      ownerName: users.displayName,
-      archivedAt: opportunities.archivedAt,
-      createdAt: opportunities.createdAt,
-      lastSeenAt: opportunityEngagement.lastSeenAt,
-      roomId: rooms.id,
-    })
-    .from(opportunities)
-    .innerJoin(accounts, eq(accounts.id, opportunities.accountId))
-    .innerJoin(users, eq(users.id, opportunities.ownerUserId))
-    .innerJoin(pipelineStages, eq(pipelineStages.number, opportunities.stage))
-    .leftJoin(opportunityEngagement, eq(opportunityEngagement.opportunityId, opportunities.id))
-    .leftJoin(rooms, eq(rooms.opportunityId, opportunities.id))
-    .where(where)
+  // Rows and count from one query shape, so the count always counts what the pages list.
+  const matching = <C extends SelectedFields>(columns: C) =>
+    selectOpportunities(db, columns)
+      .leftJoin(opportunityEngagement, eq(opportunityEngagement.opportunityId, opportunities.id))
+      .leftJoin(rooms, eq(rooms.opportunityId, opportunities.id))
+      .where(where);
+  const rows = await matching({
+    id: opportunities.id,
+    name: opportunities.name,
+    accountId: opportunities.accountId,
+    accountName: accounts.name,
+    stage: opportunities.stage,
+    stageLabelJa: pipelineStages.labelJa,
+    stageLabelEn: pipelineStages.labelEn,
+    stageOutcome: pipelineStages.outcome,
+    amountJpy: opportunities.amountJpy,
+    expectedCloseDate: opportunities.expectedCloseDate,
+    channel: opportunities.channel,
+    salesCycle: opportunities.salesCycle,
+    ownerUserId: opportunities.ownerUserId,
+    ownerName: users.displayName,
+    archivedAt: opportunities.archivedAt,
+    createdAt: opportunities.createdAt,
+    lastSeenAt: opportunityEngagement.lastSeenAt,
+    roomId: rooms.id,
+  })
     .orderBy(...orderOf(query.sort ?? 'activity'))
     .limit(limit)
     .offset(offset);
-  const total =
-    (await db
-      .select({ n: count() })
-      .from(opportunities)
-      .innerJoin(accounts, eq(accounts.id, opportunities.accountId))
-      .leftJoin(opportunityEngagement, eq(opportunityEngagement.opportunityId, opportunities.id))
-      .leftJoin(rooms, eq(rooms.opportunityId, opportunities.id))
-      .where(where).limit(1))[0]?.n ?? 0;
+  const total = (await matching({ n: count() }).limit(1))[0]?.n ?? 0;
   return {
     rows: rows.map(({ roomId, ...row }) => ({ ...row, hasRoom: roomId !== null })),
     total,
@@ -245,21 +253,16 @@ export interface OpportunityDetail extends Opportunity {
 }
 
 export async function getOpportunity(db: Queryable, opportunityId: string): Promise<OpportunityDetail | null> {
-  const [row] = await db
-    .select({
-      opportunity: opportunities,
-      accountName: accounts.name,
-      accountArchivedAt: accounts.archivedAt,
-      ownerName: users.displayName,
-      ownerEmail: users.email,
-      stageLabelJa: pipelineStages.labelJa,
-      stageLabelEn: pipelineStages.labelEn,
-      stageOutcome: pipelineStages.outcome,
-    })
-    .from(opportunities)
-    .innerJoin(accounts, eq(accounts.id, opportunities.accountId))
-    .innerJoin(users, eq(users.id, opportunities.ownerUserId))
-    .innerJoin(pipelineStages, eq(pipelineStages.number, opportunities.stage))
+  const [row] = await selectOpportunities(db, {
+    opportunity: opportunities,
+    accountName: accounts.name,
+    accountArchivedAt: accounts.archivedAt,
+    ownerName: users.displayName,
+    ownerEmail: users.email,
+    stageLabelJa: pipelineStages.labelJa,
+    stageLabelEn: pipelineStages.labelEn,
+    stageOutcome: pipelineStages.outcome,
+  })
     .where(eq(opportunities.id, opportunityId)).limit(1);
   if (!row) return null;
   const { opportunity, ...rest } = row;
@@ -278,7 +281,12 @@ export async function ownerChoices(db: Queryable): Promise<{ id: string; display
 // --- Writing ---
 
 type Parsed = z.output<typeof opportunityInput>;
-type References = { stage?: number; accountId?: string; ownerUserId?: string };
+type References = { stage?: number; accountId?: string; ownerUserId?: string; handOffOwnerUserId?: string | null };
+
+/** Active reps and admins: who may own a deal or take one over. */
+async function isPossibleOwner(db: Queryable, userId: string): Promise<boolean> {
+  return (await db.select({ id: users.id }).from(users).where(and(eq(users.id, userId), isNull(users.deactivatedAt), ne(users.role, 'content'))).limit(1))[0] !== undefined;
+}
 
 /** Checks against the database, on top of the schema: stage, account and owner must exist and fit. */
 async function referenceErrors(db: Queryable, actor: Actor, data: References, existing: Opportunity | null): Promise<FieldErrors<OpportunityField>> {
@@ -295,8 +303,10 @@ async function referenceErrors(db: Queryable, actor: Actor, data: References, ex
   if (owner !== undefined && owner !== (existing?.ownerUserId ?? actor.id)) {
     // Reps keep what they create and cannot hand deals over: that would lock themselves out.
     if (!canAssignOwner(actor)) errors.ownerUserId = 'ownerNotAllowed';
-    else if (!(await db.select({ id: users.id }).from(users).where(and(eq(users.id, owner), isNull(users.deactivatedAt), ne(users.role, 'content'))).limit(1))[0]) errors.ownerUserId = 'unknownOwner';
+    else if (!(await isPossibleOwner(db, owner))) errors.ownerUserId = 'unknownOwner';
   }
+  const handOff = data.handOffOwnerUserId;
+  if (handOff && handOff !== existing?.handOffOwnerUserId && !(await isPossibleOwner(db, handOff))) errors.handOffOwnerUserId = 'unknownOwner';
   return errors;
 }
 
@@ -312,6 +322,7 @@ async function validate(db: Queryable, actor: Actor, input: unknown, existing: O
   const stage = shape.stage.safeParse(raw.stage);
   const accountId = shape.accountId.safeParse(raw.accountId);
   const ownerUserId = shape.ownerUserId.safeParse(raw.ownerUserId);
+  const handOffOwnerUserId = shape.handOffOwnerUserId.safeParse(raw.handOffOwnerUserId);
   const references = await referenceErrors(
     db,
     actor,
@@ -319,6 +330,7 @@ async function validate(db: Queryable, actor: Actor, input: unknown, existing: O
       stage: stage.success ? stage.data : undefined,
       accountId: accountId.success ? accountId.data : undefined,
       ownerUserId: ownerUserId.success ? ownerUserId.data : undefined,
+      handOffOwnerUserId: handOffOwnerUserId.success ? handOffOwnerUserId.data : undefined,
     },
     existing,
   );
@@ -330,37 +342,45 @@ export async function createOpportunity(db: RingiDb, actor: Actor, input: unknow
   const result = await validate(db, actor, input, null);
   if ('errors' in result) return invalid(result.errors);
   const { ownerUserId, ...data } = result.data;
-  const row = await db.transaction(async (tx) => {
-    const [created] = await tx
+  return await db.transaction(async (tx) => {
+    const [row] = await tx
       .insert(opportunities)
       .values({ id: crypto.randomUUID(), ...data, ownerUserId: ownerUserId ?? actor.id, ...external })
       .returning();
-    await rebuildOpportunityAggregates(tx, created!.id);
-    return created;
+    await recordStageChange(tx, { opportunityId: row!.id, fromStage: null, toStage: row!.stage, reason: 'created', byUserId: actor.id, at: row!.createdAt });
+    await rebuildOpportunityAggregates(tx, row!.id);
+    return ok(row!);
   });
-  return ok(row);
+}
+
+/** Why a stage changed, for the stage history: a rep's edit, a CRM sync, or an accepted approval suggestion (its key). */
+export interface UpdateOptions {
+  via?: Exclude<StageChangeReason, 'created'>;
+  suggestionKey?: string;
+  now?: Date;
 }
 
 /** Refuses (forbidden) before looking at the input when the actor may not edit this deal. */
-export async function updateOpportunity(db: RingiDb, actor: Actor, opportunityId: string, input: unknown): Promise<CrmResult<Opportunity, OpportunityField>> {
+export async function updateOpportunity(db: RingiDb, actor: Actor, opportunityId: string, input: unknown, options: UpdateOptions = {}): Promise<CrmResult<Opportunity, OpportunityField>> {
   const [existing] = await db.select().from(opportunities).where(eq(opportunities.id, opportunityId)).limit(1);
   if (!existing) return notFound();
   if (!canEditOpportunity(actor, existing)) return forbidden();
   const result = await validate(db, actor, input, existing);
   if ('errors' in result) return invalid(result.errors);
   const { ownerUserId, ...data } = result.data;
-  const row = await db.transaction(async (tx) => {
-    const [updated] = await tx
+  return await db.transaction(async (tx) => {
+    const [row] = await tx
       .update(opportunities)
       .set({ ...data, ownerUserId: ownerUserId ?? existing.ownerUserId })
       // The owner is part of the condition: a concurrent hand-over cannot be overwritten by its old owner.
       .where(and(eq(opportunities.id, opportunityId), eq(opportunities.ownerUserId, existing.ownerUserId)))
       .returning();
-    // Stage, channel and owner are the dashboard's filters: its aggregates move with them (ADR 0019).
-    if (updated) await rebuildOpportunityAggregates(tx, opportunityId);
-    return updated;
+    if (!row) return forbidden();
+    await recordStageChange(tx, { opportunityId, fromStage: existing.stage, toStage: row.stage, reason: options.via ?? 'manual', byUserId: actor.id, at: options.now ?? new Date(), suggestionKey: options.suggestionKey });
+    // Stage, channel and owner are the dashboard's filters: its aggregates move with them (ADR 0020).
+    await rebuildOpportunityAggregates(tx, opportunityId);
+    return ok(row);
   });
-  return row ? ok(row) : forbidden();
 }
 
 /** Archived deals leave the lists and dashboards; their rooms and history stay. Same rule as editing. */

@@ -5,7 +5,7 @@
 // - live feed: document_views by last_beacon_at and visits by last_activity_at (time-bounded windows);
 // - hottest: read-model hottestOpportunities (a walk on the hot-key index, exact top-N);
 // - unopened: the candidates of opportunity_engagement.unread_share_at, checked against their links;
-// - documents: document_performance, summed per document (ADR 0019), never document_views.
+// - documents: document_performance, summed per document (ADR 0020), never document_views.
 // Filters (channel, stage, the rep's own deals) narrow every section to the opportunities they match.
 import { inArray, sql, type SQL } from 'drizzle-orm';
 import {
@@ -357,7 +357,7 @@ export async function unopenedOpportunities(
 
   // Driven by the candidates alone: opportunities whose oldest share since their last reading is at
   // least `days` old (opportunity_engagement.unread_share_at, kept by ingest and by link changes,
-  // ADR 0019); their links then decide exactly (expiry, the latest share). Names only for the page's
+  // ADR 0020); their links then decide exactly (expiry, the latest share). Names only for the page's
   // rows. An opportunity has one engagement row: max() only tells PostgreSQL so.
   const rows = await queryRows<UnopenedSqlRow>(db, sql`
     with due as (
@@ -437,7 +437,7 @@ type DocumentTableRow = {
  * lost). Most viewed first.
  *
  * Read from document_performance, kept per document × stage × channel × owner with every beacon and
- * every change of an opportunity or its room (ADR 0019): summed per document and stage in the order
+ * every change of an opportunity or its room (ADR 0020): summed per document and stage in the order
  * of its primary key (no sort), whatever the history; won and lost from the stages (a few rows). It
  * replaced ADR 0007's table recomputed in the background.
  */

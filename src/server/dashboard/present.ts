@@ -77,7 +77,7 @@ const NAMED_DOCUMENTS = 2;
  * reader saw, or the slug, is used).
  */
 export function feedEntries(locale: Locale, activity: LiveActivity, titleOf: (slug: string) => string | null, now: Date): FeedEntry[] {
-  const t = (key: Parameters<typeof tDashboard>[1], params?: Record<string, string | number>) => tDashboard(locale, key, params);
+  const t = tDashboard.in(locale);
   const title = (slug: string, seen: string | null) => titleOf(slug) ?? seen ?? slug;
   const who = (contact: string | null, account: string | null) => ({
     contact: contact ?? t('live.unknownContact'),

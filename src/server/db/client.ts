@@ -106,7 +106,8 @@ function connectionOf(db: Queryable): Connection {
 function asyncHandle(connection: Connection): SqliteDb {
   const db = drizzleProxy(
     async (text, params, method) => {
-      await connection.turn();
+      // Most statements meet no open transaction: skip the wait (a promise per statement on the hot path).
+      if (connection.active) await connection.turn();
       return connection.execute(text, params, method);
     },
     { schema },

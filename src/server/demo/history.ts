@@ -3,7 +3,8 @@
 // running totals, the score, the timeline and the dashboard agree exactly as with real readers.
 // Times are relative to the moment of seeding, so a fresh demo always looks alive.
 import { and, eq, gt, inArray, or } from 'drizzle-orm';
-import { accessLinks, opportunities, opportunityEngagement, slackOutbox } from '../db/tables';
+import { accessLinks, opportunities, opportunityEngagement, opportunityStageChanges, slackOutbox } from '../db/tables';
+import { recordStageChange } from '../crm/stage-history';
 import type { RingiDb } from '../db/client';
 import type { SecretKey } from '../security/secret-box';
 import { workspaceDay } from '../slack/hot-alerts';
@@ -78,6 +79,11 @@ interface OpportunityHistory {
   shared: Record<string, number>;
   visits: ScriptedVisit[];
   automatedOpens: ScriptedAutomatedOpen[];
+  /**
+   * The stage path: the first stage when the deal was created, then each move by its owner (minutes
+   * before seeding), ending at seed.ts's stage. The dashboard's "read before each advance" uses it.
+   */
+  stages: { stage: number; at?: number }[];
 }
 
 const sakuraOffice = '203.0.113.24';
@@ -99,6 +105,7 @@ export const demoHistory: readonly OpportunityHistory[] = [
   {
     // The hot deal: approval under way, three readers in the last day, one reading now.
     opportunityId: 'demo-opp-sakura',
+    stages: [{ stage: 2 }, { stage: 3, at: ago(10) }, { stage: 4, at: ago(7) }],
     shared: { 'demo-contact-yamada': ago(16, 3), 'demo-contact-suzuki': ago(8, 4) },
     automatedOpens: [
       { contactId: 'demo-contact-yamada', userAgent: agents.safeLinks, at: ago(16, 3) - 1 },
@@ -117,6 +124,7 @@ export const demoHistory: readonly OpportunityHistory[] = [
   },
   {
     opportunityId: 'demo-opp-aozora',
+    stages: [{ stage: 3 }],
     shared: { 'demo-contact-kobayashi': ago(12) },
     automatedOpens: [{ contactId: 'demo-contact-kobayashi', userAgent: agents.teamsPreview, at: ago(12) - 2 }],
     visits: [
@@ -126,6 +134,7 @@ export const demoHistory: readonly OpportunityHistory[] = [
   },
   {
     opportunityId: 'demo-opp-northwind',
+    stages: [{ stage: 2 }],
     shared: { 'demo-contact-smith': ago(5) },
     automatedOpens: [{ contactId: 'demo-contact-smith', userAgent: agents.slackPreview, at: ago(5) - 2 }],
     visits: [
@@ -136,6 +145,7 @@ export const demoHistory: readonly OpportunityHistory[] = [
   {
     // Won: finance and IT read price, return, security and the approval form, then signed.
     opportunityId: 'demo-opp-toto',
+    stages: [{ stage: 2 }, { stage: 3, at: ago(32) }, { stage: 4, at: ago(27) }, { stage: 5, at: ago(20) }, { stage: 7, at: ago(12) }],
     shared: { 'demo-contact-takahashi': ago(40), 'demo-contact-nakamura': ago(30) },
     automatedOpens: [{ contactId: 'demo-contact-takahashi', userAgent: agents.safeLinks, at: ago(40) - 1 }],
     visits: [
@@ -150,6 +160,7 @@ export const demoHistory: readonly OpportunityHistory[] = [
   {
     // Won: a smaller deal, read steadily over two weeks.
     opportunityId: 'demo-opp-minato',
+    stages: [{ stage: 2 }, { stage: 3, at: ago(37) }, { stage: 5, at: ago(30) }, { stage: 7, at: ago(25) }],
     shared: { 'demo-contact-matsumoto': ago(45) },
     automatedOpens: [],
     visits: [
@@ -161,6 +172,7 @@ export const demoHistory: readonly OpportunityHistory[] = [
   {
     // Lost: skimmed the overview, glanced at the price, gone.
     opportunityId: 'demo-opp-hokusei',
+    stages: [{ stage: 2 }, { stage: 3, at: ago(20) }, { stage: 8, at: ago(7) }],
     shared: { 'demo-contact-inoue': ago(28) },
     automatedOpens: [{ contactId: 'demo-contact-inoue', userAgent: agents.proofpoint, at: ago(28) - 1 }],
     visits: [
@@ -171,6 +183,7 @@ export const demoHistory: readonly OpportunityHistory[] = [
   {
     // Lost: one short look.
     opportunityId: 'demo-opp-pacific',
+    stages: [{ stage: 2 }, { stage: 8, at: ago(18) }],
     shared: { 'demo-contact-chen': ago(36) },
     automatedOpens: [],
     visits: [
@@ -180,6 +193,7 @@ export const demoHistory: readonly OpportunityHistory[] = [
   {
     // Shared five days ago: only the mail gateway's scanner opened it, so it waits among the unopened.
     opportunityId: 'demo-opp-hayate',
+    stages: [{ stage: 1 }],
     shared: { 'demo-contact-kimura': ago(5, 2) },
     automatedOpens: [{ contactId: 'demo-contact-kimura', userAgent: agents.proofpoint, at: ago(5, 2) - 1 }],
     visits: [],
@@ -259,7 +273,7 @@ export async function seedReadingHistory(db: RingiDb, key: SecretKey, catalog: D
   return await db.transaction(async () => {
     const ids = demoHistory.map((h) => h.opportunityId);
     const alreadyRead = new Set(
-      // Sharing a link creates the row (ADR 0019): reading is a visit or an automated open.
+      // Sharing a link creates the row (ADR 0020): reading is a visit or an automated open.
       (await db
         .select({ id: opportunityEngagement.opportunityId })
         .from(opportunityEngagement)
@@ -278,6 +292,7 @@ export async function seedReadingHistory(db: RingiDb, key: SecretKey, catalog: D
       }
       const createdAt = new Date(nowMs - firstShare * MINUTE_MS - 3 * DAY_MS);
       await db.update(opportunities).set({ createdAt }).where(and(eq(opportunities.id, history.opportunityId), gt(opportunities.createdAt, createdAt)));
+      await seedStagePath(db, history, createdAt, nowMs);
       await rebuildOpportunityAggregates(db, history.opportunityId);
 
       const devices = new Map<Browser, string>();
@@ -299,6 +314,21 @@ export async function seedReadingHistory(db: RingiDb, key: SecretKey, catalog: D
     await suppressHotAlerts(db, todo, now);
     return todo.map((h) => h.opportunityId);
   });
+}
+
+/** The deal's stage path through the one writer of stage history, unless it has one already. */
+async function seedStagePath(db: RingiDb, history: OpportunityHistory, createdAt: Date, nowMs: number): Promise<void> {
+  const [deal] = await db.select({ ownerUserId: opportunities.ownerUserId, stage: opportunities.stage }).from(opportunities).where(eq(opportunities.id, history.opportunityId)).limit(1);
+  const [recorded] = await db.select({ id: opportunityStageChanges.id }).from(opportunityStageChanges).where(eq(opportunityStageChanges.opportunityId, history.opportunityId)).limit(1);
+  // A rep may have moved the demo deal since: its history then starts from the stage it has.
+  if (!deal || recorded) return;
+  const path = history.stages[history.stages.length - 1]?.stage === deal.stage ? history.stages : [{ stage: deal.stage }];
+  let from: number | null = null;
+  for (const step of path) {
+    const at = step.at === undefined ? createdAt : new Date(nowMs - step.at * MINUTE_MS);
+    await recordStageChange(db, { opportunityId: history.opportunityId, fromStage: from, toStage: step.stage, reason: from === null ? 'created' : 'manual', byUserId: deal.ownerUserId, at });
+    from = step.stage;
+  }
 }
 
 /**

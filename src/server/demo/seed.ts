@@ -37,16 +37,16 @@ const demoAccounts = [
 ] as const;
 
 const demoContacts = [
-  { id: 'demo-contact-yamada', accountId: 'demo-account-sakura', name: '山田 太郎', email: 'yamada@sakura-mfg.example', department: '経理部', jobTitle: '部長' },
-  { id: 'demo-contact-suzuki', accountId: 'demo-account-sakura', name: '鈴木 一郎', email: 'suzuki@sakura-mfg.example', department: '情報システム部', jobTitle: '課長' },
-  { id: 'demo-contact-kobayashi', accountId: 'demo-account-aozora', name: '小林 恵', email: 'kobayashi@aozora-logi.example', department: '総務部', jobTitle: '主任' },
-  { id: 'demo-contact-smith', accountId: 'demo-account-northwind', name: 'Jordan Smith', email: 'jordan.smith@northwind.example', department: 'Finance', jobTitle: 'CFO' },
-  { id: 'demo-contact-takahashi', accountId: 'demo-account-toto', name: '高橋 由美', email: 'takahashi@toto-medical.example', department: '経理部', jobTitle: '課長' },
-  { id: 'demo-contact-nakamura', accountId: 'demo-account-toto', name: '中村 大輔', email: 'nakamura@toto-medical.example', department: '情報システム部', jobTitle: '係長' },
-  { id: 'demo-contact-matsumoto', accountId: 'demo-account-minato', name: '松本 直樹', email: 'matsumoto@minato-foods.example', department: '総務部', jobTitle: '部長' },
-  { id: 'demo-contact-inoue', accountId: 'demo-account-hokusei', name: '井上 智子', email: 'inoue@hokusei-kensetsu.example', department: '管理本部', jobTitle: '経理課長' },
-  { id: 'demo-contact-chen', accountId: 'demo-account-pacific', name: 'Emily Chen', email: 'emily.chen@pacificbridge.example', department: 'Operations', jobTitle: 'Operations Director' },
-  { id: 'demo-contact-kimura', accountId: 'demo-account-hayate', name: '木村 翔', email: 'kimura@hayate-denki.example', department: '経営企画部', jobTitle: '主任' },
+  { id: 'demo-contact-yamada', accountId: 'demo-account-sakura', name: '山田 太郎', email: 'yamada@sakura-mfg.example', department: '経理部', jobTitle: '部長', buyingRole: 'champion' as const },
+  { id: 'demo-contact-suzuki', accountId: 'demo-account-sakura', name: '鈴木 一郎', email: 'suzuki@sakura-mfg.example', department: '情報システム部', jobTitle: '課長', buyingRole: 'it-security' as const },
+  { id: 'demo-contact-kobayashi', accountId: 'demo-account-aozora', name: '小林 恵', email: 'kobayashi@aozora-logi.example', department: '総務部', jobTitle: '主任', buyingRole: 'champion' as const },
+  { id: 'demo-contact-smith', accountId: 'demo-account-northwind', name: 'Jordan Smith', email: 'jordan.smith@northwind.example', department: 'Finance', jobTitle: 'CFO', buyingRole: 'decision-maker' as const },
+  { id: 'demo-contact-takahashi', accountId: 'demo-account-toto', name: '高橋 由美', email: 'takahashi@toto-medical.example', department: '経理部', jobTitle: '課長', buyingRole: 'finance-purchasing' as const },
+  { id: 'demo-contact-nakamura', accountId: 'demo-account-toto', name: '中村 大輔', email: 'nakamura@toto-medical.example', department: '情報システム部', jobTitle: '係長', buyingRole: 'it-security' as const },
+  { id: 'demo-contact-matsumoto', accountId: 'demo-account-minato', name: '松本 直樹', email: 'matsumoto@minato-foods.example', department: '総務部', jobTitle: '部長', buyingRole: 'decision-maker' as const },
+  { id: 'demo-contact-inoue', accountId: 'demo-account-hokusei', name: '井上 智子', email: 'inoue@hokusei-kensetsu.example', department: '管理本部', jobTitle: '経理課長', buyingRole: 'finance-purchasing' as const },
+  { id: 'demo-contact-chen', accountId: 'demo-account-pacific', name: 'Emily Chen', email: 'emily.chen@pacificbridge.example', department: 'Operations', jobTitle: 'Operations Director', buyingRole: 'champion' as const },
+  { id: 'demo-contact-kimura', accountId: 'demo-account-hayate', name: '木村 翔', email: 'kimura@hayate-denki.example', department: '経営企画部', jobTitle: '主任', buyingRole: 'end-user' as const },
 ] as const;
 
 // What each demo room offers, in the rep's order (documents missing from content/ are left out).

@@ -65,18 +65,25 @@ export async function syncContentDirectory(db: RingiDb, dir: string, now = new D
   for (const fileName of contentFiles(dir)) {
     const where = path.join(path.basename(dir), fileName);
     const submission = submissionFrom(dir, fileName);
-    const prepared = await prepareVersion(submission);
-    if (!prepared.ok) {
-      report.problems.push(...prepared.problems.map((p) => ({ ...p, file: where })));
+    const checked = validateDocument(submission);
+    if (!checked.ok) {
+      report.problems.push(...checked.problems.map((p) => ({ ...p, file: where })));
       continue;
     }
-    const { document, rendered } = prepared;
+    const { document } = checked;
+    const hash = contentHash(submission.markdown, document.files);
+    // Rendering is most of a start's work: a file git has not changed since its last version is not rendered.
+    if ((await latestFromSource(db, document.slug, 'git'))?.contentHash === hash) {
+      report.unchanged.push(document.slug);
+      continue;
+    }
+    const rendered = await renderMarkdown(document.body, document.frontmatter.language);
     // Instances starting together sync the same files: the check and the publish run as one step per
     // document, so the second instance finds the version the first one published instead of adding a twin.
     const published = await db.transaction(async (tx) => {
       await serialiseOn(tx, [`document:${document.slug}`]);
       const last = await latestFromSource(db, document.slug, 'git');
-      if (last && last.contentHash === contentHash(submission.markdown, document.files)) return null;
+      if (last && last.contentHash === hash) return null;
       const draftId = await saveDraft(db, { document, rendered, markdown: submission.markdown, source: 'git', sourceName: where, userId: null, now });
       return publishDraft(db, draftId, now);
     });

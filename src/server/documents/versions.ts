@@ -3,8 +3,8 @@
 // number and makes it current. Published versions never change: a newer one, or a withdrawal,
 // moves "current" on, and the old ones stay for the history and for the views that read them.
 import crypto from 'node:crypto';
-import { and, count, desc, eq, inArray, isNotNull, max } from 'drizzle-orm';
-import { documentFiles, documents, documentVersions, documentViews } from '../db/tables';
+import { and, count, desc, eq, inArray, isNotNull, isNull, lt, max, notExists, sql } from 'drizzle-orm';
+import { documentFiles, documents, documentVersions, documentViews, roomDocuments } from '../db/tables';
 import type { RingiDb } from '../db/client';
 import { serialiseOn } from '../db/locks';
 import type { DocumentCategory } from './frontmatter';
@@ -86,33 +86,64 @@ export async function saveDraft(db: RingiDb, input: Submission): Promise<string>
   const { document, rendered } = input;
   const { frontmatter } = document;
   const id = crypto.randomUUID();
-  await db.insert(documents).values({ slug: document.slug, createdAt: input.now }).onConflictDoNothing();
-  await db.insert(documentVersions).values({
-    id,
-    documentSlug: document.slug,
-    status: 'draft',
-    source: input.source,
-    sourceName: input.sourceName,
-    contentHash: contentHash(input.markdown, document.files),
-    title: frontmatter.title,
-    summary: frontmatter.summary,
-    category: frontmatter.category,
-    language: frontmatter.language,
-    versionLabel: frontmatter.version,
-    note: frontmatter.note,
-    updatedOn: frontmatter.updated,
-    markdown: input.markdown,
-    html: rendered.html,
-    headings: JSON.stringify(rendered.headings),
-    readingMinutes: rendered.readingMinutes,
-    attachments: JSON.stringify(frontmatter.attachments),
-    createdByUserId: input.userId,
-    createdAt: input.now,
+  // One step: a draft is never kept without the attachments its preview lists.
+  await db.transaction(async (tx) => {
+    await tx.insert(documents).values({ slug: document.slug, createdAt: input.now }).onConflictDoNothing();
+    await tx.insert(documentVersions).values({
+      id,
+      documentSlug: document.slug,
+      status: 'draft',
+      source: input.source,
+      sourceName: input.sourceName,
+      contentHash: contentHash(input.markdown, document.files),
+      title: frontmatter.title,
+      summary: frontmatter.summary,
+      category: frontmatter.category,
+      language: frontmatter.language,
+      versionLabel: frontmatter.version,
+      note: frontmatter.note,
+      updatedOn: frontmatter.updated,
+      markdown: input.markdown,
+      html: rendered.html,
+      headings: JSON.stringify(rendered.headings),
+      readingMinutes: rendered.readingMinutes,
+      attachments: JSON.stringify(frontmatter.attachments),
+      createdByUserId: input.userId,
+      createdAt: input.now,
+    });
+    for (const [file, bytes] of document.files) {
+      await tx.insert(documentFiles).values({ versionId: id, file, bytes: Buffer.from(bytes), size: bytes.byteLength });
+    }
   });
-  for (const [file, bytes] of document.files) {
-    await db.insert(documentFiles).values({ versionId: id, file, bytes: Buffer.from(bytes), size: bytes.byteLength });
-  }
   return id;
+}
+
+/** How long a draft nobody published is kept (its HTML and attachments, up to 20 MB each). */
+export const DRAFT_KEEP_DAYS = 14;
+
+/**
+ * Deletes drafts older than DRAFT_KEEP_DAYS with their attachments, and the documents they alone had
+ * brought in (no version left, offered by no room). Published and withdrawn versions are history: kept.
+ */
+export async function discardStaleDrafts(db: RingiDb, now: Date): Promise<number> {
+  const cutoff = new Date(now.getTime() - DRAFT_KEEP_DAYS * 24 * 60 * 60 * 1000);
+  return db.transaction(async (tx) => {
+    const discarded = await tx
+      .delete(documentVersions)
+      .where(and(eq(documentVersions.status, 'draft'), lt(documentVersions.createdAt, cutoff)))
+      .returning({ id: documentVersions.id });
+    if (discarded.length === 0) return 0;
+    await tx
+      .delete(documents)
+      .where(
+        and(
+          isNull(documents.currentVersionId),
+          notExists(tx.select({ one: sql`1` }).from(documentVersions).where(eq(documentVersions.documentSlug, documents.slug))),
+          notExists(tx.select({ one: sql`1` }).from(roomDocuments).where(eq(roomDocuments.documentSlug, documents.slug))),
+        ),
+      );
+    return discarded.length;
+  });
 }
 
 export type PublishResult = { ok: true; number: number; slug: string } | { ok: false; reason: 'notFound' | 'notDraft' };

@@ -7,7 +7,8 @@
 // Why not Astro Actions: see docs/adr/0013-admin-form-pipeline.md.
 import { adminHeaders } from '../auth/guard';
 import type { SessionUser } from '../auth/sessions';
-import { crossSiteRefusal, MAX_TEXT_FORM_BYTES, readForm, type PostedForm } from './forms';
+import { BODY_LIMITS } from './body-limits';
+import { crossSiteRefusal, readForm, type PostedForm } from './forms';
 import { refusalResponse, type RefusalKind, type RefusalOptions } from './refusal';
 
 export interface AdminFormContext {
@@ -55,7 +56,7 @@ export function seeOther(location: string): Response {
  */
 export async function handleAdminForm<F>(context: AdminFormContext, user: SessionUser, spec: AdminFormSpec<F>): Promise<Response | F | null> {
   if (context.request.method !== 'POST') return null;
-  const form = await readForm(context.request, context.url, spec.maxBytes ?? MAX_TEXT_FORM_BYTES);
+  const form = await readForm(context.request, context.url, spec.maxBytes ?? BODY_LIMITS.textForm);
   if (!form.ok && form.problem === 'crossSite') return crossSiteRefusal();
   if (spec.refuse) return refusalResponse(user.locale, spec.refuse, spec.refusal);
   if (!form.ok) return refusalResponse(user.locale, form.problem === 'tooLarge' ? 'too_large' : 'bad_request', spec.refusal);

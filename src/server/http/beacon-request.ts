@@ -1,7 +1,8 @@
 // The HTTP half of the beacon endpoint (route, method, content type, body cap, JSON, schema, answers),
 // kept apart from the database so that the raw baseline in bench/beacons.mjs runs exactly this code.
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { heartbeatPayload, MAX_BEACON_BYTES, type HeartbeatPayload } from '../tracking/beacon-payloads';
+import { heartbeatPayload, type HeartbeatPayload } from '../tracking/beacon-payloads';
+import { BODY_LIMITS, readCappedBody } from './body-limits';
 import { describeIssues, errorBody, type ErrorCode } from './json';
 
 const BEACON_PATH = /^\/r\/([a-z2-7]{16}\.[a-z2-7]{32})\/views\/([a-z2-7]{26})\/?$/;
@@ -39,9 +40,9 @@ export async function readBeacon(req: IncomingMessage, res: ServerResponse): Pro
     sendBeaconAnswer(res, 415, 'unsupported_media_type', 'Send application/json.');
     return null;
   }
-  const body = await readCappedBody(req, MAX_BEACON_BYTES);
-  if (body === 'too-large') {
-    sendBeaconAnswer(res, 413, 'payload_too_large', `Beacons are at most ${MAX_BEACON_BYTES} bytes.`);
+  const body = await readCappedBody(req, req.headers['content-length'], BODY_LIMITS.beacon, () => drain(req));
+  if (body === 'tooLarge') {
+    sendBeaconAnswer(res, 413, 'payload_too_large', `Beacons are at most ${BODY_LIMITS.beacon} bytes.`);
     return null;
   }
   let json: unknown;
@@ -59,28 +60,8 @@ export async function readBeacon(req: IncomingMessage, res: ServerResponse): Pro
   return parsed.data;
 }
 
-/** Reads at most `limit` bytes; a larger body (declared or streamed) is drained and refused. */
-export function readCappedBody(req: IncomingMessage, limit: number): Promise<Buffer | 'too-large'> {
-  return new Promise((resolve, reject) => {
-    const declared = Number(req.headers['content-length'] ?? 0);
-    if (declared > limit) {
-      req.resume();
-      resolve('too-large');
-      return;
-    }
-    const chunks: Buffer[] = [];
-    let size = 0;
-    req.on('data', (chunk: Buffer) => {
-      size += chunk.length;
-      if (size > limit) {
-        req.removeAllListeners('data');
-        req.resume();
-        resolve('too-large');
-        return;
-      }
-      chunks.push(chunk);
-    });
-    req.on('end', () => resolve(Buffer.concat(chunks)));
-    req.on('error', reject);
-  });
+/** Reads the rest of a refused body into nothing, so that the connection can carry the answer and the next request. */
+function drain(req: IncomingMessage): void {
+  req.removeAllListeners('readable'); // the async iterator's: while it listens, resume() does nothing
+  req.resume();
 }

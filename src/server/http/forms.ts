@@ -1,6 +1,7 @@
 // Reading a POSTed admin form, the one way every admin page and endpoint does it: same-origin only,
 // bounded size, strings and files apart.
 import { adminHeaders, isSameOrigin } from '../auth/guard';
+import { readCappedBody } from './body-limits';
 
 /** `fields` holds each name's first value; `lists` every value, in order (checkbox lists, ordered inputs). */
 export interface PostedForm {
@@ -20,35 +21,12 @@ export type ReadForm =
  * announces no length); a body that breaks off counts as too large.
  */
 export async function readBoundedBody(request: Request, maxBytes: number): Promise<Uint8Array<ArrayBuffer> | 'tooLarge'> {
-  const length = Number(request.headers.get('content-length') ?? '0');
-  if (Number.isFinite(length) && length > maxBytes) return 'tooLarge';
-  const reader = request.body?.getReader();
-  if (!reader) return new Uint8Array(0);
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  for (;;) {
-    let next: ReadableStreamReadResult<Uint8Array>;
-    try {
-      next = await reader.read();
-    } catch {
-      return 'tooLarge'; // the production server's cap (request-guard.ts) ended the stream
-    }
-    const { done, value } = next;
-    if (done) break;
-    size += value.byteLength;
-    if (size > maxBytes) {
-      await reader.cancel();
-      return 'tooLarge';
-    }
-    chunks.push(value);
+  if (!request.body) return new Uint8Array(0);
+  try {
+    return await readCappedBody(request.body, request.headers.get('content-length'), maxBytes, (unread) => void unread?.return?.()?.catch(() => {}));
+  } catch {
+    return 'tooLarge'; // the production server's cap (request-guard.ts) ended the stream
   }
-  const body = new Uint8Array(size);
-  let offset = 0;
-  for (const chunk of chunks) {
-    body.set(chunk, offset);
-    offset += chunk.byteLength;
-  }
-  return body;
 }
 
 /**
@@ -81,12 +59,6 @@ export async function readForm(request: Request, url: URL, maxBytes: number): Pr
   }
   return { ok: true, fields, lists, files, fileLists };
 }
-
-/** Form size limits: the logo form carries a file of up to 200 KB, the others only text. */
-export const MAX_SETTINGS_FORM_BYTES = 512 * 1024;
-export const MAX_TEXT_FORM_BYTES = 64 * 1024;
-/** The studio's upload: a document and its attachments (each at most 20 MB, validation.ts). */
-export const MAX_DOCUMENT_FORM_BYTES = 50 * 1024 * 1024;
 
 /** The answer to a cross-site post: nothing rendered, nothing changed. */
 export function crossSiteRefusal(): Response {

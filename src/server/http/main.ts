@@ -9,6 +9,7 @@ import { config } from '../config';
 import { prepareDatabase, type RingiDb } from '../db/client';
 import { startLeasedJob } from '../db/job-leases';
 import { syncContentDirectory, syncReportLines } from '../documents/content-sync';
+import { discardStaleDrafts, DRAFT_KEEP_DAYS } from '../documents/versions';
 import { loadSecretKey } from '../security/secret-box';
 import { webhookUrlForRecipient } from '../settings/settings';
 import { alertPolicy } from '../slack/policy';
@@ -105,9 +106,9 @@ export async function startRingi({ renderPage }: { renderPage?: TemplateRenderer
 const DAY_MS = 24 * 60 * 60 * 1000;
 
 /**
- * Purges raw tracking past the retention period once a day across every instance on the database
- * (a job lease, src/server/db/job-leases.ts): each instance asks every ten minutes, starting a minute
- * after start, and the one that wins the day's claim purges.
+ * Purges raw tracking past the retention period, and studio drafts nobody published, once a day
+ * across every instance on the database (a job lease, src/server/db/job-leases.ts): each instance
+ * asks every ten minutes, starting a minute after start, and the one that wins the day's claim purges.
  */
 function startDailyPurge(db: RingiDb): { stop: () => Promise<void> } {
   return startLeasedJob(db, {
@@ -116,6 +117,8 @@ function startDailyPurge(db: RingiDb): { stop: () => Promise<void> } {
     checkEveryMs: 10 * 60_000,
     firstCheckAfterMs: 60_000,
     run: async (now) => {
+      const drafts = await discardStaleDrafts(db, now);
+      if (drafts > 0) console.log(`content studio: discarded ${drafts} draft(s) nobody published in ${DRAFT_KEEP_DAYS} days`);
       const result = await purgeExpiredTracking(db, now);
       if (result.visits + result.linkEvents + result.slackAlerts + result.signInCounters > 0) {
         console.log(`retention: purged ${result.visits} visits, ${result.documentViews} views, ${result.linkEvents} link events before ${result.cutoff.toISOString()}; ${result.slackAlerts} done Slack alerts; ${result.signInCounters} expired sign-in counters`);

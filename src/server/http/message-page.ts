@@ -8,6 +8,8 @@ export interface MessageSection {
   paragraphs?: readonly string[];
   /** Listed as an alert (e.g. what was wrong with the input). */
   problems?: readonly string[];
+  /** A button that posts to `href` (the one step the page offers, e.g. signing out). */
+  action?: { href: string; label: string };
   back: { href: string; label: string };
 }
 
@@ -25,7 +27,8 @@ export function messagePageHtml(sections: readonly [MessageSection, ...MessageSe
     .map((s) => {
       const paragraphs = (s.paragraphs ?? []).map((p) => `<p>${escapeHtml(p)}</p>`).join('');
       const problems = s.problems?.length ? `<ul role="alert">${s.problems.map((p) => `<li>${escapeHtml(p)}</li>`).join('')}</ul>` : '';
-      return `<section lang="${s.lang}"><h1>${escapeHtml(s.title)}</h1>${paragraphs}${problems}<p><a href="${escapeHtml(s.back.href)}">← ${escapeHtml(s.back.label)}</a></p></section>`;
+      const action = s.action ? `<form method="post" action="${escapeHtml(s.action.href)}"><button type="submit">${escapeHtml(s.action.label)}</button></form>` : '';
+      return `<section lang="${s.lang}"><h1>${escapeHtml(s.title)}</h1>${paragraphs}${problems}${action}<p><a href="${escapeHtml(s.back.href)}">← ${escapeHtml(s.back.label)}</a></p></section>`;
     })
     .join('\n');
   return `<!doctype html>

@@ -3,20 +3,8 @@
 // the standard status text. Astro reads bodies whole (request.text(), formData()), so without this
 // cap one large POST holds hundreds of megabytes (issue #13).
 import http from 'node:http';
-import { MAX_DOCUMENT_FORM_BYTES, MAX_SETTINGS_FORM_BYTES, MAX_TEXT_FORM_BYTES } from './forms';
-import { MAX_VIEW_START_BYTES } from '../tracking/beacon-payloads';
+import { announcedTooLarge, bodyLimitFor, cappedChunks } from './body-limits';
 import { errorBody, type ErrorCode } from './json';
-
-/** Per-route body limits, first match wins; every other route takes at most a text form. */
-const BODY_LIMITS: readonly (readonly [RegExp, number])[] = [
-  [/^\/r\/[^/]+\/views\/?$/, MAX_VIEW_START_BYTES],
-  [/^\/admin\/settings\/?$/, MAX_SETTINGS_FORM_BYTES],
-  [/^\/admin\/documents\/publish\/?$/, MAX_DOCUMENT_FORM_BYTES],
-];
-
-export function bodyLimitFor(pathname: string): number {
-  return BODY_LIMITS.find(([pattern]) => pattern.test(pathname))?.[1] ?? MAX_TEXT_FORM_BYTES;
-}
 
 /** Methods some route answers; anything else (TRACE, TRACK, PROPFIND…) is refused before Astro, which answers them with a 500. */
 const KNOWN_METHODS = new Set(['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS']);
@@ -33,24 +21,6 @@ function silence(res: http.ServerResponse): void {
   res.writeHead = (() => res) as unknown as typeof res.writeHead;
   res.write = (() => true) as unknown as typeof res.write;
   res.end = (() => res) as unknown as typeof res.end;
-}
-
-/** The request's body as Astro's node adapter reads it (an async iterable), refused with 413 once it passes `limit`. */
-async function* cappedBody(req: http.IncomingMessage, res: http.ServerResponse, limit: number): AsyncGenerator<Buffer> {
-  // Iterated by hand: an abandoned for-await would destroy the socket before the 413 is out.
-  const chunks = req[Symbol.asyncIterator]() as AsyncIterator<Buffer>;
-  let size = 0;
-  for (;;) {
-    const { done, value } = await chunks.next();
-    if (done) return;
-    size += value.length;
-    if (size > limit) {
-      refuse(res, 413, 'payload_too_large', `At most ${limit} bytes.`, { Connection: 'close' });
-      silence(res);
-      throw new Error('request body too large');
-    }
-    yield value;
-  }
 }
 
 /**
@@ -77,11 +47,16 @@ export function guardRequest(req: http.IncomingMessage & { body?: unknown }, res
   }
   if (req.method === 'GET' || req.method === 'HEAD') return true;
   const limit = bodyLimitFor((req.url ?? '/').split('?')[0]!);
-  const declared = Number(req.headers['content-length'] ?? 0);
-  if (declared > limit) {
-    refuse(res, 413, 'payload_too_large', `At most ${limit} bytes.`, { Connection: 'close' });
+  const tooLarge = () => refuse(res, 413, 'payload_too_large', `At most ${limit} bytes.`, { Connection: 'close' });
+  if (announcedTooLarge(req.headers['content-length'], limit)) {
+    tooLarge();
     return false;
   }
-  req.body = cappedBody(req, res, limit);
+  // Astro's node adapter reads `req.body` (an async iterable) instead of the stream; a route whose
+  // read fails past the cap may still answer, and that answer goes nowhere.
+  req.body = cappedChunks(req, limit, () => {
+    tooLarge();
+    silence(res);
+  });
   return true;
 }

@@ -17,7 +17,7 @@ import { prospectHeaders } from './prospect-headers';
 export const TOKEN_MISS_RULE: RateLimitRule = { burst: 60, perMinute: 20 };
 
 const PROSPECT_PATH = /^\/r\/([^/?#]*)/;
-const JSON_PATH = /^\/r\/[^/]+\/views(?:\/|$)/;
+const JSON_PATH = /^\/r\/[^/]+\/(?:views|prints)(?:\/|$)/;
 
 /**
  * For main.ts, called before a request is handled: answers 429 and returns true when the client's

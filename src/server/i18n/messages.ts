@@ -91,7 +91,13 @@ const en: Record<MessageKey, string> = {
   'language.en': 'English',
 };
 
-export type Translate<K extends string> = (locale: Locale, key: K, params?: Record<string, string | number>) => string;
+/** An area's messages in one language: a page's `t`. */
+export type Messages<K extends string> = (key: K, params?: Record<string, string | number>) => string;
+
+export type Translate<K extends string> = ((locale: Locale, key: K, params?: Record<string, string | number>) => string) & {
+  /** The same messages in one language (`const t = tCrm.in(locale)`). */
+  in: (locale: Locale) => Messages<K>;
+};
 
 /**
  * A translation function over one area's dictionaries (prospect pages here; each admin area keeps its
@@ -99,8 +105,9 @@ export type Translate<K extends string> = (locale: Locale, key: K, params?: Reco
  */
 export function defineMessages<K extends string>(dictionaries: { ja: Record<K, string>; en: Record<K, string> }): Translate<K> {
   // Values are inserted as text; Astro escapes them when rendering.
-  return (locale, key, params = {}) =>
+  const translate = (locale: Locale, key: K, params: Record<string, string | number> = {}) =>
     dictionaries[locale][key].replace(/\{(\w+)\}/g, (whole, name: string) => (name in params ? String(params[name]) : whole));
+  return Object.assign(translate, { in: (locale: Locale): Messages<K> => (key, params) => translate(locale, key, params) });
 }
 
 const dictionaries: Record<Locale, Record<MessageKey, string>> = { ja, en };

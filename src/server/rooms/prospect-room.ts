@@ -1,10 +1,9 @@
 // Everything a prospect's page needs, loaded from a token in one query.
 import { and, asc, desc, eq, isNotNull, sql } from 'drizzle-orm';
 import { accessLinks, accounts, contacts, documents, documentViews, opportunities, roomDocuments, rooms, users } from '../db/tables';
-import { parseAccessToken, secretMatches } from '../access-links/tokens';
 import type { RingiDb } from '../db/client';
-import type { LinkScope } from '../tracking/link-scope';
-import { linkState, roomOffersDocument } from './access-rules';
+import { findLink, selectLinkScope, type LinkScope } from '../tracking/link-scope';
+import { roomOffersDocument } from './access-rules';
 import { roomTitle } from './room-title';
 
 export interface RepContact {
@@ -44,47 +43,45 @@ export type ProspectAccess =
 // of a document page's CPU (docs/performance.md).
 function prepareLookups(db: RingiDb) {
   return {
-    link: db
-      .select({
-        linkId: accessLinks.id,
-        secretHash: accessLinks.secretHash,
-        linkExpiresAt: accessLinks.expiresAt,
-        revokedAt: accessLinks.revokedAt,
-        roomId: rooms.id,
-        contactId: accessLinks.contactId,
-        opportunityId: opportunities.id,
-        accountId: accounts.id,
-        roomExpiresAt: rooms.expiresAt,
-        locale: rooms.locale,
-        message: rooms.message,
-        roomTitle: rooms.title,
-        accountName: accounts.name,
-        contactName: contacts.name,
-        repName: users.displayName,
-        repEmail: users.email,
-        repPhone: users.phone,
-        repJobTitle: users.jobTitle,
-      })
-      .from(accessLinks)
-      .innerJoin(rooms, eq(rooms.id, accessLinks.roomId))
-      .innerJoin(opportunities, eq(opportunities.id, rooms.opportunityId))
+    link: selectLinkScope(db, {
+      locale: rooms.locale,
+      message: rooms.message,
+      roomTitle: rooms.title,
+      accountName: accounts.name,
+      contactName: contacts.name,
+      repName: users.displayName,
+      repEmail: users.email,
+      repPhone: users.phone,
+      repJobTitle: users.jobTitle,
+    })
       .innerJoin(accounts, eq(accounts.id, opportunities.accountId))
       .innerJoin(contacts, eq(contacts.id, accessLinks.contactId))
       .innerJoin(users, eq(users.id, opportunities.ownerUserId))
       .where(eq(accessLinks.id, sql.placeholder('linkId')))
       .prepare(),
+    // With each document, the version this contact read last: one index walk per offered document
+    // (document_views_contact_idx), however much the contact has read.
     documentSlugs: db
-      .select({ slug: roomDocuments.documentSlug, versionId: documents.currentVersionId })
+      .select({
+        slug: roomDocuments.documentSlug,
+        versionId: documents.currentVersionId,
+        lastReadVersionId: sql<string | null>`(${db
+          .select({ versionId: documentViews.documentVersionId })
+          .from(documentViews)
+          .where(
+            and(
+              eq(documentViews.contactId, sql.placeholder('contactId')),
+              eq(documentViews.documentSlug, roomDocuments.documentSlug),
+              isNotNull(documentViews.documentVersionId),
+            ),
+          )
+          .orderBy(desc(documentViews.startedAt))
+          .limit(1)})`,
+      })
       .from(roomDocuments)
       .innerJoin(documents, eq(documents.slug, roomDocuments.documentSlug))
       .where(and(eq(roomDocuments.roomId, sql.placeholder('roomId')), isNotNull(documents.currentVersionId)))
       .orderBy(asc(roomDocuments.position))
-      .prepare(),
-    readVersions: db
-      .select({ slug: documentViews.documentSlug, versionId: documentViews.documentVersionId })
-      .from(documentViews)
-      .where(and(eq(documentViews.contactId, sql.placeholder('contactId')), isNotNull(documentViews.documentVersionId)))
-      .orderBy(desc(documentViews.startedAt))
       .prepare(),
   };
 }
@@ -92,30 +89,26 @@ function prepareLookups(db: RingiDb) {
 const lookups = new WeakMap<RingiDb, ReturnType<typeof prepareLookups>>();
 
 export async function loadProspectRoom(db: RingiDb, token: string, now = new Date()): Promise<ProspectAccess> {
-  const parsed = parseAccessToken(token);
-  if (!parsed) return { status: 'unknown' };
   let prepared = lookups.get(db);
   if (!prepared) {
     prepared = prepareLookups(db);
     lookups.set(db, prepared);
   }
-  const [row] = await prepared.link.execute({ linkId: parsed.id });
-  if (!row || !secretMatches(parsed.secret, row.secretHash)) return { status: 'unknown' };
+  const link = await findLink(token, (linkId) => prepared.link.execute({ linkId }), now);
+  if (!link) return { status: 'unknown' };
+  const { row, state } = link;
 
   const rep: RepContact = { name: row.repName, email: row.repEmail, phone: row.repPhone, jobTitle: row.repJobTitle };
-  const state = linkState({ revokedAt: row.revokedAt, expiresAt: row.linkExpiresAt }, row.roomExpiresAt, now);
   if (state !== 'active') return { status: state, locale: row.locale, rep };
 
-  const offered = await prepared.documentSlugs.execute({ roomId: row.roomId });
+  const offered = await prepared.documentSlugs.execute({ roomId: row.roomId, contactId: row.contactId });
   const documentVersions = Object.fromEntries(offered.map((d) => [d.slug, d.versionId!]));
-  const lastRead = new Map<string, string>();
-  for (const read of await prepared.readVersions.execute({ contactId: row.contactId })) if (!lastRead.has(read.slug)) lastRead.set(read.slug, read.versionId!);
-  const updatedSinceRead = offered.filter((d) => lastRead.has(d.slug) && lastRead.get(d.slug) !== d.versionId).map((d) => d.slug);
+  const updatedSinceRead = offered.filter((d) => d.lastReadVersionId !== null && d.lastReadVersionId !== d.versionId).map((d) => d.slug);
 
   return {
     status: 'active',
     room: {
-      accessLinkId: row.linkId,
+      accessLinkId: row.accessLinkId,
       roomId: row.roomId,
       contactId: row.contactId,
       opportunityId: row.opportunityId,

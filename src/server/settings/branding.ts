@@ -35,12 +35,27 @@ export function decodeLogo(dataUrl: string | null): BrandLogo | null {
   return { contentType: match[1]!, bytes, version };
 }
 
+// Prepared once per connection: building this query on every prospect page cost more than the
+// page's own token lookup. octet_length, not length: SQLite answers it from the record header, while
+// length() reads and counts the characters of a 200 KB logo on every request (160 µs; docs/performance.md).
+const stampQueries = new WeakMap<RingiDb, ReturnType<typeof prepareStamp>>();
+
+function prepareStamp(db: RingiDb) {
+  return db
+    .select({ key: workspaceSettings.key, updatedAt: workspaceSettings.updatedAt, size: sql<number>`octet_length(${workspaceSettings.value})`.mapWith(Number) })
+    .from(workspaceSettings)
+    .where(inArray(workspaceSettings.key, BRANDING_KEYS))
+    .prepare();
+}
+
 /** When and how big the branding settings were last written: it changes with every save or removal. */
 async function brandingStamp(db: RingiDb): Promise<string> {
-  const rows = await db
-    .select({ key: workspaceSettings.key, updatedAt: workspaceSettings.updatedAt, size: sql<number>`length(${workspaceSettings.value})`.mapWith(Number) })
-    .from(workspaceSettings)
-    .where(inArray(workspaceSettings.key, BRANDING_KEYS));
+  let query = stampQueries.get(db);
+  if (!query) {
+    query = prepareStamp(db);
+    stampQueries.set(db, query);
+  }
+  const rows = await query.execute();
   return rows
     .map((r) => `${r.key}:${r.updatedAt.getTime()}:${r.size}`)
     .sort()

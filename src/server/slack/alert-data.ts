@@ -1,36 +1,40 @@
 // Loads what an alert says, at send time: a visit alert summarises the visit so far.
 import { and, eq, gte, inArray, sql } from 'drizzle-orm';
 import { accounts, contacts, documentViews, linkEvents, opportunities, opportunityEngagement, pipelineStages, users, visits } from '../db/tables';
+import { selectOpportunities } from '../crm/opportunities';
 import { stageLabel } from '../crm/stages';
 import { topReasons } from '../dashboard/rules';
 import { reasonText } from '../dashboard/present';
 import type { Queryable, RingiDb } from '../db/client';
 import { opportunityEngagementSummary } from '../tracking/read-model';
 import { HEARTBEAT_SECONDS, isCompleted } from '../tracking/rules';
-import type { DigestData, HotAlertData, HotReason, VisitAlertData } from './compose';
+import type { DigestData, HandOffAlertData, HotAlertData, HotReason, VisitAlertData } from './compose';
+import { parseEvidence } from '../approval/hand-off';
 
 export function timelineUrl(publicBaseUrl: string, opportunityId: string): string {
   return `${publicBaseUrl}/admin/opportunities/${encodeURIComponent(opportunityId)}/timeline`;
 }
 
-async function opportunityLine(db: Queryable, opportunityId: string, publicBaseUrl: string) {
-  const [row] = await db
-    .select({
-      opportunityName: opportunities.name,
-      stageNumber: opportunities.stage,
-      amountJpy: opportunities.amountJpy,
-      accountName: accounts.name,
-      labelJa: pipelineStages.labelJa,
-      labelEn: pipelineStages.labelEn,
-      locale: users.locale,
-      ownerSlackUserId: users.slackUserId,
-    })
-    .from(opportunities)
-    .innerJoin(accounts, eq(accounts.id, opportunities.accountId))
-    .innerJoin(pipelineStages, eq(pipelineStages.number, opportunities.stage))
-    .innerJoin(users, eq(users.id, opportunities.ownerUserId))
+/** The deal's line in an alert, in the language of its reader: the owner, or `recipientUserId` (a hand-off owner). */
+async function opportunityLine(db: Queryable, opportunityId: string, publicBaseUrl: string, recipientUserId?: string) {
+  const [row] = await selectOpportunities(db, {
+    opportunityName: opportunities.name,
+    stageNumber: opportunities.stage,
+    amountJpy: opportunities.amountJpy,
+    accountName: accounts.name,
+    labelJa: pipelineStages.labelJa,
+    labelEn: pipelineStages.labelEn,
+    locale: users.locale,
+    ownerSlackUserId: users.slackUserId,
+  })
     .where(eq(opportunities.id, opportunityId)).limit(1);
   if (!row) return null;
+  if (recipientUserId) {
+    const [recipient] = await db.select({ locale: users.locale, slackUserId: users.slackUserId }).from(users).where(eq(users.id, recipientUserId)).limit(1);
+    if (!recipient) return null;
+    row.locale = recipient.locale;
+    row.ownerSlackUserId = recipient.slackUserId;
+  }
   return {
     locale: row.locale,
     accountName: row.accountName,
@@ -102,6 +106,14 @@ export async function loadHotAlertData(db: Queryable, opportunityId: string, rea
   const engagement = line ? await opportunityEngagementSummary(db as RingiDb, opportunityId, now) : null;
   if (!line || !engagement) return null;
   return { ...line, reasons, score: engagement.score, scoreReasons: topReasons(engagement.reasons).map((r) => reasonText(line.locale, r)) };
+}
+
+/** The hand-off alert: the deal in the hand-off owner's language, the evidence queued with it, and who owns the deal now. */
+export async function loadHandOffAlertData(db: Queryable, opportunityId: string, recipientUserId: string, evidenceJson: string | null, publicBaseUrl: string): Promise<HandOffAlertData | null> {
+  const line = await opportunityLine(db, opportunityId, publicBaseUrl, recipientUserId);
+  const [owner] = await db.select({ name: users.displayName }).from(opportunities).innerJoin(users, eq(users.id, opportunities.ownerUserId)).where(eq(opportunities.id, opportunityId)).limit(1);
+  if (!line || !owner) return null;
+  return { ...line, ownerName: owner.name, evidence: parseEvidence(evidenceJson), opportunityUrl: `${publicBaseUrl}/admin/opportunities/${encodeURIComponent(opportunityId)}#hand-off` };
 }
 
 /** The last 24 hours on the opportunities a rep owns. */

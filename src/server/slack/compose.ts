@@ -3,6 +3,8 @@
 import { formatDateTime, formatJpy, type Locale } from '../i18n/format';
 import { defineMessages } from '../i18n/messages';
 import { escapeMrkdwn, mentionUser } from './mrkdwn';
+import { describeEvidence } from '../approval/approval-messages';
+import type { Evidence } from '../approval/approval-rules';
 
 export interface SlackMessage {
   text: string;
@@ -46,6 +48,15 @@ export interface HotAlertData extends OpportunityLine {
   scoreReasons: { text: string; points: string }[];
 }
 
+export interface HandOffAlertData extends OpportunityLine {
+  /** Who owns the deal now (content or inside sales). */
+  ownerName: string;
+  /** The signs of evaluation when the alert was queued (approval-rules.ts). */
+  evidence: Evidence[];
+  /** The opportunity page, where the hand-off is accepted. */
+  opportunityUrl: string;
+}
+
 export interface DigestData {
   locale: Locale;
   slackUserId: string | null;
@@ -78,6 +89,10 @@ const t = defineMessages({
     'reason.many-readers': '24時間以内に {readers} 人が閲覧',
     'digest.line': '• <{url}|{account}：{opportunity}> 訪問 {visits} 回・閲覧者 {readers} 人・{duration}',
     'started': '開始 {time}',
+    'handoff.title': '🤝 {account} が検討を始めたようです。引き継ぎのタイミングです',
+    'handoff.lead': '引き継ぎ先に指定されている長期商談です（現在の担当：{owner}）。',
+    'handoff.evidence': '*検討開始の兆候*',
+    'handoff.open': '商談を開いて引き継ぐ',
   },
   en: {
     'who': '{contact} ({account})',
@@ -103,6 +118,10 @@ const t = defineMessages({
     'reason.many-readers': '{readers} readers within 24 hours',
     'digest.line': '• <{url}|{account}: {opportunity}> {visits} visit(s), {readers} reader(s), {duration}',
     'started': 'Started {time}',
+    'handoff.title': '🤝 {account} seems to have started evaluating: time to take over',
+    'handoff.lead': 'You are the hand-off owner of this long-cycle deal (owned now by {owner}).',
+    'handoff.evidence': '*Signs of evaluation*',
+    'handoff.open': 'Open the opportunity to take it over',
   },
 });
 
@@ -202,6 +221,20 @@ export function composeHotAlert(d: HotAlertData): SlackMessage {
       { type: 'section', text: { type: 'mrkdwn', text: score } },
       { type: 'section', text: { type: 'mrkdwn', text: `${reasons}\n${timelineLink}` } },
       timelineButton(d),
+    ],
+  };
+}
+
+export function composeHandOffAlert(d: HandOffAlertData): SlackMessage {
+  const title = t(d.locale, 'handoff.title', { account: escapeMrkdwn(d.accountName) });
+  const evidence = d.evidence.map((e) => `• ${describeEvidence(d.locale, e, escapeMrkdwn)}`).join('\n');
+  return {
+    text: withMention(d.ownerSlackUserId, title),
+    blocks: [
+      { type: 'section', text: { type: 'mrkdwn', text: withMention(d.ownerSlackUserId, `*${title}*`) } },
+      opportunitySection(d),
+      { type: 'section', text: { type: 'mrkdwn', text: `${t(d.locale, 'handoff.lead', { owner: escapeMrkdwn(d.ownerName) })}\n${t(d.locale, 'handoff.evidence')}\n${evidence}` } },
+      { type: 'actions', elements: [{ type: 'button', text: { type: 'plain_text', text: t(d.locale, 'handoff.open') }, url: d.opportunityUrl }] },
     ],
   };
 }

@@ -3,8 +3,9 @@
 import { and, eq, isNull } from 'drizzle-orm';
 import { users } from '../db/tables';
 import type { RingiDb } from '../db/client';
-import { composeDigest, composeHotAlert, composeVisitAlert, type HotReason, type SlackMessage } from './compose';
-import { loadDigestData, loadHotAlertData, loadVisitAlertData, recentlyActiveOpportunities } from './alert-data';
+import { composeDigest, composeHandOffAlert, composeHotAlert, composeVisitAlert, type HotReason, type SlackMessage } from './compose';
+import { loadDigestData, loadHandOffAlertData, loadHotAlertData, loadVisitAlertData, recentlyActiveOpportunities } from './alert-data';
+import { evaluateHandOff, handOffStillAwaited } from '../approval/hand-off';
 import { wallClock, workspaceTimeZone } from '../i18n/calendar';
 import { evaluateHotOpportunity, workspaceDay } from './hot-alerts';
 import { claimDueAlerts, enqueueAlert, instantAlertRecipient, markFailed, markSent, markSkipped, scheduleRetry, type OutboxRow } from './outbox';
@@ -35,6 +36,12 @@ async function messageFor(deps: SlackWorkerDeps, row: OutboxRow): Promise<SlackM
     if (!data) return { skip: 'recipient no longer exists' };
     if (data.opportunities.length === 0) return { skip: 'nothing to report' };
     return composeDigest(data);
+  }
+  // The hand-off owner is not the owner: the owner's mute and preferences are not theirs.
+  if (row.kind === 'handoff') {
+    if (!row.opportunityId || !row.recipientUserId || !(await handOffStillAwaited(db, row.opportunityId, row.recipientUserId))) return { skip: 'handed off already or hand-off owner changed' };
+    const data = await loadHandOffAlertData(db, row.opportunityId, row.recipientUserId, row.detail, publicBaseUrl);
+    return data ? composeHandOffAlert(data) : { skip: 'opportunity no longer exists' };
   }
   // Mutes and alert preferences are checked again at send time: the rep may have muted meanwhile.
   if (!row.opportunityId || (await instantAlertRecipient(db, row.opportunityId)) === null) return { skip: 'muted or alerts off' };
@@ -86,6 +93,7 @@ export async function runSlackRound(deps: SlackWorkerDeps, since: Date): Promise
   await enqueueDueDigests(deps.db, now, policy, timeZone);
   for (const opportunityId of await recentlyActiveOpportunities(deps.db, since)) {
     await evaluateHotOpportunity(deps.db, opportunityId, now, policy, (await deps.scoreOf?.(opportunityId, now)) ?? null, timeZone);
+    await evaluateHandOff(deps.db, opportunityId, now);
   }
   let delivered = 0;
   for (;;) {

@@ -1,5 +1,5 @@
 // The dashboard's aggregates, maintained with every write instead of computed from history
-// (docs/adr/0019-incrementally-maintained-aggregates.md):
+// (docs/adr/0020-incrementally-maintained-aggregates.md):
 // - opportunity_engagement: the opportunity's filter columns, the engagement score's inputs, its
 //   undecayed score and a hot key that orders opportunities by score at any moment, and the oldest
 //   unread share (the unopened list's candidates);
@@ -15,6 +15,7 @@ import {
   documents,
   documentVersions,
   documentViews,
+  linkBrowsers,
   opportunities,
   opportunityDocuments,
   opportunityEngagement,
@@ -25,6 +26,7 @@ import {
 import type { Queryable, RingiDb } from '../db/client';
 import { engagementScoreDetail, isDocumentRead, KEY_DOCUMENT_CATEGORIES, READ_MIN_ACTIVE_SECONDS, RECENCY_HALF_LIFE_DAYS } from './engagement-score';
 import { chunks, DAY_MS, groupBy } from './read-model-support';
+import { countReaders, type BrowserState } from './readers';
 
 const HALF_LIFE_MS = RECENCY_HALF_LIFE_DAYS * DAY_MS;
 
@@ -34,7 +36,8 @@ export interface ScoreInputs {
   documentsInRoom: number;
   completedViews: number;
   contactsReading: number;
-  newDevices: number;
+  browserReaders: number;
+  possibleReaders: number;
   keyDocumentsRead: number;
   downloads: number;
   prints: number;
@@ -42,7 +45,7 @@ export interface ScoreInputs {
 
 /** The score before the recency decay: what the hot key is built from. */
 export function scoreBase(inputs: ScoreInputs): number {
-  return engagementScoreDetail({ ...inputs, readers: inputs.contactsReading + inputs.newDevices, lastSeenAt: null }, new Date(0)).base;
+  return engagementScoreDetail({ ...inputs, readers: inputs.contactsReading + inputs.browserReaders, lastSeenAt: null }, new Date(0)).base;
 }
 
 /**
@@ -90,14 +93,35 @@ export interface ReadingChange {
 }
 
 /**
- * Applies one change of reading_totals (already written by the caller, in the same transaction) to
- * the aggregates: the opportunity's document row, the score inputs and hot key, the document table.
+ * Applies one change of reading_totals to the aggregates: the score inputs and hot key, the
+ * opportunity's document row, the document table. Returns true when the opportunity's aggregates were
+ * never built and were rebuilt from reading_totals instead: a caller that writes reading_totals after
+ * this call rebuilds again once it has.
+ *
+ * Lock order (PostgreSQL row locks; every ingest path and rebuild follows it, so two transactions never
+ * wait for each other in a cycle): the opportunity_engagement row first. It guards the opportunity's
+ * other rows (reading_totals, opportunity_documents), which only a transaction holding it writes; then
+ * document_performance, shared between opportunities, one row at a time in key order.
  */
-export async function recordReading(tx: Queryable, opportunityId: string, documentSlug: string, change: ReadingChange, now: Date, db?: RingiDb): Promise<void> {
+export async function recordReading(tx: Queryable, opportunityId: string, documentSlug: string, change: ReadingChange, now: Date, db?: RingiDb): Promise<boolean> {
   const q = db ? preparedReadingQueries(db) : readingQueries(tx);
   const views = change.views ?? 0;
   const active = change.activeSeconds ?? 0;
   const completed = change.completedViews ?? 0;
+  const [row] = (await q.engagement.execute({
+    active,
+    completed,
+    downloads: change.downloads ?? 0,
+    prints: change.prints ?? 0,
+    newContact: change.newContact ? 1 : 0,
+    now: now.getTime(),
+    opportunityId,
+  })) as Array<typeof opportunityEngagement.$inferSelect>;
+  if (!row || row.stage === null || row.channel === null || row.ownerUserId === null) {
+    // Never filled in (an opportunity from before the aggregates, or written around the CRM code).
+    await rebuildOpportunityAggregates(tx, opportunityId);
+    return true;
+  }
   let newlyGiven = false;
   let becameRead = false;
   if (views !== 0 || active !== 0 || completed !== 0 || change.downloads || change.prints) {
@@ -109,30 +133,21 @@ export async function recordReading(tx: Queryable, opportunityId: string, docume
       newlyGiven = true;
       becameRead = isDocumentRead(active, completed);
     }
+    if (newlyGiven || views !== 0 || active !== 0 || completed !== 0) {
+      await addToDocumentTable(tx, [{ slug: documentSlug, stage: row.stage, channel: row.channel, ownerUserId: row.ownerUserId, views, activeSeconds: active, completedViews: completed, rooms: newlyGiven ? 1 : 0, roomsRead: becameRead ? 1 : 0 }], q);
+    }
   }
-  const [row] = (await q.engagement.execute({
-    active,
-    completed,
-    downloads: change.downloads ?? 0,
-    prints: change.prints ?? 0,
-    newContact: change.newContact ? 1 : 0,
-    becameRead: becameRead ? 1 : 0,
-    becameKey: becameRead && isKeyCategory(change.category) ? 1 : 0,
-    now: now.getTime(),
-    opportunityId,
-  })) as Array<typeof opportunityEngagement.$inferSelect>;
-  if (!row || row.stage === null || row.channel === null || row.ownerUserId === null) {
-    // Never filled in (an opportunity from before the aggregates, or written around the CRM code).
-    await rebuildOpportunityAggregates(tx, opportunityId);
-    return;
+  const inputs = becameRead ? { ...row, documentsRead: row.documentsRead + 1, keyDocumentsRead: row.keyDocumentsRead + (isKeyCategory(change.category) ? 1 : 0) } : row;
+  const base = scoreBase(inputs);
+  const key = hotKey(base, row.lastSeenAt);
+  // Most beacons stop here: the base moves at the score's steps, not with every second read.
+  if (becameRead || base !== row.scoreBase || (row.hotKey === null) !== (key === null)) {
+    await tx
+      .update(opportunityEngagement)
+      .set({ documentsRead: inputs.documentsRead, keyDocumentsRead: inputs.keyDocumentsRead, scoreBase: base, hotKey: key })
+      .where(eq(opportunityEngagement.opportunityId, opportunityId));
   }
-  if (newlyGiven || views !== 0 || active !== 0 || completed !== 0) {
-    await addToDocumentTable(tx, [{ slug: documentSlug, stage: row.stage, channel: row.channel, ownerUserId: row.ownerUserId, views, activeSeconds: active, completedViews: completed, rooms: newlyGiven ? 1 : 0, roomsRead: becameRead ? 1 : 0 }], q);
-  }
-  const base = scoreBase(row);
-  if (base !== row.scoreBase || (row.hotKey === null) !== (hotKey(base, row.lastSeenAt) === null)) {
-    await tx.update(opportunityEngagement).set({ scoreBase: base, hotKey: hotKey(base, row.lastSeenAt) }).where(eq(opportunityEngagement.opportunityId, opportunityId));
-  }
+  return false;
 }
 
 /** The three statements every beacon runs, with placeholders (built on `db`: prepared once, or on `tx` for one call). */
@@ -156,8 +171,6 @@ function readingQueries(db: Queryable) {
         downloads: sql`${e.downloads} + ${p('downloads')}`,
         prints: sql`${e.prints} + ${p('prints')}`,
         contactsReading: sql`${e.contactsReading} + ${p('newContact')}`,
-        documentsRead: sql`${e.documentsRead} + ${p('becameRead')}`,
-        keyDocumentsRead: sql`${e.keyDocumentsRead} + ${p('becameKey')}`,
         ...seenAt(p('now')),
       })
       .where(eq(e.opportunityId, p('opportunityId')))
@@ -220,9 +233,17 @@ interface DocumentTableChange {
   roomsRead: number;
 }
 
+/** The unnamed other browsers of an opportunity's links, as the score counts them (readers.ts). */
+function browserCounts(contactsReading: number, browsers: readonly BrowserState[]): { browserReaders: number; possibleReaders: number } {
+  const { readers, possibleReaders } = countReaders(contactsReading, browsers);
+  return { browserReaders: readers - contactsReading, possibleReaders };
+}
+
 async function addToDocumentTable(tx: Queryable, changes: readonly DocumentTableChange[], q: ReadingQueries = readingQueries(tx)): Promise<void> {
   const d = documentPerformance;
-  for (const c of changes) {
+  // Shared between opportunities: always taken in key order (see recordReading's lock order).
+  const ordered = [...changes].sort((a, b) => compareKeys(a, b));
+  for (const c of ordered) {
     if (c.views === 0 && c.activeSeconds === 0 && c.completedViews === 0 && c.rooms === 0 && c.roomsRead === 0) continue;
     const [after] = (await q.table.execute({ ...c, active: c.activeSeconds, completed: c.completedViews })) as Array<{ rooms: number; views: number }>;
     // A group nobody is in any more (an opportunity moved to another stage) leaves no row behind.
@@ -230,6 +251,13 @@ async function addToDocumentTable(tx: Queryable, changes: readonly DocumentTable
       await tx.delete(d).where(and(eq(d.documentSlug, c.slug), eq(d.stage, c.stage), eq(d.channel, c.channel), eq(d.ownerUserId, c.ownerUserId)));
     }
   }
+}
+
+function compareKeys(a: DocumentTableChange, b: DocumentTableChange): number {
+  const x = [a.slug, a.stage, a.channel, a.ownerUserId];
+  const y = [b.slug, b.stage, b.channel, b.ownerUserId];
+  for (let i = 0; i < x.length; i++) if (x[i] !== y[i]) return x[i]! < y[i]! ? -1 : 1;
+  return 0;
 }
 
 /** The category of each document: its published version's, else the one recorded on these opportunities' views. */
@@ -279,12 +307,22 @@ export async function rebuildRoomAggregates(tx: Queryable, roomId: string): Prom
   if (room) await rebuildOpportunityAggregates(tx, room.opportunityId);
 }
 
+/**
+ * Takes the opportunities' engagement rows first, as recordReading does (its lock order), before a
+ * write of their other rows: a no-op write that holds their row locks (PostgreSQL) until commit.
+ */
+export async function lockOpportunityAggregates(tx: Queryable, opportunityIds: readonly string[]): Promise<void> {
+  const e = opportunityEngagement;
+  for (const ids of chunks(opportunityIds)) await tx.update(e).set({ archived: sql`${e.archived}` }).where(inArray(e.opportunityId, ids));
+}
+
 /** rebuildOpportunityAggregates for several opportunities at once (the CLI's batches). */
 export async function rebuildAggregatesOf(tx: Queryable, opportunityIds: readonly string[], options: { documentTable?: boolean } = {}): Promise<void> {
   if (opportunityIds.length === 0) return;
   const ids = [...new Set(opportunityIds)];
   const e = opportunityEngagement;
   const od = opportunityDocuments;
+  await lockOpportunityAggregates(tx, ids);
   const engagement = new Map((await tx.select().from(e).where(inArray(e.opportunityId, ids))).map((r) => [r.opportunityId, r]));
   const given = await tx.select().from(od).where(inArray(od.opportunityId, ids));
 
@@ -319,6 +357,11 @@ export async function rebuildAggregatesOf(tx: Queryable, opportunityIds: readonl
     .from(rooms)
     .innerJoin(accessLinks, eq(accessLinks.roomId, rooms.id))
     .where(and(inArray(rooms.opportunityId, ids), isNull(accessLinks.revokedAt)));
+  const browsers = await tx
+    .select({ opportunityId: linkBrowsers.opportunityId, contactId: linkBrowsers.contactId, distinctReader: linkBrowsers.distinctReader })
+    .from(linkBrowsers)
+    .where(inArray(linkBrowsers.opportunityId, ids));
+  const browsersOf = groupBy(browsers, (b) => b.opportunityId);
   const categories = await categoriesOf(tx, [...new Set(totals.map((t) => t.documentSlug))], ids);
   const totalsOf = groupBy(totals, (t) => t.opportunityId);
   const offeredOf = groupBy(offered, (r) => r.opportunityId);
@@ -381,7 +424,7 @@ export async function rebuildAggregatesOf(tx: Queryable, opportunityIds: readonl
       keyDocumentsRead,
       documentsInRoom: [...docs.values()].filter((d) => d.offered).length,
       contactsReading: contacts.size,
-      newDevices: old?.newDevices ?? 0,
+      ...browserCounts(contacts.size, browsersOf.get(o.id) ?? []),
     };
     const base = scoreBase(inputs);
     const derived = {

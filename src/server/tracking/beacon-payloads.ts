@@ -2,9 +2,6 @@
 import { z } from 'zod';
 import { automationMarkers, presenceInputs } from './presence';
 
-export const MAX_BEACON_BYTES = 8 * 1024;
-/** The JSON that starts a view (POST /r/<token>/views): a slug and a few flags. */
-export const MAX_VIEW_START_BYTES = 1024;
 export const MAX_SECTIONS = 200;
 const MAX_SECONDS = 24 * 60 * 60;
 

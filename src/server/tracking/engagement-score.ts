@@ -1,6 +1,7 @@
 // The engagement score of an opportunity (0-100): how much, how widely and how recently the buying
 // side reads its room, with the reasons a rep can act on. Pure: the read model gathers the inputs.
 // The formula, every weight and a worked example: docs/engagement-score.md.
+import { POSSIBLE_READER_WEIGHT } from './readers';
 
 /** Document categories a buyer reads when preparing an approval (稟議): price, risk, return, the form. */
 export const KEY_DOCUMENT_CATEGORIES: readonly string[] = ['pricing', 'security', 'roi', 'approval-template'];
@@ -46,7 +47,7 @@ export interface ScoreReason {
   max: number;
   /**
    * What was measured: active_time seconds, coverage documents read, key_documents key documents read,
-   * readers people, completions completed views, downloads_prints files, recency days since last seen
+   * readers people (possible readers weighted, so it may be x.5), completions completed views, downloads_prints files, recency days since last seen
    * (one decimal).
    */
   value: number;
@@ -63,8 +64,10 @@ export interface EngagementInput {
   documentsInRoom: number;
   /** Views that reached the end with real time spent (rules.isCompleted). */
   completedViews: number;
-  /** Distinct contacts with views, plus browsers flagged as new readers on their links. */
+  /** Distinct contacts with views, plus unnamed browsers whose reading clearly differs (readers.ts). */
   readers: number;
+  /** Unnamed other browsers on a contact's link: maybe the same person; each counts POSSIBLE_READER_WEIGHT. */
+  possibleReaders?: number;
   /** Documents read whose category is one of KEY_DOCUMENT_CATEGORIES (see countKeyDocuments). */
   keyDocumentsRead: number;
   downloads: number;
@@ -143,6 +146,13 @@ function stepPoints(table: readonly number[], n: number): number {
   return table[Math.min(n, table.length - 1)] ?? 0;
 }
 
+/** Points for a weighted count (possible readers make halves): linear between the whole counts around it. */
+function weightedStepPoints(table: readonly number[], n: number): number {
+  const whole = Math.floor(n);
+  const below = stepPoints(table, whole);
+  return Math.round(below + (n - whole) * (stepPoints(table, whole + 1) - below));
+}
+
 /**
  * The engagement score with its reasons. Each component is rounded to whole points, capped, and
  * never falls when its input grows; the sum (0-100) is then decayed by recency (half-life 7 days)
@@ -153,7 +163,7 @@ export function engagementScoreDetail(input: EngagementInput, now: Date): Engage
   const documentsRead = count(input.documentsRead);
   const documentsInRoom = count(input.documentsInRoom);
   const completedViews = count(input.completedViews);
-  const readers = count(input.readers);
+  const readers = count(input.readers) + POSSIBLE_READER_WEIGHT * count(input.possibleReaders ?? 0);
   const keyDocumentsRead = count(input.keyDocumentsRead);
   const files = count(input.downloads) + count(input.prints);
 
@@ -172,7 +182,7 @@ export function engagementScoreDetail(input: EngagementInput, now: Date): Engage
       of: documentsInRoom,
     },
     { code: 'key_documents', points: stepPoints(KEY_DOCUMENT_POINTS, keyDocumentsRead), max: SCORE_CAPS.key_documents, value: keyDocumentsRead },
-    { code: 'readers', points: stepPoints(READER_POINTS, readers), max: SCORE_CAPS.readers, value: readers },
+    { code: 'readers', points: weightedStepPoints(READER_POINTS, readers), max: SCORE_CAPS.readers, value: readers },
     { code: 'completions', points: stepPoints(COMPLETION_POINTS, completedViews), max: SCORE_CAPS.completions, value: completedViews },
     { code: 'downloads_prints', points: stepPoints(DOWNLOAD_PRINT_POINTS, files), max: SCORE_CAPS.downloads_prints, value: files },
   ];

@@ -1,10 +1,11 @@
 // Engagement summaries of an opportunity and an account, from the running totals (reading_totals,
 // opportunity_engagement): they survive the retention purge of raw rows and stay small at millions of views.
 import { and, eq, inArray, isNotNull } from 'drizzle-orm';
-import { accounts, documentViews, opportunities, opportunityEngagement, readingTotals, roomDocuments, rooms } from '../db/tables';
+import { accounts, documentViews, linkBrowsers, opportunities, opportunityEngagement, readingTotals, roomDocuments, rooms } from '../db/tables';
 import type { RingiDb } from '../db/client';
 import { categoryOf, engagementScoreDetail, isDocumentRead, KEY_DOCUMENT_CATEGORIES, type ScoreReason } from './engagement-score';
 import { type ReadModelOptions, chunks, groupBy } from './read-model-support';
+import { countReaders, type BrowserState } from './readers';
 
 export interface DocumentEngagement {
   slug: string;
@@ -28,8 +29,10 @@ export interface EngagementTotals {
   firstSeenAt: Date | null;
   lastSeenAt: Date | null;
   visits: number;
-  /** Distinct contacts with views plus browsers flagged as possible new readers (forwarded links). */
+  /** Distinct contacts with views plus unnamed browsers whose reading clearly differs (tracking/readers.ts). */
   readers: number;
+  /** Unnamed other browsers on a contact's link, maybe that contact: counted half in the score. */
+  possibleReaders: number;
   contactsReading: number;
   newDevices: number;
   devices: number;
@@ -72,6 +75,7 @@ export interface AccountEngagementSummary extends EngagementTotals {
 
 type TotalsRow = typeof readingTotals.$inferSelect;
 type EngagementRow = typeof opportunityEngagement.$inferSelect;
+type BrowserRow = BrowserState & { opportunityId: string };
 type CategoryOf = (slug: string) => string | null;
 
 
@@ -97,7 +101,14 @@ export async function categorySource(db: RingiDb, options: ReadModelOptions, opp
 }
 
 /** Folds running totals into a summary and scores it. Pure. */
-export function summarize(totals: readonly TotalsRow[], engagement: readonly EngagementRow[], documentsInRoom: number, category: CategoryOf, now: Date): EngagementTotals {
+export function summarize(
+  totals: readonly TotalsRow[],
+  engagement: readonly EngagementRow[],
+  browsers: readonly BrowserState[],
+  documentsInRoom: number,
+  category: CategoryOf,
+  now: Date,
+): EngagementTotals {
   const documents = new Map<string, DocumentEngagement & { contacts: Set<string> }>();
   const contactsReading = new Set<string>();
   let firstSeenAt: Date | null = null;
@@ -173,9 +184,9 @@ export function summarize(totals: readonly TotalsRow[], engagement: readonly Eng
   }
   documentRows.sort((a, b) => b.activeSeconds - a.activeSeconds || b.views - a.views || (a.slug < b.slug ? -1 : a.slug > b.slug ? 1 : 0));
 
-  const readers = contactsReading.size + newDevices;
+  const { readers, possibleReaders } = countReaders(contactsReading.size, browsers);
   const { score, reasons } = engagementScoreDetail(
-    { activeSeconds, documentsRead, documentsInRoom, completedViews, readers, keyDocumentsRead, downloads, prints, lastSeenAt },
+    { activeSeconds, documentsRead, documentsInRoom, completedViews, readers, possibleReaders, keyDocumentsRead, downloads, prints, lastSeenAt },
     now,
   );
   return {
@@ -183,6 +194,7 @@ export function summarize(totals: readonly TotalsRow[], engagement: readonly Eng
     lastSeenAt,
     visits: visitCount,
     readers,
+    possibleReaders,
     contactsReading: contactsReading.size,
     newDevices,
     devices,
@@ -209,6 +221,20 @@ export async function totalsOf(db: RingiDb, opportunityIds: readonly string[]): 
 export async function engagementOf(db: RingiDb, opportunityIds: readonly string[]): Promise<EngagementRow[]> {
   const rows: EngagementRow[] = [];
   for (const ids of chunks(opportunityIds)) rows.push(...(await db.select().from(opportunityEngagement).where(inArray(opportunityEngagement.opportunityId, ids))));
+  return rows;
+}
+
+/** The other browsers on the links of these opportunities (named or not). */
+export async function browsersOf(db: RingiDb, opportunityIds: readonly string[]): Promise<BrowserRow[]> {
+  const rows: BrowserRow[] = [];
+  for (const ids of chunks(opportunityIds)) {
+    rows.push(
+      ...(await db
+        .select({ opportunityId: linkBrowsers.opportunityId, contactId: linkBrowsers.contactId, distinctReader: linkBrowsers.distinctReader })
+        .from(linkBrowsers)
+        .where(inArray(linkBrowsers.opportunityId, ids))),
+    );
+  }
   return rows;
 }
 
@@ -241,7 +267,7 @@ export async function opportunityEngagementSummary(
   if (!opportunity) return null;
   const ids = [opportunityId];
   const inRoom = (await roomSlugsOf(db, ids)).get(opportunityId)?.length ?? 0;
-  const summary = summarize(await totalsOf(db, ids), await engagementOf(db, ids), inRoom, await categorySource(db, options, ids), now);
+  const summary = summarize(await totalsOf(db, ids), await engagementOf(db, ids), await browsersOf(db, ids), inRoom, await categorySource(db, options, ids), now);
   return { opportunityId, accountId: opportunity.accountId, ...summary };
 }
 
@@ -260,15 +286,17 @@ export async function accountEngagementSummary(db: RingiDb, accountId: string, n
   const ids = opps.map((o) => o.id);
   const totals = await totalsOf(db, ids);
   const engagement = await engagementOf(db, ids);
+  const browsers = await browsersOf(db, ids);
   const roomSlugs = await roomSlugsOf(db, ids);
   const category = await categorySource(db, options, ids);
   const allSlugs = new Set([...roomSlugs.values()].flat());
-  const summary = summarize(totals, engagement, allSlugs.size, category, now);
+  const summary = summarize(totals, engagement, browsers, allSlugs.size, category, now);
 
   const totalsByOpportunity = groupBy(totals, (t) => t.opportunityId);
   const engagementByOpportunity = groupBy(engagement, (e) => e.opportunityId);
+  const browsersByOpportunity = groupBy(browsers, (b) => b.opportunityId);
   const perOpportunity: AccountOpportunityScore[] = opps.map((o) => {
-    const s = summarize(totalsByOpportunity.get(o.id) ?? [], engagementByOpportunity.get(o.id) ?? [], roomSlugs.get(o.id)?.length ?? 0, category, now);
+    const s = summarize(totalsByOpportunity.get(o.id) ?? [], engagementByOpportunity.get(o.id) ?? [], browsersByOpportunity.get(o.id) ?? [], roomSlugs.get(o.id)?.length ?? 0, category, now);
     return {
       opportunityId: o.id,
       name: o.name,

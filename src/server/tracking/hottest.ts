@@ -1,5 +1,5 @@
 // The hottest opportunities now: an index walk on the hot key kept in opportunity_engagement
-// (src/server/tracking/aggregates.ts, docs/adr/0019), filtered by channel, stage and owner.
+// (src/server/tracking/aggregates.ts, docs/adr/0020), filtered by channel, stage and owner.
 import { and, eq, gte, inArray, isNotNull, lte, not, sql, type SQL } from 'drizzle-orm';
 import { accounts, opportunities, opportunityEngagement, pipelineStages, type channels } from '../db/tables';
 import type { RingiDb } from '../db/client';
@@ -116,7 +116,7 @@ async function walk(db: RingiDb, where: SQL, size: number, now: Date): Promise<A
     .orderBy(sql`${e.hotKey} desc`)
     .limit(size);
   return rows.map(({ engagement: g, name, accountName, amountJpy }) => {
-    const readers = g.contactsReading + g.newDevices;
+    const readers = g.contactsReading + g.browserReaders;
     const { score, reasons } = engagementScoreDetail({ ...g, readers, lastSeenAt: g.lastSeenAt }, now);
     return {
       key: g.hotKey!,

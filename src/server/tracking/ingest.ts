@@ -1,16 +1,18 @@
 // Writes what the page script confirmed. Each write keeps the raw rows and the running totals in
 // one transaction, so the dashboards never disagree with the timeline.
 import crypto from 'node:crypto';
-import { and, desc, eq, gt, gte, ne, sql } from 'drizzle-orm';
+import { and, desc, eq, gt, gte, inArray, isNull, ne, sql } from 'drizzle-orm';
 import { encodeBase32LowerCaseNoPadding } from '@oslojs/encoding';
-import { documentViews, linkEvents, opportunityEngagement, readingTotals, visits } from '../db/tables';
+import { documentViews, linkBrowsers, linkEvents, opportunityEngagement, readingTotals, visits } from '../db/tables';
 import type { Queryable, RingiDb, RingiTx as Tx } from '../db/client';
+import { serialiseOn } from '../db/locks';
 import type { HeartbeatPayload } from './beacon-payloads';
 import type { LinkScope } from './link-scope';
 import { enqueueVisitAlert } from '../slack/outbox';
 import { downloadKind } from './presence';
 import { isCompleted, mergeHeartbeat, VISIT_GAP_MS } from './rules';
-import { ensureOpportunityAggregates, recordReading, seenAt } from './aggregates';
+import { ensureOpportunityAggregates, rebuildOpportunityAggregates, recordReading, seenAt } from './aggregates';
+import { readsClearlyDiffer } from './readers';
 
 /** 128 random bits: a view id is a capability for its beacons, together with the link's token. */
 export function newTrackingId(): string {
@@ -44,16 +46,19 @@ export interface StartedView {
  * transaction, so an alert is never lost nor sent for a view that was not stored.
  */
 export async function startView(db: RingiDb, start: ViewStart, alerts?: { delayMs: number }): Promise<StartedView> {
-  const { scope, now } = start;
+  const { now } = start;
   return await db.transaction(async (tx) => {
-    await ensureOpportunityAggregates(tx, scope.opportunityId);
+    await ensureOpportunityAggregates(tx, start.scope.opportunityId);
+    const { visitId, newVisit, newDevice, returning, contactId } = await findOrStartVisit(tx, start);
+    // A browser the rep named reads as that contact, whoever's link it came in on.
+    const scope = { ...start.scope, contactId };
+    if (newVisit && alerts) await enqueueVisitAlert(tx, { visitId, opportunityId: scope.opportunityId, contactId, isReturn: returning }, now, alerts.delayMs);
+    const browsersChanged = (await markDistinctReader(tx, start)) || newDevice;
     const [readBefore] = await tx
       .select({ views: readingTotals.views })
       .from(readingTotals)
-      .where(and(eq(readingTotals.opportunityId, scope.opportunityId), eq(readingTotals.contactId, scope.contactId), gt(readingTotals.views, 0)))
+      .where(and(eq(readingTotals.opportunityId, scope.opportunityId), eq(readingTotals.contactId, contactId), gt(readingTotals.views, 0)))
       .limit(1);
-    const { visitId, newVisit, newDevice, returning } = await findOrStartVisit(tx, start);
-    if (newVisit && alerts) await enqueueVisitAlert(tx, { visitId, opportunityId: scope.opportunityId, contactId: scope.contactId, isReturn: returning }, now, alerts.delayMs);
     const viewId = newTrackingId();
     await tx.insert(documentViews)
       .values({
@@ -83,27 +88,87 @@ export async function startView(db: RingiDb, start: ViewStart, alerts?: { delayM
         set: { views: sql`${readingTotals.views} + 1`, lastSeenAt: now },
       });
     await recordReading(tx, scope.opportunityId, start.documentSlug, { views: 1, newContact: !readBefore }, now);
+    // Readers counted from the link's browsers (a new one, or one now reading as someone else): rare.
+    if (browsersChanged) await rebuildOpportunityAggregates(tx, scope.opportunityId);
     return { viewId, visitId, newVisit, newDevice };
   });
 }
 
 /** The browser's visit still open at `now` (last activity within the visit gap), if any. */
-async function currentVisit(tx: Tx, accessLinkId: string, deviceId: string, now: Date): Promise<{ id: string } | undefined> {
+async function currentVisit(tx: Tx, accessLinkId: string, deviceId: string, now: Date): Promise<{ id: string; contactId: string } | undefined> {
   return (await tx
-    .select({ id: visits.id })
+    .select({ id: visits.id, contactId: visits.contactId })
     .from(visits)
     .where(and(eq(visits.accessLinkId, accessLinkId), eq(visits.deviceId, deviceId), gte(visits.lastActivityAt, new Date(now.getTime() - VISIT_GAP_MS))))
     .orderBy(desc(visits.lastActivityAt))
     .limit(1))[0];
 }
 
-async function findOrStartVisit(tx: Tx, start: ViewStart): Promise<{ visitId: string; newVisit: boolean; newDevice: boolean; returning: boolean }> {
+/** Who reads in this browser: the contact the rep named it as, else the link's contact. */
+async function browserContact(tx: Tx, scope: LinkScope, deviceId: string | null): Promise<string> {
+  if (!deviceId) return scope.contactId;
+  const [named] = await tx
+    .select({ contactId: linkBrowsers.contactId })
+    .from(linkBrowsers)
+    .where(and(eq(linkBrowsers.accessLinkId, scope.accessLinkId), eq(linkBrowsers.deviceId, deviceId)))
+    .limit(1);
+  return named?.contactId ?? scope.contactId;
+}
+
+/**
+ * An unnamed other browser opening a document becomes a reader of its own when its reading clearly
+ * differs from the link's contact's (readers.ts). Once shown, it stays so.
+ */
+async function markDistinctReader(tx: Tx, start: ViewStart): Promise<boolean> {
+  const { scope, deviceId } = start;
+  const [browser] = await tx
+    .select({ contactId: linkBrowsers.contactId, distinctReader: linkBrowsers.distinctReader })
+    .from(linkBrowsers)
+    .where(and(eq(linkBrowsers.accessLinkId, scope.accessLinkId), eq(linkBrowsers.deviceId, deviceId)))
+    .limit(1);
+  if (!browser || browser.contactId !== null || browser.distinctReader) return false;
+  // The link's contact reads in the link's browsers that are not unnamed other browsers.
+  const otherUnnamed = sql`(select ${linkBrowsers.deviceId} from ${linkBrowsers} where ${linkBrowsers.accessLinkId} = ${scope.accessLinkId} and ${linkBrowsers.contactId} is null)`;
+  const owner = and(eq(visits.accessLinkId, scope.accessLinkId), eq(visits.contactId, scope.contactId), sql`${visits.deviceId} not in ${otherUnnamed}`);
+  const browserVisits = await tx
+    .select({ networkHash: visits.networkHash })
+    .from(visits)
+    .where(and(eq(visits.accessLinkId, scope.accessLinkId), eq(visits.deviceId, deviceId)));
+  const ownerVisits = await tx.select({ networkHash: visits.networkHash }).from(visits).where(owner);
+  const [ownerOpened] = await tx
+    .select({ id: documentViews.id })
+    .from(documentViews)
+    .innerJoin(visits, eq(visits.id, documentViews.visitId))
+    .where(and(owner, eq(documentViews.documentSlug, start.documentSlug)))
+    .limit(1);
+  const differs = readsClearlyDiffer({
+    browserNetworks: new Set(browserVisits.map((v) => v.networkHash)),
+    ownerNetworks: new Set(ownerVisits.map((v) => v.networkHash)),
+    documentSlug: start.documentSlug,
+    ownerDocuments: new Set(ownerOpened ? [start.documentSlug] : []),
+  });
+  if (differs) {
+    await tx
+      .update(linkBrowsers)
+      .set({ distinctReader: true })
+      .where(and(eq(linkBrowsers.accessLinkId, scope.accessLinkId), eq(linkBrowsers.deviceId, deviceId)));
+  }
+  return differs;
+}
+
+async function findOrStartVisit(
+  tx: Tx,
+  start: ViewStart,
+): Promise<{ visitId: string; newVisit: boolean; newDevice: boolean; returning: boolean; contactId: string }> {
   const { scope, now, deviceId } = start;
+  // Which visit, and whether this browser is new on the link, are read and then written: instances
+  // starting views on one link at once (PostgreSQL) queue here, so the second sees the first's visit.
+  await serialiseOn(tx, [`visit-start:${scope.accessLinkId}`]);
   const recent = await currentVisit(tx, scope.accessLinkId, deviceId, now);
   if (recent) {
     await tx.update(visits).set({ lastActivityAt: now }).where(eq(visits.id, recent.id));
     await touchOpportunity(tx, scope, now);
-    return { visitId: recent.id, newVisit: false, newDevice: false, returning: false };
+    return { visitId: recent.id, newVisit: false, newDevice: false, returning: false, contactId: recent.contactId };
   }
 
   const [seenOnThisDevice] = await tx
@@ -120,11 +185,19 @@ async function findOrStartVisit(tx: Tx, start: ViewStart): Promise<{ visitId: st
         .limit(1))[0];
   // The link's first browser is its contact; another browser later is a forwarded link or a second device.
   const newDevice = !seenOnThisDevice && seenOnOtherDevice !== undefined;
+  if (newDevice) {
+    await tx
+      .insert(linkBrowsers)
+      .values({ accessLinkId: scope.accessLinkId, deviceId, opportunityId: scope.opportunityId, firstSeenAt: now })
+      .onConflictDoNothing();
+  }
+  const contactId = await browserContact(tx, scope, deviceId);
   const visitId = newTrackingId();
   await tx.insert(visits)
     .values({
       id: visitId,
       ...scope,
+      contactId,
       deviceId,
       newDevice,
       deviceLabel: start.deviceLabel,
@@ -152,7 +225,7 @@ async function findOrStartVisit(tx: Tx, start: ViewStart): Promise<{ visitId: st
       },
     });
   // A return: this browser read this link before. A new browser is announced as a new reader instead.
-  return { visitId, newVisit: true, newDevice, returning: seenOnThisDevice !== undefined };
+  return { visitId, newVisit: true, newDevice, returning: seenOnThisDevice !== undefined, contactId };
 }
 
 export type HeartbeatResult = 'applied' | 'replay' | 'not-found' | 'unknown-section';
@@ -209,6 +282,9 @@ export async function recordHeartbeat(db: RingiDb, scope: LinkScope, viewId: str
   const queries = q;
   // The prepared statements run on the same connection, so inside this transaction.
   return await db.transaction(async (tx) => {
+    // pagehide and visibilitychange send the same beacon, possibly to two instances (PostgreSQL): the
+    // second must see the first's sequence, or both add the same seconds (and print) to the totals.
+    await serialiseOn(tx, [`view:${viewId}`]);
     const [view] = await queries.view.execute({ viewId, accessLinkId: scope.accessLinkId });
     if (!view) return 'not-found';
     const outcome = mergeHeartbeat({ ...view, sectionSeconds: JSON.parse(view.sectionSeconds) as Record<string, number> }, beacon, now);
@@ -228,15 +304,7 @@ export async function recordHeartbeat(db: RingiDb, scope: LinkScope, viewId: str
 
     const newlyCompleted =
       !isCompleted(view.activeSeconds, view.maxScrollPercent) && isCompleted(outcome.activeSeconds, outcome.maxScrollPercent);
-    await queries.updateTotals.execute({
-      activeDelta: outcome.activeDelta,
-      maxScrollPercent: outcome.maxScrollPercent,
-      newlyCompleted: newlyCompleted ? 1 : 0,
-      nowMs,
-      opportunityId: scope.opportunityId,
-      contactId: scope.contactId,
-      documentSlug: view.documentSlug,
-    });
+    // The aggregates first, as in every ingest path (aggregates.ts, lock order).
     await recordReading(
       tx,
       scope.opportunityId,
@@ -246,7 +314,17 @@ export async function recordHeartbeat(db: RingiDb, scope: LinkScope, viewId: str
       db,
     );
 
-    if (beacon.printed) await recordPrintOnce(tx, scope, view.visitId, viewId, view.documentSlug, now);
+    await queries.updateTotals.execute({
+      activeDelta: outcome.activeDelta,
+      maxScrollPercent: outcome.maxScrollPercent,
+      newlyCompleted: newlyCompleted ? 1 : 0,
+      nowMs,
+      opportunityId: scope.opportunityId,
+      // The view's reader: a named browser's views belong to its contact, not the link's.
+      contactId: view.contactId,
+      documentSlug: view.documentSlug,
+    });
+    if (beacon.printed) await recordPrintOnce(tx, { ...scope, contactId: view.contactId }, view.visitId, viewId, view.documentSlug, now);
     return 'applied';
   });
 }
@@ -286,11 +364,52 @@ export async function recordDownload(db: RingiDb, scope: LinkScope, documentSlug
       return kind;
     }
     const visit = deviceId ? await currentVisit(tx, scope.accessLinkId, deviceId, now) : undefined;
-    await tx.insert(linkEvents).values({ ...scope, kind: 'download', visitId: visit?.id ?? null, documentSlug, detail: file, occurredAt: now });
+    const reader = { ...scope, contactId: visit?.contactId ?? (await browserContact(tx, scope, deviceId)) };
+    await tx.insert(linkEvents).values({ ...reader, kind: 'download', visitId: visit?.id ?? null, documentSlug, detail: file, occurredAt: now });
     if (visit) await tx.update(visits).set({ lastActivityAt: now }).where(eq(visits.id, visit.id));
-    await bumpTotals(tx, scope, documentSlug, now, { downloads: sql`${readingTotals.downloads} + 1` });
+    await bumpTotals(tx, reader, documentSlug, now, { downloads: sql`${readingTotals.downloads} + 1` });
     await recordReading(tx, scope.opportunityId, documentSlug, { downloads: 1 }, now);
     return kind;
+  });
+}
+
+/**
+ * The whole room printed from its print-all page: a print of each document, counted (totals, score,
+ * timeline) like a download only from a browser that showed a person on this link, and once per
+ * document within a visit (the print dialog may be opened again). Without that evidence nothing is
+ * recorded: unlike a fetched file, a print that no person was seen behind leaves no trace worth listing.
+ */
+export async function recordRoomPrint(db: RingiDb, scope: LinkScope, documentSlugs: readonly string[], deviceId: string | null, now: Date): Promise<{ counted: boolean; printed: string[] }> {
+  if (documentSlugs.length === 0) return { counted: false, printed: [] };
+  return await db.transaction(async (tx) => {
+    if (!(await hasShownPresence(tx, scope.accessLinkId, deviceId))) return { counted: false, printed: [] };
+    // Two instances receiving the same print at once must not both find it new.
+    await serialiseOn(tx, [`room-print:${scope.accessLinkId}`]);
+    const visit = await currentVisit(tx, scope.accessLinkId, deviceId!, now);
+    const already = new Set(
+      (await tx
+        .select({ slug: linkEvents.documentSlug })
+        .from(linkEvents)
+        .where(
+          and(
+            eq(linkEvents.opportunityId, scope.opportunityId),
+            eq(linkEvents.accessLinkId, scope.accessLinkId),
+            eq(linkEvents.kind, 'print'),
+            inArray(linkEvents.documentSlug, [...documentSlugs]),
+            // Outside a visit (the browser read here before, but not lately): within the visit gap.
+            visit ? eq(linkEvents.visitId, visit.id) : and(isNull(linkEvents.visitId), gte(linkEvents.occurredAt, new Date(now.getTime() - VISIT_GAP_MS))),
+          ),
+        )).map((e) => e.slug),
+    );
+    const printed = documentSlugs.filter((slug) => !already.has(slug));
+    const reader = { ...scope, contactId: visit?.contactId ?? (await browserContact(tx, scope, deviceId)) };
+    // The visit's row before the totals, in the order beacons and downloads lock them (no deadlock on PostgreSQL).
+    if (visit) await tx.update(visits).set({ lastActivityAt: now }).where(eq(visits.id, visit.id));
+    for (const documentSlug of printed) {
+      await tx.insert(linkEvents).values({ ...reader, kind: 'print', visitId: visit?.id ?? null, documentSlug, occurredAt: now });
+      await bumpTotals(tx, reader, documentSlug, now, { prints: sql`${readingTotals.prints} + 1` });
+    }
+    return { counted: true, printed };
   });
 }
 
@@ -308,6 +427,8 @@ export async function recordAutomatedOpen(db: RingiDb, scope: LinkScope, documen
 }
 
 async function bumpTotals(tx: Tx, scope: LinkScope, documentSlug: string, now: Date, set: Partial<Record<'downloads' | 'prints', ReturnType<typeof sql>>>): Promise<void> {
+  // opportunity_engagement before reading_totals, as in every ingest path (aggregates.ts, lock order).
+  await touchOpportunity(tx, scope, now);
   await tx.insert(readingTotals)
     .values({
       opportunityId: scope.opportunityId,
@@ -323,7 +444,6 @@ async function bumpTotals(tx: Tx, scope: LinkScope, documentSlug: string, now: D
       target: [readingTotals.opportunityId, readingTotals.contactId, readingTotals.documentSlug],
       set: { ...set, lastSeenAt: now },
     });
-  await touchOpportunity(tx, scope, now);
 }
 
 /** Any reading activity (a view, a download, a print) moves the opportunity's last-seen time: the dashboard sorts by it. */

@@ -19,12 +19,12 @@ const t = defineMessages({
     'completed': '最後まで読まれた閲覧が {count} 回あります。',
     'lastSeen': '最後の閲覧は {days} 日前です。',
     'lastSeenToday': '最後の閲覧は24時間以内です。',
-    'newDevices': 'うち {count} 名は転送されたリンクの可能性がある別のブラウザです。',
+    'possibleReaders': 'ほかに、リンクを別のブラウザで開いた閲覧者候補が {count} 件あります（本人の別端末かもしれないため 0.5 名として数えます）。',
     'reason.active_time': '合計閲覧時間 {duration}',
     'reason.coverage': 'ルームの {of} 資料のうち {value} 資料を読了',
     'reason.coverage.noRoom': '{value} 資料を読了（ルームに資料はありません）',
     'reason.key_documents': '稟議の重要資料（料金・セキュリティ・ROI・稟議書テンプレート）を {value} 件読了',
-    'reason.readers': '閲覧者 {value} 名（転送先と思われるブラウザを含む）',
+    'reason.readers': '閲覧者 {value} 名（閲覧者候補は 0.5 名として）',
     'reason.completions': '最後まで読まれた閲覧 {value} 回',
     'reason.downloads_prints': 'ダウンロード・印刷 {value} 件',
     'reason.recency': '最後の閲覧から {value} 日（1週間ごとに半減）',
@@ -51,12 +51,12 @@ const t = defineMessages({
     'completed': '{count} view(s) were read to the end.',
     'lastSeen': 'Last read {days} day(s) ago.',
     'lastSeenToday': 'Last read within the past 24 hours.',
-    'newDevices': '{count} of them opened a link in another browser: possibly a forwarded link.',
+    'possibleReaders': '{count} more possible reader(s) opened a contact’s link in another browser (maybe the same person on another device, so each counts as half a reader).',
     'reason.active_time': 'Active reading time {duration} in total',
     'reason.coverage': '{value} of the {of} documents in the room read',
     'reason.coverage.noRoom': '{value} document(s) read (the room offers none now)',
     'reason.key_documents': '{value} key approval document(s) read (pricing, security, ROI, approval template)',
-    'reason.readers': '{value} reader(s), including browsers a link was probably forwarded to',
+    'reason.readers': '{value} reader(s), possible readers counted as half',
     'reason.completions': '{value} view(s) read to the end',
     'reason.downloads_prints': '{value} download(s) or print(s)',
     'reason.recency': '{value} day(s) since the last reading (halves every week)',
@@ -106,7 +106,7 @@ export interface ScoreExplanationInput {
   /** Per document, any order; the explanation names the most read first. */
   documents: readonly ExplainedDocument[];
   readers: number;
-  newDevices: number;
+  possibleReaders: number;
   completedViews: number;
   downloads: number;
   prints: number;
@@ -153,7 +153,7 @@ export function explainEngagementScore(
     .sort((a, b) => b.activeSeconds - a.activeSeconds || (a.slug < b.slug ? -1 : a.slug > b.slug ? 1 : 0));
   const people = (n: number) => (n === 1 ? 'person' : 'people');
 
-  if (input.readers === 0 && readDocs.length === 0) {
+  if (input.readers === 0 && input.possibleReaders === 0 && readDocs.length === 0) {
     sentences.push(t(locale, 'nothing'));
   } else {
     let first = '';
@@ -165,7 +165,7 @@ export function explainEngagementScore(
       first = t(locale, 'noReadersRead', { readers: input.readers, people: people(input.readers) });
     }
     sentences.push(first);
-    if (input.newDevices > 0) sentences.push(t(locale, 'newDevices', { count: input.newDevices }));
+    if (input.possibleReaders > 0) sentences.push(t(locale, 'possibleReaders', { count: input.possibleReaders }));
     if (input.completedViews > 0) sentences.push(t(locale, 'completed', { count: input.completedViews }));
     if (input.downloads + input.prints > 0) sentences.push(t(locale, 'files', { downloads: input.downloads, prints: input.prints }));
     if (input.lastSeenAt) {

@@ -6,6 +6,7 @@ import type { RingiDb } from '../db/client';
 import { z } from 'zod';
 import { isCompleted, VISIT_GAP_MS } from './rules';
 import { chunks, boundedInt } from './read-model-support';
+import { stageHistory, type StageHistoryEntry } from '../crm/stage-history';
 
 /** Where a timeline page ends: pass it as `before` to get the next (older) page. */
 export interface TimelineCursor {
@@ -116,6 +117,8 @@ export interface OpportunityTimeline {
   automatedOpensOmitted: number;
   /** Downloads not tied to a visit (no device cookie, or no visit in the last 30 minutes), newest first. */
   eventsOutsideVisits: TimelineEvent[];
+  /** Stage changes in the slice (created, manual, accepted suggestion, API), newest first. */
+  stageChanges: StageHistoryEntry[];
   /** Null when there are no older visits. */
   nextBefore: TimelineCursor | null;
 }
@@ -286,6 +289,7 @@ export async function opportunityTimeline(db: RingiDb, opportunityId: string, op
     automatedOpens: automated.slice(0, apartLimit).map((e) => toEvent(e, apartNames)),
     automatedOpensOmitted,
     eventsOutsideVisits: outside.map((e) => toEvent(e, apartNames)),
+    stageChanges: await stageHistory(db, opportunityId, slice),
     nextBefore: hasMore && last ? { startedAt: last.visit.startedAt, visitId: last.visit.id } : null,
   };
 }

@@ -122,6 +122,7 @@ export const tracking = {
     forgeOther: { id: 'e2e-contact-hoshino-forge-other', name: '石井 拓海' },
     idle: { id: 'e2e-contact-hoshino-idle', name: '山口 翼' },
     downloader: { id: 'e2e-contact-hoshino-downloader', name: '林 美咲' },
+    printer: { id: 'e2e-contact-hoshino-printer', name: '小池 真央' },
     headless: { id: 'e2e-contact-hoshino-headless', name: '前田 陽介' },
     flood: { id: 'e2e-contact-hoshino-flood', name: '岡田 悠' },
   },
@@ -151,6 +152,7 @@ export const tracking = {
     forgeOther: { room: 'forge', contact: 'forgeOther' },
     idle: { room: 'reading', contact: 'idle' },
     downloader: { room: 'reading', contact: 'downloader' },
+    printer: { room: 'reading', contact: 'printer' },
     /** slack.spec.ts (its own server): a mail sandbox's headless browser, and a flood of view starts. */
     headless: { room: 'reading', contact: 'headless' },
     flood: { room: 'forge', contact: 'flood' },

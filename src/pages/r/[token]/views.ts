@@ -4,12 +4,13 @@ import type { APIRoute } from 'astro';
 import { documentVersion } from '../../../server/documents/catalog';
 import { getDb } from '../../../server/db/client';
 import { answerStorageFull } from '../../../server/db/faults';
+import { BODY_LIMITS } from '../../../server/http/body-limits';
 import { readBoundedBody } from '../../../server/http/forms';
 import { describeIssues, jsonError, jsonOk } from '../../../server/http/json';
 import { loadProspectRoom, roomOffers } from '../../../server/rooms/prospect-room';
 import { isInternalViewer } from '../../../server/rooms/prospect-request';
 import { loadSecretKey } from '../../../server/security/secret-box';
-import { MAX_VIEW_START_BYTES, viewStartPayload } from '../../../server/tracking/beacon-payloads';
+import { viewStartPayload } from '../../../server/tracking/beacon-payloads';
 import { ensureDeviceId } from '../../../server/tracking/device';
 import { recordAutomatedOpen, startView } from '../../../server/tracking/ingest';
 import { networkHash } from '../../../server/tracking/network';
@@ -30,8 +31,8 @@ export const POST: APIRoute = answerStorageFull(async ({ params, request, cookie
   if ((request.headers.get('content-type') ?? '').split(';')[0]!.trim().toLowerCase() !== 'application/json') {
     return jsonError(415, 'unsupported_media_type', 'Send application/json.');
   }
-  const body = await readBoundedBody(request, MAX_VIEW_START_BYTES);
-  if (body === 'tooLarge') return jsonError(413, 'payload_too_large', `At most ${MAX_VIEW_START_BYTES} bytes.`);
+  const body = await readBoundedBody(request, BODY_LIMITS.viewStart);
+  if (body === 'tooLarge') return jsonError(413, 'payload_too_large', `At most ${BODY_LIMITS.viewStart} bytes.`);
   const raw = new TextDecoder().decode(body);
   let json: unknown;
   try {

@@ -5,14 +5,13 @@ import type { APIContext, APIRoute } from 'astro';
 import { opportunityPath, submitLinkAction } from '../../../../../server/access-links/link-forms';
 import { adminHeaders, requireUser } from '../../../../../server/auth/guard';
 import { answerAdminPost, seeOther } from '../../../../../server/http/admin-form';
+import { BODY_LIMITS } from '../../../../../server/http/body-limits';
 import { getDb } from '../../../../../server/db/client';
 import { tRooms } from '../../../../../server/rooms/admin-messages';
 import { opportunityAccess } from '../../../../../server/rooms/room-builder';
 import { loadSecretKey } from '../../../../../server/security/secret-box';
 
 export const prerender = false;
-
-const MAX_FORM_BYTES = 4096;
 
 export const POST: APIRoute = async (context: APIContext) => {
   const user = await requireUser(context);
@@ -21,7 +20,7 @@ export const POST: APIRoute = async (context: APIContext) => {
   const db = getDb();
   const opportunity = await opportunityAccess(db, opportunityId);
   return answerAdminPost(context, user, {
-    maxBytes: MAX_FORM_BYTES,
+    maxBytes: BODY_LIMITS.linkForm,
     refuse: opportunity ? null : 'not_found',
     refusal: {
       detail: (lang) => tRooms(lang, opportunity ? 'error.forbidden' : 'detail.notFound'),

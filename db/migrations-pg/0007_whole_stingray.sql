@@ -26,6 +26,8 @@ ALTER TABLE "opportunity_engagement" ADD COLUMN "channel" text;--> statement-bre
 ALTER TABLE "opportunity_engagement" ADD COLUMN "owner_user_id" text;--> statement-breakpoint
 ALTER TABLE "opportunity_engagement" ADD COLUMN "archived" boolean DEFAULT false NOT NULL;--> statement-breakpoint
 ALTER TABLE "opportunity_engagement" ADD COLUMN "contacts_reading" bigint DEFAULT 0 NOT NULL;--> statement-breakpoint
+ALTER TABLE "opportunity_engagement" ADD COLUMN "browser_readers" bigint DEFAULT 0 NOT NULL;--> statement-breakpoint
+ALTER TABLE "opportunity_engagement" ADD COLUMN "possible_readers" bigint DEFAULT 0 NOT NULL;--> statement-breakpoint
 ALTER TABLE "opportunity_engagement" ADD COLUMN "documents_read" bigint DEFAULT 0 NOT NULL;--> statement-breakpoint
 ALTER TABLE "opportunity_engagement" ADD COLUMN "key_documents_read" bigint DEFAULT 0 NOT NULL;--> statement-breakpoint
 ALTER TABLE "opportunity_engagement" ADD COLUMN "documents_in_room" bigint DEFAULT 0 NOT NULL;--> statement-breakpoint

@@ -26,6 +26,8 @@ ALTER TABLE `opportunity_engagement` ADD `channel` text;--> statement-breakpoint
 ALTER TABLE `opportunity_engagement` ADD `owner_user_id` text;--> statement-breakpoint
 ALTER TABLE `opportunity_engagement` ADD `archived` integer DEFAULT false NOT NULL;--> statement-breakpoint
 ALTER TABLE `opportunity_engagement` ADD `contacts_reading` integer DEFAULT 0 NOT NULL;--> statement-breakpoint
+ALTER TABLE `opportunity_engagement` ADD `browser_readers` integer DEFAULT 0 NOT NULL;--> statement-breakpoint
+ALTER TABLE `opportunity_engagement` ADD `possible_readers` integer DEFAULT 0 NOT NULL;--> statement-breakpoint
 ALTER TABLE `opportunity_engagement` ADD `documents_read` integer DEFAULT 0 NOT NULL;--> statement-breakpoint
 ALTER TABLE `opportunity_engagement` ADD `key_documents_read` integer DEFAULT 0 NOT NULL;--> statement-breakpoint
 ALTER TABLE `opportunity_engagement` ADD `documents_in_room` integer DEFAULT 0 NOT NULL;--> statement-breakpoint

@@ -1,0 +1,1 @@
+ALTER TABLE "contacts" ADD COLUMN "buying_role" text DEFAULT 'unknown' NOT NULL;

@@ -1,0 +1,1 @@
+ALTER TABLE `contacts` ADD `buying_role` text DEFAULT 'unknown' NOT NULL;
