@@ -32,7 +32,8 @@ Commands:
   api-token list | api-token revoke ID
   aggregates rebuild
                recompute the dashboard's aggregates (document table, scores, unopened rooms) from the
-               running totals, rooms and links (docs/adr/0020); after an upgrade or a repair by hand
+               running totals, rooms and links (docs/adr/0020); after a repair by hand (an upgrade
+               builds them on start)
   backup FILE  write a consistent copy of the database to FILE (a new file), also while the server runs;
                the secret key is not in it: back it up separately (README "Backup and restore")
 `;

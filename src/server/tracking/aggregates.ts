@@ -15,6 +15,7 @@ import {
   documents,
   documentVersions,
   documentViews,
+  jobLeases,
   linkBrowsers,
   opportunities,
   opportunityDocuments,
@@ -24,6 +25,7 @@ import {
   rooms,
 } from '../db/tables';
 import type { Queryable, RingiDb } from '../db/client';
+import { claimJobRun } from '../db/job-leases';
 import { engagementScoreDetail, isDocumentRead, KEY_DOCUMENT_CATEGORIES, READ_MIN_ACTIVE_SECONDS, RECENCY_HALF_LIFE_DAYS } from './engagement-score';
 import { chunks, DAY_MS, groupBy } from './read-model-support';
 import { countReaders, type BrowserState } from './readers';
@@ -459,13 +461,16 @@ export async function rebuildAggregatesOf(tx: Queryable, opportunityIds: readonl
  * transaction each, so beacons keep flowing), then the document table regrouped from
  * opportunity_documents in one transaction (it drops anything no opportunity accounts for).
  */
-export async function rebuildAllAggregates(db: RingiDb, options: { batchSize?: number; onProgress?: (done: number, total: number) => void } = {}): Promise<{ opportunities: number; documentRows: number }> {
+export async function rebuildAllAggregates(
+  db: RingiDb,
+  options: { batchSize?: number; onProgress?: (done: number, total: number) => void | Promise<void> } = {},
+): Promise<{ opportunities: number; documentRows: number }> {
   const batchSize = options.batchSize ?? 200;
   const ids = (await db.select({ id: opportunities.id }).from(opportunities).orderBy(opportunities.id)).map((r) => r.id);
   for (let i = 0; i < ids.length; i += batchSize) {
     // The document table is regrouped once at the end.
     await db.transaction(async (tx) => await rebuildAggregatesOf(tx, ids.slice(i, i + batchSize), { documentTable: false }));
-    options.onProgress?.(Math.min(ids.length, i + batchSize), ids.length);
+    await options.onProgress?.(Math.min(ids.length, i + batchSize), ids.length);
     await new Promise((resolve) => setImmediate(resolve));
   }
   const d = documentPerformance;
@@ -494,4 +499,33 @@ export async function rebuildAllAggregates(db: RingiDb, options: { batchSize?: n
     return rows.length;
   });
   return { opportunities: ids.length, documentRows };
+}
+
+/**
+ * What the aggregates hold. Bump it when that changes (a new column, another rule): every database
+ * then rebuilds them once, on its next start (buildAggregatesOnce).
+ */
+export const AGGREGATES_VERSION = 1;
+/** The build's lease row once done: its next run is never. */
+const BUILT_AT_VERSION = new Date('9999-12-31T00:00:00Z');
+
+/**
+ * Builds the aggregates from the running totals once per database and AGGREGATES_VERSION, however
+ * many instances start at once: the one holding the job lease (renewed with every batch, so another
+ * instance takes over only when this one died) rebuilds; then the lease marks the version built.
+ * 'busy': another instance is building; ask again later.
+ */
+export async function buildAggregatesOnce(db: RingiDb, options: { leaseMs?: number; batchSize?: number; clock?: () => Date } = {}): Promise<'built' | 'done-before' | 'busy'> {
+  const name = `aggregates-build:v${AGGREGATES_VERSION}`;
+  const leaseMs = options.leaseMs ?? 5 * 60_000;
+  const clock = options.clock ?? (() => new Date());
+  const [lease] = await db.select({ nextRunAt: jobLeases.nextRunAt }).from(jobLeases).where(eq(jobLeases.name, name)).limit(1);
+  if (lease && lease.nextRunAt.getTime() >= BUILT_AT_VERSION.getTime()) return 'done-before';
+  if (!(await claimJobRun(db, name, leaseMs, clock()))) return 'busy';
+  const renew = async () => {
+    await db.update(jobLeases).set({ nextRunAt: new Date(clock().getTime() + leaseMs) }).where(eq(jobLeases.name, name));
+  };
+  await rebuildAllAggregates(db, { batchSize: options.batchSize, onProgress: renew });
+  await db.update(jobLeases).set({ nextRunAt: BUILT_AT_VERSION }).where(eq(jobLeases.name, name));
+  return 'built';
 }
