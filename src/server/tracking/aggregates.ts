@@ -118,7 +118,7 @@ export async function recordReading(tx: Queryable, opportunityId: string, docume
     newContact: change.newContact ? 1 : 0,
     now: now.getTime(),
     opportunityId,
-  })) as Array<typeof opportunityEngagement.$inferSelect>;
+  })) as Array<Pick<typeof opportunityEngagement.$inferSelect, keyof typeof engagementReturned>>;
   if (!row || row.stage === null || row.channel === null || row.ownerUserId === null) {
     // Never filled in (an opportunity from before the aggregates, or written around the CRM code).
     await rebuildOpportunityAggregates(tx, opportunityId);
@@ -144,13 +144,13 @@ export async function recordReading(tx: Queryable, opportunityId: string, docume
   const key = hotKey(base, row.lastSeenAt);
   // Most beacons stop here: the base moves at the score's steps, not with every second read.
   if (becameRead || base !== row.scoreBase || (row.hotKey === null) !== (key === null)) {
-    await tx
-      .update(opportunityEngagement)
-      .set({ documentsRead: inputs.documentsRead, keyDocumentsRead: inputs.keyDocumentsRead, scoreBase: base, hotKey: key })
-      .where(eq(opportunityEngagement.opportunityId, opportunityId));
+    await q.score.execute({ documentsRead: inputs.documentsRead, keyDocumentsRead: inputs.keyDocumentsRead, scoreBase: base, hotKey: key, opportunityId });
   }
   return false;
 }
+
+// What recordReading reads back from its engagement update: the filters and the score's inputs.
+const { accountId: _a, visits: _v, devices: _d, newDevices: _n, automatedOpens: _o, firstSeenAt: _f, archived: _r, unreadShareAt: _u, ...engagementReturned } = getTableColumns(opportunityEngagement);
 
 /** The three statements every beacon runs, with placeholders (built on `db`: prepared once, or on `tx` for one call). */
 function readingQueries(db: Queryable) {
@@ -176,7 +176,17 @@ function readingQueries(db: Queryable) {
         ...seenAt(p('now')),
       })
       .where(eq(e.opportunityId, p('opportunityId')))
-      .returning()
+      .returning(engagementReturned)
+      .prepare(),
+    score: db
+      .update(e)
+      .set({
+        documentsRead: sql`${p('documentsRead')}`,
+        keyDocumentsRead: sql`${p('keyDocumentsRead')}`,
+        scoreBase: sql`${p('scoreBase')}`,
+        hotKey: sql`${p('hotKey')}`,
+      })
+      .where(eq(e.opportunityId, p('opportunityId')))
       .prepare(),
     table: db
       .insert(d)
