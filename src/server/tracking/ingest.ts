@@ -305,7 +305,7 @@ export async function recordHeartbeat(db: RingiDb, scope: LinkScope, viewId: str
     const newlyCompleted =
       !isCompleted(view.activeSeconds, view.maxScrollPercent) && isCompleted(outcome.activeSeconds, outcome.maxScrollPercent);
     // The aggregates first, as in every ingest path (aggregates.ts, lock order).
-    await recordReading(
+    const rebuilt = await recordReading(
       tx,
       scope.opportunityId,
       view.documentSlug,
@@ -324,6 +324,8 @@ export async function recordHeartbeat(db: RingiDb, scope: LinkScope, viewId: str
       contactId: view.contactId,
       documentSlug: view.documentSlug,
     });
+    // Aggregates never built before this beacon were built without it: again, now that the totals have it.
+    if (rebuilt) await rebuildOpportunityAggregates(tx, scope.opportunityId);
     if (beacon.printed) await recordPrintOnce(tx, { ...scope, contactId: view.contactId }, view.visitId, viewId, view.documentSlug, now);
     return 'applied';
   });
