@@ -16,7 +16,6 @@ import {
   documentVersions,
   documentViews,
   jobLeases,
-  linkBrowsers,
   opportunities,
   opportunityDocuments,
   opportunityEngagement,
@@ -29,6 +28,7 @@ import { claimJobRun } from '../db/job-leases';
 import { engagementScoreDetail, isDocumentRead, KEY_DOCUMENT_CATEGORIES, READ_MIN_ACTIVE_SECONDS, RECENCY_HALF_LIFE_DAYS } from './engagement-score';
 import { chunks, DAY_MS, groupBy } from './read-model-support';
 import { countReaders, type BrowserState } from './readers';
+import { browsersOf } from './engagement-summary';
 
 const HALF_LIFE_MS = RECENCY_HALF_LIFE_DAYS * DAY_MS;
 
@@ -369,11 +369,7 @@ export async function rebuildAggregatesOf(tx: Queryable, opportunityIds: readonl
     .from(rooms)
     .innerJoin(accessLinks, eq(accessLinks.roomId, rooms.id))
     .where(and(inArray(rooms.opportunityId, ids), isNull(accessLinks.revokedAt)));
-  const browsers = await tx
-    .select({ opportunityId: linkBrowsers.opportunityId, contactId: linkBrowsers.contactId, distinctReader: linkBrowsers.distinctReader })
-    .from(linkBrowsers)
-    .where(inArray(linkBrowsers.opportunityId, ids));
-  const browsersOf = groupBy(browsers, (b) => b.opportunityId);
+  const browsersByOpportunity = groupBy(await browsersOf(tx, ids), (b) => b.opportunityId);
   const categories = await categoriesOf(tx, [...new Set(totals.map((t) => t.documentSlug))], ids);
   const totalsOf = groupBy(totals, (t) => t.opportunityId);
   const offeredOf = groupBy(offered, (r) => r.opportunityId);
@@ -436,7 +432,7 @@ export async function rebuildAggregatesOf(tx: Queryable, opportunityIds: readonl
       keyDocumentsRead,
       documentsInRoom: [...docs.values()].filter((d) => d.offered).length,
       contactsReading: contacts.size,
-      ...browserCounts(contacts.size, browsersOf.get(o.id) ?? []),
+      ...browserCounts(contacts.size, browsersByOpportunity.get(o.id) ?? []),
     };
     const base = scoreBase(inputs);
     const derived = {
