@@ -102,12 +102,13 @@ try {
     console.log(`reusing ${dbPath}`);
   } else {
     console.log(`seeding ${options.opportunities} opportunities and ${options.views} views over ${options['span-days']} days into ${dbPath} ...`);
-    const seeded = runTs('aggregates-seed.ts', [dbPath, options.opportunities, options.views, options.seed, NOW, options['span-days']], 15 * 60 * 1000);
+    const seeded = runTs('aggregates-seed.ts', [dbPath, options.opportunities, options.views, options.seed, NOW, options['span-days']], 60 * 60 * 1000);
     console.log(
       `seeded in ${seeded.seconds} s: ${seeded.accounts} accounts, ${seeded.contacts} contacts, ${seeded.links} links, ` +
         `${seeded.visits} visits, ${seeded.documentViews} views, ${seeded.linkEvents} link events, ` +
         `${seeded.readingTotals} reading_totals rows, ${seeded.opportunityEngagement} opportunity_engagement rows, ${seeded.fileMegabytes} MB; ` +
-        `most views: ${seeded.heaviestOpportunity.id}, ${seeded.heaviestOpportunity.views} views in ${seeded.heaviestOpportunity.visits} visits`,
+        `most views: ${seeded.heaviestOpportunity.id}, ${seeded.heaviestOpportunity.views} views in ${seeded.heaviestOpportunity.visits} visits; ` +
+        `aggregates rebuilt in ${seeded.aggregates.seconds} s (${seeded.aggregates.documentRows} document_performance rows)`,
     );
     console.log(
       `stages: ${seeded.stages.open} open, ${seeded.stages.won} won, ${seeded.stages.lost} lost; ` +
@@ -146,11 +147,15 @@ try {
       `${d.unopenedTotal} unopened after ${d.unopenedAfterDays} days, ${d.documents} documents (${d.documentWonRooms} won / ${d.documentLostRooms} lost rooms offered); ` +
       `opportunities by outcome: ${Object.entries(d.stages).map(([k, n]) => `${k} ${n}`).join(', ')}`,
   );
+  const r = facts.readsLoopDelay;
+  console.log(`event-loop delay while the reads above ran (each awaited, the loop turning between calls): max ${r.maxMs} ms, p99 ${r.p99Ms} ms, p50 ${r.p50Ms} ms`);
   if (facts.purge) {
     const p = facts.purge;
     console.log(
       `purge older than ${p.olderThanDays} days: ${p.visits} visits, ${p.documentViews} views, ${p.linkEvents} link events in ${p.batches} transactions, ${p.ms} ms; ` +
-        `write lock held ${p.transactionP50Ms} ms per transaction (p50), ${p.transactionMaxMs} ms at most`,
+        `write lock held ${p.transactionP50Ms} ms per transaction (p50), ${p.transactionP99Ms} ms (p99), ${p.transactionMaxMs} ms at most; ` +
+        `event-loop delay during the purge: max ${p.loopDelay.maxMs} ms, p99 ${p.loopDelay.p99Ms} ms; ` +
+        `dashboard, hottest and summaries ${p.totalsKept ? 'unchanged by the purge (totals kept)' : 'CHANGED by the purge'}`,
     );
   }
 

@@ -1,7 +1,7 @@
 // The one schema of Ringi. Migrations in db/migrations/ are generated from it by drizzle-kit
 // (`npm run db:generate`) and applied by the app on start.
 import { sql } from 'drizzle-orm';
-import { blob, index, integer, primaryKey, sqliteTable, text, uniqueIndex } from 'drizzle-orm/sqlite-core';
+import { blob, index, integer, primaryKey, real, sqliteTable, text, uniqueIndex } from 'drizzle-orm/sqlite-core';
 
 // The time comes from the application (`$defaultFn`), so inserts need no engine-specific SQL; the
 // column default only serves rows written by hand.
@@ -451,7 +451,11 @@ export const readingTotals = sqliteTable(
   ],
 );
 
-/** Per-opportunity roll-up of visits and readers (visits are not per document). */
+/**
+ * Per-opportunity roll-up of visits and readers (visits are not per document), and the engagement
+ * score's inputs with the opportunity's filter columns, maintained with every beacon and every change
+ * of the opportunity, its room or its links (docs/adr/0020-incrementally-maintained-aggregates.md).
+ */
 export const opportunityEngagement = sqliteTable(
   'opportunity_engagement',
   {
@@ -464,8 +468,72 @@ export const opportunityEngagement = sqliteTable(
     activeSeconds: integer('active_seconds').notNull().default(0),
     firstSeenAt: integer('first_seen_at', { mode: 'timestamp_ms' }),
     lastSeenAt: integer('last_seen_at', { mode: 'timestamp_ms' }),
+    // Copies of the opportunity, so the dashboard's filters need no join (ADR 0020).
+    stage: integer('stage'),
+    channel: text('channel', { enum: channels }),
+    ownerUserId: text('owner_user_id'),
+    archived: integer('archived', { mode: 'boolean' }).notNull().default(false),
+    // The engagement score's inputs (src/server/tracking/engagement-score.ts).
+    contactsReading: integer('contacts_reading').notNull().default(0),
+    // Unnamed other browsers on its links (link_browsers, tracking/readers.ts): readers of their own, possible readers.
+    browserReaders: integer('browser_readers').notNull().default(0),
+    possibleReaders: integer('possible_readers').notNull().default(0),
+    documentsRead: integer('documents_read').notNull().default(0),
+    keyDocumentsRead: integer('key_documents_read').notNull().default(0),
+    documentsInRoom: integer('documents_in_room').notNull().default(0),
+    completedViews: integer('completed_views').notNull().default(0),
+    downloads: integer('downloads').notNull().default(0),
+    prints: integer('prints').notNull().default(0),
+    /** The score before the recency decay (0-100). */
+    scoreBase: integer('score_base').notNull().default(0),
+    /** last_seen_at + one half-life × log2(score_base), in ms; null when the score is 0. Orders by score at any moment. */
+    hotKey: real('hot_key'),
+    /** The oldest share (a link not revoked) after the last reading: the unopened list's candidates. */
+    unreadShareAt: integer('unread_share_at', { mode: 'timestamp_ms' }),
   },
-  (t) => [index('opportunity_engagement_account_idx').on(t.accountId), index('opportunity_engagement_last_seen_idx').on(t.lastSeenAt)],
+  (t) => [
+    index('opportunity_engagement_account_idx').on(t.accountId),
+    index('opportunity_engagement_last_seen_idx').on(t.lastSeenAt),
+    index('opportunity_engagement_hot_idx').on(t.hotKey),
+    index('opportunity_engagement_channel_hot_idx').on(t.channel, t.hotKey),
+    index('opportunity_engagement_stage_hot_idx').on(t.stage, t.hotKey),
+    index('opportunity_engagement_owner_hot_idx').on(t.ownerUserId, t.hotKey),
+    index('opportunity_engagement_unread_share_idx').on(t.unreadShareAt),
+  ],
+);
+
+/** Per opportunity and document it was given (its room offers it, or it was read): what it adds to document_performance. */
+export const opportunityDocuments = sqliteTable(
+  'opportunity_documents',
+  {
+    opportunityId: text('opportunity_id').notNull(),
+    documentSlug: text('document_slug').notNull(),
+    views: integer('views').notNull().default(0),
+    activeSeconds: integer('active_seconds').notNull().default(0),
+    completedViews: integer('completed_views').notNull().default(0),
+    /** The room offers it now. */
+    offered: integer('offered', { mode: 'boolean' }).notNull().default(false),
+  },
+  (t) => [primaryKey({ columns: [t.opportunityId, t.documentSlug] })],
+);
+
+/** The dashboard's document table, summed per document and the dashboard's filters (won / lost come from the stage). */
+export const documentPerformance = sqliteTable(
+  'document_performance',
+  {
+    documentSlug: text('document_slug').notNull(),
+    stage: integer('stage').notNull(),
+    channel: text('channel', { enum: channels }).notNull(),
+    ownerUserId: text('owner_user_id').notNull(),
+    views: integer('views').notNull().default(0),
+    activeSeconds: integer('active_seconds').notNull().default(0),
+    completedViews: integer('completed_views').notNull().default(0),
+    /** Opportunities given the document. */
+    rooms: integer('rooms').notNull().default(0),
+    /** Of those, the ones that read it (isDocumentRead over all their views). */
+    roomsRead: integer('rooms_read').notNull().default(0),
+  },
+  (t) => [primaryKey({ columns: [t.documentSlug, t.stage, t.channel, t.ownerUserId] })],
 );
 
 // --- Sign-in (Lucia's reference design: id.secret tokens, only a SHA-256 of the secret stored). ---

@@ -13,6 +13,7 @@ import { checkContentDirectory, syncContentDirectory, syncReportLines } from '..
 import { formatProblem } from '../server/documents/validation';
 import { demoAdmin, seedDemo } from '../server/demo/seed';
 import { loadSecretKey } from '../server/security/secret-box';
+import { rebuildAllAggregates } from '../server/tracking/aggregates';
 import { createUser, DuplicateEmailError, generatePassword } from '../server/users/users';
 
 const usage = `Usage: npm run ringi -- <command>
@@ -33,6 +34,10 @@ Commands:
   contact role CONTACT --role ${buyingRoles.join('|')} [--admin EMAIL]
                set a contact's buying role (the approval map's rows); CONTACT is its id, external id
                or email (an email shared by several contacts is refused: use the id)
+  aggregates rebuild
+               recompute the dashboard's aggregates (document table, scores, unopened rooms) from the
+               running totals, rooms and links (docs/adr/0020); after a repair by hand (an upgrade
+               builds them on start)
   backup FILE  write a consistent copy of the database to FILE (a new file), also while the server runs;
                the secret key is not in it: back it up separately (README "Backup and restore")
 `;
@@ -44,6 +49,7 @@ async function main(argv: string[]): Promise<number> {
   if (command === 'content') return contentCommand(rest);
   if (command === 'api-token') return apiTokenCommand(rest);
   if (command === 'contact') return contactCommand(rest);
+  if (command === 'aggregates') return aggregatesCommand(rest);
   if (rest.length > 0) return fail(`unexpected argument "${rest[0]}"`);
   switch (command) {
     case 'migrate': {
@@ -75,6 +81,29 @@ async function main(argv: string[]): Promise<number> {
       return command ? 0 : 2;
     default:
       return fail(`unknown command "${command}"`);
+  }
+}
+
+async function aggregatesCommand(argv: string[]): Promise<number> {
+  const [action, ...rest] = argv;
+  if (action !== 'rebuild') return fail(`unknown aggregates action "${action ?? ''}" (expected "aggregates rebuild")`);
+  if (rest.length > 0) return fail(`unexpected argument "${rest[0]}"`);
+  const db = await prepareDatabase();
+  try {
+    const started = Date.now();
+    let reported = 0;
+    const result = await rebuildAllAggregates(db, {
+      onProgress: (done, total) => {
+        if (done === total || done - reported >= 10_000) {
+          reported = done;
+          console.log(`  ${done} / ${total} opportunities`);
+        }
+      },
+    });
+    console.log(`Aggregates rebuilt: ${result.opportunities} opportunities, ${result.documentRows} document table rows, in ${((Date.now() - started) / 1000).toFixed(1)} s.`);
+    return 0;
+  } finally {
+    await closeDatabase(db);
   }
 }
 

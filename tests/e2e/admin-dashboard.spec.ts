@@ -12,6 +12,7 @@ import type { Page } from '@playwright/test';
 import { eq } from 'drizzle-orm';
 import { accessLinks, accounts, contacts, opportunities, roomDocuments, rooms } from '../../db/schema';
 import { createAccessLink } from '../../src/server/access-links/access-links';
+import { rebuildOpportunityAggregates } from '../../src/server/tracking/aggregates';
 import { openDatabase, type SqliteDb } from '../../src/server/db/client';
 import { parseSecretKey } from '../../src/server/security/secret-box';
 import { createUser } from '../../src/server/users/users';
@@ -81,6 +82,8 @@ test.beforeAll(async () => {
   const waitingLink = await createAccessLink(db, key, { roomId: `${world.waiting.id}-room`, contactId: `dash-e2e-suzuki-${suffix}` });
   // Shared five days ago (the default threshold is three).
   await db.update(accessLinks).set({ createdAt: new Date(Date.now() - 5 * DAY) }).where(eq(accessLinks.id, waitingLink.id));
+  // Written around the link code, which keeps the dashboard's aggregates itself (ADR 0020).
+  await rebuildOpportunityAggregates(db, world.waiting.id);
 });
 
 test.afterAll(() => {

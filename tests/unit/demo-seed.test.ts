@@ -160,7 +160,7 @@ describe('the demo reading history', SLOW_BY_NATURE, () => {
   });
 
   it('fills every dashboard section, with the hot deal on top and its score as the read model computes it', async () => {
-    const dashboard = await loadDashboard(fresh, seededAt, {}, { documentCategories: categories, documentMaxAgeMs: 0 });
+    const dashboard = await loadDashboard(fresh, seededAt, {});
     expect(dashboard.liveActivity.readingNow.map((v) => v.opportunityId)).toEqual([hot]);
     expect(dashboard.liveActivity.recentVisits.length).toBeGreaterThan(3);
     expect(dashboard.liveActivity.recentVisits.some((v) => v.newDevice)).toBe(true);

@@ -4,7 +4,7 @@
 import crypto from 'node:crypto';
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { accounts, contacts, opportunities, roomDocuments, rooms, slackOutbox, users } from '../../src/server/db/tables';
+import { accounts, contacts, documentPerformance, opportunities, opportunityEngagement, roomDocuments, rooms, slackOutbox, users } from '../../src/server/db/tables';
 import { createAccessLink } from '../../src/server/access-links/access-links';
 import { acceptHandOff, handOffState, parseEvidence } from '../../src/server/approval/hand-off';
 import { createOpportunity, getOpportunity, updateOpportunity } from '../../src/server/crm/opportunities';
@@ -137,6 +137,10 @@ describe('hand-off alert', () => {
     const [row] = await db.select().from(opportunities).where(eq(opportunities.id, id));
     expect(row).toMatchObject({ ownerUserId: sato.id, handedOffAt: clock, handedOffByUserId: sato.id });
     expect(parseEvidence(row!.handOffReason).map((e) => e.rule)).toEqual(['key-document-readers', 'signing-new-reader']);
+    // The dashboard's aggregates carry the owner (a filter, ADR 0020): they moved with it.
+    const [engagement] = await db.select().from(opportunityEngagement).where(eq(opportunityEngagement.opportunityId, id));
+    expect(engagement?.ownerUserId).toBe(sato.id);
+    expect(new Set((await db.select().from(documentPerformance)).filter((d) => d.views > 0).map((d) => d.ownerUserId))).toEqual(new Set([sato.id]));
     expect(await acceptHandOff(db, sato, id, clock)).toEqual({ ok: false, reason: 'not_ready' });
   });
 

@@ -119,7 +119,9 @@ describe('other browsers on a link', () => {
 
     const after = await storedTotals();
     expect(sums(after.totals)).toEqual(sums(before.totals));
-    expect(after.engagement).toEqual(before.engagement);
+    // The distinct unknown reader is a named contact now: still two readers, both contacts (the aggregates' reader split, ADR 0020).
+    expect(before.engagement).toMatchObject({ contactsReading: 1, browserReaders: 1 });
+    expect(after.engagement).toEqual({ ...before.engagement, contactsReading: 2, browserReaders: 0 });
     expect(after.totals.filter((r) => r.contactId === contactId).map((r) => [r.documentSlug, r.views, r.activeSeconds, r.downloads])).toEqual([
       ['pricing', 1, 45, 0],
       ['security', 1, 300, 1],

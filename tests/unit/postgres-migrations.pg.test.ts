@@ -39,7 +39,7 @@ describe('PostgreSQL migrations', () => {
       `select table_name, column_name, data_type, is_nullable from information_schema.columns where table_schema = 'public'`,
     );
     const actual = new Map(columns.map((c) => [`${c.table_name}.${c.column_name}`, `${c.data_type} ${c.is_nullable === 'NO' ? 'not null' : 'null'}`]));
-    const typeOf = (columnType: string) => ({ SQLiteBoolean: 'boolean', SQLiteText: 'text', SQLiteBlobBuffer: 'bytea' })[columnType] ?? 'bigint';
+    const typeOf = (columnType: string) => ({ SQLiteBoolean: 'boolean', SQLiteText: 'text', SQLiteBlobBuffer: 'bytea', SQLiteReal: 'double precision' })[columnType] ?? 'bigint';
     const expected = sqliteTables.flatMap((table) => table.columns.map((c) => [`${table.name}.${c.name}`, `${typeOf(c.columnType)} ${c.notNull ? 'not null' : 'null'}`] as const));
     expect(expected.length).toBeGreaterThanOrEqual(150);
     for (const [column, description] of expected) expect(actual.get(column), column).toBe(description);

@@ -25,6 +25,8 @@ function expectedType(column: ReturnType<typeof getTableConfig>['columns'][numbe
       return 'text';
     case 'SQLiteBlobBuffer':
       return 'bytea';
+    case 'SQLiteReal':
+      return 'double precision';
     default:
       return `unexpected ${column.columnType}`;
   }

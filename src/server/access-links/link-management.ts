@@ -7,6 +7,7 @@ import { accessLinks, contacts, linkEvents, rooms, users, visits } from '../db/t
 import { canEditOpportunity } from '../auth/permissions';
 import { config } from '../config';
 import type { Queryable, RingiDb } from '../db/client';
+import { rebuildRoomAggregates } from '../tracking/aggregates';
 import type { BuyingRole } from '../crm/messages';
 import { linkState, type LinkState } from '../rooms/access-rules';
 import { addDays, calendarDateOf, endOfDay, lastValidDay, workspaceTimeZone } from '../i18n/calendar';
@@ -326,7 +327,10 @@ export async function revokeLink(db: RingiDb, actor: Actor, target: ActionTarget
   if (!found.ok) return found;
   const link = found.value;
   if (link.revokedAt) return { ok: true, value: { contactId: link.contactId, revokedAt: link.revokedAt } };
-  await db.update(accessLinks).set({ revokedAt: now }).where(and(eq(accessLinks.id, link.id), isNull(accessLinks.revokedAt)));
+  await db.transaction(async (tx) => {
+    await tx.update(accessLinks).set({ revokedAt: now }).where(and(eq(accessLinks.id, link.id), isNull(accessLinks.revokedAt)));
+    await rebuildRoomAggregates(tx, link.roomId);
+  });
   return { ok: true, value: { contactId: link.contactId, revokedAt: now } };
 }
 

@@ -14,6 +14,7 @@ import { ok, type Refused, type Result } from '../result';
 import { evaluationSignals, type Evidence } from './approval-rules';
 import { loadApprovalFacts } from './approval-facts';
 import { documentInfo } from './suggestions';
+import { rebuildOpportunityAggregates } from '../tracking/aggregates';
 
 /** The outbox key of a deal's hand-off alert to one hand-off owner: enqueueing again is a no-op. */
 export function handOffAlertKey(opportunityId: string, handOffOwnerUserId: string): string {
@@ -94,12 +95,17 @@ export async function acceptHandOff(db: RingiDb, actor: Actor, opportunityId: st
   if (!awaitsHandOff(o)) return refused('not_ready');
   const signals = await signalsOf(db, o, now);
   if (signals.length === 0) return refused('not_ready');
-  const [row] = await db
-    .update(opportunities)
-    .set({ ownerUserId: o.handOffOwnerUserId, handedOffAt: now, handedOffByUserId: actor.id, handOffReason: JSON.stringify(signals) })
-    // Once: a second click, or the owner and the hand-off owner at the same moment, changes nothing.
-    .where(and(eq(opportunities.id, o.id), isNull(opportunities.handedOffAt), eq(opportunities.handOffOwnerUserId, o.handOffOwnerUserId)))
-    .returning();
+  const row = await db.transaction(async (tx) => {
+    const [updated] = await tx
+      .update(opportunities)
+      .set({ ownerUserId: o.handOffOwnerUserId, handedOffAt: now, handedOffByUserId: actor.id, handOffReason: JSON.stringify(signals) })
+      // Once: a second click, or the owner and the hand-off owner at the same moment, changes nothing.
+      .where(and(eq(opportunities.id, o.id), isNull(opportunities.handedOffAt), eq(opportunities.handOffOwnerUserId, o.handOffOwnerUserId)))
+      .returning();
+    // The owner is one of the dashboard's filters: its aggregates move with it (ADR 0020).
+    if (updated) await rebuildOpportunityAggregates(tx, o.id);
+    return updated;
+  });
   return row ? ok(row) : refused('not_ready');
 }
 

@@ -16,6 +16,7 @@ import {
 } from '../db/tables';
 import { canAssignOwner, canEditOpportunity } from '../auth/permissions';
 import type { Queryable, RingiDb } from '../db/client';
+import { rebuildOpportunityAggregates } from '../tracking/aggregates';
 import {
   amountJpy,
   archiveFilters,
@@ -347,6 +348,7 @@ export async function createOpportunity(db: RingiDb, actor: Actor, input: unknow
       .values({ id: crypto.randomUUID(), ...data, ownerUserId: ownerUserId ?? actor.id, ...external })
       .returning();
     await recordStageChange(tx, { opportunityId: row!.id, fromStage: null, toStage: row!.stage, reason: 'created', byUserId: actor.id, at: row!.createdAt });
+    await rebuildOpportunityAggregates(tx, row!.id);
     return ok(row!);
   });
 }
@@ -375,6 +377,8 @@ export async function updateOpportunity(db: RingiDb, actor: Actor, opportunityId
       .returning();
     if (!row) return forbidden();
     await recordStageChange(tx, { opportunityId, fromStage: existing.stage, toStage: row.stage, reason: options.via ?? 'manual', byUserId: actor.id, at: options.now ?? new Date(), suggestionKey: options.suggestionKey });
+    // Stage, channel and owner are the dashboard's filters: its aggregates move with them (ADR 0020).
+    await rebuildOpportunityAggregates(tx, opportunityId);
     return ok(row);
   });
 }
@@ -385,11 +389,15 @@ export async function setOpportunityArchived(db: RingiDb, actor: Actor, opportun
   if (!existing) return notFound();
   if (!canEditOpportunity(actor, existing)) return forbidden();
   if ((existing.archivedAt !== null) === archived) return ok(existing);
-  const [row] = await db
-    .update(opportunities)
-    .set({ archivedAt: archived ? now : null })
-    .where(eq(opportunities.id, opportunityId))
-    .returning();
+  const row = await db.transaction(async (tx) => {
+    const [updated] = await tx
+      .update(opportunities)
+      .set({ archivedAt: archived ? now : null })
+      .where(eq(opportunities.id, opportunityId))
+      .returning();
+    await rebuildOpportunityAggregates(tx, opportunityId);
+    return updated;
+  });
   return ok(row!);
 }
 

@@ -3,35 +3,33 @@
 //
 // Every list is bounded and every query starts from an index or a running total:
 // - live feed: document_views by last_beacon_at and visits by last_activity_at (time-bounded windows);
-// - hottest: read-model hottestOpportunities (running totals, exact top-N);
-// - unopened: access_links (one small row per contact and room) against opportunity_engagement;
-// - documents: reading_totals and room_documents, aggregated in SQL, never document_views.
+// - hottest: read-model hottestOpportunities (a walk on the hot-key index, exact top-N);
+// - unopened: the candidates of opportunity_engagement.unread_share_at, checked against their links;
+// - documents: document_performance, summed per document (ADR 0020), never document_views.
 // Filters (channel, stage, the rep's own deals) narrow every section to the opportunities they match.
 import { inArray, sql, type SQL } from 'drizzle-orm';
 import {
   accessLinks,
   accounts,
   contacts,
+  documentPerformance as documentPerformanceTable,
   documentViews,
   opportunities,
   opportunityEngagement,
   pipelineStages,
-  readingTotals,
-  roomDocuments,
   rooms,
   users,
   visits,
   type channels,
 } from '../db/tables';
-import { queryRows, type RingiDb } from '../db/client';
+import { queryRows, type Queryable, type RingiDb } from '../db/client';
 import { getSettingValues } from '../settings/settings';
-import type { DocumentCategoryLookup, ScoreReason } from '../tracking/engagement-score';
+import type { ScoreReason } from '../tracking/engagement-score';
 import { hottestOpportunities } from '../tracking/read-model';
 import {
   boundedLimit,
   documentRates,
   liveSince,
-  READ_SECONDS,
   RECENT_VISITS_WINDOW_MS,
   topReasons,
   unopenedCutoff,
@@ -57,8 +55,6 @@ export interface LiveActivityOptions {
 }
 
 export interface DashboardOptions extends LiveActivityOptions {
-  /** Slug → category from the content catalog: tells key documents apart for the score. */
-  documentCategories?: DocumentCategoryLookup;
   /** Default: the workspace setting unopenedAfterDays. */
   unopenedAfterDays?: number;
   /** 1-50, default 10. */
@@ -67,8 +63,6 @@ export interface DashboardOptions extends LiveActivityOptions {
   unopenedLimit?: number;
   /** 1-200, default 50. */
   documentLimit?: number;
-  /** How long a computed document table is reused (default 60 s; 0 computes it every time). */
-  documentMaxAgeMs?: number;
 }
 
 interface Who {
@@ -155,19 +149,18 @@ export interface Dashboard {
   hottest: HotRow[];
   unopened: { total: number; rows: UnopenedRow[] };
   documentPerformance: DocumentPerformanceRow[];
-  /** When the document table was computed (it is reused for up to documentMaxAgeMs). */
-  documentPerformanceAsOf: Date;
 }
 
 const ms = (value: unknown): Date => new Date(Number(value));
 const msOrNull = (value: unknown): Date | null => (value === null || value === undefined ? null : new Date(Number(value)));
 
-/** SQL conditions on the opportunity `o` for the filters. */
-function filterSql(filters: DashboardFilters): SQL {
+/** SQL conditions for the filters on the opportunity `o` (or the document table `d`, which has the same columns). */
+function filterSql(filters: DashboardFilters, alias: 'o' | 'd' = 'o'): SQL {
   const parts: SQL[] = [];
-  if (filters.channel !== undefined) parts.push(sql`o.channel = ${filters.channel}`);
-  if (filters.stageNumber !== undefined) parts.push(sql`o.stage = ${filters.stageNumber}`);
-  if (filters.ownerUserId !== undefined) parts.push(sql`o.owner_user_id = ${filters.ownerUserId}`);
+  const t = sql.raw(alias);
+  if (filters.channel !== undefined) parts.push(sql`${t}.channel = ${filters.channel}`);
+  if (filters.stageNumber !== undefined) parts.push(sql`${t}.stage = ${filters.stageNumber}`);
+  if (filters.ownerUserId !== undefined) parts.push(sql`${t}.owner_user_id = ${filters.ownerUserId}`);
   return parts.length === 0 ? sql`1 = 1` : sql.join(parts, sql` and `);
 }
 
@@ -291,7 +284,7 @@ export async function liveActivity(db: RingiDb, now: Date, filters: DashboardFil
 
 // --- Hottest ---
 
-async function hottest(db: RingiDb, now: Date, filters: DashboardFilters, limit: number, documentCategories?: DocumentCategoryLookup): Promise<HotRow[]> {
+async function hottest(db: RingiDb, now: Date, filters: DashboardFilters, limit: number): Promise<HotRow[]> {
   const hot = await hottestOpportunities(db, now, {
     limit,
     channel: filters.channel,
@@ -299,7 +292,6 @@ async function hottest(db: RingiDb, now: Date, filters: DashboardFilters, limit:
     ownerUserId: filters.ownerUserId,
     // Won and lost deals need no call; asking for a closed stage explicitly still lists it.
     openOnly: filters.stageNumber === undefined,
-    ...(documentCategories ? { documentCategories } : {}),
   });
   const ownerIds = [...new Set(hot.map((h) => h.ownerUserId))];
   const owners = new Map(
@@ -363,18 +355,19 @@ export async function unopenedOpportunities(
   const activeLink = sql`(l.revoked_at is null or l.revoked_at > ${nowMs}) and (l.expires_at is null or l.expires_at > ${nowMs})
       and (r.expires_at is null or r.expires_at > ${nowMs}) and l.created_at <= ${cutoff}`;
 
-  // Driven by the opportunities (archived, closed and filtered ones are skipped before their links
-  // are read), grouped in primary-key order without a sort; names only for the page's rows. An
-  // opportunity has one engagement row: max() only tells PostgreSQL so (grouping by it would sort).
+  // Driven by the candidates alone: opportunities whose oldest share since their last reading is at
+  // least `days` old (opportunity_engagement.unread_share_at, kept by ingest and by link changes,
+  // ADR 0020); their links then decide exactly (expiry, the latest share). Names only for the page's
+  // rows. An opportunity has one engagement row: max() only tells PostgreSQL so.
   const rows = await queryRows<UnopenedSqlRow>(db, sql`
     with due as (
       select o.id as id, max(l.created_at) as "sharedAt", max(e.last_seen_at) as "lastSeenAt"
-      from ${opportunities} o
+      from ${opportunityEngagement} e
+      join ${opportunities} o on o.id = e.opportunity_id
       join ${pipelineStages} ps on ps.number = o.stage
       join ${rooms} r on r.opportunity_id = o.id
       join ${accessLinks} l on l.room_id = r.id
-      left join ${opportunityEngagement} e on e.opportunity_id = o.id
-      where o.archived_at is null and ${stageCondition} and ${filterSql(filters)} and ${activeLink}
+      where e.unread_share_at <= ${cutoff} and o.archived_at is null and ${stageCondition} and ${filterSql(filters)} and ${activeLink}
       group by o.id
       having max(e.last_seen_at) is null or max(e.last_seen_at) < max(l.created_at)
     ),
@@ -427,170 +420,69 @@ export async function unopenedOpportunities(
 
 // --- Document performance ---
 
-type ReadCountsRow = {
+type DocumentTableRow = {
   slug: string;
+  stage: Numeric;
   views: Numeric;
   activeSeconds: Numeric;
   completedViews: Numeric;
   rooms: Numeric;
   roomsRead: Numeric;
-  wonRooms: Numeric;
-  wonRoomsRead: Numeric;
-  lostRooms: Numeric;
-  lostRoomsRead: Numeric;
 };
-type OfferedCountsRow = {
-  slug: string;
-  rooms: Numeric;
-  wonRooms: Numeric;
-  lostRooms: Numeric;
-};
-
-interface SlugCounts extends DocumentCounts {
-  slug: string;
-}
-
-const emptyCounts = (slug: string): SlugCounts => ({
-  slug,
-  views: 0,
-  activeSeconds: 0,
-  completedViews: 0,
-  rooms: 0,
-  roomsRead: 0,
-  wonRooms: 0,
-  wonRoomsRead: 0,
-  lostRooms: 0,
-  lostRoomsRead: 0,
-});
 
 /**
- * Per document: views, active time and completions from reading_totals; and per opportunity that
- * was given it (its room offers it now, or its contacts read it before it was removed) whether it
- * was read (≥ 30 active seconds over all views, or a completed view: the score's rule), split by the
- * stage outcome (won / lost). Most viewed first.
+ * Per document: views, active time and completions; and per opportunity that was given it (its room
+ * offers it now, or its contacts read it before it was removed) whether it was read (≥ 30 active
+ * seconds over all views, or a completed view: the score's rule), split by the stage outcome (won /
+ * lost). Most viewed first.
  *
- * Two aggregates, each driven by the (filtered) opportunities: their reading per document from the
- * covering index reading_totals_document_idx, then the documents their rooms offer that nobody read.
- * Never document_views. ~100 ms unfiltered at 10,000 opportunities and 1M views (117,000
- * reading_totals rows, 70,000 room documents; 10-20 ms filtered), which is why loadDashboard keeps
- * the result for a minute (bench/aggregates.mjs, docs/performance.md).
+ * Read from document_performance, kept per document × stage × channel × owner with every beacon and
+ * every change of an opportunity or its room (ADR 0020): summed per document and stage in the order
+ * of its primary key (no sort), whatever the history; won and lost from the stages (a few rows). It
+ * replaced ADR 0007's table recomputed in the background.
  */
-export async function documentPerformance(db: RingiDb, filters: DashboardFilters = {}, limit = 50): Promise<DocumentPerformanceRow[]> {
+export async function documentPerformance(db: Queryable, filters: DashboardFilters = {}, limit = 50): Promise<DocumentPerformanceRow[]> {
   checkFilters(filters);
   const bounded = boundedLimit(limit, 50, 1, 200);
-  const where = filterSql(filters);
-  const read = sql`(sum(t.active_seconds) >= ${READ_SECONDS} or sum(t.completed_views) > 0)`;
-
-  // The per-opportunity flags (won, lost, read) are 0/1 integers computed once per (opportunity,
-  // document) group, so the outer group by slug (a sort of every such pair) only adds them up.
-  const readRows = await queryRows<ReadCountsRow>(db, sql`
-    select g.slug as slug, sum(g.views) as views, sum(g.active) as "activeSeconds", sum(g.completed) as "completedViews",
-      count(*) as rooms, sum(g."isRead") as "roomsRead",
-      sum(g.won) as "wonRooms", sum(g.won * g."isRead") as "wonRoomsRead",
-      sum(g.lost) as "lostRooms", sum(g.lost * g."isRead") as "lostRoomsRead"
-    from (
-      -- max(ps.outcome): one stage per opportunity; PostgreSQL wants it aggregated.
-      select t.document_slug as slug, case when max(ps.outcome) = 'won' then 1 else 0 end as won, case when max(ps.outcome) = 'lost' then 1 else 0 end as lost,
-        sum(t.views) as views, sum(t.active_seconds) as active, sum(t.completed_views) as completed,
-        case when ${read} then 1 else 0 end as "isRead"
-      from ${opportunities} o
-      join ${pipelineStages} ps on ps.number = o.stage
-      join ${readingTotals} t on t.opportunity_id = o.id
-      where ${where}
-      group by o.id, t.document_slug
-    ) g
-    group by g.slug`);
-
-  // The filtered opportunities first (a materialised CTE, which both engines evaluate on its own),
-  // then each one's room and its documents by index. Left to itself SQLite scans room_documents and
-  // looks up the room and the opportunity of every row: ~30 % slower unfiltered, and the filters
-  // apply only at the end.
-  const offeredRows = await queryRows<OfferedCountsRow>(db, sql`
-    with chosen as materialized (
-      select o.id as id, ps.outcome as outcome
-      from ${opportunities} o
-      join ${pipelineStages} ps on ps.number = o.stage
-      where ${where}
-    )
-    select rd.document_slug as slug, count(*) as rooms,
-      sum(case when f.outcome = 'won' then 1 else 0 end) as "wonRooms", sum(case when f.outcome = 'lost' then 1 else 0 end) as "lostRooms"
-    from chosen f
-    join ${rooms} r on r.opportunity_id = f.id
-    join ${roomDocuments} rd on rd.room_id = r.id
-    where not exists (select 1 from ${readingTotals} t where t.opportunity_id = f.id and t.document_slug = rd.document_slug)
-    group by rd.document_slug`);
-
-  const bySlug = new Map<string, SlugCounts>();
-  for (const r of readRows) {
-    bySlug.set(String(r.slug), {
-      slug: String(r.slug),
-      views: Number(r.views),
-      activeSeconds: Number(r.activeSeconds),
-      completedViews: Number(r.completedViews),
-      rooms: Number(r.rooms),
-      roomsRead: Number(r.roomsRead),
-      wonRooms: Number(r.wonRooms),
-      wonRoomsRead: Number(r.wonRoomsRead),
-      lostRooms: Number(r.lostRooms),
-      lostRoomsRead: Number(r.lostRoomsRead),
-    });
-  }
-  // Offered but never read: more rooms, nothing read.
-  for (const r of offeredRows) {
+  const outcomes = new Map((await db.select({ number: pipelineStages.number, outcome: pipelineStages.outcome }).from(pipelineStages)).map((s) => [s.number, s.outcome]));
+  const rows = await queryRows<DocumentTableRow>(db, sql`
+    select d.document_slug as slug, d.stage as stage, sum(d.views) as views, sum(d.active_seconds) as "activeSeconds",
+      sum(d.completed_views) as "completedViews", sum(d.rooms) as rooms, sum(d.rooms_read) as "roomsRead"
+    from ${documentPerformanceTable} d
+    where ${filterSql(filters, 'd')}
+    group by d.document_slug, d.stage`);
+  const bySlug = new Map<string, DocumentCounts & { slug: string }>();
+  for (const r of rows) {
     const slug = String(r.slug);
-    const counts = bySlug.get(slug) ?? emptyCounts(slug);
-    counts.rooms += Number(r.rooms);
-    counts.wonRooms += Number(r.wonRooms);
-    counts.lostRooms += Number(r.lostRooms);
-    bySlug.set(slug, counts);
+    let counts = bySlug.get(slug);
+    if (!counts) {
+      counts = { slug, views: 0, activeSeconds: 0, completedViews: 0, rooms: 0, roomsRead: 0, wonRooms: 0, wonRoomsRead: 0, lostRooms: 0, lostRoomsRead: 0 };
+      bySlug.set(slug, counts);
+    }
+    const rooms = Number(r.rooms);
+    const roomsRead = Number(r.roomsRead);
+    counts.views += Number(r.views);
+    counts.activeSeconds += Number(r.activeSeconds);
+    counts.completedViews += Number(r.completedViews);
+    counts.rooms += rooms;
+    counts.roomsRead += roomsRead;
+    const outcome = outcomes.get(Number(r.stage));
+    if (outcome === 'won') {
+      counts.wonRooms += rooms;
+      counts.wonRoomsRead += roomsRead;
+    } else if (outcome === 'lost') {
+      counts.lostRooms += rooms;
+      counts.lostRoomsRead += roomsRead;
+    }
   }
   return [...bySlug.values()]
+    .filter((counts) => counts.rooms > 0)
     .sort((a, b) => b.views - a.views || (a.slug < b.slug ? -1 : a.slug > b.slug ? 1 : 0))
     .slice(0, bounded)
     .map((counts) => ({ ...counts, ...documentRates(counts) }));
 }
 
-// Results kept per database connection and filters: the table is a trend, a minute old is fresh
-// enough. The server's background refresh (main.ts) fills what the dashboard page reads.
-interface KeptTable {
-  at: number;
-  limit: number;
-  rows: DocumentPerformanceRow[];
-}
-const keptTablesByDb = new WeakMap<RingiDb, Map<string, KeptTable>>();
-
-function keptTables(db: RingiDb): Map<string, KeptTable> {
-  let tables = keptTablesByDb.get(db);
-  if (!tables) keptTablesByDb.set(db, (tables = new Map()));
-  return tables;
-}
-
-const tableKey = (filters: DashboardFilters) => `${filters.channel ?? ''}|${filters.stageNumber ?? ''}|${filters.ownerUserId ?? ''}`;
-
-export async function cachedDocumentPerformance(db: RingiDb, now: Date, filters: DashboardFilters, limit: number, maxAgeMs: number): Promise<{ rows: DocumentPerformanceRow[]; asOf: Date }> {
-  const tables = keptTables(db);
-  const hit = tables.get(tableKey(filters));
-  const nowMs = now.getTime();
-  if (hit && hit.limit >= limit && nowMs >= hit.at && nowMs - hit.at < maxAgeMs) return { rows: hit.rows.slice(0, limit), asOf: new Date(hit.at) };
-  const rows = await documentPerformance(db, filters, limit);
-  if (maxAgeMs > 0) tables.set(tableKey(filters), { at: nowMs, limit, rows });
-  return { rows, asOf: now };
-}
-
-export const DOCUMENT_MAX_AGE_MS = 60_000;
 export const DEFAULT_DOCUMENT_LIMIT = 50;
-/** Well inside DOCUMENT_MAX_AGE_MS, so the unfiltered table is always kept when a rep asks. */
-export const DOCUMENT_REFRESH_MS = 30_000;
-
-/**
- * Recomputes the unfiltered document table (what the dashboard opens with). The server calls it at
- * start and every DOCUMENT_REFRESH_MS, so no rep waits for the most expensive part of the
- * dashboard (docs/performance.md). Filtered tables are computed when asked for.
- */
-export async function refreshDocumentPerformance(db: RingiDb, now = new Date()): Promise<void> {
-  const rows = await documentPerformance(db, {}, DEFAULT_DOCUMENT_LIMIT);
-  keptTables(db).set(tableKey({}), { at: now.getTime(), limit: DEFAULT_DOCUMENT_LIMIT, rows });
-}
 
 // --- Everything ---
 
@@ -598,19 +490,16 @@ export async function loadDashboard(db: RingiDb, now: Date, filters: DashboardFi
   checkNow(now);
   checkFilters(filters);
   const days = options.unopenedAfterDays ?? (await getSettingValues(db)).unopenedAfterDays;
-  const maxAgeMs = options.documentMaxAgeMs ?? DOCUMENT_MAX_AGE_MS;
-  if (!Number.isFinite(maxAgeMs) || maxAgeMs < 0) throw new RangeError('documentMaxAgeMs must be ≥ 0');
   // One read transaction: the four sections see the same moment of the database.
   return await db.transaction(
     async () => {
-      const documents = await cachedDocumentPerformance(db, now, filters, boundedLimit(options.documentLimit, DEFAULT_DOCUMENT_LIMIT, 1, 200), maxAgeMs);
+      const documents = await documentPerformance(db, filters, boundedLimit(options.documentLimit, DEFAULT_DOCUMENT_LIMIT, 1, 200));
       return {
         unopenedAfterDays: days,
         liveActivity: await liveActivity(db, now, filters, options),
-        hottest: await hottest(db, now, filters, boundedLimit(options.hottestLimit, 10, 1, 50), options.documentCategories),
+        hottest: await hottest(db, now, filters, boundedLimit(options.hottestLimit, 10, 1, 50)),
         unopened: await unopenedOpportunities(db, now, filters, days, options.unopenedLimit ?? 20),
-        documentPerformance: documents.rows,
-        documentPerformanceAsOf: documents.asOf,
+        documentPerformance: documents,
       };
     },
     { behavior: 'deferred' },

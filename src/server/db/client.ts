@@ -7,14 +7,14 @@ import { AsyncLocalStorage } from 'node:async_hooks';
 import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
-import { getTableName, sql, type ExtractTablesWithRelations, type SQL } from 'drizzle-orm';
+import type { ExtractTablesWithRelations, SQL } from 'drizzle-orm';
 import { drizzle as drizzleBetterSqlite } from 'drizzle-orm/better-sqlite3';
 import { migrate } from 'drizzle-orm/better-sqlite3/migrator';
-import type { BaseSQLiteDatabase, SQLiteTable, SQLiteTransaction } from 'drizzle-orm/sqlite-core';
+import type { BaseSQLiteDatabase, SQLiteTransaction } from 'drizzle-orm/sqlite-core';
 import { drizzle as drizzleProxy } from 'drizzle-orm/sqlite-proxy';
 import * as schema from '../../../db/schema';
 import { config } from '../config';
-import { closePostgres, isPostgres, migratePostgres, openPostgres, postgresRowEstimate, postgresRows } from './postgres';
+import { closePostgres, isPostgres, migratePostgres, openPostgres, postgresRows } from './postgres';
 
 type Schema = typeof schema;
 /** The database handle every module receives: awaited builders only, never `.get()/.all()/.run()`. */
@@ -216,13 +216,3 @@ export async function prepareDatabase(): Promise<RingiDb> {
   return db;
 }
 
-/**
- * About how many rows `table` holds, without counting them (a budget, never a figure shown). SQLite:
- * the largest rowid, read from the b-tree's edge, exact for a table whose rows are never deleted;
- * PostgreSQL: the planner's estimate.
- */
-export async function approximateRowCount(db: Queryable, table: SQLiteTable): Promise<number> {
-  if (isPostgres(db)) return postgresRowEstimate(db, getTableName(table));
-  const [row] = await queryRows<{ n: number | null }>(db, sql`select max(rowid) as n from ${table}`);
-  return Number(row?.n ?? 0);
-}

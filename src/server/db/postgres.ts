@@ -110,12 +110,6 @@ export function isPostgres(db: unknown): db is PostgresDb {
   return typeof db === 'object' && db !== null && is((db as { dialect?: unknown }).dialect, PgDialect);
 }
 
-/** The planner's estimate of a table's rows (0 before the first ANALYZE): a budget, never a figure shown. */
-export async function postgresRowEstimate(db: PostgresDb, table: string): Promise<number> {
-  const [row] = await postgresRows<{ n: number | null }>(db, sql`select greatest(reltuples, 0)::bigint as n from pg_class where oid = to_regclass(${table})`);
-  return Number(row?.n ?? 0);
-}
-
 /**
  * Applies db/migrations-pg/ under a session-level advisory lock, on one connection: instances that
  * start together queue on the lock, the first migrates, the others then find nothing left to do.

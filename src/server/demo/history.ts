@@ -2,12 +2,13 @@
 // through the real ingestion (startView, recordHeartbeat, recordDownload, recordAutomatedOpen), so the
 // running totals, the score, the timeline and the dashboard agree exactly as with real readers.
 // Times are relative to the moment of seeding, so a fresh demo always looks alive.
-import { and, eq, gt, inArray } from 'drizzle-orm';
+import { and, eq, gt, inArray, or } from 'drizzle-orm';
 import { accessLinks, opportunities, opportunityEngagement, opportunityStageChanges, slackOutbox } from '../db/tables';
 import { recordStageChange } from '../crm/stage-history';
 import type { RingiDb } from '../db/client';
 import type { SecretKey } from '../security/secret-box';
 import { workspaceDay } from '../slack/hot-alerts';
+import { rebuildOpportunityAggregates } from '../tracking/aggregates';
 import { newTrackingId, recordAutomatedOpen, recordDownload, recordHeartbeat, startView } from '../tracking/ingest';
 import type { LinkScope } from '../tracking/link-scope';
 import { networkHash } from '../tracking/network';
@@ -272,7 +273,12 @@ export async function seedReadingHistory(db: RingiDb, key: SecretKey, catalog: D
   return await db.transaction(async () => {
     const ids = demoHistory.map((h) => h.opportunityId);
     const alreadyRead = new Set(
-      (await db.select({ id: opportunityEngagement.opportunityId }).from(opportunityEngagement).where(inArray(opportunityEngagement.opportunityId, ids))).map((r) => r.id),
+      // Sharing a link creates the row (ADR 0020): reading is a visit or an automated open.
+      (await db
+        .select({ id: opportunityEngagement.opportunityId })
+        .from(opportunityEngagement)
+        .where(and(inArray(opportunityEngagement.opportunityId, ids), or(gt(opportunityEngagement.visits, 0), gt(opportunityEngagement.automatedOpens, 0)))))
+        .map((r) => r.id),
     );
     const todo = demoHistory.filter((h) => !alreadyRead.has(h.opportunityId) && Object.keys(h.shared).every((contactId) => links.has(contactId)));
 
@@ -287,6 +293,7 @@ export async function seedReadingHistory(db: RingiDb, key: SecretKey, catalog: D
       const createdAt = new Date(nowMs - firstShare * MINUTE_MS - 3 * DAY_MS);
       await db.update(opportunities).set({ createdAt }).where(and(eq(opportunities.id, history.opportunityId), gt(opportunities.createdAt, createdAt)));
       await seedStagePath(db, history, createdAt, nowMs);
+      await rebuildOpportunityAggregates(db, history.opportunityId);
 
       const devices = new Map<Browser, string>();
       for (const visit of history.visits) {

@@ -8,6 +8,7 @@ import { createAccessLink, revealAccessToken } from '../access-links/access-link
 import type { RingiDb } from '../db/client';
 import type { SecretKey } from '../security/secret-box';
 import type { LinkScope } from '../tracking/link-scope';
+import { rebuildRoomAggregates } from '../tracking/aggregates';
 import type { DemoCatalog } from './content';
 import { seedReadingHistory } from './history';
 
@@ -138,6 +139,7 @@ export async function seedDemo(
       if (inserted.length === 0) continue; // the rep may have curated it since: leave it alone
       const documents = (documentsByRoom[room.id] ?? []).filter((slug) => catalog.has(slug));
       for (const [position, documentSlug] of documents.entries()) await tx.insert(roomDocuments).values({ roomId: room.id, documentSlug, position });
+      await rebuildRoomAggregates(tx, room.id);
     }
   });
 

@@ -6,7 +6,6 @@
 // template (ADR 0006), or else Astro (static files and SSR pages).
 import type http from 'node:http';
 import { config } from '../config';
-import { DOCUMENT_REFRESH_MS, refreshDocumentPerformance } from '../dashboard/dashboard';
 import { prepareDatabase, type RingiDb } from '../db/client';
 import { startLeasedJob } from '../db/job-leases';
 import { syncContentDirectory, syncReportLines } from '../documents/content-sync';
@@ -15,6 +14,7 @@ import { loadSecretKey } from '../security/secret-box';
 import { webhookUrlForRecipient } from '../settings/settings';
 import { alertPolicy } from '../slack/policy';
 import { opportunityEngagementSummary } from '../tracking/read-model';
+import { AGGREGATES_VERSION, buildAggregatesOnce } from '../tracking/aggregates';
 import { purgeExpiredTracking } from '../tracking/retention';
 import { deliver } from '../slack/sender';
 import { startSlackWorker } from '../slack/worker';
@@ -96,32 +96,48 @@ export async function startRingi({ renderPage }: { renderPage?: TemplateRenderer
     Number(process.env.RINGI_WEBHOOK_WORKER_INTERVAL_MS ?? 5000),
   );
   const retention = startDailyPurge(db);
-  const documentTable = keepDocumentTableFresh(db);
+  const aggregates = startAggregatesBuild(db);
   return {
     handle,
     stop: () => {
-      clearInterval(documentTable);
-      return Promise.all([slackWorker.stop(), webhookWorker.stop(), retention.stop()]).then(() => undefined);
+      return Promise.all([slackWorker.stop(), webhookWorker.stop(), retention.stop(), aggregates.stop()]).then(() => undefined);
     },
   };
 }
 
-/** The dashboard's unfiltered document table, recomputed off the request path (ADR 0007). */
-function keepDocumentTableFresh(db: RingiDb): NodeJS.Timeout {
-  const refresh = async () => {
-    try {
-      await refreshDocumentPerformance(db);
-    } catch (error) {
-      console.error('document table refresh failed:', error instanceof Error ? error.message : error);
-    }
-  };
-  setImmediate(refresh);
-  const timer = setInterval(refresh, DOCUMENT_REFRESH_MS);
-  timer.unref();
-  return timer;
-}
-
 const DAY_MS = 24 * 60 * 60 * 1000;
+
+/**
+ * A database from before the dashboard's aggregates (or from before their AGGREGATES_VERSION) gets
+ * them built on start, in the background: batches of opportunities that let requests through in
+ * between (ADR 0020). Until then an opportunity's aggregates are built at its next view. Instances
+ * that find another one building ask again a minute later.
+ */
+export function startAggregatesBuild(db: RingiDb, options: { retryMs?: number; onDone?: (outcome: 'built' | 'done-before') => void } = {}): { stop: () => Promise<void> } {
+  let stopped = false;
+  let timer: NodeJS.Timeout | undefined;
+  let running: Promise<void> = Promise.resolve();
+  const attempt = () => {
+    running = buildAggregatesOnce(db)
+      .then((outcome) => {
+        if (outcome === 'busy') {
+          if (!stopped) (timer = setTimeout(attempt, options.retryMs ?? 60_000)).unref();
+          return;
+        }
+        if (outcome === 'built') console.log(`dashboard aggregates built (version ${AGGREGATES_VERSION})`);
+        options.onDone?.(outcome);
+      })
+      .catch((error: unknown) => console.error('building the dashboard aggregates failed:', error instanceof Error ? error.message : error));
+  };
+  attempt();
+  return {
+    stop: async () => {
+      stopped = true;
+      clearTimeout(timer);
+      await running;
+    },
+  };
+}
 
 /**
  * Purges raw tracking past the retention period, and studio drafts nobody published, once a day

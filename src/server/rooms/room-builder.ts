@@ -7,6 +7,7 @@ import { z } from 'zod';
 import { locales, opportunities, roomDocuments, rooms } from '../db/tables';
 import { canEditOpportunity, type Actor } from '../auth/permissions';
 import type { Queryable, RingiDb } from '../db/client';
+import { rebuildRoomAggregates } from '../tracking/aggregates';
 import { endOfDay, isCalendarDate, lastValidDay, workspaceTimeZone } from '../i18n/calendar';
 import type { Invalid, Refused, Result } from '../result';
 import { isValidSlug } from './access-rules';
@@ -175,6 +176,7 @@ export async function setRoomDocuments(db: Queryable, roomId: string, slugs: rea
   await db.transaction(async (tx) => {
     await tx.delete(roomDocuments).where(eq(roomDocuments.roomId, roomId));
     if (check.slugs.length) await tx.insert(roomDocuments).values(check.slugs.map((documentSlug, position) => ({ roomId, documentSlug, position })));
+    await rebuildRoomAggregates(tx, roomId);
   });
   return check;
 }

@@ -2,7 +2,7 @@
 // opportunity_engagement): they survive the retention purge of raw rows and stay small at millions of views.
 import { and, eq, inArray, isNotNull } from 'drizzle-orm';
 import { accounts, documentViews, linkBrowsers, opportunities, opportunityEngagement, readingTotals, roomDocuments, rooms } from '../db/tables';
-import type { RingiDb } from '../db/client';
+import type { Queryable, RingiDb } from '../db/client';
 import { categoryOf, engagementScoreDetail, isDocumentRead, KEY_DOCUMENT_CATEGORIES, type ScoreReason } from './engagement-score';
 import { type ReadModelOptions, chunks, groupBy } from './read-model-support';
 import { countReaders, type BrowserState } from './readers';
@@ -225,7 +225,7 @@ export async function engagementOf(db: RingiDb, opportunityIds: readonly string[
 }
 
 /** The other browsers on the links of these opportunities (named or not). */
-export async function browsersOf(db: RingiDb, opportunityIds: readonly string[]): Promise<BrowserRow[]> {
+export async function browsersOf(db: Queryable, opportunityIds: readonly string[]): Promise<BrowserRow[]> {
   const rows: BrowserRow[] = [];
   for (const ids of chunks(opportunityIds)) {
     rows.push(

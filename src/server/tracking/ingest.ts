@@ -1,7 +1,7 @@
 // Writes what the page script confirmed. Each write keeps the raw rows and the running totals in
 // one transaction, so the dashboards never disagree with the timeline.
 import crypto from 'node:crypto';
-import { and, desc, eq, gte, inArray, isNull, ne, sql } from 'drizzle-orm';
+import { and, desc, eq, gt, gte, inArray, isNull, ne, sql } from 'drizzle-orm';
 import { encodeBase32LowerCaseNoPadding } from '@oslojs/encoding';
 import { documentViews, linkBrowsers, linkEvents, opportunityEngagement, readingTotals, visits } from '../db/tables';
 import type { Queryable, RingiDb, RingiTx as Tx } from '../db/client';
@@ -11,6 +11,7 @@ import type { LinkScope } from './link-scope';
 import { enqueueVisitAlert } from '../slack/outbox';
 import { downloadKind } from './presence';
 import { isCompleted, mergeHeartbeat, VISIT_GAP_MS } from './rules';
+import { ensureOpportunityAggregates, rebuildOpportunityAggregates, recordReading, seenAt } from './aggregates';
 import { readsClearlyDiffer } from './readers';
 
 /** 128 random bits: a view id is a capability for its beacons, together with the link's token. */
@@ -47,11 +48,17 @@ export interface StartedView {
 export async function startView(db: RingiDb, start: ViewStart, alerts?: { delayMs: number }): Promise<StartedView> {
   const { now } = start;
   return await db.transaction(async (tx) => {
+    await ensureOpportunityAggregates(tx, start.scope.opportunityId);
     const { visitId, newVisit, newDevice, returning, contactId } = await findOrStartVisit(tx, start);
     // A browser the rep named reads as that contact, whoever's link it came in on.
     const scope = { ...start.scope, contactId };
     if (newVisit && alerts) await enqueueVisitAlert(tx, { visitId, opportunityId: scope.opportunityId, contactId, isReturn: returning }, now, alerts.delayMs);
-    await markDistinctReader(tx, start);
+    const browsersChanged = (await markDistinctReader(tx, start)) || newDevice;
+    const [readBefore] = await tx
+      .select({ views: readingTotals.views })
+      .from(readingTotals)
+      .where(and(eq(readingTotals.opportunityId, scope.opportunityId), eq(readingTotals.contactId, contactId), gt(readingTotals.views, 0)))
+      .limit(1);
     const viewId = newTrackingId();
     await tx.insert(documentViews)
       .values({
@@ -80,6 +87,9 @@ export async function startView(db: RingiDb, start: ViewStart, alerts?: { delayM
         target: [readingTotals.opportunityId, readingTotals.contactId, readingTotals.documentSlug],
         set: { views: sql`${readingTotals.views} + 1`, lastSeenAt: now },
       });
+    await recordReading(tx, scope.opportunityId, start.documentSlug, { views: 1, newContact: !readBefore }, now);
+    // Readers counted from the link's browsers (a new one, or one now reading as someone else): rare.
+    if (browsersChanged) await rebuildOpportunityAggregates(tx, scope.opportunityId);
     return { viewId, visitId, newVisit, newDevice };
   });
 }
@@ -109,14 +119,14 @@ async function browserContact(tx: Tx, scope: LinkScope, deviceId: string | null)
  * An unnamed other browser opening a document becomes a reader of its own when its reading clearly
  * differs from the link's contact's (readers.ts). Once shown, it stays so.
  */
-async function markDistinctReader(tx: Tx, start: ViewStart): Promise<void> {
+async function markDistinctReader(tx: Tx, start: ViewStart): Promise<boolean> {
   const { scope, deviceId } = start;
   const [browser] = await tx
     .select({ contactId: linkBrowsers.contactId, distinctReader: linkBrowsers.distinctReader })
     .from(linkBrowsers)
     .where(and(eq(linkBrowsers.accessLinkId, scope.accessLinkId), eq(linkBrowsers.deviceId, deviceId)))
     .limit(1);
-  if (!browser || browser.contactId !== null || browser.distinctReader) return;
+  if (!browser || browser.contactId !== null || browser.distinctReader) return false;
   // The link's contact reads in the link's browsers that are not unnamed other browsers.
   const otherUnnamed = sql`(select ${linkBrowsers.deviceId} from ${linkBrowsers} where ${linkBrowsers.accessLinkId} = ${scope.accessLinkId} and ${linkBrowsers.contactId} is null)`;
   const owner = and(eq(visits.accessLinkId, scope.accessLinkId), eq(visits.contactId, scope.contactId), sql`${visits.deviceId} not in ${otherUnnamed}`);
@@ -143,6 +153,7 @@ async function markDistinctReader(tx: Tx, start: ViewStart): Promise<void> {
       .set({ distinctReader: true })
       .where(and(eq(linkBrowsers.accessLinkId, scope.accessLinkId), eq(linkBrowsers.deviceId, deviceId)));
   }
+  return differs;
 }
 
 async function findOrStartVisit(
@@ -210,8 +221,7 @@ async function findOrStartVisit(
         visits: sql`${opportunityEngagement.visits} + 1`,
         devices: sql`${opportunityEngagement.devices} + ${seenOnThisDevice ? 0 : 1}`,
         newDevices: sql`${opportunityEngagement.newDevices} + ${newDevice ? 1 : 0}`,
-        firstSeenAt: sql`coalesce(${opportunityEngagement.firstSeenAt}, ${now.getTime()})`,
-        lastSeenAt: now,
+        ...seenAt(now),
       },
     });
   // A return: this browser read this link before. A new browser is announced as a new reader instead.
@@ -258,11 +268,6 @@ function prepareHeartbeatQueries(db: RingiDb) {
         ),
       )
       .prepare(),
-    updateEngagement: db
-      .update(opportunityEngagement)
-      .set({ activeSeconds: sql`${opportunityEngagement.activeSeconds} + ${sql.placeholder('activeDelta')}`, lastSeenAt: bound('nowMs') })
-      .where(eq(opportunityEngagement.opportunityId, sql.placeholder('opportunityId')))
-      .prepare(),
   };
 }
 
@@ -299,6 +304,16 @@ export async function recordHeartbeat(db: RingiDb, scope: LinkScope, viewId: str
 
     const newlyCompleted =
       !isCompleted(view.activeSeconds, view.maxScrollPercent) && isCompleted(outcome.activeSeconds, outcome.maxScrollPercent);
+    // The aggregates first, as in every ingest path (aggregates.ts, lock order).
+    const rebuilt = await recordReading(
+      tx,
+      scope.opportunityId,
+      view.documentSlug,
+      { activeSeconds: outcome.activeDelta, completedViews: newlyCompleted ? 1 : 0, category: view.documentCategory },
+      now,
+      db,
+    );
+
     await queries.updateTotals.execute({
       activeDelta: outcome.activeDelta,
       maxScrollPercent: outcome.maxScrollPercent,
@@ -309,8 +324,8 @@ export async function recordHeartbeat(db: RingiDb, scope: LinkScope, viewId: str
       contactId: view.contactId,
       documentSlug: view.documentSlug,
     });
-    await queries.updateEngagement.execute({ activeDelta: outcome.activeDelta, nowMs, opportunityId: scope.opportunityId });
-
+    // Aggregates never built before this beacon were built without it: again, now that the totals have it.
+    if (rebuilt) await rebuildOpportunityAggregates(tx, scope.opportunityId);
     if (beacon.printed) await recordPrintOnce(tx, { ...scope, contactId: view.contactId }, view.visitId, viewId, view.documentSlug, now);
     return 'applied';
   });
@@ -324,6 +339,7 @@ async function recordPrintOnce(tx: Tx, scope: LinkScope, visitId: string, viewId
   if (already) return;
   await tx.insert(linkEvents).values({ ...scope, kind: 'print', visitId, viewId, documentSlug, occurredAt: now });
   await bumpTotals(tx, scope, documentSlug, now, { prints: sql`${readingTotals.prints} + 1` });
+  await recordReading(tx, scope.opportunityId, documentSlug, { prints: 1 }, now);
 }
 
 /** Whether this browser showed a person on this link: it started a view there (presence.ts). */
@@ -354,6 +370,7 @@ export async function recordDownload(db: RingiDb, scope: LinkScope, documentSlug
     await tx.insert(linkEvents).values({ ...reader, kind: 'download', visitId: visit?.id ?? null, documentSlug, detail: file, occurredAt: now });
     if (visit) await tx.update(visits).set({ lastActivityAt: now }).where(eq(visits.id, visit.id));
     await bumpTotals(tx, reader, documentSlug, now, { downloads: sql`${readingTotals.downloads} + 1` });
+    await recordReading(tx, scope.opportunityId, documentSlug, { downloads: 1 }, now);
     return kind;
   });
 }
@@ -412,6 +429,8 @@ export async function recordAutomatedOpen(db: RingiDb, scope: LinkScope, documen
 }
 
 async function bumpTotals(tx: Tx, scope: LinkScope, documentSlug: string, now: Date, set: Partial<Record<'downloads' | 'prints', ReturnType<typeof sql>>>): Promise<void> {
+  // opportunity_engagement before reading_totals, as in every ingest path (aggregates.ts, lock order).
+  await touchOpportunity(tx, scope, now);
   await tx.insert(readingTotals)
     .values({
       opportunityId: scope.opportunityId,
@@ -427,7 +446,6 @@ async function bumpTotals(tx: Tx, scope: LinkScope, documentSlug: string, now: D
       target: [readingTotals.opportunityId, readingTotals.contactId, readingTotals.documentSlug],
       set: { ...set, lastSeenAt: now },
     });
-  await touchOpportunity(tx, scope, now);
 }
 
 /** Any reading activity (a view, a download, a print) moves the opportunity's last-seen time: the dashboard sorts by it. */
@@ -436,9 +454,6 @@ async function touchOpportunity(tx: Tx, scope: LinkScope, now: Date): Promise<vo
     .values({ opportunityId: scope.opportunityId, accountId: scope.accountId, firstSeenAt: now, lastSeenAt: now })
     .onConflictDoUpdate({
       target: opportunityEngagement.opportunityId,
-      set: {
-        firstSeenAt: sql`coalesce(${opportunityEngagement.firstSeenAt}, ${now.getTime()})`,
-        lastSeenAt: sql`case when ${opportunityEngagement.lastSeenAt} > ${now.getTime()} then ${opportunityEngagement.lastSeenAt} else ${now.getTime()} end`,
-      },
+      set: seenAt(now),
     });
 }

@@ -1,11 +1,12 @@
 // The running totals of one opportunity (reading_totals, opportunity_engagement) computed again from
 // its raw rows, the same way ingest.ts adds them up beacon by beacon. Re-attributing a browser to a
-// contact (link-browsers.ts) moves raw rows between contacts and then rebuilds.
-// Interim: issue 16's rebuildOpportunityAggregates will replace this when it lands (same contract).
+// contact (link-browsers.ts) moves raw rows between contacts and then rebuilds. The dashboard's
+// aggregates are then rebuilt from these totals by the one rebuild, rebuildOpportunityAggregates.
 import { and, eq, inArray } from 'drizzle-orm';
 import { documentViews, linkEvents, opportunities, opportunityEngagement, readingTotals, visits } from '../db/tables';
 import type { RingiTx } from '../db/client';
 import { isCompleted } from './rules';
+import { lockOpportunityAggregates, rebuildOpportunityAggregates } from './aggregates';
 
 type TotalsRow = typeof readingTotals.$inferInsert & { views: number; activeSeconds: number; maxScrollPercent: number; completedViews: number; downloads: number; prints: number };
 
@@ -75,13 +76,11 @@ export async function rebuildOpportunityTotals(tx: RingiTx, opportunityId: strin
     lastSeenAt = later(lastSeenAt, visit.lastActivityAt);
   }
 
+  // The engagement row before reading_totals: the ingest's lock order (aggregates.ts).
+  await lockOpportunityAggregates(tx, [opportunityId]);
   await tx.delete(readingTotals).where(eq(readingTotals.opportunityId, opportunityId));
   for (const row of totals.values()) await tx.insert(readingTotals).values(row);
-  await tx.delete(opportunityEngagement).where(eq(opportunityEngagement.opportunityId, opportunityId));
-  if (visitRows.length === 0 && eventRows.length === 0) return;
-  await tx.insert(opportunityEngagement).values({
-    opportunityId,
-    accountId,
+  const counters = {
     visits: visitRows.length,
     devices: devices.size,
     newDevices: visitRows.filter((v) => v.newDevice).length,
@@ -89,5 +88,8 @@ export async function rebuildOpportunityTotals(tx: RingiTx, opportunityId: strin
     activeSeconds,
     firstSeenAt,
     lastSeenAt,
-  });
+  };
+  // Updated in place: the aggregates' rebuild takes the opportunity's old share of the document table out by its row.
+  await tx.insert(opportunityEngagement).values({ opportunityId, accountId, ...counters }).onConflictDoUpdate({ target: opportunityEngagement.opportunityId, set: counters });
+  await rebuildOpportunityAggregates(tx, opportunityId);
 }
