@@ -16,6 +16,7 @@ import { hottestOpportunities, opportunityEngagementSummary } from '../../src/se
 import { recordDownload, recordHeartbeat, startView } from '../../src/server/tracking/ingest';
 import { activeLinkScope, type LinkScope } from '../../src/server/tracking/link-scope';
 import { useTempDatabase } from './support/temp-db';
+import { prng } from '../../bench/support/prng.mjs';
 
 const db = useTempDatabase();
 const key = parseSecretKey(crypto.randomBytes(32).toString('base64'));
@@ -25,17 +26,6 @@ const CATEGORY: Record<string, string> = { pricing: 'pricing', security: 'securi
 const CHANNELS = ['ads', 'event', 'partner'] as const;
 const START = new Date('2026-11-01T09:00:00Z').getTime();
 const SEC = 1000;
-
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** Every aggregate row, in a fixed order; hot keys rounded (they are moved by additions in SQL). */
 async function snapshot() {
