@@ -5,11 +5,10 @@
 // loopback Slack stand-in receives the hand-off alert, once. Its own server (support/second-server.ts):
 // a Slack webhook and a fast worker tick, and stage changes that must not reach other specs.
 import Database from 'better-sqlite3';
-import { startSlackStandIn, type SlackStandIn } from '../unit/support/slack-stand-in';
+import type { SlackStandIn } from '../unit/support/slack-stand-in';
 import { contactsById, expect, reps, rooms, signIn, test } from './support/fixtures';
-import { readOnSecondServer, startSecondServer, watchedPage, type SecondServer } from './support/second-server';
+import { readOnSecondServer, startAlertingServer, watchedPage, type SecondServer } from './support/second-server';
 import { openTrackingDb } from './support/tracking-db';
-import { addUserWithCli } from './support/users';
 
 let slack: SlackStandIn;
 let server: SecondServer;
@@ -20,14 +19,8 @@ const handOffAlerts = () => slack.delivered().filter((m) => m.body.text.includes
 
 test.beforeAll(async () => {
   test.setTimeout(90_000);
-  slack = await startSlackStandIn();
-  server = await startSecondServer({
-    RINGI_SLACK_WEBHOOK_URL: slack.url,
-    RINGI_SLACK_ALERT_DELAY_SECONDS: '2',
-    RINGI_SLACK_WORKER_INTERVAL_MS: '250',
-  });
-  await addUserWithCli(admin, { role: 'admin', databasePath: server.databasePath });
-  // The contact forms for buying roles are another change's; the role is set directly here.
+  ({ slack, server } = await startAlertingServer(admin));
+  // The decision maker's role, set in the database: the role forms are covered by approval-map.spec.ts.
   const db = new Database(server.databasePath);
   try {
     db.prepare("UPDATE contacts SET buying_role = 'decision-maker' WHERE id = ?").run(contactsById.suzuki.id);

@@ -5,14 +5,13 @@
 // so this spec runs its own server (support/second-server.ts) with RINGI_SLACK_WEBHOOK_URL pointing at
 // the stand-in, a two-second coalescing delay and a fast worker tick.
 import type { Response } from '@playwright/test';
-import { startSlackStandIn, type SlackStandIn } from '../unit/support/slack-stand-in';
+import type { SlackStandIn } from '../unit/support/slack-stand-in';
 import { readDocument } from './support/content';
 import { E2E_SECRET_KEY } from './support/env';
 import { contactsById, expect, rooms, signIn, test, tracking } from './support/fixtures';
 import { humanUserAgent, scannerContext } from './support/human';
-import { readOnSecondServer, startSecondServer, watchedPage, type SecondServer } from './support/second-server';
+import { readOnSecondServer, startAlertingServer, watchedPage, type SecondServer } from './support/second-server';
 import { openTrackingDb } from './support/tracking-db';
-import { addUserWithCli } from './support/users';
 
 let slack: SlackStandIn;
 let server: SecondServer;
@@ -20,13 +19,7 @@ const admin = { email: 'slack-admin@vendor.example', password: 'slack-e2e-admin-
 
 test.beforeAll(async () => {
   test.setTimeout(90_000);
-  slack = await startSlackStandIn();
-  server = await startSecondServer({
-    RINGI_SLACK_WEBHOOK_URL: slack.url,
-    RINGI_SLACK_ALERT_DELAY_SECONDS: '2',
-    RINGI_SLACK_WORKER_INTERVAL_MS: '250',
-  });
-  await addUserWithCli(admin, { role: 'admin', databasePath: server.databasePath });
+  ({ slack, server } = await startAlertingServer(admin));
 });
 
 test.afterAll(async () => {

@@ -8,8 +8,10 @@ import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { E2E_HOST, e2eServerEnv, REPO_ROOT } from './env';
+import { startSlackStandIn, type SlackStandIn } from '../../unit/support/slack-stand-in';
 import { humanContext, scrollLikeAReader } from './human';
 import type { E2eFixtures } from './scenario';
+import { addUserWithCli, type NewUser } from './users';
 
 export interface SecondServer {
   baseURL: string;
@@ -131,4 +133,19 @@ export async function readOnSecondServer(page: Page, token: string, slug: string
   const response = await started;
   if (response.status() !== 201) throw new Error(`starting the view answered ${response.status()}, expected 201`);
   return ((await response.json()) as { viewId: string }).viewId;
+}
+
+/**
+ * A second server whose alerts go to a loopback Slack stand-in, quickly (a two-second coalescing delay
+ * and a fast worker tick), with `admin` added through the CLI: what the alert specs start from.
+ */
+export async function startAlertingServer(admin: NewUser): Promise<{ slack: SlackStandIn; server: SecondServer }> {
+  const slack = await startSlackStandIn();
+  const server = await startSecondServer({
+    RINGI_SLACK_WEBHOOK_URL: slack.url,
+    RINGI_SLACK_ALERT_DELAY_SECONDS: '2',
+    RINGI_SLACK_WORKER_INTERVAL_MS: '250',
+  });
+  await addUserWithCli(admin, { role: 'admin', databasePath: server.databasePath });
+  return { slack, server };
 }
