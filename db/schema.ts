@@ -179,19 +179,24 @@ export const approvalSuggestionDecisions = sqliteTable(
 );
 
 /** The curated set of documents for one opportunity: what a prospect sees. */
-export const rooms = sqliteTable('rooms', {
-  id: text('id').primaryKey(),
-  opportunityId: text('opportunity_id')
-    .notNull()
-    .unique()
-    .references(() => opportunities.id),
-  /** What the buyer sees as the room's heading; null: "<account> 様向け資料" in the room's language. Never the opportunity name. */
-  title: text('title'),
-  message: text('message').notNull().default(''),
-  locale: text('locale', { enum: locales }).notNull().default('ja'),
-  expiresAt: integer('expires_at', { mode: 'timestamp_ms' }),
-  createdAt: createdAt(),
-});
+export const rooms = sqliteTable(
+  'rooms',
+  {
+    id: text('id').primaryKey(),
+    opportunityId: text('opportunity_id')
+      .notNull()
+      .unique()
+      .references(() => opportunities.id),
+    /** What the buyer sees as the room's heading; null: "<account> 様向け資料" in the room's language. Never the opportunity name. */
+    title: text('title'),
+    message: text('message').notNull().default(''),
+    locale: text('locale', { enum: locales }).notNull().default('ja'),
+    expiresAt: integer('expires_at', { mode: 'timestamp_ms' }),
+    createdAt: createdAt(),
+  },
+  // The dashboard's unopened list counts the deals whose room expired.
+  (t) => [index('rooms_expires_idx').on(t.expiresAt)],
+);
 
 // --- Documents: published versions with their sanitised HTML, from the studio or from content/ (ADR 0018). ---
 
@@ -298,7 +303,13 @@ export const accessLinks = sqliteTable(
     expiresAt: integer('expires_at', { mode: 'timestamp_ms' }),
     revokedAt: integer('revoked_at', { mode: 'timestamp_ms' }),
   },
-  (t) => [index('access_links_room_idx').on(t.roomId), index('access_links_contact_idx').on(t.contactId)],
+  (t) => [
+    index('access_links_room_idx').on(t.roomId),
+    index('access_links_contact_idx').on(t.contactId),
+    // The dashboard's unopened list walks shares newest first, and counts those whose link expired.
+    index('access_links_created_idx').on(t.createdAt),
+    index('access_links_expires_idx').on(t.expiresAt),
+  ],
 );
 
 
@@ -498,7 +509,8 @@ export const opportunityEngagement = sqliteTable(
     index('opportunity_engagement_channel_hot_idx').on(t.channel, t.hotKey),
     index('opportunity_engagement_stage_hot_idx').on(t.stage, t.hotKey),
     index('opportunity_engagement_owner_hot_idx').on(t.ownerUserId, t.hotKey),
-    index('opportunity_engagement_unread_share_idx').on(t.unreadShareAt),
+    // Covers the unopened list's count: the filters it applies come with the share date.
+    index('opportunity_engagement_unread_share_idx').on(t.unreadShareAt, t.archived, t.stage, t.channel, t.ownerUserId),
   ],
 );
 

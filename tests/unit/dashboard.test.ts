@@ -1,7 +1,7 @@
 // The home dashboard: live feed, hottest, shared-but-unopened and document performance, over a
 // small world built with real rows and reading driven through the real ingest functions.
 import crypto from 'node:crypto';
-import { eq } from 'drizzle-orm';
+import { eq, inArray } from 'drizzle-orm';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { accessLinks, accounts, contacts, opportunities, roomDocuments, rooms, users } from '../../src/server/db/tables';
 import { createAccessLink, revokeAccessLink } from '../../src/server/access-links/access-links';
@@ -371,6 +371,32 @@ describe('shared but unopened', () => {
     } finally {
       await updateSettings(db, { id: 'u1', role: 'admin' }, { unopenedAfterDays: '3' });
     }
+  });
+});
+
+describe('shared but unopened, when links and rooms expire', () => {
+  it('counts and lists a deal by its shares still active: an expired link or room no longer waits', async () => {
+    const waitingLinks = await db.select({ id: accessLinks.id, createdAt: accessLinks.createdAt }).from(accessLinks).innerJoin(rooms, eq(rooms.id, accessLinks.roomId)).where(eq(rooms.opportunityId, 'waiting'));
+    const newest = waitingLinks.reduce((a, b) => (b.createdAt > a.createdAt ? b : a));
+    try {
+      // The 4-day share expired yesterday: the 5-day one still waits.
+      await db.update(accessLinks).set({ expiresAt: ago(DAY) }).where(eq(accessLinks.id, newest.id));
+      let result = await unopenedOpportunities(db, NOW, {}, 3);
+      expect(result.rows.map((r) => [r.opportunityId, r.daysWaiting])).toEqual([['again', 4], ['waiting', 5]]);
+      expect(result.total).toBe(2);
+      // Both expired: nothing of that deal waits any more.
+      await db.update(accessLinks).set({ expiresAt: ago(DAY) }).where(inArray(accessLinks.id, waitingLinks.map((l) => l.id)));
+      result = await unopenedOpportunities(db, NOW, {}, 3);
+      expect(result.rows.map((r) => r.opportunityId)).toEqual(['again']);
+      expect(result.total).toBe(1);
+      // A room that expired takes its deal off the list too.
+      await db.update(rooms).set({ expiresAt: ago(HOUR) }).where(eq(rooms.opportunityId, 'again'));
+      expect(await unopenedOpportunities(db, NOW, {}, 3)).toEqual({ total: 0, rows: [] });
+    } finally {
+      await db.update(accessLinks).set({ expiresAt: null }).where(inArray(accessLinks.id, waitingLinks.map((l) => l.id)));
+      await db.update(rooms).set({ expiresAt: null }).where(eq(rooms.opportunityId, 'again'));
+    }
+    expect((await unopenedOpportunities(db, NOW, {}, 3)).total).toBe(2);
   });
 });
 

@@ -23,6 +23,7 @@ import {
   type channels,
 } from '../db/tables';
 import { queryRows, type Queryable, type RingiDb } from '../db/client';
+import { isPostgres } from '../db/postgres';
 import { getSettingValues } from '../settings/settings';
 import type { ScoreReason } from '../tracking/engagement-score';
 import { hottestOpportunities } from '../tracking/read-model';
@@ -155,7 +156,7 @@ const ms = (value: unknown): Date => new Date(Number(value));
 const msOrNull = (value: unknown): Date | null => (value === null || value === undefined ? null : new Date(Number(value)));
 
 /** SQL conditions for the filters on the opportunity `o` (or the document table `d`, which has the same columns). */
-function filterSql(filters: DashboardFilters, alias: 'o' | 'd' = 'o'): SQL {
+function filterSql(filters: DashboardFilters, alias: 'o' | 'd' | 'e' = 'o'): SQL {
   const parts: SQL[] = [];
   const t = sql.raw(alias);
   if (filters.channel !== undefined) parts.push(sql`${t}.channel = ${filters.channel}`);
@@ -350,37 +351,78 @@ export async function unopenedOpportunities(
   const bounded = boundedLimit(limit, 20, 1, 100);
   const nowMs = now.getTime();
   const cutoff = unopenedCutoff(now, days).getTime();
-  // Closed deals need no follow-up; asking for a closed stage explicitly still lists it.
-  const stageCondition = filters.stageNumber === undefined ? sql`ps.outcome = 'open'` : sql`1 = 1`;
+  // An active share old enough to be waited on.
   const activeLink = sql`(l.revoked_at is null or l.revoked_at > ${nowMs}) and (l.expires_at is null or l.expires_at > ${nowMs})
       and (r.expires_at is null or r.expires_at > ${nowMs}) and l.created_at <= ${cutoff}`;
+  // What the dashboard's filters ask of an opportunity, from its engagement row (stage, channel,
+  // owner and archiving are kept there, ADR 0020), so no query below joins opportunities for it.
+  // Closed deals need no follow-up; asking for a closed stage explicitly still lists it.
+  const openStages = (await queryRows<{ n: Numeric }>(db, sql`select number as n from ${pipelineStages} where outcome = 'open'`)).map((r) => Number(r.n));
+  const openStage = filters.stageNumber !== undefined ? sql`1 = 1` : openStages.length === 0 ? sql`1 = 0` : sql`e.stage in (${sql.join(openStages.map((n) => sql`${n}`), sql`, `)})`;
+  const wanted = sql`e.archived = ${sql.param(false, opportunityEngagement.archived)} and ${openStage} and ${filterSql(filters, 'e')}`;
+  // SQLite's planner, without statistics, prefers an equality on stage, channel or owner (the hottest
+  // list's indexes) to the range below, and would sort every share before the walk: told here.
+  const sqlite = !isPostgres(db);
+  const byUnreadShare = sqlite ? sql`indexed by opportunity_engagement_unread_share_idx` : sql``;
+  const byShareDate = sqlite ? sql`indexed by access_links_created_idx` : sql``;
+  const then = sqlite ? sql`cross join` : sql`join`; // SQLite keeps a cross join's order: shares (expired ones) first
 
-  // Driven by the candidates alone: opportunities whose oldest share since their last reading is at
-  // least `days` old (opportunity_engagement.unread_share_at, kept by ingest and by link changes,
-  // ADR 0020); their links then decide exactly (expiry, the latest share). Names only for the page's
-  // rows. An opportunity has one engagement row: max() only tells PostgreSQL so.
-  const rows = await queryRows<UnopenedSqlRow>(db, sql`
-    with due as (
-      select o.id as id, max(l.created_at) as "sharedAt", max(e.last_seen_at) as "lastSeenAt"
-      from ${opportunityEngagement} e
-      join ${opportunities} o on o.id = e.opportunity_id
-      join ${pipelineStages} ps on ps.number = o.stage
-      join ${rooms} r on r.opportunity_id = o.id
-      join ${accessLinks} l on l.room_id = r.id
-      where e.unread_share_at <= ${cutoff} and o.archived_at is null and ${stageCondition} and ${filterSql(filters)} and ${activeLink}
-      group by o.id
-      having max(e.last_seen_at) is null or max(e.last_seen_at) < max(l.created_at)
-    ),
-    page as (
-      select id, "sharedAt", "lastSeenAt", count(*) over () as total from due order by "sharedAt" desc, id limit ${bounded}
-    )
-    select o.id as "opportunityId", o.name as name, a.name as "accountName", o.stage as stage, o.channel as channel,
-      u.display_name as "ownerName", p."sharedAt" as "sharedAt", p."lastSeenAt" as "lastSeenAt", p.total as total
-    from page p
-    join ${opportunities} o on o.id = p.id
-    join ${accounts} a on a.id = o.account_id
-    left join ${users} u on u.id = o.owner_user_id
-    order by p."sharedAt" desc, o.id`);
+  // The total, from opportunity_engagement.unread_share_at (the oldest share nobody read since,
+  // kept by ingest and by link changes): an opportunity is due exactly when that share is old enough,
+  // unless its links or room have expired since, which nothing writes down. So: the candidates (an
+  // index range), less those with an expired link or room that have no active old-enough share left.
+  const [candidates] = await queryRows<{ n: Numeric }>(db, sql`
+    select count(*) as n from ${opportunityEngagement} e ${byUnreadShare} where e.unread_share_at <= ${cutoff} and ${wanted}`);
+  const [lapsed] = await queryRows<{ n: Numeric }>(db, sql`
+    select count(distinct e.opportunity_id) as n
+    from (select r.opportunity_id as id from ${accessLinks} l join ${rooms} r on r.id = l.room_id where l.expires_at <= ${nowMs}
+          union all select r.opportunity_id as id from ${rooms} r where r.expires_at <= ${nowMs}) expired
+    ${then} ${opportunityEngagement} e
+    where e.opportunity_id = expired.id and e.unread_share_at <= ${cutoff} and ${wanted}
+      and not exists (
+        select 1 from ${rooms} r join ${accessLinks} l on l.room_id = r.id
+        where r.opportunity_id = e.opportunity_id and ${activeLink} and (e.last_seen_at is null or e.last_seen_at < l.created_at))`);
+  const total = Number(candidates?.n ?? 0) - Number(lapsed?.n ?? 0);
+  if (total <= 0) return { total: 0, rows: [] };
+
+  // The page: the shares walked newest first from the cutoff (access_links_created_idx). An
+  // opportunity is met first at its latest active old-enough share, and is due when nobody read
+  // since that share; its older shares, met later, are skipped. Reads about as many shares as it lists.
+  const due: Array<{ id: string; sharedAt: number; lastSeenAt: number | null }> = [];
+  for (let size = bounded * 2; ; size *= 4) {
+    const shares = await queryRows<{ id: string; sharedAt: Numeric; lastSeenAt: Numeric | null }>(db, sql`
+      select e.opportunity_id as id, l.created_at as "sharedAt", e.last_seen_at as "lastSeenAt"
+      from ${accessLinks} l ${byShareDate}
+      ${then} ${rooms} r ${then} ${opportunityEngagement} e
+      where r.id = l.room_id and e.opportunity_id = r.opportunity_id
+        and ${activeLink} and ${wanted} and (e.last_seen_at is null or e.last_seen_at < l.created_at)
+      order by l.created_at desc
+      limit ${size}`);
+    // Shares of the same moment: the page lists them by opportunity id.
+    shares.sort((a, b) => Number(b.sharedAt) - Number(a.sharedAt) || (String(a.id) < String(b.id) ? -1 : String(a.id) > String(b.id) ? 1 : 0));
+    due.length = 0;
+    const seen = new Set<string>();
+    for (const share of shares) {
+      if (seen.has(share.id)) continue;
+      seen.add(share.id);
+      due.push({ id: String(share.id), sharedAt: Number(share.sharedAt), lastSeenAt: share.lastSeenAt === null ? null : Number(share.lastSeenAt) });
+    }
+    if (due.length >= bounded || shares.length < size) break;
+  }
+  due.length = Math.min(due.length, bounded);
+  if (due.length === 0) return { total: 0, rows: [] };
+  const named = new Map(
+    (
+      await queryRows<{ id: string; name: string; accountName: string; stage: Numeric; channel: string; ownerName: string | null }>(db, sql`
+        select o.id as id, o.name as name, a.name as "accountName", o.stage as stage, o.channel as channel, u.display_name as "ownerName"
+        from ${opportunities} o join ${accounts} a on a.id = o.account_id left join ${users} u on u.id = o.owner_user_id
+        where o.id in (${sql.join(due.map((d) => sql`${d.id}`), sql`, `)})`)
+    ).map((row) => [String(row.id), row]),
+  );
+  const rows: UnopenedSqlRow[] = due.flatMap((d) => {
+    const o = named.get(d.id);
+    return o ? [{ opportunityId: d.id, name: o.name, accountName: o.accountName, stage: o.stage, channel: o.channel, ownerName: o.ownerName, sharedAt: d.sharedAt, lastSeenAt: d.lastSeenAt, total }] : [];
+  });
   if (rows.length === 0) return { total: 0, rows: [] };
 
   // Who the rep shared with: the contacts of those links, for the listed opportunities only.
