@@ -322,8 +322,10 @@ export async function recordHeartbeats(db: RingiDb, heartbeats: readonly Heartbe
   return settled;
 }
 
-// At most this many beacons share a commit, so a group holds the connection a few milliseconds at most.
-const MAX_GROUP = 64;
+// At most this many beacons share a commit: a group holds the write lock (and, SQLite being
+// synchronous, the event loop) for about 5 ms, well inside the 20 ms of a background transaction
+// (db/batch-budget.ts).
+const MAX_GROUP = 32;
 interface QueuedHeartbeat {
   heartbeat: Heartbeat;
   settle: (result: PromiseSettledResult<HeartbeatResult>) => void;
@@ -333,6 +335,7 @@ const queuedHeartbeats = new WeakMap<RingiDb, QueuedHeartbeat[]>();
 /**
  * recordHeartbeat for the beacon endpoint: on SQLite, the beacons that arrive within one turn of the
  * event loop are applied together (recordHeartbeats), each answered once its group has committed.
+ * Call it outside any transaction: the group runs in the async context of its first beacon.
  */
 export async function queueHeartbeat(db: RingiDb, heartbeat: Heartbeat): Promise<HeartbeatResult> {
   // PostgreSQL runs beacons side by side on its pool: nothing to gain from waiting for others.
