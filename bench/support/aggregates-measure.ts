@@ -1,8 +1,10 @@
 // Benchmark body for bench/aggregates.mjs, run with tsx (never by the app):
-//   tsx bench/support/aggregates-measure.ts <database-path> <calls> <seed> <now-iso> [purge-days]
+//   tsx bench/support/aggregates-measure.ts <database-path> <calls> <seed> <now-iso> [purge-days|no-purge] [rebuild]
 // Opens the seeded database with the project's own openDatabase (WAL, the app's pragmas), then times
 // each read-model call `calls` times after a warm-up, next to two same-run baselines: a prepared
-// `SELECT 1` and a drizzle primary-key lookup. With purge-days, finally times purgeRawTracking.
+// `SELECT 1` and a drizzle primary-key lookup. With `rebuild`, then times the on-start build of the
+// aggregates (rebuildAllAggregates); with purge-days, finally purgeRawTracking. Both as background
+// jobs: each transaction's duration and the event-loop delay meanwhile.
 // Besides the read-model functions, it times what the two admin pages compute on the server: the
 // home dashboard's loadDashboard as src/pages/admin/index.astro calls it (uncached and cached, with
 // and without filters) and each of its sections, and the timeline page's database work
@@ -25,6 +27,7 @@ import {
   opportunityTimeline,
   type TimelineCursor,
 } from '../../src/server/tracking/read-model';
+import { rebuildAllAggregates } from '../../src/server/tracking/aggregates';
 import { purgeRawTracking } from '../../src/server/tracking/retention';
 import { explainEngagementScore } from '../../src/server/tracking/score-explanation';
 import { BENCH_CATALOG } from './aggregates-catalog';
@@ -34,8 +37,8 @@ const DAY = 24 * 60 * 60 * 1000;
 const WARMUP = 20;
 
 async function main(): Promise<void> {
-  const [file, callsArg, seedArg, nowIso, purgeArg] = process.argv.slice(2);
-  if (!file || !callsArg || !nowIso) throw new Error('usage: aggregates-measure.ts <database-path> <calls> <seed> <now-iso> [purge-days]');
+  const [file, callsArg, seedArg, nowIso, purgeArg, rebuildArg] = process.argv.slice(2);
+  if (!file || !callsArg || !nowIso) throw new Error('usage: aggregates-measure.ts <database-path> <calls> <seed> <now-iso> [purge-days|no-purge] [rebuild]');
   const calls = Number(callsArg);
   const random = prng(Number(seedArg ?? 1) + 1000);
   const now = new Date(nowIso);
@@ -163,9 +166,20 @@ async function main(): Promise<void> {
     documentLostRooms: shown.documentPerformance.reduce((sum, d) => sum + d.lostRooms, 0),
   };
 
-  let purge: unknown = null;
-  if (purgeArg) {
-    // Time each of the purge's transactions too: that is how long beacons wait for the write lock.
+  const shownNow = async () =>
+    JSON.stringify([
+      await loadDashboard(db, now, {}),
+      await hottestOpportunities(db, now, { limit: 50 }),
+      await opportunityEngagementSummary(db, heaviest.id, now, { documentCategories: categories }),
+      await accountEngagementSummary(db, heaviest.accountId, now, { documentCategories: categories }),
+    ]);
+
+  /**
+   * Runs a background job as the server would, timing each of its transactions (how long beacons wait
+   * for the write lock) and the event-loop delay meanwhile (something else wants the loop every 5 ms:
+   * a beacon, a page).
+   */
+  async function backgroundJob<T>(job: () => Promise<T>) {
     const transaction = db.transaction.bind(db);
     const held: number[] = [];
     (db as { transaction: unknown }).transaction = async (fn: Parameters<typeof transaction>[0]) => {
@@ -176,35 +190,43 @@ async function main(): Promise<void> {
         held.push(Number(process.hrtime.bigint() - t) / 1e6);
       }
     };
-    // What the admin pages show must not move: the aggregates are not raw rows.
-    const shownNow = async () =>
-      JSON.stringify([
-        await loadDashboard(db, now, {}),
-        await hottestOpportunities(db, now, { limit: 50 }),
-        await opportunityEngagementSummary(db, heaviest.id, now, { documentCategories: categories }),
-        await accountEngagementSummary(db, heaviest.accountId, now, { documentCategories: categories }),
-      ]);
-    const before = await shownNow();
-    // While the purge runs, something else wants the loop every 5 ms (a beacon, a page).
-    const purgeDelay = monitorEventLoopDelay({ resolution: 5 });
-    purgeDelay.enable();
+    const jobDelay = monitorEventLoopDelay({ resolution: 5 });
+    jobDelay.enable();
     const t = process.hrtime.bigint();
-    const result = await purgeRawTracking(db, { olderThanDays: Number(purgeArg), now });
-    const ms = Number(process.hrtime.bigint() - t) / 1e6;
-    purgeDelay.disable();
-    (db as { transaction: unknown }).transaction = transaction;
-    held.sort((a, b) => a - b);
-    purge = {
-      olderThanDays: Number(purgeArg),
-      ms: Math.round(ms),
-      ...result,
-      cutoff: result.cutoff.toISOString(),
-      transactionP50Ms: Math.round(held[Math.floor(held.length / 2)] ?? 0),
-      transactionP99Ms: Math.round(held[Math.min(held.length - 1, Math.floor(held.length * 0.99))] ?? 0),
-      transactionMaxMs: Math.round(held[held.length - 1] ?? 0),
-      loopDelay: delay(purgeDelay),
-      totalsKept: (await shownNow()) === before,
-    };
+    try {
+      const result = await job();
+      const ms = Number(process.hrtime.bigint() - t) / 1e6;
+      held.sort((a, b) => a - b);
+      return {
+        result,
+        ms: Math.round(ms),
+        transactions: held.length,
+        transactionP50Ms: Math.round(held[Math.floor(held.length / 2)] ?? 0),
+        transactionP99Ms: Math.round(held[Math.min(held.length - 1, Math.floor(held.length * 0.99))] ?? 0),
+        transactionMaxMs: Math.round(held[held.length - 1] ?? 0),
+        loopDelay: delay(jobDelay),
+      };
+    } finally {
+      jobDelay.disable();
+      (db as { transaction: unknown }).transaction = transaction;
+    }
+  }
+
+  // The build every server runs on start when the aggregates are missing or of an older version
+  // (ADR 0020): it rewrites them from the running totals, so what the pages show must not move.
+  let rebuild: unknown = null;
+  if (rebuildArg === 'rebuild') {
+    const before = await shownNow();
+    const job = await backgroundJob(() => rebuildAllAggregates(db));
+    rebuild = { ...job, result: undefined, opportunities: job.result.opportunities, documentRows: job.result.documentRows, unchanged: (await shownNow()) === before };
+  }
+
+  let purge: unknown = null;
+  if (purgeArg && purgeArg !== 'no-purge') {
+    // What the admin pages show must not move: the aggregates are not raw rows.
+    const before = await shownNow();
+    const job = await backgroundJob(() => purgeRawTracking(db, { olderThanDays: Number(purgeArg), now }));
+    purge = { olderThanDays: Number(purgeArg), ...job, ...job.result, result: undefined, cutoff: job.result.cutoff.toISOString(), totalsKept: (await shownNow()) === before };
   }
   db.$client.close();
 
@@ -220,6 +242,7 @@ async function main(): Promise<void> {
         opportunitiesWithinHorizon: withinHorizon,
         dashboard: dashboardFacts,
         readsLoopDelay,
+        rebuild,
         purge,
       },
     }),

@@ -9,6 +9,7 @@
 import { spawn, spawnSync } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
+import http from 'node:http';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -325,9 +326,62 @@ function parseWrk(output) {
 /**
  * One wrk run of `seconds` (-t threads -c connections, latency percentiles, 5 s timeout) with `args`
  * after the common ones (headers or script, the URL, script arguments). Resolves to
- * { rps, p50, p99 (ms), requests, non2xx, socketErrors }.
+ * { rps, p50, p99 (ms), requests, non2xx, socketErrors }, and with `probe` also { steady }: see
+ * probeLatency (wrk then holds one connection less, so the server still sees `connections`).
  */
-export function runWrk({ threads, connections }, seconds, args) {
+export async function runWrk({ threads, connections }, seconds, args, probe) {
+  const wrkConnections = probe ? Math.max(threads, connections - 1) : connections;
+  const [result, steady] = await Promise.all([wrkOnce(threads, wrkConnections, seconds, args), probe ? probeLatency(probe, seconds) : null]);
+  if (!steady) return result;
+  return { ...result, steady, requests: result.requests + steady.requests, non2xx: result.non2xx + steady.non2xx };
+}
+
+// The probe's window inside a wrk run: after wrk's connections are open and busy, before it stops.
+const PROBE_START_MS = 1500;
+const PROBE_STOP_MS = 500;
+
+/**
+ * Latency at steady state, as one of the `connections` readers sees it: one keep-alive connection
+ * asking `probe.path()` (with `probe.headers`) at `probe.origin` again and again while wrk holds the
+ * others, from 1.5 s into the run to 0.5 s before its end. Why not wrk's own p99: wrk opens its
+ * connections at the start of every run, and a saturated Node server accepts one new connection per
+ * event-loop turn (libuv accepts once per poll, libuv/libuv#3696), so the last of 50 connections waits
+ * ~50 turns for its first answer; wrk's coordinated-omission correction then adds about
+ * latency / interval synthetic samples for each of those first requests, a few hundred per run,
+ * which decide its p99 whenever a run has fewer than ~100 times as many requests (docs/performance.md,
+ * "p99 at 50 connections"). Resolves to { p50, p99, max (ms), requests, non2xx }.
+ */
+export async function probeLatency(probe, seconds) {
+  const stopAt = performance.now() + seconds * 1000 - PROBE_STOP_MS;
+  await new Promise((resolve) => setTimeout(resolve, Math.min(PROBE_START_MS, (seconds * 1000) / 4)));
+  const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+  const samples = [];
+  let non2xx = 0;
+  try {
+    while (performance.now() < stopAt) {
+      const started = performance.now();
+      const status = await new Promise((resolve, reject) => {
+        const request = http.get(new URL(probe.path(), probe.origin), { agent, headers: probe.headers, timeout: 5000 }, (response) => {
+          response.on('data', () => {});
+          response.once('end', () => resolve(response.statusCode));
+          response.once('error', reject);
+        });
+        request.once('timeout', () => request.destroy(new Error('the probe request timed out (5 s)')));
+        request.once('error', reject);
+      });
+      samples.push(performance.now() - started);
+      if (status < 200 || status >= 400) non2xx += 1;
+    }
+  } finally {
+    agent.destroy();
+  }
+  if (samples.length === 0) throw new Error(`the latency probe got no answer in a ${seconds} s run`);
+  samples.sort((a, b) => a - b);
+  const at = (p) => samples[Math.min(samples.length - 1, Math.ceil(p * samples.length) - 1)];
+  return { p50: at(0.5), p99: at(0.99), max: samples[samples.length - 1], requests: samples.length, non2xx };
+}
+
+function wrkOnce(threads, connections, seconds, args) {
   const allArgs = ['-t', String(threads), '-c', String(connections), '-d', `${seconds}s`, '--latency', '--timeout', '5s', ...args];
   return new Promise((resolve, reject) => {
     const child = spawn('wrk', allArgs, { stdio: ['ignore', 'pipe', 'pipe'] });
@@ -373,7 +427,8 @@ export async function measureRounds({ version, threads, connections, rounds, war
       const cpuAfter = cpuSeconds(target.pid);
       result.cpuUs = cpuBefore === null || cpuAfter === null || result.requests === 0 ? null : ((cpuAfter - cpuBefore) * 1e6) / result.requests;
       target.runs.push(result);
-      log(`round ${round + 1}/${rounds} ${target.key.padEnd(keyWidth)} ${result.rps.toFixed(0).padStart(6)} ${rate}  p50 ${fmtMs(result.p50)} ms  p99 ${fmtMs(result.p99)} ms  CPU ${result.cpuUs === null ? 'n/a' : `${result.cpuUs.toFixed(0)} us`}/${unit}${detail(result)}${result.non2xx ? `  NON-2xx ${result.non2xx}` : ''}${result.socketErrors ? `  socket errors ${result.socketErrors}` : ''}`);
+      const steady = result.steady ? `  steady p99 ${fmtMs(result.steady.p99)} ms (${result.steady.requests})` : '';
+      log(`round ${round + 1}/${rounds} ${target.key.padEnd(keyWidth)} ${result.rps.toFixed(0).padStart(6)} ${rate}  p50 ${fmtMs(result.p50)} ms  p99 ${fmtMs(result.p99)} ms${steady}  CPU ${result.cpuUs === null ? 'n/a' : `${result.cpuUs.toFixed(0)} us`}/${unit}${detail(result)}${result.non2xx ? `  NON-2xx ${result.non2xx}` : ''}${result.socketErrors ? `  socket errors ${result.socketErrors}` : ''}`);
     }
   }
   return loadBefore;
@@ -399,6 +454,7 @@ export function summarize(targets, baseline) {
     rps: median(t.runs.map((r) => r.rps)),
     p50: median(t.runs.map((r) => r.p50)),
     p99: median(t.runs.map((r) => r.p99)),
+    steadyP99: t.runs.every((r) => r.steady) ? median(t.runs.map((r) => r.steady.p99)) : null,
     cpuUs: t.runs.some((r) => r.cpuUs === null) ? null : median(t.runs.map((r) => r.cpuUs)),
     socketErrors: t.runs.reduce((s, r) => s + r.socketErrors, 0),
   }));

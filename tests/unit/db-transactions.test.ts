@@ -2,8 +2,8 @@
 // transaction is open, statements from other async contexts wait for it, so another request's write
 // never joins (and is never rolled back with) someone else's transaction.
 import { eq, sql } from 'drizzle-orm';
-import { describe, expect, it } from 'vitest';
-import { queryRows } from '../../src/server/db/client';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { STATEMENT_SLICE_MS, queryRows } from '../../src/server/db/client';
 import { accounts } from '../../src/server/db/tables';
 import { useTempDatabase } from './support/temp-db';
 
@@ -126,6 +126,48 @@ describe('transactions on the shared SQLite connection', () => {
     await Promise.all([run('p'), run('q'), run('r')]);
     expect(log).toEqual(['p begin', 'p end', 'q begin', 'q end', 'r begin', 'r end']);
     expect(await names()).toEqual(['p!', 'q!', 'r!']);
+  });
+});
+
+describe('long chains of statements and the event loop', () => {
+  // Each statement "takes" a quarter of a slice on this clock, whatever the machine: the test counts
+  // statements, not milliseconds.
+  const step = STATEMENT_SLICE_MS / 4;
+  const slowClock = () => {
+    let now = 0;
+    vi.spyOn(performance, 'now').mockImplementation(() => (now += step));
+  };
+  afterEach(() => vi.restoreAllMocks());
+
+  /** Runs `count` statements one after the other; returns how many had run when a callback queued before them ran. */
+  async function statementsBeforeTheLoopTurned(count: number, inTransaction: boolean): Promise<number> {
+    let done = 0;
+    let seen = -1;
+    setImmediate(() => (seen = done));
+    const chain = async (q: typeof db) => {
+      for (let i = 0; i < count; i++) {
+        await q.select({ id: accounts.id }).from(accounts).limit(1);
+        done += 1;
+      }
+    };
+    if (inTransaction) await db.transaction((tx) => chain(tx as unknown as typeof db));
+    else await chain(db);
+    await otherContextsRun();
+    return seen;
+  }
+
+  it('lets the loop turn once statements have held it for a slice (a page of many statements does not stall the others)', async () => {
+    await otherContextsRun();
+    slowClock();
+    const seen = await statementsBeforeTheLoopTurned(40, false);
+    expect(seen).toBeGreaterThan(0);
+    expect(seen).toBeLessThanOrEqual(6);
+  });
+
+  it('does not let it turn inside a transaction, where the write lock is held', async () => {
+    await otherContextsRun();
+    slowClock();
+    expect(await statementsBeforeTheLoopTurned(40, true)).toBe(40);
   });
 });
 

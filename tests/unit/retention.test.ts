@@ -132,11 +132,29 @@ describe('purging raw tracking', () => {
       await recordAutomatedOpen(db, suzuki, null, 'Proofpoint', new Date(start.getTime() + i * DAY + 2 * MIN));
     }
     const before = await totals();
-    const result = await purgeRawTracking(db, { olderThanDays: 365, now, batchSize: 4 });
+    // No time budget here: fixed batches of 4, however slow the machine.
+    const result = await purgeRawTracking(db, { olderThanDays: 365, now, batchSize: 4, transactionBudgetMs: Infinity });
     // 25 visits with 5 prints: 7 batches of up to 4 visits; the 7th also takes the first 4 of the 25
     // scanner opens, which need 6 more batches.
     expect(result).toMatchObject({ visits: 25, documentViews: 25, linkEvents: 25 + 5 });
     expect(result.batches).toBe(Math.ceil(25 / 4) + Math.ceil(25 / 4) - 1);
+    expect(await totals()).toEqual(before);
+    expect(await db.select().from(visits)).toHaveLength(2);
+  });
+
+  it('makes its transactions smaller when they take longer than the budget (a large history), and still deletes everything', async () => {
+    const start = ago(400 * DAY);
+    for (let i = 0; i < 20; i++) {
+      const v = await view(suzuki, 'overview', `slow${i}`, new Date(start.getTime() + i * DAY));
+      await beat(suzuki, v.viewId, 1, 30, 100, new Date(start.getTime() + i * DAY + MIN), false);
+    }
+    const before = await totals();
+    // Every transaction "takes" 50 ms on this clock, 2.5 times the 20 ms budget.
+    let t = 0;
+    const result = await purgeRawTracking(db, { olderThanDays: 365, now, transactionBudgetMs: 20, clock: () => (t += 50) });
+    // Batches of 10 visits (the first), 3, then 1 each: 20 visits in 1 + 1 + 7 transactions.
+    expect(result).toMatchObject({ visits: 20, documentViews: 20, linkEvents: 0 });
+    expect(result.batches).toBe(9);
     expect(await totals()).toEqual(before);
     expect(await db.select().from(visits)).toHaveLength(2);
   });

@@ -31,9 +31,19 @@ interface OpenTransaction {
   tx?: RingiTx;
 }
 
+/**
+ * How long a chain of statements may hold the event loop before it lets the loop turn. better-sqlite3
+ * runs each statement synchronously and an awaited statement resumes as a microtask, so a page that
+ * runs thirty statements would otherwise hold the loop (every prospect page, beacon and timer of the
+ * process) for all of them at once (issue 16: no work holds the loop longer than 50 ms).
+ */
+export const STATEMENT_SLICE_MS = 10;
+
 /** One better-sqlite3 connection shared by every async context of the process. */
 class Connection {
   private readonly statements = new Map<string, Database.Statement>();
+  /** When statements started running since the event loop last turned (undefined: it has turned since). */
+  private sliceStartedAt: number | undefined;
   /** The transaction open on this connection, if any; only its own async context may use the connection meanwhile. */
   active: OpenTransaction | undefined;
   readonly owner = new AsyncLocalStorage<OpenTransaction>();
@@ -43,6 +53,23 @@ class Connection {
   /** Resolves once this context may run a statement: no transaction is open, or it is this context's own. */
   async turn(): Promise<void> {
     while (this.active && this.owner.getStore() !== this.active) await this.active.done;
+  }
+
+  /**
+   * Lets the event loop turn first when statements have held it for a slice already; marks the start
+   * of a slice otherwise. Never inside a transaction: the loop would turn while the write lock is held.
+   */
+  yieldAfterSlice(): Promise<void> | undefined {
+    if (this.active) return undefined;
+    const now = performance.now();
+    if (this.sliceStartedAt === undefined) {
+      this.sliceStartedAt = now;
+      setImmediate(() => (this.sliceStartedAt = undefined));
+      return undefined;
+    }
+    if (now - this.sliceStartedAt < STATEMENT_SLICE_MS) return undefined; // no promise on the hot path
+    // A transaction may have begun while the loop turned: wait for it as any statement would.
+    return new Promise<void>((resolve) => setImmediate(resolve)).then(() => this.turn());
   }
 
   statement(text: string): Database.Statement {
@@ -108,6 +135,10 @@ function asyncHandle(connection: Connection): SqliteDb {
     async (text, params, method) => {
       // Most statements meet no open transaction: skip the wait (a promise per statement on the hot path).
       if (connection.active) await connection.turn();
+      else {
+        const pause = connection.yieldAfterSlice();
+        if (pause) await pause;
+      }
       return connection.execute(text, params, method);
     },
     { schema },
@@ -181,6 +212,8 @@ export async function queryRows<T extends Record<string, unknown>>(db: Queryable
   const connection = connectionOf(db);
   const built = (db as unknown as { dialect: { sqlToQuery(sql: SQL): { sql: string; params: unknown[] } } }).dialect.sqlToQuery(query);
   await connection.turn();
+  const pause = connection.yieldAfterSlice();
+  if (pause) await pause;
   return connection.objects(built.sql, built.params) as T[];
 }
 

@@ -23,6 +23,7 @@ import {
   roomDocuments,
   rooms,
 } from '../db/tables';
+import { firstBatchSize, nextBatchSize } from '../db/batch-budget';
 import type { Queryable, RingiDb } from '../db/client';
 import { claimJobRun } from '../db/job-leases';
 import { engagementScoreDetail, isDocumentRead, KEY_DOCUMENT_CATEGORIES, READ_MIN_ACTIVE_SECONDS, RECENCY_HALF_LIFE_DAYS } from './engagement-score';
@@ -464,19 +465,23 @@ export async function rebuildAggregatesOf(tx: Queryable, opportunityIds: readonl
 
 /**
  * Rebuilds every aggregate from the running totals, rooms and links: opportunities in batches (one
- * transaction each, so beacons keep flowing), then the document table regrouped from
- * opportunity_documents in one transaction (it drops anything no opportunity accounts for).
+ * transaction each, sized to take about TRANSACTION_BUDGET_MS, so beacons keep flowing and the event
+ * loop turns), then the document table regrouped from opportunity_documents in one transaction (it
+ * drops anything no opportunity accounts for). `batchSize` caps a batch (default 1000 opportunities).
  */
 export async function rebuildAllAggregates(
   db: RingiDb,
   options: { batchSize?: number; onProgress?: (done: number, total: number) => void | Promise<void> } = {},
 ): Promise<{ opportunities: number; documentRows: number }> {
-  const batchSize = options.batchSize ?? 200;
+  const maxBatch = options.batchSize ?? 1000;
   const ids = (await db.select({ id: opportunities.id }).from(opportunities).orderBy(opportunities.id)).map((r) => r.id);
-  for (let i = 0; i < ids.length; i += batchSize) {
+  for (let i = 0, size = firstBatchSize(maxBatch); i < ids.length; ) {
+    const startedAt = performance.now();
     // The document table is regrouped once at the end.
-    await db.transaction(async (tx) => await rebuildAggregatesOf(tx, ids.slice(i, i + batchSize), { documentTable: false }));
-    await options.onProgress?.(Math.min(ids.length, i + batchSize), ids.length);
+    await db.transaction(async (tx) => await rebuildAggregatesOf(tx, ids.slice(i, i + size), { documentTable: false }));
+    i += size;
+    size = nextBatchSize(size, performance.now() - startedAt, maxBatch);
+    await options.onProgress?.(Math.min(ids.length, i), ids.length);
     await new Promise((resolve) => setImmediate(resolve));
   }
   const d = documentPerformance;

@@ -7,6 +7,7 @@ import { and, eq, gte, inArray, lt, lte, or, sql } from 'drizzle-orm';
 import { documentViews, linkEvents, slackOutbox, visits } from '../db/tables';
 import { purgeExpiredSignInFailures } from '../auth/throttle';
 import type { RingiDb } from '../db/client';
+import { firstBatchSize, nextBatchSize } from '../db/batch-budget';
 import { getSettingValues } from '../settings/settings';
 import { VISIT_GAP_MS } from './rules';
 
@@ -16,8 +17,15 @@ export interface PurgeOptions {
   /** Raw rows whose activity ended more than this many days before `now` are deleted (≥ 1). */
   olderThanDays: number;
   now: Date;
-  /** Visits (then loose events) deleted per transaction, 1-10000; default 100 (under 50 ms of write lock at 10M views, docs/performance.md). */
+  /**
+   * At most this many visits (then loose events) per transaction, 1-10000; default 1000. Batches start
+   * smaller and are sized so each transaction takes about `transactionBudgetMs` (db/batch-budget.ts).
+   */
   batchSize?: number;
+  /** Default TRANSACTION_BUDGET_MS (20 ms). */
+  transactionBudgetMs?: number;
+  /** Milliseconds, to time the transactions (tests give a clock of their own). */
+  clock?: () => number;
 }
 
 export interface PurgeResult {
@@ -37,22 +45,24 @@ export interface PurgeResult {
  * - link events before the cutoff that belong to no kept visit (automated opens, downloads outside
  *   visits).
  *
- * Each batch (up to batchSize visits with their views and events; then up to batchSize loose events)
- * is one transaction: a visit is never half deleted. A purge smaller than a batch is a single
- * transaction; a large one is split so the write lock is released between batches and beacons
- * (busy_timeout 5 s) keep flowing while a year of history goes, and the event loop turns between
- * batches, so this process's requests do too.
+ * Each batch (visits with their views and events; then loose events) is one transaction: a visit is
+ * never half deleted. Batches are sized by time, so each holds the write lock (and, on SQLite, this
+ * process's event loop) for about the budget whatever the size of the history: beacons keep flowing
+ * while a year of history goes, and the event loop turns between batches.
  * Running totals are never touched. Running it again deletes nothing more.
  */
 export async function purgeRawTracking(db: RingiDb, options: PurgeOptions): Promise<PurgeResult> {
   const { olderThanDays, now } = options;
   if (!Number.isFinite(olderThanDays) || olderThanDays < 1) throw new RangeError('olderThanDays must be at least 1');
-  const batchSize = options.batchSize ?? 100;
-  if (!Number.isInteger(batchSize) || batchSize < 1 || batchSize > 10_000) throw new RangeError('batchSize must be an integer from 1 to 10000');
+  const maxBatch = options.batchSize ?? 1000;
+  if (!Number.isInteger(maxBatch) || maxBatch < 1 || maxBatch > 10_000) throw new RangeError('batchSize must be an integer from 1 to 10000');
+  const clock = options.clock ?? (() => performance.now());
   const cutoff = new Date(now.getTime() - olderThanDays * DAY_MS);
   const result: PurgeResult = { cutoff, visits: 0, documentViews: 0, linkEvents: 0, batches: 0 };
 
+  let batchSize = firstBatchSize(maxBatch);
   for (;;) {
+    const startedAt = clock();
     const more = await db.transaction(async (tx) => {
       let deleted = 0;
       // Visits: found through visits_started_idx (a visit that ended before the cutoff started before it).
@@ -105,6 +115,7 @@ export async function purgeRawTracking(db: RingiDb, options: PurgeOptions): Prom
       return loose.length === batchSize;
     });
     if (!more) break;
+    batchSize = nextBatchSize(batchSize, clock() - startedAt, maxBatch, options.transactionBudgetMs);
     // Let requests and beacons in between two batches: the purge never holds the event loop long.
     await new Promise((resolve) => setImmediate(resolve));
   }
