@@ -68,8 +68,10 @@ class Connection {
       return undefined;
     }
     if (now - this.sliceStartedAt < STATEMENT_SLICE_MS) return undefined; // no promise on the hot path
-    // A transaction may have begun while the loop turned: wait for it as any statement would.
-    return new Promise<void>((resolve) => setImmediate(resolve)).then(() => this.turn());
+    // Two immediates: resumed in this iteration's check phase, the chain would hold the loop again
+    // before timers and I/O ran; the second lands in the next iteration. A transaction may have begun
+    // meanwhile: wait for it as any statement would.
+    return new Promise<void>((resolve) => setImmediate(() => setImmediate(resolve))).then(() => this.turn());
   }
 
   statement(text: string): Database.Statement {
