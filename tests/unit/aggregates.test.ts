@@ -13,7 +13,7 @@ import { parseSecretKey } from '../../src/server/security/secret-box';
 import { rebuildAllAggregates, rebuildOpportunityAggregates, scoreAt } from '../../src/server/tracking/aggregates';
 import { heartbeatPayload } from '../../src/server/tracking/beacon-payloads';
 import { hottestOpportunities, opportunityEngagementSummary } from '../../src/server/tracking/read-model';
-import { recordDownload, recordHeartbeat, startView } from '../../src/server/tracking/ingest';
+import { recordDownload, recordHeartbeats, startView, type Heartbeat } from '../../src/server/tracking/ingest';
 import { activeLinkScope, type LinkScope } from '../../src/server/tracking/link-scope';
 import { useTempDatabase } from './support/temp-db';
 import { prng } from '../../bench/support/prng.mjs';
@@ -65,11 +65,18 @@ describe('incrementally kept aggregates', () => {
     }
 
     const views: Array<{ scope: LinkScope; viewId: string; seq: number; active: number; scroll: number }> = [];
+    // Consecutive beacons are applied together, as the endpoint groups them (ingest.ts, recordHeartbeats).
+    const beacons: Heartbeat[] = [];
+    const applyBeacons = async () => {
+      for (const result of await recordHeartbeats(db, beacons.splice(0))) expect(result).toEqual({ status: 'fulfilled', value: 'applied' });
+    };
     let clock = START;
     for (let step = 0; step < 160; step++) {
       clock += Math.floor(random() * 3600) * SEC;
       const now = new Date(clock);
       const action = random();
+      const beaconStep = action >= 0.4 && action < 0.75 && views.length > 0;
+      if (!beaconStep) await applyBeacons();
       if (action < 0.12 || links.length === 0) {
         const opportunityId = pick(opportunityIds);
         const contactId = `con-${opportunityIds.indexOf(opportunityId)}-${Math.floor(random() * 3)}`;
@@ -89,12 +96,12 @@ describe('incrementally kept aggregates', () => {
           now,
         });
         views.push({ scope, viewId, seq: 0, active: 0, scroll: 0 });
-      } else if (action < 0.75 && views.length > 0) {
+      } else if (beaconStep) {
         const view = pick(views);
         view.seq += 1;
         view.active += Math.floor(random() * 40);
         view.scroll = Math.min(100, view.scroll + Math.floor(random() * 50));
-        await recordHeartbeat(db, view.scope, view.viewId, heartbeatPayload.parse({ seq: view.seq, activeSeconds: view.active, maxScrollPercent: view.scroll }), now);
+        beacons.push({ scope: view.scope, viewId: view.viewId, beacon: heartbeatPayload.parse({ seq: view.seq, activeSeconds: view.active, maxScrollPercent: view.scroll }), now });
       } else if (action < 0.8 && views.length > 0) {
         const view = pick(views);
         await recordDownload(db, view.scope, pick(SLUGS), 'file.pdf', `device-${view.scope.contactId}-0`.padEnd(26, '0'), now);
@@ -120,6 +127,7 @@ describe('incrementally kept aggregates', () => {
         await setOpportunityArchived(db, admin, pick(opportunityIds), random() < 0.5, now);
       }
     }
+    await applyBeacons();
 
     const incremental = await snapshot();
     // The case is not trivial: reading, documents read, scores and several groups of the table.

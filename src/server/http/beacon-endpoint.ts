@@ -3,7 +3,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { RingiDb } from '../db/client';
 import { FaultLog, isStorageFull, STORAGE_FULL_MESSAGE, STORAGE_FULL_RETRY_AFTER_SECONDS, storageFullLog } from '../db/faults';
-import { recordHeartbeat } from '../tracking/ingest';
+import { queueHeartbeat } from '../tracking/ingest';
 import { activeLinkScope } from '../tracking/link-scope';
 import { readBeacon, sendBeaconAnswer as send } from './beacon-request';
 
@@ -25,9 +25,9 @@ export async function handleBeacon(
   const at = now();
   const scope = await activeLinkScope(db, target.token, at);
   if (!scope) return send(res, 404, 'not_found', 'No such view.');
-  let result: Awaited<ReturnType<typeof recordHeartbeat>>;
+  let result: Awaited<ReturnType<typeof queueHeartbeat>>;
   try {
-    result = await recordHeartbeat(db, scope, target.viewId, beacon, at);
+    result = await queueHeartbeat(db, { scope, viewId: target.viewId, beacon, now: at });
   } catch (error) {
     if (!isStorageFull(error)) throw error;
     faults.report(at.getTime());

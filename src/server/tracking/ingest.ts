@@ -6,6 +6,7 @@ import { encodeBase32LowerCaseNoPadding } from '@oslojs/encoding';
 import { documentViews, linkBrowsers, linkEvents, opportunityEngagement, readingTotals, visits } from '../db/tables';
 import type { Queryable, RingiDb, RingiTx as Tx } from '../db/client';
 import { serialiseOn } from '../db/locks';
+import { isPostgres } from '../db/postgres';
 import type { HeartbeatPayload } from './beacon-payloads';
 import type { LinkScope } from './link-scope';
 import { enqueueVisitAlert } from '../slack/outbox';
@@ -277,58 +278,138 @@ const heartbeatQueries = new WeakMap<RingiDb, ReturnType<typeof prepareHeartbeat
 
 /** Applies one beacon of a view. The view must belong to the link whose token came with it. */
 export async function recordHeartbeat(db: RingiDb, scope: LinkScope, viewId: string, beacon: HeartbeatPayload, now: Date): Promise<HeartbeatResult> {
-  let q = heartbeatQueries.get(db);
-  if (!q) heartbeatQueries.set(db, (q = prepareHeartbeatQueries(db)));
-  const queries = q;
-  // The prepared statements run on the same connection, so inside this transaction.
-  return await db.transaction(async (tx) => {
-    // pagehide and visibilitychange send the same beacon, possibly to two instances (PostgreSQL): the
-    // second must see the first's sequence, or both add the same seconds (and print) to the totals.
-    await serialiseOn(tx, [`view:${viewId}`]);
-    const [view] = await queries.view.execute({ viewId, accessLinkId: scope.accessLinkId });
-    if (!view) return 'not-found';
-    const outcome = mergeHeartbeat({ ...view, sectionSeconds: JSON.parse(view.sectionSeconds) as Record<string, number> }, beacon, now);
-    if (outcome.kind === 'replay') return 'replay';
-    if (outcome.kind === 'unknown-section') return 'unknown-section';
+  return await db.transaction(async (tx) => await applyHeartbeat(db, tx, { scope, viewId, beacon, now }));
+}
 
-    const nowMs = now.getTime();
-    await queries.updateView.execute({
-      activeSeconds: outcome.activeSeconds,
-      maxScrollPercent: outcome.maxScrollPercent,
-      sectionSeconds: JSON.stringify(outcome.sectionSeconds),
-      sequence: outcome.sequence,
-      nowMs,
-      viewId,
-    });
-    await queries.updateVisit.execute({ nowMs, visitId: view.visitId });
+/** A beacon to apply: its view, the link it came with (the view must belong to it) and when it arrived. */
+export interface Heartbeat {
+  scope: LinkScope;
+  viewId: string;
+  beacon: HeartbeatPayload;
+  now: Date;
+}
 
-    const newlyCompleted =
-      !isCompleted(view.activeSeconds, view.maxScrollPercent) && isCompleted(outcome.activeSeconds, outcome.maxScrollPercent);
-    // The aggregates first, as in every ingest path (aggregates.ts, lock order).
-    const rebuilt = await recordReading(
-      tx,
-      scope.opportunityId,
-      view.documentSlug,
-      { activeSeconds: outcome.activeDelta, completedViews: newlyCompleted ? 1 : 0, category: view.documentCategory },
-      now,
-      db,
-    );
+/**
+ * Applies beacons of any views in one transaction, in order, as recordHeartbeat would one by one: a
+ * commit costs more than a beacon's statements (it writes every page they touched), and beacons of
+ * different readers touch the same pages (an opportunity's aggregates, the document table, the
+ * indexes). When any of them fails, nothing of the group is kept and each is applied on its own, so
+ * every beacon gets the answer (or the error) it would have got alone. SQLite only: there a
+ * transaction holds the one connection anyway; on PostgreSQL a group would hold several
+ * opportunities' row locks in arrival order, not the lock order of aggregates.ts.
+ */
+export async function recordHeartbeats(db: RingiDb, heartbeats: readonly Heartbeat[]): Promise<Array<PromiseSettledResult<HeartbeatResult>>> {
+  if (heartbeats.length > 1 && !isPostgres(db)) {
+    try {
+      const results = await db.transaction(async (tx) => {
+        const applied: HeartbeatResult[] = [];
+        for (const heartbeat of heartbeats) applied.push(await applyHeartbeat(db, tx, heartbeat));
+        return applied;
+      });
+      return results.map((value) => ({ status: 'fulfilled', value }));
+    } catch {
+      // Rolled back as a whole: one by one below, where the failing beacon fails alone.
+    }
+  }
+  const settled: Array<PromiseSettledResult<HeartbeatResult>> = [];
+  for (const { scope, viewId, beacon, now } of heartbeats) {
+    try {
+      settled.push({ status: 'fulfilled', value: await recordHeartbeat(db, scope, viewId, beacon, now) });
+    } catch (reason) {
+      settled.push({ status: 'rejected', reason });
+    }
+  }
+  return settled;
+}
 
-    await queries.updateTotals.execute({
-      activeDelta: outcome.activeDelta,
-      maxScrollPercent: outcome.maxScrollPercent,
-      newlyCompleted: newlyCompleted ? 1 : 0,
-      nowMs,
-      opportunityId: scope.opportunityId,
-      // The view's reader: a named browser's views belong to its contact, not the link's.
-      contactId: view.contactId,
-      documentSlug: view.documentSlug,
-    });
-    // Aggregates never built before this beacon were built without it: again, now that the totals have it.
-    if (rebuilt) await rebuildOpportunityAggregates(tx, scope.opportunityId);
-    if (beacon.printed) await recordPrintOnce(tx, { ...scope, contactId: view.contactId }, view.visitId, viewId, view.documentSlug, now);
-    return 'applied';
+// At most this many beacons share a commit: a group holds the write lock (and, SQLite being
+// synchronous, the event loop) for about 5 ms, well inside the 20 ms of a background transaction
+// (db/batch-budget.ts).
+const MAX_GROUP = 32;
+interface QueuedHeartbeat {
+  heartbeat: Heartbeat;
+  settle: (result: PromiseSettledResult<HeartbeatResult>) => void;
+}
+const queuedHeartbeats = new WeakMap<RingiDb, QueuedHeartbeat[]>();
+
+/**
+ * recordHeartbeat for the beacon endpoint: on SQLite, the beacons that arrive within one turn of the
+ * event loop are applied together (recordHeartbeats), each answered once its group has committed.
+ * Call it outside any transaction: the group runs in the async context of its first beacon.
+ */
+export async function queueHeartbeat(db: RingiDb, heartbeat: Heartbeat): Promise<HeartbeatResult> {
+  // PostgreSQL runs beacons side by side on its pool: nothing to gain from waiting for others.
+  if (isPostgres(db)) return await recordHeartbeat(db, heartbeat.scope, heartbeat.viewId, heartbeat.beacon, heartbeat.now);
+  return await new Promise((resolve, reject) => {
+    let queue = queuedHeartbeats.get(db);
+    if (!queue) {
+      queuedHeartbeats.set(db, (queue = []));
+      setImmediate(() => void applyQueued(db));
+    }
+    queue.push({ heartbeat, settle: (result) => (result.status === 'fulfilled' ? resolve(result.value) : reject(result.reason)) });
   });
+}
+
+async function applyQueued(db: RingiDb): Promise<void> {
+  const queue = queuedHeartbeats.get(db) ?? [];
+  queuedHeartbeats.delete(db);
+  for (let i = 0; i < queue.length; i += MAX_GROUP) {
+    const group = queue.slice(i, i + MAX_GROUP);
+    const results = await recordHeartbeats(db, group.map((queued) => queued.heartbeat));
+    group.forEach((queued, j) => queued.settle(results[j]!));
+  }
+}
+
+async function applyHeartbeat(db: RingiDb, tx: Tx, { scope, viewId, beacon, now }: Heartbeat): Promise<HeartbeatResult> {
+  let queries = heartbeatQueries.get(db);
+  if (!queries) heartbeatQueries.set(db, (queries = prepareHeartbeatQueries(db)));
+  // The prepared statements run on the same connection, so inside this transaction.
+  // pagehide and visibilitychange send the same beacon, possibly to two instances (PostgreSQL): the
+  // second must see the first's sequence, or both add the same seconds (and print) to the totals.
+  await serialiseOn(tx, [`view:${viewId}`]);
+  const [view] = await queries.view.execute({ viewId, accessLinkId: scope.accessLinkId });
+  if (!view) return 'not-found';
+  const outcome = mergeHeartbeat({ ...view, sectionSeconds: JSON.parse(view.sectionSeconds) as Record<string, number> }, beacon, now);
+  if (outcome.kind === 'replay') return 'replay';
+  if (outcome.kind === 'unknown-section') return 'unknown-section';
+
+  const nowMs = now.getTime();
+  await queries.updateView.execute({
+    activeSeconds: outcome.activeSeconds,
+    maxScrollPercent: outcome.maxScrollPercent,
+    sectionSeconds: JSON.stringify(outcome.sectionSeconds),
+    sequence: outcome.sequence,
+    nowMs,
+    viewId,
+  });
+  await queries.updateVisit.execute({ nowMs, visitId: view.visitId });
+
+  const newlyCompleted =
+    !isCompleted(view.activeSeconds, view.maxScrollPercent) && isCompleted(outcome.activeSeconds, outcome.maxScrollPercent);
+  // The aggregates first, as in every ingest path (aggregates.ts, lock order).
+  const rebuilt = await recordReading(
+    tx,
+    scope.opportunityId,
+    view.documentSlug,
+    { activeSeconds: outcome.activeDelta, completedViews: newlyCompleted ? 1 : 0, category: view.documentCategory },
+    now,
+    db,
+  );
+
+  await queries.updateTotals.execute({
+    activeDelta: outcome.activeDelta,
+    maxScrollPercent: outcome.maxScrollPercent,
+    newlyCompleted: newlyCompleted ? 1 : 0,
+    nowMs,
+    opportunityId: scope.opportunityId,
+    // The view's reader: a named browser's views belong to its contact, not the link's.
+    contactId: view.contactId,
+    documentSlug: view.documentSlug,
+  });
+  // Aggregates never built before this beacon were built without it: again, now that the totals have it.
+  if (rebuilt) await rebuildOpportunityAggregates(tx, scope.opportunityId);
+  if (beacon.printed) await recordPrintOnce(tx, { ...scope, contactId: view.contactId }, view.visitId, viewId, view.documentSlug, now);
+  return 'applied';
 }
 
 async function recordPrintOnce(tx: Tx, scope: LinkScope, visitId: string, viewId: string, documentSlug: string, now: Date): Promise<void> {
