@@ -67,7 +67,9 @@ export async function hottestOpportunities(db: RingiDb, now: Date, options: Hott
     options.channel === undefined ? undefined : eq(e.channel, options.channel),
     options.stage === undefined ? undefined : eq(e.stage, options.stage),
     options.ownerUserId === undefined ? undefined : eq(e.ownerUserId, options.ownerUserId),
-    options.openOnly ? sql`${e.stage} in (select ${pipelineStages.number} from ${pipelineStages} where ${pipelineStages.outcome} = 'open')` : undefined,
+    // Unary plus: a condition to check on the way, never an index to start from (SQLite's planner,
+    // without statistics, would read every open deal by stage and sort them: 105 ms at 10 M views).
+    options.openOnly ? sql`+${e.stage} in (select ${pipelineStages.number} from ${pipelineStages} where ${pipelineStages.outcome} = 'open')` : undefined,
   );
 
   const found: HotOpportunity[] = [];
