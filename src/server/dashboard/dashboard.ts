@@ -165,13 +165,10 @@ function filterSql(filters: DashboardFilters, alias: 'o' | 'd' | 'e' = 'o'): SQL
   return parts.length === 0 ? sql`1 = 1` : sql.join(parts, sql` and `);
 }
 
-/**
- * A join that SQLite runs in the order written (its cross join: the left table is the outer loop),
- * where the first table's time index must drive a query; PostgreSQL plans a plain join itself.
- */
-function joinInOrder(db: Queryable): SQL {
-  return isPostgres(db) ? sql`join` : sql`cross join`;
-}
+// `cross join` ... `where` below: SQLite runs a cross join in the order written (the left table is
+// the outer loop), where the first table's index must drive the query; PostgreSQL plans it as any
+// inner join.
+const joinInOrder = sql`cross join`;
 
 function checkFilters(filters: DashboardFilters): void {
   if (filters.stageNumber !== undefined && !Number.isInteger(filters.stageNumber)) throw new RangeError('stageNumber must be a whole number');
@@ -220,7 +217,7 @@ export async function liveActivity(db: RingiDb, now: Date, filters: DashboardFil
   const where = filterSql(filters);
   // Driven by the recent window's index: with an owner filter, SQLite's planner (no statistics)
   // would start from that rep's deals and read all their history (466 ms at 10 M views).
-  const then = joinInOrder(db);
+  const then = joinInOrder;
 
   const live = await queryRows<LiveRow>(db, sql`
     select dv.id as "viewId", dv.visit_id as "visitId", dv.opportunity_id as "opportunityId", o.name as "opportunityName",
@@ -376,7 +373,7 @@ export async function unopenedOpportunities(
   const sqlite = !isPostgres(db);
   const byUnreadShare = sqlite ? sql`indexed by opportunity_engagement_unread_share_idx` : sql``;
   const byShareDate = sqlite ? sql`indexed by access_links_created_idx` : sql``;
-  const then = joinInOrder(db); // shares (expired ones) first
+  const then = joinInOrder; // shares (expired ones) first
 
   // The total, from opportunity_engagement.unread_share_at (the oldest share nobody read since,
   // kept by ingest and by link changes): an opportunity is due exactly when that share is old enough,
