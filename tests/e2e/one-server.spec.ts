@@ -1,6 +1,5 @@
 // The server is assembled once (docs/adr/0016): Astro builds Ringi's server with the pages, so the
-// built server holds ONE connection to its database for all its modules (and the WAL checkpoint
-// worker one of its own, ADR 0021), and `npm run dev` runs the same request pipeline
+// built server holds ONE connection to its database, and `npm run dev` runs the same request pipeline
 // in front of Astro's dev server: reading beacons, the request guard and the pages. Each case runs on
 // a server of its own (support/second-server.ts).
 import fs from 'node:fs';
@@ -47,9 +46,7 @@ test.describe('the built server', () => {
     }
     const { beacon } = await readOnce(server, token);
     expect(beacon.status).toBe(204);
-    // One for every module of the server, and one for the WAL checkpoint worker's own connection
-    // (docs/adr/0021); a second copy of the server's modules would make it three.
-    expect(openHandles(server.pid, server.databasePath)).toBe(2);
+    expect(openHandles(server.pid, server.databasePath)).toBe(1);
   });
 });
 
