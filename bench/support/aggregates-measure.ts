@@ -16,7 +16,6 @@ import { opportunities, opportunityEngagement, pipelineStages, readingTotals } f
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { documentPerformance, liveActivity, loadDashboard, unopenedOpportunities, type DashboardFilters } from '../../src/server/dashboard/dashboard';
 import { pageViews } from '../../src/server/api/crm-sync';
-import { startCheckpointer } from '../../src/server/db/checkpointer';
 import { openDatabase } from '../../src/server/db/client';
 import { getOpportunity } from '../../src/server/crm/opportunities';
 import { getSettingValues } from '../../src/server/settings/settings';
@@ -44,8 +43,6 @@ async function main(): Promise<void> {
   const random = prng(Number(seedArg ?? 1) + 1000);
   const now = new Date(nowIso);
   const db = openDatabase(file);
-  // As the server runs it: WAL checkpoints in a worker thread, not on the commits timed below (ADR 0021).
-  const checkpointer = startCheckpointer(db.$client);
   const categories = new Map(BENCH_CATALOG.map(([slug, category]) => [slug, category]));
 
   // Opportunities with reading (the timeline of a never-opened room is trivially empty).
@@ -234,7 +231,6 @@ async function main(): Promise<void> {
     const job = await backgroundJob(() => purgeRawTracking(db, { olderThanDays: Number(purgeArg), now }));
     purge = { olderThanDays: Number(purgeArg), ...job, ...job.result, result: undefined, cutoff: job.result.cutoff.toISOString(), totalsKept: (await shownNow()) === before };
   }
-  await checkpointer.stop();
   db.$client.close();
 
   console.log(

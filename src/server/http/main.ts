@@ -6,9 +6,7 @@
 // template (ADR 0006), or else Astro (static files and SSR pages).
 import type http from 'node:http';
 import { config } from '../config';
-import { startCheckpointer } from '../db/checkpointer';
-import { prepareDatabase, type RingiDb, type SqliteDb } from '../db/client';
-import { isPostgres } from '../db/postgres';
+import { prepareDatabase, type RingiDb } from '../db/client';
 import { startLeasedJob } from '../db/job-leases';
 import { syncContentDirectory, syncReportLines } from '../documents/content-sync';
 import { discardStaleDrafts, DRAFT_KEEP_DAYS } from '../documents/versions';
@@ -42,12 +40,6 @@ export interface RingiServer {
  */
 export async function startRingi({ renderPage }: { renderPage?: TemplateRenderer } = {}): Promise<RingiServer> {
   const db = await prepareDatabase(); // migrate before the first request, not during it
-  // SQLite: WAL checkpoints run in a worker thread, not on commits that hold the event loop (ADR 0021).
-  const sqliteClient = isPostgres(db) ? null : (db as SqliteDb).$client;
-  const checkpointer =
-    sqliteClient && !sqliteClient.memory
-      ? startCheckpointer(sqliteClient, { onError: (error) => console.error(`WAL checkpoints: the worker stopped (${error.message}); the server checkpoints by itself again`) })
-      : null;
   // content/ in git publishes its changed documents before the first request (ADR 0018).
   const content = syncReportLines(await syncContentDirectory(db, config.contentDir));
   for (const line of content.info) console.log(line);
@@ -108,7 +100,7 @@ export async function startRingi({ renderPage }: { renderPage?: TemplateRenderer
   return {
     handle,
     stop: () => {
-      return Promise.all([slackWorker.stop(), webhookWorker.stop(), retention.stop(), aggregates.stop(), checkpointer?.stop()]).then(() => undefined);
+      return Promise.all([slackWorker.stop(), webhookWorker.stop(), retention.stop(), aggregates.stop()]).then(() => undefined);
     },
   };
 }
