@@ -215,16 +215,15 @@ export async function liveActivity(db: RingiDb, now: Date, filters: DashboardFil
   const recentLimit = boundedLimit(options.recentLimit, 15, 1, 100);
   const since = liveSince(now).getTime();
   const where = filterSql(filters);
-  // Driven by the recent window's index: with an owner filter, SQLite's planner (no statistics)
-  // would start from that rep's deals and read all their history (466 ms at 10 M views).
-  const then = joinInOrder;
+  // Driven by the recent window's index (joinInOrder): with an owner filter, SQLite's planner (no
+  // statistics) would start from that rep's deals and read all their history (466 ms at 10 M views).
 
   const live = await queryRows<LiveRow>(db, sql`
     select dv.id as "viewId", dv.visit_id as "visitId", dv.opportunity_id as "opportunityId", o.name as "opportunityName",
       a.name as "accountName", c.name as "contactName", dv.document_slug as "documentSlug", dv.document_title as "documentTitle",
       dv.active_seconds as "activeSeconds", dv.started_at as "startedAt", dv.last_beacon_at as "lastBeaconAt"
     from ${documentViews} dv
-    ${then} ${opportunities} o
+    ${joinInOrder} ${opportunities} o
     left join ${accounts} a on a.id = dv.account_id
     left join ${contacts} c on c.id = dv.contact_id
     where o.id = dv.opportunity_id and dv.last_beacon_at >= ${since} and ${where}
@@ -235,7 +234,7 @@ export async function liveActivity(db: RingiDb, now: Date, filters: DashboardFil
     select v.id as "visitId", v.opportunity_id as "opportunityId", o.name as "opportunityName", a.name as "accountName",
       c.name as "contactName", v.started_at as "startedAt", v.last_activity_at as "lastActivityAt", v.new_device as "newDevice"
     from ${visits} v
-    ${then} ${opportunities} o
+    ${joinInOrder} ${opportunities} o
     left join ${accounts} a on a.id = v.account_id
     left join ${contacts} c on c.id = v.contact_id
     where o.id = v.opportunity_id and v.last_activity_at >= ${now.getTime() - RECENT_VISITS_WINDOW_MS} and v.last_activity_at < ${since} and ${where}
@@ -327,18 +326,6 @@ async function hottest(db: RingiDb, now: Date, filters: DashboardFilters, limit:
 
 // --- Shared but unopened ---
 
-type UnopenedSqlRow = {
-  opportunityId: string;
-  name: string;
-  accountName: string;
-  stage: Numeric;
-  channel: string;
-  ownerName: string | null;
-  sharedAt: Numeric;
-  lastSeenAt: Numeric | null;
-  total: Numeric;
-};
-
 const NAMED_CONTACTS = 5;
 
 /**
@@ -365,15 +352,14 @@ export async function unopenedOpportunities(
   // What the dashboard's filters ask of an opportunity, from its engagement row (stage, channel,
   // owner and archiving are kept there, ADR 0020), so no query below joins opportunities for it.
   // Closed deals need no follow-up; asking for a closed stage explicitly still lists it.
-  const openStages = (await queryRows<{ n: Numeric }>(db, sql`select number as n from ${pipelineStages} where outcome = 'open'`)).map((r) => Number(r.n));
-  const openStage = filters.stageNumber !== undefined ? sql`1 = 1` : openStages.length === 0 ? sql`1 = 0` : sql`e.stage in (${sql.join(openStages.map((n) => sql`${n}`), sql`, `)})`;
+  const openStage = filters.stageNumber === undefined ? sql`e.stage in (select number from ${pipelineStages} where outcome = 'open')` : sql`1 = 1`;
   const wanted = sql`e.archived = ${sql.param(false, opportunityEngagement.archived)} and ${openStage} and ${filterSql(filters, 'e')}`;
   // SQLite's planner, without statistics, prefers an equality on stage, channel or owner (the hottest
-  // list's indexes) to the range below, and would sort every share before the walk: told here.
+  // list's indexes) to the range below, and would sort every share before the walk: told here (and
+  // the shares, expired ones for the count, come first in each join: joinInOrder).
   const sqlite = !isPostgres(db);
   const byUnreadShare = sqlite ? sql`indexed by opportunity_engagement_unread_share_idx` : sql``;
   const byShareDate = sqlite ? sql`indexed by access_links_created_idx` : sql``;
-  const then = joinInOrder; // shares (expired ones) first
 
   // The total, from opportunity_engagement.unread_share_at (the oldest share nobody read since,
   // kept by ingest and by link changes): an opportunity is due exactly when that share is old enough,
@@ -385,7 +371,7 @@ export async function unopenedOpportunities(
     select count(distinct e.opportunity_id) as n
     from (select r.opportunity_id as id from ${accessLinks} l join ${rooms} r on r.id = l.room_id where l.expires_at <= ${nowMs}
           union all select r.opportunity_id as id from ${rooms} r where r.expires_at <= ${nowMs}) expired
-    ${then} ${opportunityEngagement} e
+    ${joinInOrder} ${opportunityEngagement} e
     where e.opportunity_id = expired.id and e.unread_share_at <= ${cutoff} and ${wanted}
       and not exists (
         select 1 from ${rooms} r join ${accessLinks} l on l.room_id = r.id
@@ -401,7 +387,7 @@ export async function unopenedOpportunities(
     const shares = await queryRows<{ id: string; sharedAt: Numeric; lastSeenAt: Numeric | null }>(db, sql`
       select e.opportunity_id as id, l.created_at as "sharedAt", e.last_seen_at as "lastSeenAt"
       from ${accessLinks} l ${byShareDate}
-      ${then} ${rooms} r ${then} ${opportunityEngagement} e
+      ${joinInOrder} ${rooms} r ${joinInOrder} ${opportunityEngagement} e
       where r.id = l.room_id and e.opportunity_id = r.opportunity_id
         and ${activeLink} and ${wanted} and (e.last_seen_at is null or e.last_seen_at < l.created_at)
       order by l.created_at desc
@@ -419,22 +405,17 @@ export async function unopenedOpportunities(
   }
   due.length = Math.min(due.length, bounded);
   if (due.length === 0) return { total: 0, rows: [] };
+  const ids = due.map((d) => d.id);
   const named = new Map(
     (
       await queryRows<{ id: string; name: string; accountName: string; stage: Numeric; channel: string; ownerName: string | null }>(db, sql`
         select o.id as id, o.name as name, a.name as "accountName", o.stage as stage, o.channel as channel, u.display_name as "ownerName"
         from ${opportunities} o join ${accounts} a on a.id = o.account_id left join ${users} u on u.id = o.owner_user_id
-        where o.id in (${sql.join(due.map((d) => sql`${d.id}`), sql`, `)})`)
+        where o.id in (${sql.join(ids.map((id) => sql`${id}`), sql`, `)})`)
     ).map((row) => [String(row.id), row]),
   );
-  const rows: UnopenedSqlRow[] = due.flatMap((d) => {
-    const o = named.get(d.id);
-    return o ? [{ opportunityId: d.id, name: o.name, accountName: o.accountName, stage: o.stage, channel: o.channel, ownerName: o.ownerName, sharedAt: d.sharedAt, lastSeenAt: d.lastSeenAt, total }] : [];
-  });
-  if (rows.length === 0) return { total: 0, rows: [] };
 
   // Who the rep shared with: the contacts of those links, for the listed opportunities only.
-  const ids = rows.map((r) => String(r.opportunityId));
   const people = new Map<string, string[]>();
   for (const row of await queryRows<{ opp: string; name: string }>(db, sql`
     select r.opportunity_id as opp, c.name as name
@@ -447,23 +428,27 @@ export async function unopenedOpportunities(
   }
 
   return {
-    total: Number(rows[0]!.total),
-    rows: rows.map((r) => {
-      const names = people.get(String(r.opportunityId)) ?? [];
-      const sharedAt = ms(r.sharedAt);
-      return {
-        opportunityId: String(r.opportunityId),
-        name: String(r.name),
-        accountName: String(r.accountName),
-        stage: Number(r.stage),
-        channel: r.channel as Channel,
-        ownerName: (r.ownerName as string | null) ?? null,
-        sharedAt,
-        daysWaiting: wholeDaysSince(sharedAt, now),
-        lastSeenAt: msOrNull(r.lastSeenAt),
-        contacts: names.slice(0, NAMED_CONTACTS),
-        moreContacts: Math.max(0, names.length - NAMED_CONTACTS),
-      };
+    total,
+    rows: due.flatMap((d) => {
+      const o = named.get(d.id);
+      if (!o) return [];
+      const names = people.get(d.id) ?? [];
+      const sharedAt = ms(d.sharedAt);
+      return [
+        {
+          opportunityId: d.id,
+          name: String(o.name),
+          accountName: String(o.accountName),
+          stage: Number(o.stage),
+          channel: o.channel as Channel,
+          ownerName: o.ownerName ?? null,
+          sharedAt,
+          daysWaiting: wholeDaysSince(sharedAt, now),
+          lastSeenAt: msOrNull(d.lastSeenAt),
+          contacts: names.slice(0, NAMED_CONTACTS),
+          moreContacts: Math.max(0, names.length - NAMED_CONTACTS),
+        },
+      ];
     }),
   };
 }
