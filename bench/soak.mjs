@@ -19,7 +19,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import Database from 'better-sqlite3';
-import { appEnvironment, bin, buildIfStale, freePort, root, run } from './support/harness.mjs';
+import { appEnvironment, bin, buildIfStale, freePort, percentile, root, run } from './support/harness.mjs';
 
 const name = 'soak';
 const log = (message) => console.error(`[soak ${new Date().toISOString().slice(11, 19)}] ${message}`);
@@ -213,10 +213,6 @@ async function rep(base, admin, opportunities, until) {
 }
 
 // ── report ──────────────────────────────────────────────────────────────────────────────────────────
-function percentile(sorted, p) {
-  if (sorted.length === 0) return null;
-  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)];
-}
 const fmt = (ms) => (ms === null ? 'n/a' : `${ms.toFixed(1)} ms`);
 
 async function main() {

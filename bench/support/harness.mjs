@@ -377,8 +377,7 @@ export async function probeLatency(probe, seconds) {
   }
   if (samples.length === 0) throw new Error(`the latency probe got no answer in a ${seconds} s run`);
   samples.sort((a, b) => a - b);
-  const at = (p) => samples[Math.min(samples.length - 1, Math.ceil(p * samples.length) - 1)];
-  return { p50: at(0.5), p99: at(0.99), max: samples[samples.length - 1], requests: samples.length, non2xx };
+  return { p50: percentile(samples, 50), p99: percentile(samples, 99), max: samples[samples.length - 1], requests: samples.length, non2xx };
 }
 
 function wrkOnce(threads, connections, seconds, args) {
@@ -432,6 +431,12 @@ export async function measureRounds({ version, threads, connections, rounds, war
     }
   }
   return loadBefore;
+}
+
+/** The `p`th percentile (0–100) of ascending `sorted` values, nearest rank; null when there are none. */
+export function percentile(sorted, p) {
+  if (sorted.length === 0) return null;
+  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)];
 }
 
 export const median = (values) => {
